@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The connection options every entra.pim module shares (plugins/module_utils/_module.py).
+    DOCUMENTATION = r"""
+options:
+  auth_method:
+    description:
+      - How to authenticate to Microsoft Graph, through azure-identity.
+      - V(auto) picks the first that fits the other options, in this order, V(access_token) when
+        O(access_token) is set, V(client_secret) when O(client_secret) is set, V(certificate) when
+        O(certificate_path) is set, V(workload_identity) when O(federated_token_file) is set, and
+        otherwise azure-identity's C(DefaultAzureCredential) (environment, workload identity, managed
+        identity, Azure CLI).
+      - V(client_secret) and V(certificate) are an app registration's client credentials.
+      - V(workload_identity) exchanges a federated token file, as AWX, Kubernetes and GitHub Actions provide.
+      - V(managed_identity) uses the Azure managed identity of the machine; O(client_id) selects a
+        user-assigned one.
+      - V(azure_cli) uses the account signed in with C(az login).
+      - V(access_token) sends O(access_token) as it is, for a token obtained elsewhere.
+    type: str
+    default: auto
+    choices: [auto, client_secret, certificate, managed_identity, workload_identity, azure_cli, access_token]
+  tenant_id:
+    description:
+      - The Entra tenant (directory) id or primary domain.
+      - Falls back to the environment variable E(AZURE_TENANT_ID), then E(AZURE_TENANT) (AWX's Azure credential).
+    type: str
+  client_id:
+    description:
+      - The application (client) id of the app registration, or of a user-assigned managed identity.
+      - Falls back to E(AZURE_CLIENT_ID).
+    type: str
+  client_secret:
+    description:
+      - The client secret of the app registration.
+      - Falls back to E(AZURE_CLIENT_SECRET), then E(AZURE_SECRET) (AWX's Azure credential).
+      - Never logged or returned.
+    type: str
+  certificate_path:
+    description:
+      - Path to a PEM or PKCS#12 file holding the app registration's certificate and private key.
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PATH).
+    type: path
+  certificate_password:
+    description:
+      - Password of the private key in O(certificate_path), if it has one.
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PASSWORD). Never logged or returned.
+    type: str
+  federated_token_file:
+    description:
+      - Path to a federated (OIDC) token file for workload identity federation.
+      - Falls back to E(AZURE_FEDERATED_TOKEN_FILE).
+    type: path
+  access_token:
+    description:
+      - A bearer token for Microsoft Graph, used as it is. Falls back to E(ENTRA_PIM_ACCESS_TOKEN).
+      - Never logged or returned.
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud whose Graph and login endpoints are used.
+    type: str
+    default: public
+    choices: [public, usgovernment, usgovernment_dod, china]
+  graph_url:
+    description:
+      - Override of the Graph v1.0 base URL, for example V(https://127.0.0.1:8443/v1.0) for the
+        entra.pim Graph PIM emulator. Falls back to E(ENTRA_PIM_GRAPH_URL).
+      - Tokens are still requested for the O(cloud)'s Graph resource.
+    type: str
+  authority_host:
+    description:
+      - Override of the login authority, for example the emulator's V(https://127.0.0.1:8443).
+        Falls back to E(AZURE_AUTHORITY_HOST). Instance discovery is turned off for an overridden authority.
+    type: str
+  ca_bundle:
+    description:
+      - A PEM file of CA certificates to trust for Graph and for the authority, for example the
+        emulator's generated CA. TLS is always verified; this only adds trust.
+      - Falls back to E(ENTRA_PIM_CA_BUNDLE).
+    type: path
+  max_retries:
+    description:
+      - How often a request throttled or refused with 429, 503 or 504 is sent again, each time after
+        the C(Retry-After) Graph asked for (fractions of a second honoured).
+    type: int
+    default: 6
+  timeout:
+    description:
+      - Seconds to wait for one Graph answer.
+    type: int
+    default: 60
+requirements:
+  - python >= 3.10
+  - msgraph-sdk >= 1.10
+  - azure-identity >= 1.15
+notes:
+  - Every module makes one Graph session per run, reads in bulk and reports its Graph request count in
+    RV(ignore:graph_requests).
+  - Set these options once for a play with C(module_defaults) and the action group C(group/entra.pim.all).
+"""

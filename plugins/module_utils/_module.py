@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base every entra.pim module is built on.
+
+Private to the collection (leading underscore): may change in any release.
+
+It merges the common authentication options into the module's own, owns the one Graph session
+of the run, and turns every failure into one ``fail_json`` that carries Graph's code, message,
+request-id and a hint, plus the Graph request count so a run's cost is visible.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ._auth import AUTH_METHODS, HAS_AZURE_IDENTITY, AZURE_IDENTITY_IMPORT_ERROR, AuthError, validate_auth
+from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, GraphSession
+
+AUTH_OPTIONS = (
+    "auth_method", "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password",
+    "federated_token_file", "access_token", "cloud", "graph_url", "authority_host", "ca_bundle",
+)
+
+
+def auth_argument_spec():
+    """The connection options shared by every module (documented in the entra.pim.auth fragment)."""
+    return dict(
+        auth_method=dict(type="str", default="auto", choices=list(AUTH_METHODS)),
+        tenant_id=dict(type="str", fallback=(env_fallback, ["AZURE_TENANT_ID", "AZURE_TENANT"])),
+        client_id=dict(type="str", fallback=(env_fallback, ["AZURE_CLIENT_ID"])),
+        client_secret=dict(type="str", no_log=True,
+                           fallback=(env_fallback, ["AZURE_CLIENT_SECRET", "AZURE_SECRET"])),
+        certificate_path=dict(type="path", fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PATH"])),
+        certificate_password=dict(type="str", no_log=True,
+                                  fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"])),
+        federated_token_file=dict(type="path", fallback=(env_fallback, ["AZURE_FEDERATED_TOKEN_FILE"])),
+        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["ENTRA_PIM_ACCESS_TOKEN"])),
+        cloud=dict(type="str", default="public", choices=["public", "usgovernment", "usgovernment_dod", "china"]),
+        graph_url=dict(type="str", fallback=(env_fallback, ["ENTRA_PIM_GRAPH_URL"])),
+        authority_host=dict(type="str", fallback=(env_fallback, ["AZURE_AUTHORITY_HOST"])),
+        ca_bundle=dict(type="path", fallback=(env_fallback, ["ENTRA_PIM_CA_BUNDLE"])),
+        max_retries=dict(type="int", default=6),
+        timeout=dict(type="int", default=60),
+    )
+
+
+class PimModule:
+    """``AnsibleModule`` plus the Graph session; unknown attributes pass through to the module."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = auth_argument_spec()
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        if not HAS_GRAPH_SDK:
+            self.module.fail_json(msg=missing_required_lib("msgraph-sdk"), exception=str(GRAPH_SDK_IMPORT_ERROR))
+        if not HAS_AZURE_IDENTITY:
+            self.module.fail_json(msg=missing_required_lib("azure-identity"),
+                                  exception=str(AZURE_IDENTITY_IMPORT_ERROR))
+        self._graph = None
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    @property
+    def auth(self):
+        return {name: self.module.params.get(name) for name in AUTH_OPTIONS}
+
+    def check_auth(self):
+        """Fail on missing or conflicting credential options before any other work."""
+        try:
+            validate_auth(self.auth)
+        except AuthError as exc:
+            self.module.fail_json(msg=str(exc))
+
+    def graph(self):
+        """The run's Graph session (created on first use, one per module run)."""
+        if self._graph is None:
+            self.check_auth()
+            self._graph = GraphSession(self.auth, max_retries=self.module.params["max_retries"],
+                                       timeout=self.module.params["timeout"])
+        return self._graph
+
+    def graph_stats(self):
+        if self._graph is None:
+            return {"requests": 0, "writes": 0, "retries": 0}
+        return {"requests": self._graph.request_count, "writes": self._graph.write_count,
+                "retries": self._graph.retries}
+
+    def fail(self, msg, **kwargs):
+        self._close()
+        kwargs.setdefault("graph_requests", self.graph_stats())
+        self.module.fail_json(msg=msg, **kwargs)
+
+    def fail_graph(self, error, action, **kwargs):
+        """One failure message: what failed, Graph's code and message, the request-id, a hint."""
+        if isinstance(error, GraphCallError):
+            self.fail(error.describe(action), error=error.as_dict(), **kwargs)
+        if isinstance(error, AuthError):
+            self.fail(f"{action} failed: {error}", **kwargs)
+        self.fail(f"{action} failed: {error}", exception=traceback.format_exc(), **kwargs)
+
+    def exit(self, **result):
+        self._close()
+        result.setdefault("graph_requests", self.graph_stats())
+        self.module.exit_json(**result)
+
+    def _close(self):
+        if self._graph is not None:
+            self._graph.close()

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Names -> ids for roles, principals and scopes, in bulk.
+
+Private to the collection (leading underscore): may change in any release.
+
+Users write "Exchange Administrator", "alice@contoso.com" or "PIM-Approvers"; Graph wants
+GUIDs. Everything a run needs is resolved up front, in a handful of requests (one read of all
+role definitions, one ``getByIds`` for ids, one filtered read per 15 names), and every unknown
+name is reported together, with the closest known names, before anything is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+IN_LIMIT = 15  # Graph accepts at most 15 values in one "in (...)" filter
+TYPE_PREFIXES = {"user": "user", "group": "group", "sp": "servicePrincipal", "serviceprincipal": "servicePrincipal"}
+ODATA_TYPES = {"#microsoft.graph.user": "user", "#microsoft.graph.group": "group",
+               "#microsoft.graph.servicePrincipal": "servicePrincipal"}
+
+
+class ResolveError(ValueError):
+    """Names that do not exist in the tenant; the message lists them all."""
+
+
+def is_guid(value):
+    return bool(value) and bool(GUID.match(str(value)))
+
+
+def odata_quote(value):
+    """A string literal for ``$filter``: quotes doubled, so a name is data and never OData syntax."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _chunks(values, size):
+    values = list(values)
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def suggest(name, candidates, limit=3):
+    """The closest known names, for 'did you mean' in an error."""
+    lowered = {c.lower(): c for c in candidates}
+    return [lowered[m] for m in difflib.get_close_matches(str(name).lower(), list(lowered), n=limit, cutoff=0.5)]
+
+
+def match_roles(refs, definitions):
+    """Pure: ref -> role definition, by id, template id or display name (case-insensitive)."""
+    by_key = {}
+    for role in definitions:
+        for key in (role.get("id"), role.get("templateId"), role.get("displayName")):
+            if key:
+                by_key.setdefault(str(key).lower(), role)
+    found, unknown = {}, []
+    for ref in refs:
+        role = by_key.get(str(ref).strip().lower())
+        if role is None:
+            unknown.append(ref)
+        else:
+            found[ref] = role
+    if unknown:
+        names = [r.get("displayName") for r in definitions if r.get("displayName")]
+        parts = []
+        for ref in unknown:
+            close = suggest(ref, names)
+            parts.append(f"{ref!r}" + (f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""))
+        raise ResolveError("unknown role(s): " + "; ".join(parts) +
+                           ". Give a role's display name, template id or id.")
+    return found
+
+
+def split_principal_ref(ref):
+    """'group:PIM-Admins' -> ('group', 'PIM-Admins'); 'alice@x' -> (None, 'alice@x')."""
+    text = str(ref).strip()
+    if ":" in text:
+        prefix, rest = text.split(":", 1)
+        kind = TYPE_PREFIXES.get(prefix.strip().lower())
+        if kind:
+            return kind, rest.strip()
+    return None, text
+
+
+class Resolver:
+    """Bulk lookups for one run; every answer is cached for the rest of the run."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self._roles = None
+        self._principals = {}
+
+    # -- roles ----------------------------------------------------------------------------
+    def all_roles(self):
+        if self._roles is None:
+            self._roles = self.graph.get_all(
+                "/roleManagement/directory/roleDefinitions",
+                params={"$select": "id,displayName,templateId,isBuiltIn,isEnabled"},
+            )
+        return self._roles
+
+    def roles(self, refs):
+        """ref -> role definition; raises ResolveError naming every unknown ref."""
+        return match_roles(refs, self.all_roles())
+
+    # -- principals -----------------------------------------------------------------------
+    def principals(self, refs, kinds=("user", "group", "servicePrincipal")):
+        """ref -> {"id", "type", "displayName", "userPrincipalName"?, "appId"?}.
+
+        Accepted forms: an object id; a user principal name; a group or service principal
+        display name; a service principal's app id; any of them prefixed ``user:``, ``group:``
+        or ``sp:`` to say which kind is meant when a name is shared.
+        """
+        todo = [r for r in dict.fromkeys(refs) if r not in self._principals]
+        ids, upns, names, app_ids = [], [], [], []
+        for ref in todo:
+            kind, text = split_principal_ref(ref)
+            if is_guid(text):
+                ids.append((ref, kind, text.lower()))
+            elif "@" in text and kind in (None, "user"):
+                upns.append((ref, text))
+            else:
+                names.append((ref, kind, text))
+        self._by_ids(ids, app_ids)
+        self._by_upns(upns)
+        self._by_names(names)
+        self._by_app_ids(app_ids)
+        unknown = [r for r in refs if r not in self._principals]
+        wrong = [r for r in refs if r in self._principals and self._principals[r]["type"] not in kinds]
+        problems = []
+        if unknown:
+            problems.append("not found in the tenant: " + ", ".join(repr(r) for r in unknown))
+        if wrong:
+            problems.append("of a kind not allowed here (" + "/".join(kinds) + "): " +
+                            ", ".join(f"{r!r} is a {self._principals[r]['type']}" for r in wrong))
+        if problems:
+            raise ResolveError("principal(s) " + "; ".join(problems) +
+                               ". Give an object id, a user principal name, a group or service principal "
+                               "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
+        return {r: self._principals[r] for r in refs}
+
+    @staticmethod
+    def _describe(obj, kind):
+        out = {"id": obj["id"], "type": kind, "displayName": obj.get("displayName")}
+        for key in ("userPrincipalName", "appId", "isAssignableToRole"):
+            if key in obj:
+                out[key] = obj[key]
+        return out
+
+    def _by_ids(self, ids, app_ids):
+        if not ids:
+            return
+        for chunk in _chunks(ids, 1000):
+            answer = self.graph.post("/directoryObjects/getByIds",
+                                     {"ids": [i for _, _, i in chunk],
+                                      "types": ["user", "group", "servicePrincipal"]}, read=True) or {}
+            found = {o["id"].lower(): o for o in answer.get("value", [])}
+            for ref, kind, oid in chunk:
+                obj = found.get(oid)
+                obj_kind = ODATA_TYPES.get((obj or {}).get("@odata.type"))
+                if obj is not None and (kind is None or kind == obj_kind):
+                    self._principals[ref] = self._describe(obj, obj_kind)
+                elif kind in (None, "servicePrincipal"):
+                    app_ids.append((ref, oid))  # a GUID that is no object id may be an app id
+
+    def _by_upns(self, upns):
+        for chunk in _chunks(upns, IN_LIMIT):
+            values = ",".join(odata_quote(u) for _, u in chunk)
+            users = self.graph.get_all("/users", params={
+                "$filter": f"userPrincipalName in ({values})",
+                "$select": "id,displayName,userPrincipalName"})
+            by_upn = {u["userPrincipalName"].lower(): u for u in users}
+            for ref, upn in chunk:
+                if upn.lower() in by_upn:
+                    self._principals[ref] = self._describe(by_upn[upn.lower()], "user")
+
+    def _by_names(self, names):
+        sources = (("group", "/groups", "id,displayName,isAssignableToRole"),
+                   ("servicePrincipal", "/servicePrincipals", "id,displayName,appId"))
+        for chunk in _chunks(names, IN_LIMIT):
+            matches = {ref: [] for ref, _, _ in chunk}
+            for kind, path, select in sources:
+                wanted = [(ref, text) for ref, k, text in chunk if k in (None, kind)]
+                if not wanted:
+                    continue
+                values = ",".join(odata_quote(t) for _, t in wanted)
+                objs = self.graph.get_all(path, params={"$filter": f"displayName in ({values})", "$select": select})
+                for ref, text in wanted:
+                    matches[ref].extend(self._describe(o, kind) for o in objs
+                                        if (o.get("displayName") or "").lower() == text.lower())
+            for ref, found in matches.items():
+                if len(found) == 1:
+                    self._principals[ref] = found[0]
+                elif len(found) > 1:
+                    raise ResolveError(
+                        f"principal {ref!r} is ambiguous: " +
+                        ", ".join(f"{f['type']} {f['id']}" for f in found) +
+                        "; give the object id or prefix the name with group: or sp:")
+
+    def _by_app_ids(self, app_ids):
+        for chunk in _chunks(app_ids, IN_LIMIT):
+            values = ",".join(odata_quote(a) for _, a in chunk)
+            sps = self.graph.get_all("/servicePrincipals", params={
+                "$filter": f"appId in ({values})", "$select": "id,displayName,appId"})
+            by_app = {s["appId"].lower(): s for s in sps}
+            for ref, app in chunk:
+                if app in by_app:
+                    self._principals[ref] = self._describe(by_app[app], "servicePrincipal")
+
+    # -- scopes ---------------------------------------------------------------------------
+    def scopes(self, refs):
+        """ref -> directoryScopeId: "/" (the tenant), an administrative unit by name or id,
+        ``/administrativeUnits/{id}``, or an application scope ``/{applicationObjectId}``."""
+        out, by_name = {}, []
+        for ref in dict.fromkeys(refs):
+            text = str(ref or "/").strip()
+            if text in ("/", "", "directory", "tenant"):
+                out[ref] = "/"
+            elif text.lower().startswith("/administrativeunits/"):
+                out[ref] = "/administrativeUnits/" + text.split("/", 2)[2]
+            elif text.startswith("/"):
+                out[ref] = text
+            else:
+                by_name.append((ref, text))
+        for chunk in _chunks(by_name, IN_LIMIT):
+            names = [t for _, t in chunk if not is_guid(t)]
+            ids = [t.lower() for _, t in chunk if is_guid(t)]
+            clauses = []
+            if names:
+                clauses.append("displayName in (" + ",".join(odata_quote(n) for n in names) + ")")
+            if ids:
+                clauses.append("id in (" + ",".join(odata_quote(i) for i in ids) + ")")
+            units = self.graph.get_all("/directory/administrativeUnits",
+                                       params={"$filter": " or ".join(clauses), "$select": "id,displayName"})
+            for ref, text in chunk:
+                hit = [u for u in units if u["id"].lower() == text.lower()
+                       or (u.get("displayName") or "").lower() == text.lower()]
+                if len(hit) != 1:
+                    raise ResolveError(
+                        f"scope {ref!r} is not an administrative unit of the tenant" +
+                        (" (the name is shared; give its id)" if hit else "") +
+                        "; give '/', an administrative unit name or id, or '/{applicationObjectId}'")
+                out[ref] = "/administrativeUnits/" + hit[0]["id"]
+        return out
