@@ -1,0 +1,101 @@
+"""PIM's directoryAudits records (fact sheet section 7).
+
+Every PIM operation writes one or more records: the caller's "requested" record and, for changes
+PIM carries out itself, a "completed" record initiated by the MS-PIM app, as the portal shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..contract import Caller, Collection, iso
+from . import directory
+from .errors import not_found
+from .ids import new_id
+from .permissions import require
+
+if TYPE_CHECKING:
+    from .engine import PimEngine
+
+# The first-party "MS-PIM" application that carries out PIM's own directory changes.
+MS_PIM = {"appId": "01fc33a7-78ba-4d2f-a4b7-768e336e890e", "displayName": "MS-PIM",
+          "servicePrincipalId": None, "servicePrincipalName": None}
+
+_seq = itertools.count()
+
+
+def initiated_by(eng: PimEngine, caller: Caller | None) -> dict:
+    if caller is None:
+        return {"app": dict(MS_PIM), "user": None}
+    if caller.is_app_only:
+        sp = directory.service_principal_by_app_id(eng.tenant, caller.app_id) or {}
+        return {"app": {"appId": caller.app_id, "displayName": sp.get("displayName"),
+                        "servicePrincipalId": sp.get("id"), "servicePrincipalName": None}, "user": None}
+    user = eng.tenant.coll("users").get(caller.user_id or "", {})
+    return {"app": None, "user": {"id": caller.user_id, "displayName": user.get("displayName"),
+                                  "userPrincipalName": user.get("userPrincipalName"), "ipAddress": "127.0.0.1"}}
+
+
+def write(
+    eng: PimEngine,
+    caller: Caller | None,
+    activity: str,
+    operation: str,
+    role_id: str | None,
+    principal_id: str | None = None,
+    *,
+    result: str = "success",
+    reason: str = "",
+    details: dict | None = None,
+    modified: list[dict] | None = None,
+    correlation_id: str | None = None,
+    when: datetime | None = None,
+) -> dict:
+    """Append one record. ``caller`` None means PIM itself (MS-PIM) did it, e.g. an expiry."""
+    targets = []
+    if role_id:
+        role = eng.tenant.coll("roleDefinitions").get(role_id, {})
+        targets.append({"id": role_id, "displayName": role.get("displayName"), "type": "Role",
+                        "userPrincipalName": None, "modifiedProperties": modified or [], "groupType": None})
+    if principal_id:
+        obj, kind = directory.find_principal(eng.tenant, principal_id)
+        targets.append({"id": principal_id, "displayName": (obj or {}).get("displayName"),
+                        "type": {"user": "User", "group": "Group", "servicePrincipal": "ServicePrincipal"}.get(
+                            kind or "", "Other"),
+                        "userPrincipalName": (obj or {}).get("userPrincipalName"),
+                        "modifiedProperties": [], "groupType": None})
+    rec = {
+        "id": new_id(),
+        "category": "RoleManagement",
+        "correlationId": correlation_id or new_id(),
+        "result": result,
+        "resultReason": reason,
+        "activityDisplayName": activity,
+        "activityDateTime": iso(when or eng.now()),
+        "loggedByService": "PIM",
+        "operationType": operation,
+        "initiatedBy": initiated_by(eng, caller),
+        "targetResources": targets,
+        "additionalDetails": [{"key": k, "value": "" if v is None else str(v)} for k, v in (details or {}).items()],
+        "_seq": next(_seq),
+    }
+    eng.tenant.coll("directoryAudits")[rec["id"]] = rec
+    return rec
+
+
+def handle(eng: PimEngine, req, parts: list[str]) -> tuple[int, object]:
+    """GET /auditLogs/directoryAudits[/{id}]."""
+    require(req.caller, "audit.read")
+    if req.method != "GET":
+        raise eng.method_not_allowed()
+    audits = eng.tenant.coll("directoryAudits")
+    if len(parts) == 2:
+        # Newest first, as the audit log answers without $orderby.
+        items = sorted(audits.values(), key=lambda r: (r["activityDateTime"], r.get("_seq", 0)), reverse=True)
+        return 200, Collection([eng.clone(r) for r in items], "auditLogs/directoryAudits")
+    rec = audits.get(parts[2])
+    if rec is None:
+        raise not_found("audit record")
+    return 200, eng.entity(req, "auditLogs/directoryAudits", rec)
