@@ -1,0 +1,452 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Desired vs actual eligible / active role assignments -> schedule requests. Pure: no I/O.
+
+Private to the collection (leading underscore): may change in any release.
+
+Actual state comes from schedule *instances* and *schedules*, never from schedule requests:
+Graph purges requests after about 45 days while the assignment lives on, and keying on them
+is what made other tools forget or re-create assignments. Only ``memberType: Direct``
+assignments are managed; ones a principal holds through a group are reported, not touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_datetime, parse_duration
+
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+# Graph rounds and rewrites times (a past start becomes the provisioning time): a difference
+# below this is noise, never a reason to write.
+TOLERANCE = timedelta(minutes=5)
+ITEM_OPTIONS = ("principal", "role", "scope", "start", "end", "duration", "permanent", "justification",
+                "ticket_number", "ticket_system", "state")
+KINDS = {
+    "eligible": {"noun": "eligible assignment", "requests": "/roleManagement/directory/roleEligibilityScheduleRequests",
+                 "instances": "/roleManagement/directory/roleEligibilityScheduleInstances",
+                 "schedules": "/roleManagement/directory/roleEligibilitySchedules"},
+    "active": {"noun": "active assignment", "requests": "/roleManagement/directory/roleAssignmentScheduleRequests",
+               "instances": "/roleManagement/directory/roleAssignmentScheduleInstances",
+               "schedules": "/roleManagement/directory/roleAssignmentSchedules"},
+}
+
+
+class AssignmentError(ValueError):
+    """Input that cannot be planned, or a plan a safety guard refuses; raised before any write."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the user asked for; ``None`` fields are not managed (left as Graph has them)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    duration: str | None = None  # canonical ISO 8601
+    permanent: bool | None = None
+
+    @property
+    def managed(self):
+        return self.end is not None or self.duration is not None or self.permanent is not None
+
+
+@dataclass
+class Desired:
+    principal_ref: str
+    role_ref: str
+    scope_ref: str
+    state: str = "present"
+    schedule: Schedule = field(default_factory=Schedule)
+    justification: str | None = None
+    ticket_number: str | None = None
+    ticket_system: str | None = None
+    # Filled in once names are resolved:
+    principal_id: str | None = None
+    role_id: str | None = None
+    role_name: str | None = None
+    scope: str | None = None
+
+    @property
+    def key(self):
+        return (self.principal_id, self.role_id, self.scope)
+
+
+@dataclass
+class Actual:
+    """One assignment as Graph holds it, merged from its schedule and its current instance."""
+
+    principal_id: str
+    role_id: str
+    scope: str
+    start: datetime | None
+    end: datetime | None
+    permanent: bool
+    duration: str | None = None
+    member_type: str = "Direct"
+    assignment_type: str | None = None  # active only: Assigned | Activated
+    schedule_id: str | None = None
+
+    @property
+    def key(self):
+        return (self.principal_id, self.role_id, self.scope)
+
+    @property
+    def managed(self):
+        # Activations come from an eligibility and end by themselves: the eligibility is what we manage.
+        return self.member_type == "Direct" and self.assignment_type in (None, "Assigned")
+
+    def view(self):
+        return {"principal_id": self.principal_id, "role_id": self.role_id, "scope": self.scope,
+                "start": format_datetime(self.start) if self.start else None,
+                "end": format_datetime(self.end) if self.end else None, "permanent": self.permanent,
+                "member_type": self.member_type}
+
+
+@dataclass
+class Action:
+    """One schedule request to send (``action`` is Graph's ``unifiedRoleScheduleRequestActions``)."""
+
+    kind: str  # eligible | active
+    action: str  # adminAssign | adminUpdate | adminExtend | adminRenew | adminRemove
+    principal_id: str
+    role_id: str
+    scope: str
+    reason: str
+    desired: Desired | None = None
+    before: Actual | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    duration: str | None = None
+    permanent: bool = False
+    justification: str | None = None
+    ticket_number: str | None = None
+    ticket_system: str | None = None
+
+    @property
+    def key(self):
+        return (self.principal_id, self.role_id, self.scope)
+
+    def after(self):
+        if self.action == "adminRemove":
+            return None
+        end = self.end
+        if end is None and self.duration and not self.permanent:
+            end = self.start + parse_duration(self.duration)
+        return {"principal_id": self.principal_id, "role_id": self.role_id, "scope": self.scope,
+                "start": format_datetime(self.start) if self.start else None,
+                "end": format_datetime(end) if end else None, "permanent": self.permanent, "member_type": "Direct"}
+
+    def request_body(self):
+        body = {"action": self.action, "principalId": self.principal_id, "roleDefinitionId": self.role_id,
+                "directoryScopeId": self.scope}
+        if self.justification:
+            body["justification"] = self.justification
+        if self.ticket_number or self.ticket_system:
+            body["ticketInfo"] = {"ticketNumber": self.ticket_number, "ticketSystem": self.ticket_system}
+        if self.action != "adminRemove":
+            if self.permanent:
+                expiration = {"type": "noExpiration"}
+            elif self.end is not None:
+                expiration = {"type": "afterDateTime", "endDateTime": format_datetime(self.end)}
+            else:
+                expiration = {"type": "afterDuration", "duration": self.duration}
+            body["scheduleInfo"] = {"startDateTime": format_datetime(self.start), "expiration": expiration}
+        return body
+
+
+# -- validation (before any Graph call) ------------------------------------------------------
+def validate_items(params, now):
+    """The module's options -> list of Desired; every problem of every item reported together."""
+    single = {k: params.get(k) for k in ITEM_OPTIONS if params.get(k) is not None}
+    items = params.get("assignments")
+    if items is not None and (single.get("principal") or single.get("role")):
+        raise AssignmentError("give either principal/role (one assignment) or assignments (a list), not both")
+    inherited = {k: params.get(k) for k in ("justification", "ticket_number", "ticket_system", "scope", "state")
+                 if params.get(k) is not None}
+    raw_items = [single] if items is None else [{**inherited, **{k: v for k, v in i.items() if v is not None}}
+                                                for i in items]
+    if items is None and not single.get("principal") and not single.get("role") and not params.get("exclusive"):
+        raise AssignmentError("give principal and role, or assignments (an empty list is allowed with exclusive)")
+    desired, problems, seen = [], [], {}
+    for index, raw in enumerate(raw_items):
+        where = "" if items is None else f"assignments[{index}]: "
+        try:
+            item = validate_item(raw, now)
+        except (AssignmentError, ScheduleError) as exc:
+            problems.append(f"{where}{exc}")
+            continue
+        ref_key = (item.principal_ref.lower(), item.role_ref.lower(), item.scope_ref.lower())
+        if ref_key in seen:
+            problems.append(f"{where}duplicates assignments[{seen[ref_key]}] (same principal, role and scope)")
+        seen.setdefault(ref_key, index)
+        desired.append(item)
+    if problems:
+        raise AssignmentError("invalid input, nothing was changed: " + "; ".join(problems))
+    return desired
+
+
+def validate_item(raw, now):
+    unknown = sorted(set(raw) - set(ITEM_OPTIONS))
+    if unknown:
+        raise AssignmentError(f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(ITEM_OPTIONS)}")
+    principal, role = str(raw.get("principal") or "").strip(), str(raw.get("role") or "").strip()
+    if not principal:
+        raise AssignmentError("principal is empty")
+    if not role:
+        raise AssignmentError("role is empty")
+    state = raw.get("state") or "present"
+    if state not in ("present", "absent"):
+        raise AssignmentError(f"state must be present or absent, not {state!r}")
+    permanent = raw.get("permanent")
+    if permanent is not None and not isinstance(permanent, bool):
+        raise AssignmentError(f"permanent must be true or false, not {permanent!r}")
+    if raw.get("end") is not None and raw.get("duration") is not None:
+        raise AssignmentError("end and duration are mutually exclusive")
+    if permanent and (raw.get("end") is not None or raw.get("duration") is not None):
+        raise AssignmentError("permanent: true cannot have an end or a duration")
+    if permanent is False and raw.get("end") is None and raw.get("duration") is None:
+        raise AssignmentError("permanent: false needs an end or a duration")
+    start = parse_datetime(raw["start"], "start") if raw.get("start") is not None else None
+    end = parse_datetime(raw["end"], "end") if raw.get("end") is not None else None
+    duration = normalize_duration(raw["duration"], "duration") if raw.get("duration") is not None else None
+    if start and end and end <= start:
+        raise AssignmentError(f"end {format_datetime(end)} is not after start {format_datetime(start)}")
+    if state == "present" and end is not None and end <= now:
+        raise AssignmentError(f"end {format_datetime(end)} is already in the past")
+    if end is not None or duration is not None:
+        permanent = False
+    return Desired(principal_ref=principal, role_ref=role, scope_ref=str(raw.get("scope") or "/"), state=state,
+                   schedule=Schedule(start=start, end=end, duration=duration, permanent=permanent),
+                   justification=raw.get("justification"), ticket_number=raw.get("ticket_number"),
+                   ticket_system=raw.get("ticket_system"))
+
+
+# -- actual state ------------------------------------------------------------------------------
+def _dt(value):
+    return parse_datetime(value) if value else None
+
+
+def actual_state(instances, schedules, now):
+    """Instances and schedules -> one Actual per (principal, role, scope, memberType, assignmentType).
+
+    Instances say what holds now (and include assignments made outside PIM); schedules add
+    the ones that start in the future and the expiration *type* ("afterDuration P180D").
+    """
+    found = {}
+    for sch in schedules:
+        if (sch.get("status") or "Provisioned") not in ("Provisioned", "Granted", "ScheduleCreated"):
+            continue
+        info = sch.get("scheduleInfo") or {}
+        exp = info.get("expiration") or {}
+        start = _dt(info.get("startDateTime"))
+        end = _dt(exp.get("endDateTime"))
+        duration = exp.get("duration")
+        if end is None and duration and start is not None:
+            end = start + parse_duration(duration)
+        permanent = exp.get("type") in ("noExpiration", None, "notSpecified") and end is None
+        act = _from_graph(sch, start, end, permanent, duration)
+        found[(act.key, act.member_type, act.assignment_type)] = act
+    for ins in instances:
+        start, end = _dt(ins.get("startDateTime")), _dt(ins.get("endDateTime"))
+        act = _from_graph(ins, start, end, end is None, None)
+        ident = (act.key, act.member_type, act.assignment_type)
+        if ident in found:
+            # The instance carries the effective times (after Graph's rewrite of a past start).
+            sch = found[ident]
+            sch.start, sch.end = start or sch.start, end if not sch.permanent else None
+        else:
+            found[ident] = act
+    # Expired entries Graph still lists are kept: they are what adminRenew acts on.
+    return sorted(found.values(), key=lambda a: (a.role_id, a.principal_id, a.scope, a.member_type))
+
+
+def _from_graph(obj, start, end, permanent, duration):
+    return Actual(principal_id=obj.get("principalId"), role_id=obj.get("roleDefinitionId"),
+                  scope=obj.get("directoryScopeId") or obj.get("appScopeId") or "/", start=start, end=end,
+                  permanent=permanent, duration=duration, member_type=obj.get("memberType") or "Direct",
+                  assignment_type=obj.get("assignmentType"),
+                  schedule_id=obj.get("roleEligibilityScheduleId") or obj.get("roleAssignmentScheduleId")
+                  or obj.get("id"))
+
+
+# -- comparison -----------------------------------------------------------------------------
+def schedule_differences(want, have, now):
+    """What differs between a desired Schedule and an Actual, ignoring Graph's rewrites."""
+    diffs = []
+    if want.permanent and not have.permanent:
+        diffs.append("permanent")
+    if want.end is not None:
+        if have.end is None or abs(have.end - want.end) > TOLERANCE:
+            diffs.append("end")
+    elif want.duration is not None:
+        if have.end is None:
+            diffs.append("duration")
+        elif not (have.duration and parse_duration(have.duration) == parse_duration(want.duration)):
+            begin = have.start or now
+            if abs((have.end - begin) - parse_duration(want.duration)) > TOLERANCE:
+                diffs.append("duration")
+    if want.start is not None and have.start is not None:
+        if want.start > now + TOLERANCE:
+            if abs(have.start - want.start) > TOLERANCE:
+                diffs.append("start")
+        elif have.start > now + TOLERANCE:
+            diffs.append("start")  # wanted now (or earlier), Graph holds a future start
+    return diffs
+
+
+def change_action(want, have, diffs, now):
+    """adminRenew / adminExtend / adminUpdate for a changed schedule; never remove-and-add.
+
+    Renew is PIM's action for an assignment that has already expired (Graph still lists it
+    during the renewal window). Extend is for a still-valid time-bound assignment whose end
+    only moves later: it keeps the assignment's identity and audit trail, and PIM's policy
+    treats it as the routine "extend" operation. Anything else (shorter, a new start, turning
+    permanent or time-bound) is an update.
+    """
+    if have.end is not None and have.end <= now:
+        return "adminRenew"
+    new_end = want.end
+    if new_end is None and want.duration is not None:
+        new_end = now + parse_duration(want.duration)
+    only_end = set(diffs) <= {"end", "duration"}
+    if only_end and not have.permanent and new_end is not None and new_end > have.end:
+        return "adminExtend"
+    return "adminUpdate"
+
+
+# -- planning -------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    actions: list = field(default_factory=list)  # in the order they must be sent
+    unchanged: list = field(default_factory=list)  # (Desired, Actual | None)
+    kept: list = field(default_factory=list)  # (Actual, why): left alone on purpose in exclusive mode
+
+
+def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected=(), replace_permanent=False,
+         eligible_actual=(), justification=None):
+    """Desired items + actual state of ``kind`` -> the schedule requests that converge them.
+
+    ``requirements``: role id -> {"eligible": Requirement, "active": Requirement} (only the
+    expiration rule is used here, to give a new assignment without a schedule what the role
+    allows). ``replace_permanent`` (active only) turns permanent active assignments of the
+    roles concerned into eligible ones: the eligibility request comes first in the plan so an
+    interruption between the two steps leaves the principal with access, never with none.
+    """
+    managed = {a.key: a for a in actual if a.managed}
+    present_keys = {d.key for d in desired if d.state == "present"}
+    result = Plan()
+    replacements = []
+    for item in desired:
+        have = managed.get(item.key)
+        if item.state == "absent":
+            if have is None:
+                result.unchanged.append((item, None))
+            else:
+                result.actions.append(_removal(kind, have, "absent", item.justification or justification, item))
+            continue
+        if have is None:
+            result.actions.append(_assignment(kind, item, now, requirements))
+            continue
+        diffs = schedule_differences(item.schedule, have, now) if item.schedule.managed else []
+        if not diffs:
+            result.unchanged.append((item, have))
+            continue
+        result.actions.append(_change(kind, item, have, diffs, now))
+    concerned = set(exclusive_roles) or {d.role_id for d in desired}
+    protected = set(protected)
+    if replace_permanent and kind == "active":
+        eligible_keys = {a.key for a in eligible_actual if a.managed}
+        for have in actual:
+            if not (have.managed and have.permanent and have.role_id in concerned) or have.key in present_keys:
+                continue
+            if have.principal_id in protected:
+                result.kept.append((have, "protected principal: its permanent active assignment is kept"))
+                continue
+            if have.key not in eligible_keys:
+                replacements.append(_replacement_eligibility(have, now, requirements, justification))
+            result.actions.append(_removal(kind, have, "replaced with an eligible assignment", justification))
+    if exclusive_roles:
+        planned = {a.key for a in result.actions}
+        for have in actual:
+            if not have.managed or have.role_id not in exclusive_roles or have.key in present_keys:
+                continue
+            if have.key in planned:
+                continue
+            if have.principal_id in protected:
+                result.kept.append((have, "protected principal"))
+                continue
+            result.actions.append(_removal(kind, have, "exclusive: not in the desired list",
+                                           justification or "Not in the desired list (entra.pim exclusive mode)"))
+    result.actions = replacements + result.actions
+    return result
+
+
+def _request_start(item, have, now):
+    """Graph rewrites a past start to the provisioning time, so a past or missing start is sent as now."""
+    if item is not None and item.schedule.start is not None and item.schedule.start > now:
+        return item.schedule.start
+    if have is not None and have.start is not None and have.start > now:
+        return have.start
+    return now
+
+
+def _assignment(kind, item, now, requirements):
+    sched = item.schedule
+    action = Action(kind=kind, action="adminAssign", principal_id=item.principal_id, role_id=item.role_id,
+                    scope=item.scope, reason="missing", desired=item, start=_request_start(item, None, now),
+                    justification=item.justification, ticket_number=item.ticket_number,
+                    ticket_system=item.ticket_system)
+    _apply_schedule(action, sched, requirements.get(item.role_id, {}).get(kind))
+    return action
+
+
+def _apply_schedule(action, sched, requirement):
+    if sched.managed:
+        action.permanent, action.end, action.duration = bool(sched.permanent), sched.end, sched.duration
+    elif requirement is not None and requirement.expiration_required and requirement.max_duration:
+        # No schedule given: the longest the role's policy allows, rather than a request it would refuse.
+        action.duration = normalize_duration(requirement.max_duration)
+    else:
+        action.permanent = True
+
+
+def _change(kind, item, have, diffs, now):
+    action = Action(kind=kind, action=change_action(item.schedule, have, diffs, now),
+                    principal_id=item.principal_id, role_id=item.role_id, scope=item.scope,
+                    reason="schedule differs: " + ", ".join(diffs), desired=item, before=have,
+                    start=_request_start(item, have, now), justification=item.justification,
+                    ticket_number=item.ticket_number, ticket_system=item.ticket_system)
+    _apply_schedule(action, item.schedule, None)
+    return action
+
+
+def _removal(kind, have, reason, justification, item=None):
+    return Action(kind=kind, action="adminRemove", principal_id=have.principal_id, role_id=have.role_id,
+                  scope=have.scope, reason=reason, desired=item, before=have, justification=justification,
+                  ticket_number=item.ticket_number if item else None,
+                  ticket_system=item.ticket_system if item else None)
+
+
+def _replacement_eligibility(have, now, requirements, justification):
+    action = Action(kind="eligible", action="adminAssign", principal_id=have.principal_id, role_id=have.role_id,
+                    scope=have.scope, reason="replaces a permanent active assignment", start=now,
+                    justification=justification or "Replaces a permanent active assignment (entra.pim)")
+    _apply_schedule(action, Schedule(), requirements.get(have.role_id, {}).get("eligible"))
+    return action
+
+
+def remaining_after(actual, actions, kind):
+    """The managed assignments of ``kind`` that still exist once ``actions`` have run."""
+    removed = {a.key for a in actions if a.kind == kind and a.action == "adminRemove"}
+    keep = [a for a in actual if a.managed and a.key not in removed]
+    changed = {a.key: a for a in actions if a.kind == kind and a.action != "adminRemove"}
+    out = []
+    for have in keep:
+        act = changed.pop(have.key, None)
+        out.append(replace(have, permanent=act.permanent, end=act.end) if act else have)
+    out.extend(Actual(principal_id=a.principal_id, role_id=a.role_id, scope=a.scope, start=a.start, end=a.end,
+                      permanent=a.permanent, assignment_type="Assigned" if kind == "active" else None)
+               for a in changed.values())
+    return out
