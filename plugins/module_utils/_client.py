@@ -126,7 +126,7 @@ def _retry_delay(headers, attempt):
             return max(0.0, min(float(value), 120.0))
         except (TypeError, ValueError):
             pass
-    return min(30.0, 0.5 * (2 ** attempt)) * (0.5 + random.random() / 2)
+    return min(30.0, 0.5 * (2 ** attempt)) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
 
 
 def encode_query(params):
@@ -183,7 +183,7 @@ class GraphSession:
         if self._loop is not None:
             try:
                 self._loop.run_until_complete(self._adapter._http_client.aclose())
-            except Exception:  # closing is best effort: the process ends right after
+            except Exception:  # noqa: S110 - closing is best effort: the process ends right after
                 pass
             self._loop.close()
             self._loop = None

@@ -153,7 +153,7 @@ class Resolver:
             return
         for chunk in _chunks(ids, 1000):
             answer = self.graph.post("/directoryObjects/getByIds",
-                                     {"ids": [i for _, _, i in chunk],
+                                     {"ids": [oid for _ref, _kind, oid in chunk],
                                       "types": ["user", "group", "servicePrincipal"]}, read=True) or {}
             found = {o["id"].lower(): o for o in answer.get("value", [])}
             for ref, kind, oid in chunk:
@@ -166,7 +166,7 @@ class Resolver:
 
     def _by_upns(self, upns):
         for chunk in _chunks(upns, IN_LIMIT):
-            values = ",".join(odata_quote(u) for _, u in chunk)
+            values = ",".join(odata_quote(upn) for _ref, upn in chunk)
             users = self.graph.get_all("/users", params={
                 "$filter": f"userPrincipalName in ({values})",
                 "$select": "id,displayName,userPrincipalName"})
@@ -179,12 +179,12 @@ class Resolver:
         sources = (("group", "/groups", "id,displayName,isAssignableToRole"),
                    ("servicePrincipal", "/servicePrincipals", "id,displayName,appId"))
         for chunk in _chunks(names, IN_LIMIT):
-            matches = {ref: [] for ref, _, _ in chunk}
+            matches = {item[0]: [] for item in chunk}
             for kind, path, select in sources:
                 wanted = [(ref, text) for ref, k, text in chunk if k in (None, kind)]
                 if not wanted:
                     continue
-                values = ",".join(odata_quote(t) for _, t in wanted)
+                values = ",".join(odata_quote(text) for _ref, text in wanted)
                 objs = self.graph.get_all(path, params={"$filter": f"displayName in ({values})", "$select": select})
                 for ref, text in wanted:
                     matches[ref].extend(self._describe(o, kind) for o in objs
@@ -200,7 +200,7 @@ class Resolver:
 
     def _by_app_ids(self, app_ids):
         for chunk in _chunks(app_ids, IN_LIMIT):
-            values = ",".join(odata_quote(a) for _, a in chunk)
+            values = ",".join(odata_quote(app) for _ref, app in chunk)
             sps = self.graph.get_all("/servicePrincipals", params={
                 "$filter": f"appId in ({values})", "$select": "id,displayName,appId"})
             by_app = {s["appId"].lower(): s for s in sps}
@@ -224,8 +224,8 @@ class Resolver:
             else:
                 by_name.append((ref, text))
         for chunk in _chunks(by_name, IN_LIMIT):
-            names = [t for _, t in chunk if not is_guid(t)]
-            ids = [t.lower() for _, t in chunk if is_guid(t)]
+            names = [text for _ref, text in chunk if not is_guid(text)]
+            ids = [text.lower() for _ref, text in chunk if is_guid(text)]
             clauses = []
             if names:
                 clauses.append("displayName in (" + ",".join(odata_quote(n) for n in names) + ")")

@@ -1,0 +1,87 @@
+# entra.pim: one command for each thing a developer or CI does.
+#   make demo   build the venv, start the emulator, apply settings to an emulated tenant, show them
+#   make test   everything CI runs: lint, unit, emulator, integration, sanity, build + import check
+#   make bench  Graph requests, time and memory against the emulator
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python >= 3.12 (ansible-core 2.21's controller minimum); pyenv keeps it off PATH on our machines.
+PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3.13 \
+	/root/.pyenv/versions/3.13*/bin/python3.13 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := .build
+COLL := $(BUILD)/collections/ansible_collections/entra/pim
+SANITY_DIR := $(BUILD)/sanity/ansible_collections/entra/pim
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration sanity build import-check test demo bench clean
+
+help:
+	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make sanity | make build"
+
+$(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "no Python >= 3.12 found; set PYTHON=/path/to/python3.12"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt -e ./emulator
+	touch $@
+
+venv: $(STAMP)
+
+$(COLL): | $(STAMP)
+	mkdir -p $(dir $(COLL))
+	ln -sfn $(CURDIR) $(COLL)
+
+lint: ruff ansible-lint
+
+ruff: $(STAMP)
+	$(BIN)/ruff check --config ruff.toml .
+
+ansible-lint: $(STAMP) $(COLL)
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections $(BIN)/ansible-lint --profile production
+
+unit: $(STAMP) $(COLL)
+	PYTHONPATH=$(CURDIR)/$(BUILD)/collections $(BIN)/python -m pytest -q tests/unit
+
+emulator-test: $(STAMP)
+	cd emulator && ../$(BIN)/python -m pytest -q tests
+
+integration: $(STAMP) $(COLL)
+	$(BIN)/python tests/integration/run.py $(TARGETS)
+
+# ansible-test needs the collection at a real .../ansible_collections/entra/pim path. The emulator
+# and the bench are test tooling outside the collection artifact (galaxy.yml build_ignore).
+# ansible-test downloads get-pip from a host we cannot reach; it accepts a copy in its cache.
+PIP_VERSION = $(shell grep -hoE "pip='[0-9.]+'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | grep -oE '[0-9.]+' | tr . _)
+PIP_BOOTSTRAP = $(HOME)/.ansible/test/cache/get_pip_$(PIP_VERSION).py
+
+sanity: $(STAMP)
+	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/get_pip.py $(PIP_BOOTSTRAP)
+	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_DIR)
+	git ls-files -co --exclude-standard | grep -vE '^(emulator|bench)/' | \
+		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | tar -cf - -T - | tar -xf - -C $(SANITY_DIR)
+	cd $(SANITY_DIR) && git init -q && git add -A && \
+		$(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.12 --color no
+
+build: $(STAMP)
+	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+import-check: build
+	test -x $(BUILD)/importer-venv/bin/python || { $(PYTHON) -m venv $(BUILD)/importer-venv && \
+		$(BUILD)/importer-venv/bin/pip install -q galaxy-importer; }
+	cd $(BUILD)/dist && $(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz
+
+test: lint unit emulator-test integration sanity import-check
+	@echo "make test: all checks passed"
+
+demo: $(STAMP) $(COLL)
+	$(BIN)/python demo/run_demo.py
+
+bench: $(STAMP) $(COLL)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(BUILD) tests/output

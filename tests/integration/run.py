@@ -1,0 +1,175 @@
+"""Run the integration targets through ansible-playbook against a fresh Graph PIM emulator.
+
+Each target under tests/integration/targets is an ansible-test style role (aliases,
+tasks/main.yml). This harness starts the emulator the way every consumer does (CLI, ready
+file), writes tests/integration/integration_config.yml from the ready file, resets the
+emulator before each target and runs the target as a role. It prints one closing line,
+"integration: N passed, N failed", and exits non-zero when any target failed.
+
+Usage: run.py [TARGET ...]   (default: every target without `disabled`/`unsupported` aliases)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGETS = ROOT / "tests" / "integration" / "targets"
+CONFIG = ROOT / "tests" / "integration" / "integration_config.yml"
+COLLECTIONS = ROOT / ".build" / "collections"
+
+
+def link_collection() -> None:
+    """ansible-playbook finds entra.pim through a symlink; no copy to go stale."""
+    dest = COLLECTIONS / "ansible_collections" / "entra" / "pim"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.is_symlink() or dest.exists():
+        if dest.resolve() == ROOT:
+            return
+        dest.unlink()
+    dest.symlink_to(ROOT)
+
+
+def start_emulator(workdir: Path, extra: list[str]) -> tuple[subprocess.Popen, dict]:
+    ready = workdir / "ready.json"
+    log = open(workdir / "emulator.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pim_emulator", "serve", "--port", "0", "--ready-file", str(ready), *extra],
+        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "emulator")},
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if ready.exists():
+            try:
+                return proc, json.loads(ready.read_text())
+            except ValueError:
+                pass  # being written
+        if proc.poll() is not None:
+            raise SystemExit(f"emulator exited with {proc.returncode}; see {workdir / 'emulator.log'}")
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("emulator did not become ready within 60 s")
+
+
+def app(tenant: dict, name: str) -> dict:
+    return next(a for a in tenant["apps"] if a["name"] == name)
+
+
+def auth_vars(info: dict, tenant: dict, app_name: str) -> dict:
+    chosen = app(tenant, app_name)
+    return {
+        "tenant_id": tenant["id"], "client_id": chosen["client_id"], "client_secret": chosen["client_secret"],
+        "graph_url": info["graph_url"], "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"],
+    }
+
+
+def write_config(info: dict) -> dict:
+    tenants = info["tenants"]
+    config = {
+        "pim_auth": auth_vars(info, tenants[0], "pim-admin"),
+        "pim_reader_auth": auth_vars(info, tenants[0], "pim-reader"),
+        "pim_second_tenant_auth": auth_vars(info, tenants[1], "pim-admin") if len(tenants) > 1 else None,
+        "emulator_admin_url": info["admin_url"],
+        "emulator_admin_token": info["admin_token"],
+        "emulator_ca_bundle": info["ca_bundle"],
+        "emulator_graph_url": info["graph_url"],
+        "emulator_authority_host": info["authority_host"],
+        "emulator_tenant": tenants[0],
+        "emulator_tenants": tenants,
+    }
+    # JSON is valid YAML; the file is git-ignored and holds only emulator-generated secrets.
+    CONFIG.write_text(json.dumps(config, indent=2))
+    return config
+
+
+def admin(info: dict, path: str, body: dict | None = None) -> dict:
+    ctx = ssl.create_default_context(cafile=info["ca_bundle"])
+    req = urllib.request.Request(
+        f"{info['admin_url']}/{path}", method="POST" if body is not None else "GET",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {info['admin_token']}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+def selected_targets(names: list[str]) -> list[str]:
+    out = []
+    for target in sorted(p for p in TARGETS.iterdir() if p.is_dir()):
+        aliases = (target / "aliases").read_text().split() if (target / "aliases").exists() else []
+        if names:
+            if target.name in names:
+                out.append(target.name)
+        elif not target.name.startswith("setup_") and not {"disabled", "unsupported", "hidden"} & set(aliases):
+            out.append(target.name)
+    return out
+
+
+def run_target(name: str, workdir: Path) -> bool:
+    play = workdir / f"{name}.yml"
+    play.write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        f"  vars:\n    ansible_python_interpreter: {sys.executable}\n"
+        f"  roles:\n    - {name}\n"
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+        "ANSIBLE_ROLES_PATH": str(TARGETS),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+    }
+    started = time.time()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(play),
+         "-e", f"@{CONFIG}", *os.environ.get("INTEGRATION_ARGS", "").split()],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    ok = result.returncode == 0
+    print(f"--- target {name}: {'ok' if ok else 'FAILED'} in {time.time() - started:.1f}s", flush=True)
+    if not ok or os.environ.get("INTEGRATION_VERBOSE"):
+        print(result.stdout[-20000:])
+        print(result.stderr[-5000:])
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    link_collection()
+    targets = selected_targets(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="pim-integration-"))
+    proc, info = start_emulator(workdir, os.environ.get("EMULATOR_ARGS", "").split())
+    passed = failed = 0
+    try:
+        write_config(info)
+        for name in targets:
+            admin(info, "reset", {})
+            if run_target(name, workdir):
+                passed += 1
+            else:
+                failed += 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(f"integration: {passed} passed, {failed} failed")
+    return 1 if failed or not targets else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
