@@ -1,0 +1,170 @@
+"""The admin API under ``/_emulator/`` (bearer ``admin_token``): what tests use to observe and steer.
+
+Not part of Graph: plain JSON, no OData envelope, no faults, no latency.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .contract import iso
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+_DURATION = re.compile(r"^(-)?P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?"
+                       r"(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def parse_duration(value) -> timedelta:
+    """ISO 8601 duration ("PT2H", "P1DT30M") or a number of seconds."""
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    m = _DURATION.match(str(value).strip().upper())
+    if not m or str(value).strip().upper() in ("P", "PT", "-P"):
+        raise ValueError(f"not an ISO 8601 duration: {value!r}")
+    sign, w, d, h, mi, s = m.groups()
+    delta = timedelta(weeks=float(w or 0), days=float(d or 0), hours=float(h or 0), minutes=float(mi or 0),
+                      seconds=float(s or 0))
+    return -delta if sign else delta
+
+
+def routes(emu: Emulator) -> list[web.RouteDef]:
+    def guard(handler):
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            supplied = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(supplied.encode(), f"Bearer {emu.admin_token}".encode()):
+                return web.json_response({"error": "unauthorized", "message": "admin bearer token required"},
+                                         status=401, headers={"WWW-Authenticate": "Bearer"})
+            try:
+                return await handler(request)
+            except (ValueError, KeyError, TypeError) as exc:
+                return web.json_response({"error": "bad_request", "message": str(exc)}, status=400)
+        return wrapped
+
+    async def body(request: web.Request) -> dict:
+        if not request.can_read_body:
+            return {}
+        doc = await request.json()
+        if not isinstance(doc, dict):
+            raise ValueError("a JSON object is expected")
+        return doc
+
+    def tenant_of(request: web.Request):
+        tenant = emu.tenant_by_ref(request.match_info["tid"])
+        if tenant is None:
+            raise web.HTTPNotFound(text='{"error":"not_found","message":"unknown tenant"}',
+                                   content_type="application/json")
+        return tenant
+
+    async def stats(request: web.Request):
+        return web.json_response(emu.stats.to_json(request.query.get("tenant")))
+
+    async def stats_reset(request: web.Request):
+        emu.stats.reset()
+        return web.json_response({"ok": True})
+
+    async def reset(request: web.Request):
+        emu.reset()
+        return web.json_response({"ok": True, "now": iso(emu.clock.now())})
+
+    async def faults_get(request: web.Request):
+        return web.json_response({**emu.faults.to_json(),
+                                  "read_after_write_lag_ms": emu.options["read_after_write_lag_ms"]})
+
+    async def faults_post(request: web.Request):
+        doc = await body(request)
+        if doc.get("clear"):
+            emu.faults.update({"latency_ms": 0, "jitter_ms": 0, "fault_429": 0, "fault_503": 0, "fault_504": 0,
+                               "rules": []})
+        emu.faults.update(doc)
+        if "read_after_write_lag_ms" in doc:
+            emu.apply_options({"read_after_write_lag_ms": int(doc["read_after_write_lag_ms"])})
+        return await faults_get(request)
+
+    async def options_get(request: web.Request):
+        return web.json_response(emu.options)
+
+    async def options_post(request: web.Request):
+        doc = await body(request)
+        emu.apply_options(doc)
+        return web.json_response(emu.options)
+
+    async def clock_get(request: web.Request):
+        return web.json_response({"now": iso(emu.clock.now()), "offset_seconds": emu.clock.offset.total_seconds()})
+
+    async def clock_post(request: web.Request):
+        doc = await body(request)
+        if "advance" in doc:
+            emu.clock.advance(parse_duration(doc["advance"]))
+        if "set_offset" in doc:
+            emu.clock.offset = parse_duration(doc["set_offset"])
+        emu.mark_dirty()
+        return await clock_get(request)
+
+    async def tenants_list(request: web.Request):
+        return web.json_response([{"id": t.id, "name": t.name} for t in emu.tenants.values()])
+
+    async def tenant_state(request: web.Request):
+        return web.json_response(tenant_of(request).to_json())
+
+    async def user_update(request: web.Request):
+        tenant = tenant_of(request)
+        uid = request.match_info["uid"]
+        users = tenant.coll("users")
+        user = users.get(uid) or next((u for u in users.values()
+                                       if u.get("userPrincipalName", "").lower() == uid.lower()), None)
+        if user is None:
+            raise web.HTTPNotFound(text='{"error":"not_found","message":"unknown user"}',
+                                   content_type="application/json")
+        doc = await body(request)
+        if "mfa" in doc:
+            user["_mfa"] = bool(doc["mfa"])
+        if "acrs" in doc:
+            user["_acrs"] = list(doc["acrs"] or [])
+        if "accountEnabled" in doc:
+            user["accountEnabled"] = bool(doc["accountEnabled"])
+        emu.mark_dirty()
+        return web.json_response({"id": user["id"], "mfa": user.get("_mfa", False), "acrs": user.get("_acrs", []),
+                                  "accountEnabled": user.get("accountEnabled", True)})
+
+    async def purge_requests(request: web.Request):
+        tenant = tenant_of(request)
+        doc = await body(request)
+        older = parse_duration(doc["older_than"]) if "older_than" in doc else \
+            timedelta(days=float(emu.options["request_retention_days"]))
+        engine = emu.engine(tenant.id)
+        hook = getattr(engine, "purge_requests", None)
+        if hook is None:
+            return web.json_response({"error": "not_supported", "message": "the PIM engine has no purge_requests"},
+                                     status=501)
+        result = hook(older)
+        emu.mark_dirty()
+        return web.json_response({"ok": True, "purged": result})
+
+    async def save(request: web.Request):
+        emu.save()
+        return web.json_response({"ok": True, "state_file": emu.settings.state_file})
+
+    p = "/_emulator"
+    return [
+        web.get(f"{p}/stats", guard(stats)),
+        web.post(f"{p}/stats/reset", guard(stats_reset)),
+        web.post(f"{p}/reset", guard(reset)),
+        web.get(f"{p}/faults", guard(faults_get)),
+        web.post(f"{p}/faults", guard(faults_post)),
+        web.get(f"{p}/options", guard(options_get)),
+        web.post(f"{p}/options", guard(options_post)),
+        web.get(f"{p}/clock", guard(clock_get)),
+        web.post(f"{p}/clock", guard(clock_post)),
+        web.get(f"{p}/tenants", guard(tenants_list)),
+        web.get(f"{p}/tenants/{{tid}}/state", guard(tenant_state)),
+        web.post(f"{p}/tenants/{{tid}}/users/{{uid}}", guard(user_update)),
+        web.post(f"{p}/tenants/{{tid}}/purge-requests", guard(purge_requests)),
+        web.post(f"{p}/save", guard(save)),
+    ]

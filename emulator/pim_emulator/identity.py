@@ -1,0 +1,379 @@
+"""The emulated Entra ID token service (v2.0 endpoints) and Graph's access-token check.
+
+MSAL (under azure-identity) reads ``/{tenant}/v2.0/.well-known/openid-configuration`` and then posts
+to the token endpoint; errors are answered in Entra's shape (``error``, ``error_description`` with
+the AADSTS code first, ``error_codes``) because azure-identity shows ``error_description`` to the
+user verbatim. Access tokens are RS256 JWTs signed by a key of the emulator; Graph routes verify
+them and turn the claims into a ``Caller``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+
+from . import tls
+from .contract import Caller, GraphError
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# Scopes MSAL adds to every user flow; they are about the id token, not about Graph permissions.
+OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
+
+
+class AadError(Exception):
+    def __init__(self, status: int, error: str, code: int, description: str):
+        super().__init__(description)
+        self.status, self.error, self.code, self.description = status, error, code, description
+
+    def response(self) -> web.Response:
+        trace, corr = str(uuid.uuid4()), str(uuid.uuid4())
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        body = {
+            "error": self.error,
+            "error_description": f"AADSTS{self.code}: {self.description} Trace ID: {trace} "
+                                 f"Correlation ID: {corr} Timestamp: {stamp}",
+            "error_codes": [self.code],
+            "timestamp": stamp,
+            "trace_id": trace,
+            "correlation_id": corr,
+            "error_uri": f"https://login.microsoftonline.com/error?code={self.code}",
+        }
+        return web.json_response(body, status=self.status)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class TokenService:
+    def __init__(self, emu: Emulator):
+        self.emu = emu
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    @property
+    def _private_key(self):
+        return serialization.load_pem_private_key(self.emu.signing_key_pem.encode(), password=None)
+
+    @property
+    def kid(self) -> str:
+        return self.emu.signing_kid
+
+    def jwks(self) -> dict:
+        pub = self._private_key.public_key().public_numbers()
+
+        def enc(n: int) -> str:
+            return _b64url(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+        key = {"kty": "RSA", "use": "sig", "kid": self.kid, "n": enc(pub.n), "e": enc(pub.e), "alg": "RS256"}
+        return {"keys": [key]}
+
+    def _sign(self, claims: dict) -> str:
+        return jwt.encode(claims, self.emu.signing_key_pem, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+
+    # -- discovery ------------------------------------------------------------------------------
+
+    def openid_configuration(self, request: web.Request) -> web.Response:
+        ref = request.match_info["tenant"]
+        tenant = self.emu.tenant_by_ref(ref)
+        if tenant is None and ref not in ("common", "organizations", "consumers"):
+            return AadError(400, "invalid_tenant", 90002, f"Tenant '{ref}' not found. Check to make sure you have the "
+                            "correct tenant ID and are signing into the correct cloud.").response()
+        base = f"{self.emu.base_url}/{ref}"
+        tid = tenant.id if tenant else "{tenantid}"
+        return web.json_response({
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{self.emu.base_url}/{ref}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"{self.emu.base_url}/{tid}/v2.0",
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": f"{self.emu.base_url}/oidc/userinfo",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+        })
+
+    def keys(self, request: web.Request) -> web.Response:
+        return web.json_response(self.jwks())
+
+    def instance_discovery(self, request: web.Request) -> web.Response:
+        host = request.host
+        return web.json_response({
+            "tenant_discovery_endpoint": f"{self.emu.base_url}/common/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+        })
+
+    def user_realm(self, request: web.Request) -> web.Response:
+        # MSAL asks before a resource-owner password flow whether the domain is federated.
+        username = request.match_info["username"]
+        return web.json_response({"ver": "1.0", "account_type": "Managed", "domain_name": username.partition("@")[2],
+                                  "cloud_instance_name": "microsoftonline.com",
+                                  "cloud_audience_urn": "urn:federation:MicrosoftOnline"})
+
+    # -- token endpoint -------------------------------------------------------------------------
+
+    async def token(self, request: web.Request) -> web.Response:
+        self.emu.stats.count_token()
+        try:
+            form = dict(await request.post())
+            tenant = self.emu.tenant_by_ref(request.match_info["tenant"])
+            if tenant is None:
+                ref = request.match_info["tenant"]
+                raise AadError(400, "invalid_request", 90002, f"Tenant '{ref}' not found. Check to make sure you have "
+                               "the correct tenant ID and are signing into the correct cloud. Check with your "
+                               "subscription administrator, this may happen if there are no active subscriptions "
+                               "for the tenant.")
+            grant = form.get("grant_type", "")
+            if grant == "client_credentials":
+                body = self._client_credentials(request, tenant, form)
+            elif grant == "password":
+                body = self._password(request, tenant, form)
+            elif grant == "refresh_token":
+                body = self._refresh(tenant, form)
+            elif not grant:
+                raise AadError(400, "invalid_request", 900144,
+                               "The request body must contain the following parameter: 'grant_type'.")
+            else:
+                raise AadError(400, "unsupported_grant_type", 70003,
+                               f"The app requested an unsupported grant type '{grant}'.")
+        except AadError as err:
+            return err.response()
+        return web.json_response(body, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+
+    def _app(self, tenant, client_id: str) -> dict:
+        app = self.emu.find_app(tenant, client_id)
+        if app is None:
+            raise AadError(400, "unauthorized_client", 700016,
+                           f"Application with identifier '{client_id}' was not found in the directory '{tenant.name}'. "
+                           "This can happen if the application has not been installed by the administrator of the "
+                           "tenant or consented to by any user in the tenant. You may have sent your authentication "
+                           "request to the wrong tenant.")
+        return app
+
+    def _authenticate_client(self, request: web.Request, tenant, app: dict, form: dict, required: bool) -> None:
+        client_id = app["appId"]
+        if form.get("client_assertion"):
+            self._check_assertion(request, tenant, app, form)
+        elif form.get("client_secret"):
+            if form["client_secret"] != app.get("_secret"):
+                raise AadError(401, "invalid_client", 7000215,
+                               "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                               "client secret value, not the client secret ID, for a secret added to app "
+                               f"'{client_id}'.")
+        elif required:
+            raise AadError(401, "invalid_client", 7000218,
+                           "The request body must contain the following parameter: 'client_assertion' or "
+                           "'client_secret'.")
+
+    def _check_assertion(self, request: web.Request, tenant, app: dict, form: dict) -> None:
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise AadError(400, "invalid_request", 50027, "JWT token is invalid or malformed.")
+        assertion = form["client_assertion"]
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError:
+            raise AadError(400, "invalid_request", 50027, "JWT token is invalid or malformed.") from None
+        cert_pem = app.get("_cert_pem")
+        presented = header.get("x5t#S256") or header.get("x5t") or ""
+        if not cert_pem:
+            raise AadError(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - "
+                           f"The key was not found., Thumbprint of key used by client: '{presented}']")
+        expected = {tls.thumbprint_b64url(cert_pem), tls.thumbprint_b64url(cert_pem, sha256=True)}
+        if presented and presented not in expected:
+            raise AadError(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - "
+                           f"The key was not found., Thumbprint of key used by client: '{presented}', Found key "
+                           f"'Start=..., End=...', Please visit the Azure Portal, Graph Explorer or directly use MS "
+                           f"Graph to see configured keys for app Id '{app['appId']}'.]")
+        try:
+            claims = jwt.decode(assertion, tls.public_key_pem(cert_pem), algorithms=["RS256", "PS256"],
+                                options={"verify_aud": False, "require": ["exp", "iss", "sub", "aud"]}, leeway=300)
+        except jwt.ExpiredSignatureError:
+            raise AadError(401, "invalid_client", 700024,
+                           "Client assertion is not within its valid time range.") from None
+        except jwt.PyJWTError:
+            raise AadError(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - "
+                           "The signature could not be verified with the registered certificate.]") from None
+        if claims.get("iss") != app["appId"] or claims.get("sub") != app["appId"]:
+            raise AadError(401, "invalid_client", 700021,
+                           "Client assertion application identifier doesn't match 'client_id' parameter.")
+        # MSAL puts the token endpoint in ``aud``; Entra also accepts the issuer URL of the tenant.
+        aud = claims.get("aud")
+        auds = set(aud if isinstance(aud, list) else [aud])
+        ref = request.match_info["tenant"]
+        valid = {f"{self.emu.base_url}/{r}/oauth2/v2.0/token" for r in (ref, tenant.id, tenant.name)}
+        valid |= {f"{self.emu.base_url}/{tenant.id}/v2.0", f"{self.emu.base_url}/{tenant.id}/"}
+        if not auds & valid:
+            # Entra's wording for this case is not in the fact sheet; AADSTS50013 is its audience error.
+            raise AadError(401, "invalid_client", 50013, f"Assertion audience claim does not match the required "
+                           f"value. Expected one of {sorted(valid)}.")
+
+    def _scope_resource(self, scope: str) -> list[str]:
+        return [s for s in scope.split() if s and s not in OIDC_SCOPES]
+
+    def _client_credentials(self, request: web.Request, tenant, form: dict) -> dict:
+        client_id = form.get("client_id", "")
+        if not client_id:
+            raise AadError(400, "invalid_request", 900144,
+                           "The request body must contain the following parameter: 'client_id'.")
+        app = self._app(tenant, client_id)
+        self._authenticate_client(request, tenant, app, form, required=True)
+        scopes = self._scope_resource(form.get("scope", ""))
+        if not scopes:
+            raise AadError(400, "invalid_request", 900144,
+                           "The request body must contain the following parameter: 'scope'.")
+        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+            raise AadError(400, "invalid_scope", 1002012, f"The provided value for scope {' '.join(scopes)} is not "
+                           "valid. Client credential flows must have a scope value with /.default suffixed to the "
+                           "resource identifier (application ID URI).")
+        resource = scopes[0][: -len("/.default")]
+        if resource not in (GRAPH_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE + "/"):
+            raise AadError(400, "invalid_resource", 500011, f"The resource principal named {resource} was not found "
+                           f"in the tenant named {tenant.name}. This can happen if the application has not been "
+                           "installed by the administrator of the tenant or consented to by any user in the tenant.")
+        sp = self.emu.find_sp(tenant, client_id)
+        claims = self._base_claims(tenant, app)
+        claims.update({"oid": sp["id"] if sp else app["id"], "sub": sp["id"] if sp else app["id"],
+                       "idtyp": "app", "roles": sorted(app.get("_permissions", []))})
+        return self._token_response(claims)
+
+    def _user_by_upn(self, tenant, username: str) -> dict | None:
+        low = username.lower()
+        return next((u for u in tenant.coll("users").values() if u.get("userPrincipalName", "").lower() == low), None)
+
+    def _delegated_scopes(self, app: dict, requested: list[str]) -> list[str]:
+        granted = set(app.get("_delegated_permissions", []))
+        out: set[str] = set()
+        for scope in requested:
+            if scope.endswith("/.default"):
+                out |= granted
+                continue
+            name = scope.rsplit("/", 1)[-1] if scope.startswith(("https://", GRAPH_APP_ID)) else scope
+            if name in granted:
+                out.add(name)
+        return sorted(out)
+
+    def _password(self, request: web.Request, tenant, form: dict) -> dict:
+        app = self._app(tenant, form.get("client_id", ""))
+        if not app.get("_public_client"):
+            self._authenticate_client(request, tenant, app, form, required=True)
+        user = self._user_by_upn(tenant, form.get("username", ""))
+        if user is None or form.get("password") != user.get("_password") or not user.get("accountEnabled", True):
+            raise AadError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or "
+                           "password.")
+        scopes = self._delegated_scopes(app, self._scope_resource(form.get("scope", "")))
+        return self._user_tokens(tenant, app, user, scopes)
+
+    def _refresh(self, tenant, form: dict) -> dict:
+        try:
+            doc = jwt.decode(form.get("refresh_token", ""), self._private_key.public_key(), algorithms=["RS256"],
+                             audience="refresh")
+        except jwt.PyJWTError:
+            raise AadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.") from None
+        app = self._app(tenant, form.get("client_id", ""))
+        user = tenant.coll("users").get(doc["oid"])
+        if user is None or doc.get("tid") != tenant.id:
+            raise AadError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or "
+                           "password.")
+        return self._user_tokens(tenant, app, user, doc.get("scp", []))
+
+    def _user_tokens(self, tenant, app: dict, user: dict, scopes: list[str]) -> dict:
+        amr = ["pwd", "mfa"] if user.get("_mfa") else ["pwd"]
+        claims = self._base_claims(tenant, app)
+        claims.update({"oid": user["id"], "sub": user["id"], "idtyp": "user", "scp": " ".join(scopes), "amr": amr,
+                       "upn": user.get("userPrincipalName"), "name": user.get("displayName"),
+                       "unique_name": user.get("userPrincipalName")})
+        if user.get("_acrs"):
+            claims["acrs"] = list(user["_acrs"])
+        body = self._token_response(claims)
+        now = int(time.time())
+        body["scope"] = " ".join(f"{GRAPH_RESOURCE}/{s}" for s in scopes) + " openid profile offline_access"
+        body["id_token"] = self._sign({
+            "aud": app["appId"], "iss": f"{self.emu.base_url}/{tenant.id}/v2.0", "iat": now, "nbf": now,
+            "exp": now + 3600, "oid": user["id"], "sub": user["id"], "tid": tenant.id, "ver": "2.0",
+            "preferred_username": user.get("userPrincipalName"), "name": user.get("displayName"),
+        })
+        body["client_info"] = _b64url(json.dumps({"uid": user["id"], "utid": tenant.id}).encode())
+        body["refresh_token"] = self._sign({"aud": "refresh", "oid": user["id"], "tid": tenant.id, "scp": scopes,
+                                            "iat": now, "exp": now + 86400})
+        return body
+
+    def _base_claims(self, tenant, app: dict) -> dict:
+        now = int(time.time())
+        return {
+            "aud": GRAPH_RESOURCE, "iss": f"https://sts.windows.net/{tenant.id}/", "iat": now, "nbf": now,
+            "exp": now + self.emu.settings.token_lifetime, "tid": tenant.id, "appid": app["appId"],
+            "app_displayname": app.get("displayName"), "appidacr": "1", "ver": "1.0",
+            "uti": _b64url(uuid.uuid4().bytes),
+        }
+
+    def _token_response(self, claims: dict) -> dict:
+        lifetime = claims["exp"] - claims["iat"]
+        return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
+                "access_token": self._sign(claims)}
+
+    # -- Graph side -----------------------------------------------------------------------------
+
+    def verify(self, authorization: str | None) -> Caller:
+        """Turn a bearer header into a Caller, or raise 401 ``InvalidAuthenticationToken``."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise self._unauthorized("Access token is empty.")
+        try:
+            claims = jwt.decode(token.strip(), self._private_key.public_key(), algorithms=["RS256"],
+                                audience=[GRAPH_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE + "/"],
+                                options={"require": ["exp", "tid", "appid"]})
+        except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError):
+            raise self._unauthorized("Access token has expired or is not yet valid.") from None
+        except jwt.InvalidAudienceError:
+            raise self._unauthorized("Access token validation failure. Invalid audience.") from None
+        except jwt.DecodeError as err:
+            if "Signature" in str(err) or "signature" in str(err):
+                raise self._unauthorized("Access token validation failure.") from None
+            raise self._unauthorized("IDX14100: JWT is not well formed, there are no dots (.).") from None
+        except jwt.PyJWTError:
+            raise self._unauthorized("Access token validation failure.") from None
+        tenant = self.emu.tenants.get(claims["tid"])
+        if tenant is None:
+            # A token of a tenant this emulator does not hold: Graph cannot route it.
+            raise self._unauthorized("Access token validation failure. Invalid tenant.")
+        if "scp" in claims:
+            perms = frozenset(s for s in str(claims["scp"]).split() if s)
+            return Caller(tenant_id=tenant.id, app_id=claims["appid"], permissions=perms, user_id=claims.get("oid"),
+                          amr=tuple(claims.get("amr", ())), acrs=tuple(claims.get("acrs", ())))
+        return Caller(tenant_id=tenant.id, app_id=claims["appid"], permissions=frozenset(claims.get("roles", ())))
+
+    def _unauthorized(self, message: str) -> GraphError:
+        header = (f'Bearer realm="", authorization_uri="{self.emu.base_url}/common/oauth2/authorize", '
+                  f'client_id="{GRAPH_APP_ID}"')
+        return GraphError(401, "InvalidAuthenticationToken", message, headers={"WWW-Authenticate": header})
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/{tenant}/v2.0/.well-known/openid-configuration", self.openid_configuration),
+            web.get("/{tenant}/.well-known/openid-configuration", self.openid_configuration),
+            web.get("/{tenant}/discovery/v2.0/keys", self.keys),
+            web.get("/common/discovery/instance", self.instance_discovery),
+            web.get("/common/userrealm/{username}", self.user_realm),
+            web.post("/{tenant}/oauth2/v2.0/token", self.token),
+        ]

@@ -1,0 +1,357 @@
+"""Seed data: the default three tenants, seed files, and the N x M generator.
+
+Every seed, built-in or from a file or from the generator, is one *seed document* (format in
+docs/emulator.md) that ``build_tenant`` turns into Graph-shaped directory objects, then hands the
+PIM part to the engine's ``seed_tenant``.
+
+Ids are deterministic (uuid5 of tenant name + object name), so docs and bug reports can name the
+same object across runs; secrets, passwords and keys are generated at every start (or kept in the
+state file), never written into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+
+from . import tls
+from .contract import Clock, Tenant, iso
+
+log = logging.getLogger("pim_emulator")
+NS = uuid.UUID("7f1c3a52-4f0e-4a43-9c55-2b6a0e3b9d10")
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+ADMIN_PERMISSIONS = ["RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory",
+                     "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
+                     "Directory.Read.All", "AuditLog.Read.All"]
+READER_PERMISSIONS = ["RoleManagement.Read.Directory", "RoleManagementPolicy.Read.Directory",
+                      "RoleEligibilitySchedule.Read.Directory", "RoleAssignmentSchedule.Read.Directory",
+                      "Directory.Read.All", "AuditLog.Read.All"]
+DELEGATED_PERMISSIONS = ["User.Read", "Directory.Read.All", "RoleManagement.Read.Directory",
+                         "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
+                         "RoleManagementPolicy.Read.Directory", "AuditLog.Read.All"]
+
+
+def builtin_roles() -> list[dict]:
+    text = resources.files("pim_emulator").joinpath("data/builtin-roles.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _id(tenant: str, kind: str, name: str) -> str:
+    return str(uuid.uuid5(NS, f"{tenant}/{kind}/{name.lower()}"))
+
+
+def _password() -> str:
+    return "Pw-" + secrets.token_urlsafe(12) + "9!"
+
+
+# ----------------------------------------------------------------------------------------- default seed
+
+_USERS = [
+    # key, display name, job title, mfa, extra
+    ("breakglass1", "Break Glass 1", "Emergency access", True, {}),
+    ("breakglass2", "Break Glass 2", "Emergency access", True, {}),
+    ("alice.admin", "Alice Admin", "Identity lead", True, {}),
+    ("bob.secops", "Bob SecOps", "Security engineer", True, {}),
+    ("carol.helpdesk", "Carol Helpdesk", "Helpdesk", True, {}),
+    ("dave.exchange", "Dave Exchange", "Messaging admin", True, {}),
+    ("erin.identity", "Erin Identity", "IAM engineer", True, {}),
+    ("frank.synced", "Frank Synced", "Infrastructure admin", True, {"synced": True}),
+    ("grace.approver", "Grace Approver", "CISO", True, {}),
+    ("heidi.auditor", "Heidi Auditor", "Internal audit", True, {}),
+    ("ivan.intune", "Ivan Intune", "Endpoint admin", True, {}),
+    ("judy.apps", "Judy Apps", "App owner", True, {}),
+    ("mallory.contractor", "Mallory Contractor", "Contractor", False, {"guest": True}),
+    ("niaj.sharepoint", "Niaj SharePoint", "Collaboration admin", True, {}),
+    ("olivia.teams", "Olivia Teams", "Collaboration admin", True, {}),
+    ("peggy.billing", "Peggy Billing", "Finance", True, {}),
+    ("rupert.security", "Rupert Security", "SOC analyst", True, {}),
+    ("sybil.reader", "Sybil Reader", "Analyst", True, {}),
+    ("trent.dev", "Trent Dev", "Developer", True, {}),
+    ("victor.ops", "Victor Ops", "Operations", True, {}),
+    ("walter.pim", "Walter PIM", "Platform engineer", True, {}),
+    ("wendy.nomfa", "Wendy NoMFA", "Platform engineer", False, {}),
+]
+_GROUPS = [
+    ("PIM-Exchange-Admins", True, ["dave.exchange", "niaj.sharepoint"]),
+    ("PIM-Approvers-Tier0", True, ["grace.approver", "alice.admin"]),
+    ("Helpdesk-Operators", True, ["carol.helpdesk", "victor.ops"]),
+    ("All-Staff", False, ["alice.admin", "bob.secops", "heidi.auditor", "group:Helpdesk-Operators"]),
+]
+# principal, role, kind, permanent, duration, outsidePim, scope
+_COMMON = [
+    ("breakglass1", "Global Administrator", "active", True, None, False, "/"),
+    ("breakglass2", "Global Administrator", "active", True, None, False, "/"),
+    ("alice.admin", "Global Administrator", "eligible", False, "P180D", False, "/"),
+    ("bob.secops", "Security Administrator", "eligible", False, "P180D", False, "/"),
+    ("carol.helpdesk", "Helpdesk Administrator", "eligible", False, "P90D", False, "/"),
+    ("walter.pim", "User Administrator", "eligible", False, "P365D", False, "/"),
+    ("walter.pim", "Global Reader", "eligible", True, None, False, "/"),
+    ("wendy.nomfa", "User Administrator", "eligible", False, "P90D", False, "/"),
+    ("grace.approver", "Privileged Role Administrator", "eligible", False, "P180D", False, "/"),
+    ("heidi.auditor", "Global Reader", "active", True, None, False, "/"),
+    ("sybil.reader", "Directory Readers", "active", True, None, False, "/"),
+    ("ivan.intune", "Intune Administrator", "active", False, "P30D", False, "/"),
+    ("group:PIM-Exchange-Admins", "Exchange Administrator", "eligible", False, "P180D", False, "/"),
+    ("app:pim-admin", "Privileged Role Administrator", "active", True, None, False, "/"),
+]
+_MESSY = [  # a tenant a hardening scan should flag
+    ("victor.ops", "Global Administrator", "active", True, None, False, "/"),
+    ("trent.dev", "Global Administrator", "active", False, "P30D", False, "/"),
+    ("erin.identity", "Global Administrator", "active", True, None, False, "/"),  # 5 GAs in total
+    ("dave.exchange", "Exchange Administrator", "active", True, None, True, "/"),  # made outside PIM
+    ("frank.synced", "Privileged Role Administrator", "eligible", True, None, False, "/"),  # synced + privileged
+    ("frank.synced", "Hybrid Identity Administrator", "active", True, None, False, "/"),
+    ("judy.apps", "Application Administrator", "active", True, None, False, "/"),
+    ("mallory.contractor", "Cloud Application Administrator", "eligible", True, None, False, "/"),
+    ("group:Helpdesk-Operators", "Helpdesk Administrator", "eligible", True, None, False, "/"),
+    ("app:ops-automation", "Application Administrator", "active", True, None, False, "/"),
+    ("carol.helpdesk", "Password Administrator", "eligible", False, "P90D", False, "au:AU-Europe"),
+]
+_TIDY = [
+    ("erin.identity", "Privileged Authentication Administrator", "eligible", False, "P180D", False, "/"),
+    ("niaj.sharepoint", "SharePoint Administrator", "eligible", False, "P365D", False, "/"),
+    ("olivia.teams", "Teams Administrator", "eligible", False, "P365D", False, "/"),
+    ("rupert.security", "Security Operator", "eligible", False, "P180D", False, "/"),
+    ("peggy.billing", "Billing Administrator", "active", False, "P90D", False, "/"),
+    ("frank.synced", "Exchange Administrator", "active", False, "P30D", False, "/"),  # synced + privileged
+]
+
+
+def default_apps() -> list[dict]:
+    return [
+        {"name": "pim-admin", "permissions": ADMIN_PERMISSIONS},
+        {"name": "pim-reader", "permissions": READER_PERMISSIONS},
+        {"name": "pim-cert", "permissions": ADMIN_PERMISSIONS, "certificate": True},
+        {"name": "pim-cli", "public_client": True, "delegated_permissions": DELEGATED_PERMISSIONS},
+        {"name": "ops-automation", "permissions": []},
+    ]
+
+
+def default_seed_document() -> dict:
+    tenants = []
+    for name, extra in (("contoso", _MESSY), ("fabrikam", _TIDY), ("northwind", _TIDY[:3])):
+        users = [{"name": key, "displayName": dn, "jobTitle": job, "mfa": mfa,
+                  "onPremisesImmutableId": (_b64id(name, key) if ex.get("synced") else None),
+                  "userType": "Guest" if ex.get("guest") else "Member"} for key, dn, job, mfa, ex in _USERS]
+        tenants.append({
+            "name": name,
+            "users": users,
+            "groups": [{"displayName": g, "isAssignableToRole": a, "members": m} for g, a, m in _GROUPS],
+            "apps": default_apps(),
+            "administrativeUnits": [{"displayName": "AU-Europe", "members": ["carol.helpdesk", "victor.ops"]},
+                                    {"displayName": "AU-Americas", "members": ["trent.dev"]}],
+            "assignments": [_assignment(*a) for a in _COMMON + extra],
+        })
+    return {"tenants": tenants}
+
+
+def _b64id(tenant: str, key: str) -> str:
+    import base64
+
+    return base64.b64encode(uuid.uuid5(NS, f"{tenant}/onprem/{key}").bytes).decode()
+
+
+def _assignment(principal, role, kind, permanent, duration, outside, scope) -> dict:
+    return {"principal": principal, "role": role, "kind": kind, "permanent": permanent, "duration": duration,
+            "outsidePim": outside, "scope": scope}
+
+
+# ----------------------------------------------------------------------------------------- generator
+
+
+def generate_seed_document(tenants: int, principals: int, seed: int = 42) -> dict:
+    """N tenants with M principals each and a proportional assignment mix, for scale tests."""
+    rng = random.Random(seed)
+    roles = builtin_roles()
+    privileged = [r["displayName"] for r in roles if r["isPrivileged"] and r["displayName"] != "Global Administrator"]
+    other = [r["displayName"] for r in roles if not r["isPrivileged"]]
+    docs = []
+    for t in range(1, tenants + 1):
+        users = [{"name": f"user{i:05d}", "displayName": f"User {i:05d}", "mfa": rng.random() < 0.9}
+                 for i in range(1, principals + 1)]
+        users[:2] = [{"name": "breakglass1", "displayName": "Break Glass 1", "mfa": True},
+                     {"name": "breakglass2", "displayName": "Break Glass 2", "mfa": True}][: len(users[:2])]
+        ngroups = max(1, principals // 20)
+        groups = [{"displayName": f"PIM-Group-{g:03d}", "isAssignableToRole": True,
+                   "members": [u["name"] for u in rng.sample(users, min(5, len(users)))]}
+                  for g in range(1, ngroups + 1)]
+        assignments = [_assignment(u["name"], "Global Administrator", "active", True, None, False, "/")
+                       for u in users[:2]]
+        for u in users[2:]:
+            roll = rng.random()
+            role = rng.choice(privileged if rng.random() < 0.6 else other)
+            if roll < 0.40:
+                assignments.append(_assignment(u["name"], role, "eligible", False, rng.choice(["P90D", "P180D"]),
+                                               False, "/"))
+            elif roll < 0.50:
+                assignments.append(_assignment(u["name"], role, "eligible", True, None, False, "/"))
+            elif roll < 0.65:
+                assignments.append(_assignment(u["name"], role, "active", False, "P30D", False, "/"))
+            elif roll < 0.70:
+                assignments.append(_assignment(u["name"], role, "active", True, None, rng.random() < 0.3, "/"))
+        for g in groups:
+            assignments.append(_assignment("group:" + g["displayName"], rng.choice(privileged), "eligible", False,
+                                           "P180D", False, "/"))
+        docs.append({"name": f"tenant{t:03d}", "users": users, "groups": groups, "apps": default_apps(),
+                     "administrativeUnits": [{"displayName": "AU-1", "members": []}], "assignments": assignments})
+    return {"tenants": docs}
+
+
+# ----------------------------------------------------------------------------------------- building
+
+
+def build_seed(settings, clock: Clock) -> list[Tenant]:
+    if settings.tenants:
+        doc = generate_seed_document(settings.tenants, settings.principals)
+    elif settings.seed in (None, "", "default"):
+        doc = default_seed_document()
+    else:
+        with open(settings.seed, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    return [build_tenant(spec, clock) for spec in doc["tenants"]]
+
+
+def build_tenant(spec: dict, clock: Clock) -> Tenant:
+    from .emulator import seed_tenant  # the engine's, or None while it is missing
+
+    name = spec["name"]
+    tid = spec.get("id") or _id(name, "tenant", name)
+    domain = spec.get("domain") or f"{name}.onmicrosoft.com"
+    tenant = Tenant(tid, name)
+    created = iso(clock.now() - timedelta(days=400))
+    names: dict[str, str] = {}  # seed names -> object ids
+
+    for rd in builtin_roles():
+        rid = rd["templateId"]
+        tenant.coll("roleDefinitions")[rid] = {
+            "id": rid, "templateId": rid, "displayName": rd["displayName"], "description": rd["description"],
+            "isBuiltIn": True, "isEnabled": True, "isPrivileged": rd["isPrivileged"], "resourceScopes": ["/"],
+            "version": "1", "inheritsPermissionsFrom": [],
+            # Real definitions list hundreds of actions; one representative entry keeps the shape.
+            "rolePermissions": [{"allowedResourceActions": [_action(rd["displayName"])], "condition": None}],
+        }
+        names["role:" + rd["displayName"].lower()] = rid
+
+    for u in spec.get("users", []):
+        key = u["name"]
+        upn = u.get("userPrincipalName") or (f"{key}@{domain}" if u.get("userType") != "Guest"
+                                             else f"{key}_example.com#EXT#@{domain}")
+        uid = u.get("id") or _id(name, "user", key)
+        given, _, sur = (u.get("displayName") or key).partition(" ")
+        tenant.coll("users")[uid] = {
+            "id": uid, "displayName": u.get("displayName") or key, "userPrincipalName": upn,
+            "mail": upn if u.get("userType") != "Guest" else f"{key}@example.com", "givenName": given,
+            "surname": sur or None, "jobTitle": u.get("jobTitle"), "accountEnabled": u.get("accountEnabled", True),
+            "userType": u.get("userType", "Member"), "onPremisesImmutableId": u.get("onPremisesImmutableId"),
+            "onPremisesSyncEnabled": True if u.get("onPremisesImmutableId") else None,
+            "businessPhones": [], "mobilePhone": None, "officeLocation": None, "preferredLanguage": "en-US",
+            "createdDateTime": created,
+            "_password": u.get("password") or _password(), "_mfa": bool(u.get("mfa", True)),
+        }
+        names[key.lower()] = uid
+
+    for app in spec.get("apps", []):
+        aname = app["name"]
+        app_id = app.get("client_id") or _id(name, "appid", aname)
+        obj_id = _id(name, "application", aname)
+        record = {
+            "id": obj_id, "appId": app_id, "displayName": aname, "signInAudience": "AzureADMyOrg",
+            "isFallbackPublicClient": bool(app.get("public_client")), "createdDateTime": created,
+            "passwordCredentials": [], "keyCredentials": [],
+            "_permissions": list(app.get("permissions", [])),
+            "_delegated_permissions": list(app.get("delegated_permissions", [])),
+            "_public_client": bool(app.get("public_client")),
+        }
+        if not app.get("public_client"):
+            record["_secret"] = app.get("client_secret") or secrets.token_urlsafe(30)
+            record["passwordCredentials"].append({
+                "keyId": _id(name, "secret", aname), "displayName": "emulator", "hint": record["_secret"][:3],
+                "startDateTime": created, "endDateTime": iso(clock.now() + timedelta(days=365)),
+                "customKeyIdentifier": None, "secretText": None})
+        if app.get("certificate"):
+            key_pem, cert_pem = tls.make_client_certificate(f"{aname}.{domain}")
+            record.update({"_key_pem": key_pem, "_cert_pem": cert_pem, "_cert_thumbprint": tls.thumbprint(cert_pem)})
+            record["keyCredentials"].append({
+                "keyId": _id(name, "cert", aname), "displayName": f"CN={aname}.{domain}", "type": "AsymmetricX509Cert",
+                "usage": "Verify", "customKeyIdentifier": record["_cert_thumbprint"], "key": None,
+                "startDateTime": created, "endDateTime": iso(clock.now() + timedelta(days=730))})
+        tenant.coll("applications")[obj_id] = record
+        sp_id = _id(name, "sp", aname)
+        tenant.coll("servicePrincipals")[sp_id] = _sp(sp_id, app_id, aname, created)
+        names["app:" + aname.lower()] = sp_id
+    graph_sp = _id(name, "sp", "microsoft graph")
+    tenant.coll("servicePrincipals")[graph_sp] = _sp(graph_sp, GRAPH_APP_ID, "Microsoft Graph", created)
+
+    for g in spec.get("groups", []):
+        gid = g.get("id") or _id(name, "group", g["displayName"])
+        tenant.coll("groups")[gid] = {
+            "id": gid, "displayName": g["displayName"], "description": g.get("description"),
+            "isAssignableToRole": bool(g.get("isAssignableToRole")), "securityEnabled": True, "mailEnabled": False,
+            "mailNickname": g["displayName"].lower(), "groupTypes": [], "visibility": "Private" if
+            g.get("isAssignableToRole") else None, "createdDateTime": created, "_members": [],
+        }
+        names["group:" + g["displayName"].lower()] = gid
+    for g in spec.get("groups", []):
+        group = tenant.coll("groups")[names["group:" + g["displayName"].lower()]]
+        group["_members"] = [names[m.lower()] for m in g.get("members", []) if m.lower() in names]
+
+    for au in spec.get("administrativeUnits", []):
+        auid = au.get("id") or _id(name, "au", au["displayName"])
+        tenant.coll("administrativeUnits")[auid] = {
+            "id": auid, "displayName": au["displayName"], "description": au.get("description"), "visibility": None,
+            "membershipType": None, "_members": [names[m.lower()] for m in au.get("members", []) if m.lower() in names],
+        }
+        names["au:" + au["displayName"].lower()] = auid
+
+    assignments = []
+    for a in spec.get("assignments", []):
+        principal = names.get(a["principal"].lower())
+        role = names.get("role:" + a["role"].lower()) or (a["role"] if a["role"] in tenant.coll("roleDefinitions")
+                                                         else None)
+        if principal is None or role is None:
+            log.warning("seed %s: skipping assignment %s (unknown principal or role)", name, a)
+            continue
+        scope = a.get("scope", "/")
+        if scope.startswith("au:"):
+            scope = "/administrativeUnits/" + names[scope.lower()]
+        assignments.append({"kind": a["kind"], "principalId": principal, "roleDefinitionId": role,
+                            "directoryScopeId": scope, "permanent": bool(a.get("permanent")),
+                            "duration": None if a.get("permanent") else a.get("duration") or "P90D",
+                            "outsidePim": bool(a.get("outsidePim"))})
+        user = tenant.coll("users").get(principal)
+        if user is not None:
+            user.setdefault("_seed_roles", []).append(f"{a['kind']}:{a['role']}")
+    if seed_tenant is not None:
+        seed_tenant(tenant, clock, assignments)
+    else:
+        log.warning("seed %s: PIM engine missing, %d assignments not created", name, len(assignments))
+    return tenant
+
+
+def _sp(sp_id: str, app_id: str, name: str, created: str) -> dict:
+    return {"id": sp_id, "appId": app_id, "displayName": name, "appDisplayName": name,
+            "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
+            "appOwnerOrganizationId": None, "tags": [], "createdDateTime": created}
+
+
+def _action(name: str) -> str:
+    if name == "Global Administrator":
+        return "microsoft.directory/*/allTasks"
+    if name.endswith("Reader") or name.endswith("Readers"):
+        return "microsoft.directory/*/standard/read"
+    return "microsoft.directory/" + name.lower().replace(" administrator", "").replace(" ", "") + "/allTasks"
+
+
+def write_seed_file(doc: dict, path: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
