@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ROOT / "tests" / "integration" / "targets"
@@ -39,46 +38,12 @@ def link_collection() -> None:
     dest.symlink_to(ROOT)
 
 
-def start_emulator(workdir: Path, extra: list[str]) -> tuple[subprocess.Popen, dict]:
-    ready = workdir / "ready.json"
-    log = open(workdir / "emulator.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pim_emulator", "serve", "--port", "0", "--ready-file", str(ready), *extra],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "emulator")},
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if ready.exists():
-            try:
-                return proc, json.loads(ready.read_text())
-            except ValueError:
-                pass  # being written
-        if proc.poll() is not None:
-            raise SystemExit(f"emulator exited with {proc.returncode}; see {workdir / 'emulator.log'}")
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("emulator did not become ready within 60 s")
-
-
-def app(tenant: dict, name: str) -> dict:
-    return next(a for a in tenant["apps"] if a["name"] == name)
-
-
-def auth_vars(info: dict, tenant: dict, app_name: str) -> dict:
-    chosen = app(tenant, app_name)
-    return {
-        "tenant_id": tenant["id"], "client_id": chosen["client_id"], "client_secret": chosen["client_secret"],
-        "graph_url": info["graph_url"], "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"],
-    }
-
-
 def write_config(info: dict) -> dict:
     tenants = info["tenants"]
     config = {
-        "pim_auth": auth_vars(info, tenants[0], "pim-admin"),
-        "pim_reader_auth": auth_vars(info, tenants[0], "pim-reader"),
-        "pim_second_tenant_auth": auth_vars(info, tenants[1], "pim-admin") if len(tenants) > 1 else None,
+        "pim_auth": auth_options(info, 0, "pim-admin"),
+        "pim_reader_auth": auth_options(info, 0, "pim-reader"),
+        "pim_second_tenant_auth": auth_options(info, 1, "pim-admin") if len(tenants) > 1 else None,
         "emulator_admin_url": info["admin_url"],
         "emulator_admin_token": info["admin_token"],
         "emulator_ca_bundle": info["ca_bundle"],
@@ -90,18 +55,6 @@ def write_config(info: dict) -> dict:
     # JSON is valid YAML; the file is git-ignored and holds only emulator-generated secrets.
     CONFIG.write_text(json.dumps(config, indent=2))
     return config
-
-
-def admin(info: dict, path: str, body: dict | None = None) -> dict:
-    ctx = ssl.create_default_context(cafile=info["ca_bundle"])
-    req = urllib.request.Request(
-        f"{info['admin_url']}/{path}", method="POST" if body is not None else "GET",
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {info['admin_token']}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else {}
 
 
 def selected_targets(names: list[str]) -> list[str]:
@@ -151,22 +104,15 @@ def main(argv: list[str]) -> int:
     link_collection()
     targets = selected_targets(argv)
     workdir = Path(tempfile.mkdtemp(prefix="pim-integration-"))
-    proc, info = start_emulator(workdir, os.environ.get("EMULATOR_ARGS", "").split())
     passed = failed = 0
-    try:
-        write_config(info)
+    with start(workdir, os.environ.get("EMULATOR_ARGS", "").split()) as emulator:
+        write_config(emulator.info)
         for name in targets:
-            admin(info, "reset", {})
+            emulator.admin("reset", {})
             if run_target(name, workdir):
                 passed += 1
             else:
                 failed += 1
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     print(f"integration: {passed} passed, {failed} failed")
     return 1 if failed or not targets else 0
 
