@@ -195,7 +195,8 @@ class TokenService:
         except jwt.PyJWTError:
             raise AadError(400, "invalid_request", 50027, "JWT token is invalid or malformed.") from None
         cert_pem = app.get("_cert_pem")
-        presented = header.get("x5t#S256") or header.get("x5t") or ""
+        # azure-identity pads the base64url thumbprint, MSAL does not: compare without padding.
+        presented = (header.get("x5t#S256") or header.get("x5t") or "").rstrip("=")
         if not cert_pem:
             raise AadError(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - "
                            f"The key was not found., Thumbprint of key used by client: '{presented}']")
