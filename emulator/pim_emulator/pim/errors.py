@@ -17,7 +17,9 @@ def does_not_exist() -> GraphError:
 
 def too_short() -> GraphError:
     # The typo "Miniumum" is Microsoft's; tools match on it.
-    return GraphError(400, "ActiveDurationTooShort", "The Active duration is too short. Miniumum Required is 5 minutes.")
+    return GraphError(
+        400, "ActiveDurationTooShort", "The Active duration is too short. Miniumum Required is 5 minutes."
+    )
 
 
 def policy_failed(rules: list[str]) -> GraphError:

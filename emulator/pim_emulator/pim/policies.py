@@ -47,7 +47,10 @@ def rules_for_role(tenant: Tenant, role_id: str) -> dict[str, dict]:
 
 def _policy_view(eng: PimEngine, policy: dict, opts: dict[str, str]) -> dict:
     view = {k: eng.clone(policy[k]) for k in _POLICY_KEYS}
-    rule_resolver = lambda _item, _o: eng.clone(policy["_rules"])
+
+    def rule_resolver(_item: dict, _opts: dict) -> list[dict]:
+        return eng.clone(policy["_rules"])
+
     expand([view], opts.get("$expand"), {"rules": rule_resolver, "effectiveRules": rule_resolver},
            "unifiedRoleManagementPolicy")
     return view

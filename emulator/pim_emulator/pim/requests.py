@@ -1,0 +1,148 @@
+"""roleEligibilityScheduleRequests and roleAssignmentScheduleRequests: routes, stored shape, cancel, purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from ..contract import Caller, Collection, GraphRequest, iso
+from . import approvals, audit, schedules
+from .durations import format_duration, from_epoch
+from .errors import bad_request, invalid_request, method_not_allowed, request_not_found
+from .permissions import require
+from .validation import Submission
+
+if TYPE_CHECKING:
+    from .engine import PimEngine
+
+ELIG_REQ, ASSIGN_REQ = "roleEligibilityScheduleRequests", "roleAssignmentScheduleRequests"
+CANCELLABLE = {"Granted", "PendingApproval", "PendingAdminDecision", "PendingProvisioning",
+               "PendingScheduleCreation", "ScheduleCreated"}
+FILTER_BY_ME = "filterByCurrentUser(on='principal')"
+
+
+def created_by(caller: Caller) -> dict:
+    if caller.is_app_only:
+        return {"application": {"displayName": None, "id": caller.app_id}, "device": None, "user": None}
+    return {"application": None, "device": None, "user": {"displayName": None, "id": caller.user_id}}
+
+
+def new_request(eng: PimEngine, rid: str, sub: Submission, caller: Caller, status: str, start, end) -> dict:
+    """A request object in the documented shape and key order (fact sheet 1)."""
+    exp = {"type": sub.exp_type,
+           "endDateTime": iso(sub.end) if sub.exp_type == "afterDateTime" else None,
+           "duration": format_duration(sub.duration) if sub.duration is not None else None}
+    now = eng.now()
+    req = {
+        "id": rid, "status": status, "createdDateTime": iso(now), "completedDateTime": None,
+        "approvalId": None, "customData": sub.custom_data, "action": sub.action,
+        "principalId": sub.principal_id, "roleDefinitionId": sub.role_id,
+        "directoryScopeId": sub.dir_scope, "appScopeId": sub.app_scope,
+        "isValidationOnly": sub.validation_only, "targetScheduleId": None,
+        "justification": sub.justification, "createdBy": created_by(caller),
+        "scheduleInfo": {"startDateTime": iso(start), "recurrence": None, "expiration": exp}
+        if sub.raw_schedule is not None else None,
+        "ticketInfo": sub.ticket,
+        "_created": now.timestamp(), "_start": start.timestamp() if start else None,
+        "_end": end.timestamp() if end else None,
+    }
+    va = eng.visible_after()
+    if va:
+        req["_visible_after"] = va
+    return req
+
+
+def complete(req: dict, when, schedule_id: str | None) -> None:
+    """Provisioned now, or Granted until a future start (then completedDateTime is that start, per doc)."""
+    start = from_epoch(req["_start"]) or when
+    req["status"] = "Granted" if start > when else "Provisioned"
+    req["completedDateTime"] = iso(max(start, when))
+    req["targetScheduleId"] = schedule_id
+
+
+def sweep(eng: PimEngine) -> None:
+    """Lazy upkeep: Granted requests whose start has come are Provisioned; old requests are purged."""
+    now = eng.now().timestamp()
+    for coll in (ELIG_REQ, ASSIGN_REQ):
+        for r in eng.tenant.coll(coll).values():
+            if r["status"] == "Granted" and r.get("_start") and r["_start"] <= now and r.get("targetScheduleId"):
+                r["status"] = "Provisioned"
+    purge(eng, timedelta(days=eng.options["request_retention_days"]))
+
+
+def purge(eng: PimEngine, older_than: timedelta) -> int:
+    """Drop requests older than ``older_than`` (cancelled ones after 30 days, per the cancel doc);
+    schedules and instances stay, which is the trap the collection must survive."""
+    now = eng.now().timestamp()
+    dropped = 0
+    for coll in (ELIG_REQ, ASSIGN_REQ):
+        store = eng.tenant.coll(coll)
+        for rid in list(store):
+            r = store[rid]
+            limit = min(older_than, timedelta(days=30)) if r["status"] == "Canceled" else older_than
+            if r["_created"] <= now - limit.total_seconds():
+                del store[rid]
+                dropped += 1
+    return dropped
+
+
+def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tuple[int, object]:
+    from .actions import submit  # actions imports this module
+
+    eligible = coll == ELIG_REQ
+    kind = "eligibility" if eligible else "assignment"
+    ctx = f"roleManagement/directory/{coll}"
+    store = eng.tenant.coll(coll)
+    if not rest and req.method == "POST":
+        require(req.caller, f"{kind}.write")
+        return submit(eng, req, coll)
+    if rest and len(rest) == 2 and rest[1] == "cancel":
+        if req.method != "POST":
+            raise method_not_allowed()
+        require(req.caller, f"{kind}.write")
+        return cancel(eng, req, coll, rest[0])
+    if req.method != "GET":
+        raise method_not_allowed()
+    require(req.caller, f"{kind}.write" if eligible and eng.options["request_list_requires_readwrite"]
+            else f"{kind}.read")
+    if not rest or rest[0] == FILTER_BY_ME:
+        items = list(store.values())
+        if rest:
+            items = [r for r in items if r["principalId"] == _me(req.caller)]
+        items = eng.clone(items)
+        eng.expand_links(items, req.query.get("$expand"), "request", eligible)
+        return 200, Collection(items, ctx)
+    r = store.get(rest[0])
+    if r is None or not eng.is_visible(r) or len(rest) > 1:
+        raise request_not_found()
+    item = eng.clone(r)
+    eng.expand_links([item], req.query.get("$expand"), "request", eligible)
+    return 200, eng.entity(req, ctx, item)
+
+
+def _me(caller: Caller) -> str:
+    if caller.is_app_only:
+        # filterByCurrentUser needs a signed-in user; an app token has none.
+        raise bad_request("filterByCurrentUser is only supported for a signed-in user.")
+    return caller.user_id or ""
+
+
+def cancel(eng: PimEngine, req: GraphRequest, coll: str, rid: str) -> tuple[int, None]:
+    r = eng.tenant.coll(coll).get(rid)
+    if r is None:
+        raise request_not_found()
+    if r["status"] not in CANCELLABLE:
+        # Graph answers 400 for Provisioned/Failed/... requests; the exact code is undocumented.
+        raise invalid_request(f"A request with status '{r['status']}' cannot be canceled.")
+    target = r.get("targetScheduleId")
+    if target and r["status"] == "Granted":  # a future-start schedule that never began
+        sched_coll = schedules.ELIG if coll == ELIG_REQ else schedules.ASSIGN
+        schedules.remove(eng, sched_coll, target)
+    if r.get("approvalId"):
+        approvals.cancel(eng, r["approvalId"])
+    r["status"] = "Canceled"
+    r["completedDateTime"] = iso(eng.now())
+    # "Canceled" activity names are not in the fact sheet's list; this one follows PIM's naming.
+    audit.write(eng, req.caller, "Cancel request for role in PIM", "Update", r["roleDefinitionId"],
+                r["principalId"], details={"RequestId": rid}, correlation_id=rid)
+    return 204, None

@@ -1,0 +1,217 @@
+"""Eligibility and assignment schedules (stored) and their instances (derived from schedules + clock).
+
+Stored collections: roleEligibilitySchedules, roleAssignmentSchedules (PIM) and roleAssignments (classic
+assignments made outside PIM). Internal fields: ``_start``/``_end`` (epoch seconds, ``_end`` None =
+permanent), ``_ordinal`` (instance id disambiguator), ``_activatedUsing`` (eligibility schedule id of an
+activation). Expired schedules move to ``_expiredSchedules`` (kept so that adminRenew can revive them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..contract import iso
+from . import audit, directory
+from .durations import from_epoch
+from .ids import group_instance_id, instance_id
+
+if TYPE_CHECKING:
+    from .engine import PimEngine
+
+ELIG, ASSIGN, CLASSIC, EXPIRED = "roleEligibilitySchedules", "roleAssignmentSchedules", "roleAssignments", \
+    "_expiredSchedules"
+NEVER_MODIFIED = "0001-01-01T08:00:00Z"  # what Graph's samples show for a schedule never modified
+
+
+def _scope_key(obj: dict) -> tuple:
+    return obj["principalId"], obj["roleDefinitionId"], obj.get("directoryScopeId"), obj.get("appScopeId")
+
+
+def find(eng: PimEngine, coll: str, principal: str, role: str, dir_scope: str | None, app_scope: str | None,
+         assignment_type: str | None = None) -> dict | None:
+    key = (principal, role, dir_scope, app_scope)
+    for s in eng.tenant.coll(coll).values():
+        if _scope_key(s) == key and (assignment_type is None or s.get("assignmentType") == assignment_type):
+            return s
+    return None
+
+
+def find_active(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None):
+    """The PIM assignment schedule or classic assignment that makes the principal active there."""
+    return find(eng, ASSIGN, principal, role, dir_scope, app_scope) or find(
+        eng, CLASSIC, principal, role, dir_scope, app_scope)
+
+
+def next_ordinal(eng: PimEngine, eligible: bool, role: str, principal: str) -> int:
+    colls = (ELIG,) if eligible else (ASSIGN, CLASSIC)
+    used = {s.get("_ordinal", 1) for c in colls for s in eng.tenant.coll(c).values()
+            if s["roleDefinitionId"] == role and s["principalId"] == principal}
+    n = 1
+    while n in used:
+        n += 1
+    return n
+
+
+def schedule_info(start: datetime | None, end: datetime | None) -> dict:
+    # Schedules show the resolved end as afterDateTime whatever the request asked (afterDuration included).
+    if end is None:
+        return {"startDateTime": iso(start), "recurrence": None,
+                "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None}}
+    return {"startDateTime": iso(start), "recurrence": None,
+            "expiration": {"type": "afterDateTime", "endDateTime": iso(end), "duration": None}}
+
+
+def create(eng: PimEngine, coll: str, sid: str, principal: str, role: str, dir_scope: str | None,
+           app_scope: str | None, start: datetime, end: datetime | None, created_using: str,
+           assignment_type: str | None = None, activated_using: str | None = None,
+           member_type: str = "Direct") -> dict:
+    s = {
+        "id": sid, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": dir_scope,
+        "appScopeId": app_scope, "createdUsing": created_using, "createdDateTime": iso(eng.now()),
+        "modifiedDateTime": NEVER_MODIFIED, "status": "Provisioned", "memberType": member_type,
+        "scheduleInfo": schedule_info(start, end),
+        "_start": start.timestamp(), "_end": end.timestamp() if end else None,
+        "_ordinal": next_ordinal(eng, coll == ELIG, role, principal),
+    }
+    if coll == ASSIGN:
+        s["assignmentType"] = assignment_type or "Assigned"
+        s["_activatedUsing"] = activated_using
+    va = eng.visible_after()
+    if va:
+        s["_visible_after"] = va
+    eng.tenant.coll(coll)[sid] = s
+    return s
+
+
+def reschedule(eng: PimEngine, s: dict, start: datetime, end: datetime | None) -> None:
+    """adminUpdate/adminExtend/adminRenew change the existing schedule in place: its id is kept
+    (so targetScheduleId of such a request is the original schedule id, not the request id)."""
+    s["scheduleInfo"] = schedule_info(start, end)
+    s["_start"], s["_end"] = start.timestamp(), (end.timestamp() if end else None)
+    s["modifiedDateTime"] = iso(eng.now())
+
+
+def create_classic(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None) -> dict:
+    ordinal = next_ordinal(eng, False, role, principal)
+    cid = instance_id(role, principal, ordinal)
+    c = {"id": cid, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": dir_scope,
+         "appScopeId": app_scope, "_ordinal": ordinal, "_createdDateTime": iso(eng.now())}
+    va = eng.visible_after()
+    if va:
+        c["_visible_after"] = va
+    eng.tenant.coll(CLASSIC)[cid] = c
+    return c
+
+
+def remove(eng: PimEngine, coll: str, sid: str) -> None:
+    eng.tenant.coll(coll).pop(sid, None)
+
+
+# ---- expiry --------------------------------------------------------------------------------------
+
+def sweep(eng: PimEngine) -> None:
+    """Expire schedules whose end has passed, writing PIM's audit record at the moment they ended."""
+    now = eng.now().timestamp()
+    for coll in (ELIG, ASSIGN):
+        store = eng.tenant.coll(coll)
+        for sid in [sid for sid, s in store.items() if s["_end"] is not None and s["_end"] <= now]:
+            s = store.pop(sid)
+            eng.tenant.coll(EXPIRED)[sid] = {**s, "_kind": coll}
+            if coll == ELIG:
+                activity = "Remove eligible member from role in PIM completed (timebound)"
+            elif s.get("assignmentType") == "Activated":
+                activity = "Remove member from role (PIM activation expired)"
+            else:
+                activity = "Remove member from role in PIM completed (timebound)"
+            audit.write(eng, None, activity, "Unassign" if coll == ASSIGN else "Delete", s["roleDefinitionId"],
+                        s["principalId"], details={"ScheduleId": sid, "ExpirationTime": iso(from_epoch(s["_end"]))},
+                        when=from_epoch(s["_end"]))
+
+
+# ---- views ---------------------------------------------------------------------------------------
+
+def schedule_view(s: dict) -> dict:
+    return {k: v for k, v in s.items() if not k.startswith("_")} | (
+        {"_activatedUsing": s.get("_activatedUsing")} if "assignmentType" in s else {}) | (
+        {"_visible_after": s["_visible_after"]} if "_visible_after" in s else {})
+
+
+def classic_schedule_view(c: dict) -> dict:
+    """An assignment made outside PIM, as roleAssignmentSchedules shows it: id == classic id."""
+    return {"id": c["id"], "principalId": c["principalId"], "roleDefinitionId": c["roleDefinitionId"],
+            "directoryScopeId": c["directoryScopeId"], "appScopeId": c["appScopeId"], "createdUsing": c["id"],
+            "createdDateTime": c.get("_createdDateTime"), "modifiedDateTime": NEVER_MODIFIED,
+            "status": "Provisioned", "memberType": "Direct", "assignmentType": "Assigned",
+            "scheduleInfo": {"startDateTime": None, "recurrence": None,
+                             "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None}},
+            "_activatedUsing": None} | ({"_visible_after": c["_visible_after"]} if "_visible_after" in c else {})
+
+
+def schedules(eng: PimEngine, eligible: bool) -> list[dict]:
+    if eligible:
+        return [schedule_view(s) for s in eng.tenant.coll(ELIG).values()]
+    return [schedule_view(s) for s in eng.tenant.coll(ASSIGN).values()] + [
+        classic_schedule_view(c) for c in eng.tenant.coll(CLASSIC).values()]
+
+
+def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: str) -> dict:
+    inst = {"id": iid, "principalId": principal, "roleDefinitionId": s["roleDefinitionId"],
+            "directoryScopeId": s["directoryScopeId"], "appScopeId": s["appScopeId"],
+            "startDateTime": iso(from_epoch(s.get("_start"))), "endDateTime": iso(from_epoch(s.get("_end"))),
+            "memberType": member_type}
+    if eligible:
+        inst["roleEligibilityScheduleId"] = s["id"]
+    else:
+        inst["assignmentType"] = s.get("assignmentType", "Assigned")
+        inst["roleAssignmentOriginId"] = instance_id(s["roleDefinitionId"], s["principalId"], s.get("_ordinal", 1))
+        inst["roleAssignmentScheduleId"] = s["id"]
+        inst["_activatedUsing"] = s.get("_activatedUsing")
+    if "_visible_after" in s:
+        inst["_visible_after"] = s["_visible_after"]
+    return inst
+
+
+def instances(eng: PimEngine, eligible: bool) -> list[dict]:
+    """Current instances: started, not ended. A group's instance is repeated for each member with
+    memberType "Group" (Graph reports inherited access this way; the id format of those rows is ours)."""
+    now = eng.now().timestamp()
+    stored = list(eng.tenant.coll(ELIG if eligible else ASSIGN).values())
+    out = []
+    for s in stored:
+        if s["_start"] > now or (s["_end"] is not None and s["_end"] <= now):
+            continue
+        ordinal = s.get("_ordinal", 1)
+        out.append(_instance(s, eligible, s["principalId"],
+                             instance_id(s["roleDefinitionId"], s["principalId"], ordinal, eligible),
+                             s.get("memberType", "Direct")))
+    if not eligible:
+        for c in eng.tenant.coll(CLASSIC).values():
+            inst = _instance({**c, "_start": None, "_end": None}, False, c["principalId"], c["id"], "Direct")
+            inst["roleAssignmentScheduleId"] = c["id"]  # outside PIM: id == origin id == schedule id
+            out.append(inst)
+    inherited = []
+    for inst in out:
+        if inst["principalId"] in eng.tenant.coll("groups") and inst["memberType"] == "Direct":
+            for member in directory.group_members(eng.tenant, inst["principalId"]):
+                row = dict(inst, principalId=member, memberType="Group")
+                row["id"] = group_instance_id(inst["roleDefinitionId"], member, inst["principalId"], 1, eligible)
+                inherited.append(row)
+    return out + inherited
+
+
+def eligibility_for(eng: PimEngine, principal: str, role: str, dir_scope: str | None,
+                    app_scope: str | None) -> dict | None:
+    """The eligibility schedule (direct first, then via a group) that lets ``principal`` activate."""
+    now = eng.now().timestamp()
+    candidates = [principal, *directory.groups_of(eng.tenant, principal)]
+    for pid in candidates:
+        s = find(eng, ELIG, pid, role, dir_scope, app_scope)
+        if s and s["_start"] <= now and (s["_end"] is None or s["_end"] > now):
+            return s
+    return None
+
+
+def holds_role(eng: PimEngine, principal: str, roles: set[str]) -> bool:
+    """Whether ``principal`` is active (directly or through a group) in one of ``roles`` right now."""
+    return any(i["principalId"] == principal and i["roleDefinitionId"] in roles for i in instances(eng, False))

@@ -1,0 +1,111 @@
+"""Parsing of a schedule request body into a ``Submission``, with Graph's 400s for malformed input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..contract import Tenant
+from . import directory
+from .durations import parse_datetime, parse_duration
+from .errors import bad_datetime, bad_duration, bad_request, invalid_request, role_not_found, subject_not_found
+from .ids import is_guid
+
+ACTIONS = ["adminAssign", "adminUpdate", "adminRemove", "adminExtend", "adminRenew",
+           "selfActivate", "selfDeactivate", "selfExtend", "selfRenew"]
+EXPIRATION_TYPES = ["notSpecified", "noExpiration", "afterDateTime", "afterDuration"]
+
+
+def camel_enum(value: object, allowed: list[str], name: str) -> str:
+    """Enum input is case-insensitive; output is Graph's camelCase."""
+    for a in allowed:
+        if isinstance(value, str) and a.lower() == value.lower():
+            return a
+    raise bad_request(f"Requested value '{value}' was not found for '{name}'.")
+
+
+@dataclass
+class Submission:
+    action: str
+    principal_id: str
+    role_id: str
+    dir_scope: str | None
+    app_scope: str | None
+    justification: str | None
+    start: datetime | None  # as sent
+    exp_type: str
+    end: datetime | None
+    duration: timedelta | None
+    ticket: dict
+    validation_only: bool
+    custom_data: str | None
+    raw_schedule: dict | None = field(default=None)
+
+    @property
+    def is_self(self) -> bool:
+        return self.action.startswith("self")
+
+
+def parse(tenant: Tenant, body: object) -> Submission:
+    if not isinstance(body, dict):
+        raise invalid_request("The request body is missing.")
+    # Deserialisation errors (types, enums, Edm values) come before any semantic check, as in Graph.
+    if "action" not in body or body["action"] is None:
+        raise invalid_request("The action is required.")
+    action = camel_enum(body["action"], ACTIONS, "action")
+    sched = body.get("scheduleInfo")
+    start = end = duration = None
+    exp_type = "notSpecified"
+    if sched is not None:
+        if not isinstance(sched, dict):
+            raise invalid_request("scheduleInfo must be an object.")
+        if sched.get("startDateTime") is not None:
+            start = parse_datetime(sched["startDateTime"])
+            if start is None:
+                raise bad_datetime(sched["startDateTime"])
+        exp = sched.get("expiration") or {}
+        if not isinstance(exp, dict):
+            raise invalid_request("expiration must be an object.")
+        if exp.get("type") is not None:
+            exp_type = camel_enum(exp["type"], EXPIRATION_TYPES, "type")
+        if exp.get("endDateTime") is not None:
+            end = parse_datetime(exp["endDateTime"])
+            if end is None:
+                raise bad_datetime(exp["endDateTime"])
+        if exp.get("duration") is not None:
+            duration = parse_duration(exp["duration"])
+            if duration is None:
+                raise bad_duration(exp["duration"])
+    ticket = body.get("ticketInfo") or {}
+    if not isinstance(ticket, dict):
+        raise invalid_request("ticketInfo must be an object.")
+    for key in ("principalId", "roleDefinitionId"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            raise invalid_request(f"{key} is required.")
+    dir_scope, app_scope = body.get("directoryScopeId"), body.get("appScopeId")
+    if (dir_scope is None) == (app_scope is None):
+        raise invalid_request("Exactly one of directoryScopeId and appScopeId is required.")
+    sub = Submission(
+        action=action, principal_id=body["principalId"], role_id=body["roleDefinitionId"], dir_scope=dir_scope,
+        app_scope=app_scope, justification=body.get("justification") or None, start=start, exp_type=exp_type,
+        end=end, duration=duration,
+        ticket={"ticketNumber": ticket.get("ticketNumber"), "ticketSystem": ticket.get("ticketSystem")},
+        validation_only=bool(body.get("isValidationOnly", False)), custom_data=body.get("customData"),
+        raw_schedule=sched,
+    )
+    if exp_type == "afterDateTime" and end is None:
+        raise invalid_request("expiration.endDateTime is required for afterDateTime.")
+    if exp_type == "afterDuration" and duration is None:
+        raise invalid_request("expiration.duration is required for afterDuration.")
+    if sched is None and action not in ("adminRemove", "selfDeactivate"):
+        raise invalid_request("scheduleInfo is required.")
+    # Graph 404s unknown roles and principals (terraform treats these as replication lag and retries).
+    if not is_guid(sub.role_id) or directory.find_role(tenant, sub.role_id) is None:
+        raise role_not_found()
+    sub.role_id = directory.find_role(tenant, sub.role_id)["id"]
+    if directory.find_principal(tenant, sub.principal_id)[0] is None:
+        raise subject_not_found()
+    scope = dir_scope if dir_scope is not None else app_scope
+    if not isinstance(scope, str) or not scope.startswith("/") or not directory.scope_exists(tenant, scope):
+        raise invalid_request(f"The scope '{scope}' is not valid.")
+    return sub

@@ -1,0 +1,81 @@
+"""Read routes for schedules and instances, and the $expand relationships of PIM objects."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..contract import Collection, GraphRequest
+from . import directory, schedules
+from .errors import method_not_allowed, not_found
+from .expand import expand
+from .permissions import require
+from .requests import FILTER_BY_ME, _me
+
+if TYPE_CHECKING:
+    from .engine import PimEngine
+
+
+def _strip(obj: dict | None) -> dict | None:
+    return None if obj is None else {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def _schedule_by_id(eng: PimEngine, sid: str | None) -> dict | None:
+    if not sid:
+        return None
+    for coll in (schedules.ELIG, schedules.ASSIGN):
+        s = eng.tenant.coll(coll).get(sid)
+        if s is not None:
+            return _strip(schedules.schedule_view(s))
+    c = eng.tenant.coll(schedules.CLASSIC).get(sid)
+    return _strip(schedules.classic_schedule_view(c)) if c else None
+
+
+def expand_links(eng: PimEngine, items: list[dict], text: str | None, what: str, eligible: bool) -> None:
+    """``what``: request | schedule | instance | roleAssignment."""
+    if not text:
+        return
+    t = eng.tenant
+    resolvers = {
+        "principal": lambda i, _o: directory.principal_view(t, i["principalId"]),
+        "roleDefinition": lambda i, _o: directory.public(directory.find_role(t, i["roleDefinitionId"])),
+        "directoryScope": lambda i, _o: directory.scope_view(t, i.get("directoryScopeId")),
+        "appScope": lambda i, _o: None,  # app scopes are not modelled as objects
+    }
+    if what == "request":
+        resolvers["targetSchedule"] = lambda i, _o: _schedule_by_id(eng, i.get("targetScheduleId"))
+    if not eligible and what in ("request", "schedule"):
+        resolvers["activatedUsing"] = lambda i, _o: _schedule_by_id(eng, i.get("_activatedUsing"))
+    if not eligible and what == "instance":
+        def activated_using(i, _o):
+            sid = i.get("_activatedUsing")
+            return next((_strip(e) for e in schedules.instances(eng, True) if sid and
+                         e["roleEligibilityScheduleId"] == sid and e["memberType"] == "Direct"), None)
+        resolvers["activatedUsing"] = activated_using
+    type_name = {"request": "unifiedRole{}ScheduleRequest", "schedule": "unifiedRole{}Schedule",
+                 "instance": "unifiedRole{}ScheduleInstance", "roleAssignment": "unifiedRoleAssignment"}[what]
+    expand(items, text, resolvers, type_name.format("Eligibility" if eligible else "Assignment"))
+
+
+def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tuple[int, object]:
+    """/roleManagement/directory/role{Eligibility,Assignment}Schedule{s,Instances}[/{id}|/filterByCurrentUser]."""
+    eligible = name.startswith("roleEligibility")
+    is_instance = name.endswith("Instances")
+    require(req.caller, "eligibility.read" if eligible else "assignment.read")
+    if req.method != "GET":
+        raise method_not_allowed()
+    items = schedules.instances(eng, eligible) if is_instance else schedules.schedules(eng, eligible)
+    what = "instance" if is_instance else "schedule"
+    ctx = f"roleManagement/directory/{name}"
+    if not rest or rest[0] == FILTER_BY_ME:
+        if rest:
+            me = _me(req.caller)
+            items = [i for i in items if i["principalId"] == me]
+        items = eng.clone(items)
+        expand_links(eng, items, req.query.get("$expand"), what, eligible)
+        return 200, Collection(items, ctx)
+    item = next((i for i in items if i["id"] == rest[0] and eng.is_visible(i)), None)
+    if item is None or len(rest) > 1:
+        raise not_found("schedule instance" if is_instance else "schedule")
+    item = eng.clone(item)
+    expand_links(eng, [item], req.query.get("$expand"), what, eligible)
+    return 200, eng.entity(req, ctx, item)
