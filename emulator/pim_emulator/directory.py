@@ -52,15 +52,21 @@ def method_not_allowed() -> GraphError:
 
 
 def typed(coll: str, obj: dict, select: str | None = None) -> dict:
-    """A directory object as Graph sends it: ``@odata.type`` first, users trimmed to the default set."""
+    """A directory object in a polymorphic answer (members, getByIds): ``@odata.type`` first."""
+    return {"@odata.type": ODATA_TYPE[coll], **plain(coll, obj, select)}
+
+
+def plain(coll: str, obj: dict, select: str | None = None) -> dict:
+    """A directory object in a typed answer (/users...): no ``@odata.type``; users trimmed to the
+    default property set unless a ``$select`` asks for more."""
     if coll == "users" and not select:
-        obj = {k: obj.get(k) for k in USER_DEFAULT}
-    return {"@odata.type": ODATA_TYPE[coll], **obj}
+        return {k: obj.get(k) for k in USER_DEFAULT}
+    return dict(obj)
 
 
 def _users_view(tenant: Tenant, req: GraphRequest) -> list[dict]:
     # Full objects: $filter may use any property; graph.py trims to USER_DEFAULT when there is no $select.
-    return [typed("users", u, "*") for u in tenant.coll("users").values()]
+    return [plain("users", u, "*") for u in tenant.coll("users").values()]
 
 
 def _find_user(tenant: Tenant, ref: str) -> dict | None:
@@ -91,14 +97,14 @@ def _members(tenant: Tenant, group: dict, transitive: bool, seen: set[str] | Non
 def _one_or_many(coll: str, tenant: Tenant, rest: list[str], req: GraphRequest, context: str):
     objects = tenant.coll(coll)
     if not rest:
-        items = [typed(coll, o, req.query.get("$select")) for o in objects.values()]
+        items = [plain(coll, o, "*") for o in objects.values()]
         return 200, Collection(items, context)
     obj = objects.get(rest[0])
     if obj is None:
         raise not_found(rest[0])
     if len(rest) == 1:
         return 200, {"@odata.context": f"{req.base_url}/$metadata#{context}/$entity",
-                     **typed(coll, obj, req.query.get("$select"))}
+                     **plain(coll, obj, req.query.get("$select"))}
     return None
 
 
@@ -117,7 +123,7 @@ def handle(tenant: Tenant, req: GraphRequest):
         if user is None:
             raise not_found(caller.user_id or "me")
         return 200, {"@odata.context": f"{req.base_url}/$metadata#users/$entity",
-                     **typed("users", user, req.query.get("$select"))}
+                     **plain("users", user, req.query.get("$select"))}
     if head == "users":
         _get_only(req)
         require(caller, USERS_READ)
@@ -128,7 +134,7 @@ def handle(tenant: Tenant, req: GraphRequest):
             raise not_found(segs[1])
         if len(segs) == 2:
             return 200, {"@odata.context": f"{req.base_url}/$metadata#users/$entity",
-                         **typed("users", user, req.query.get("$select"))}
+                         **plain("users", user, req.query.get("$select"))}
         return None
     if head == "groups":
         _get_only(req)
@@ -151,7 +157,7 @@ def handle(tenant: Tenant, req: GraphRequest):
             obj = next((o for o in tenant.coll(coll).values() if o.get("appId") == app_id), None)
             if obj is None:
                 raise not_found(app_id)
-            return 200, {"@odata.context": f"{req.base_url}/$metadata#{coll}/$entity", **typed(coll, obj)}
+            return 200, {"@odata.context": f"{req.base_url}/$metadata#{coll}/$entity", **plain(coll, obj)}
         return _one_or_many(coll, tenant, segs[1:], req, coll)
     if head == "directory" and len(segs) >= 2 and segs[1].lower() == "administrativeunits":
         _get_only(req)

@@ -78,6 +78,9 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
         if isinstance(answer, Collection):
             answer = shape_collection(emu, req, answer)
         elif isinstance(answer, dict):
+            if req.method == "GET" and query.get("$select") and "value" not in answer:
+                keep = tuple(odata.parse_expand(query["$expand"])) if query.get("$expand") else ()
+                answer = odata.apply_select(answer, odata.select_fields(query["$select"]), keep)
             answer = odata.strip_internal(answer)
         outcome = Outcome(status, answer, write=write)
         outcome.server_ms = (time.perf_counter() - started) * 1000

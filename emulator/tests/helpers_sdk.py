@@ -15,7 +15,8 @@ SCOPES = ["https://graph.microsoft.com/.default"]
 
 def graph_client(credential, graph_url: str, ca_bundle: str) -> GraphServiceClient:
     auth = AzureIdentityAuthenticationProvider(credential, scopes=SCOPES)
-    http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient(verify=ssl.create_default_context(cafile=ca_bundle), timeout=30))
+    verify = ssl.create_default_context(cafile=ca_bundle)
+    http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient(verify=verify, timeout=30))
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = graph_url
     return GraphServiceClient(request_adapter=adapter)
