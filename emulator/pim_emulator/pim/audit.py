@@ -6,7 +6,6 @@ PIM carries out itself, a "completed" record initiated by the MS-PIM app, as the
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,9 +21,6 @@ if TYPE_CHECKING:
 # The first-party "MS-PIM" application that carries out PIM's own directory changes.
 MS_PIM = {"appId": "01fc33a7-78ba-4d2f-a4b7-768e336e890e", "displayName": "MS-PIM",
           "servicePrincipalId": None, "servicePrincipalName": None}
-
-_seq = itertools.count()
-
 
 def initiated_by(eng: PimEngine, caller: Caller | None) -> dict:
     if caller is None:
@@ -79,9 +75,10 @@ def write(
         "initiatedBy": initiated_by(eng, caller),
         "targetResources": targets,
         "additionalDetails": [{"key": k, "value": "" if v is None else str(v)} for k, v in (details or {}).items()],
-        "_seq": next(_seq),
     }
-    eng.tenant.coll("directoryAudits")[rec["id"]] = rec
+    audits = eng.tenant.coll("directoryAudits")
+    rec["_seq"] = len(audits)  # records are never deleted, so this orders same-second records after a reload
+    audits[rec["id"]] = rec
     return rec
 
 

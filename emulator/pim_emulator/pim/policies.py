@@ -46,7 +46,8 @@ def rules_for_role(tenant: Tenant, role_id: str) -> dict[str, dict]:
 
 
 def _policy_view(eng: PimEngine, policy: dict, opts: dict[str, str]) -> dict:
-    view = {k: eng.clone(policy[k]) for k in _POLICY_KEYS}
+    view = {k: policy[k] for k in _POLICY_KEYS}
+    view["lastModifiedBy"] = dict(policy["lastModifiedBy"])  # the only non-scalar key
 
     def rule_resolver(_item: dict, _opts: dict) -> list[dict]:
         return eng.clone(policy["_rules"])
