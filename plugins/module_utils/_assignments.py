@@ -123,6 +123,8 @@ class Action:
     justification: str | None = None
     ticket_number: str | None = None
     ticket_system: str | None = None
+    done: bool = False  # set once Graph accepted it (or a re-read showed it applied)
+    error: object = None  # the GraphCallError that stopped it
 
     @property
     def key(self):
@@ -309,7 +311,8 @@ def change_action(want, have, diffs, now):
         return "adminRenew"
     new_end = want.end
     if new_end is None and want.duration is not None:
-        new_end = now + parse_duration(want.duration)
+        # An extension keeps the assignment's start, so a duration counts from there.
+        new_end = (have.start or now) + parse_duration(want.duration)
     only_end = set(diffs) <= {"end", "duration"}
     if only_end and not have.permanent and new_end is not None and new_end > have.end:
         return "adminExtend"
@@ -413,10 +416,13 @@ def _apply_schedule(action, sched, requirement):
 
 
 def _change(kind, item, have, diffs, now):
-    action = Action(kind=kind, action=change_action(item.schedule, have, diffs, now),
+    verb = change_action(item.schedule, have, diffs, now)
+    # adminExtend keeps the assignment's original start (PIM counts the maximum duration from it).
+    start = have.start if verb == "adminExtend" and have.start is not None else _request_start(item, have, now)
+    action = Action(kind=kind, action=verb,
                     principal_id=item.principal_id, role_id=item.role_id, scope=item.scope,
                     reason="schedule differs: " + ", ".join(diffs), desired=item, before=have,
-                    start=_request_start(item, have, now), justification=item.justification,
+                    start=start, justification=item.justification,
                     ticket_number=item.ticket_number, ticket_system=item.ticket_system)
     _apply_schedule(action, item.schedule, None)
     return action

@@ -1,0 +1,277 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The run of pim_eligible_assignment and pim_active_assignment: validate, read in bulk, plan, guard, write.
+
+Private to the collection (leading underscore): may change in any release.
+"""
+
+from __future__ import annotations
+
+from ._assignment_rules import guard_break_glass, guard_last_global_admin, policy_problems, policy_requirements
+from ._assignments import (
+    GLOBAL_ADMINISTRATOR, KINDS, AssignmentError, actual_state, plan, schedule_differences, validate_items,
+)
+from ._client import GraphCallError, GraphSession
+from ._module import PimModule
+from ._resolve import ResolveError, Resolver
+from ._schedule import utcnow
+
+POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
+# A retried write that already landed comes back as one of these; a re-read decides.
+ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
+PAST_TENSE = {"adminAssign": "assigned", "adminUpdate": "updated", "adminExtend": "extended",
+              "adminRenew": "renewed", "adminRemove": "removed"}
+ITEM_SPEC = dict(
+    principal=dict(type="str", required=True), role=dict(type="str", required=True), scope=dict(type="str"),
+    start=dict(type="str"), end=dict(type="str"), duration=dict(type="str"), permanent=dict(type="bool"),
+    justification=dict(type="str"), ticket_number=dict(type="str"), ticket_system=dict(type="str"),
+    state=dict(type="str", choices=["present", "absent"]),
+)
+
+
+def argument_spec(kind):
+    spec = dict(
+        principal=dict(type="str"), role=dict(type="str"), scope=dict(type="str", default="/"),
+        start=dict(type="str"), end=dict(type="str"), duration=dict(type="str"), permanent=dict(type="bool"),
+        justification=dict(type="str"), ticket_number=dict(type="str"), ticket_system=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        assignments=dict(type="list", elements="dict", options=ITEM_SPEC),
+        exclusive=dict(type="bool", default=False),
+        exclusive_roles=dict(type="list", elements="str"),
+        protected_principals=dict(type="list", elements="str", default=[]),
+    )
+    if kind == "active":
+        spec["replace_permanent_with_eligible"] = dict(type="bool", default=False)
+    return spec
+
+
+def run(kind):
+    module = PimModule(argument_spec(kind), supports_check_mode=True,
+                       mutually_exclusive=[("principal", "assignments"), ("role", "assignments")],
+                       required_together=[("principal", "role")])
+    AssignmentRun(module, kind).run()
+
+
+class AssignmentRun:
+    def __init__(self, module, kind):
+        self.module, self.kind, self.params = module, kind, module.params
+        self.replace = bool(self.params.get("replace_permanent_with_eligible"))
+        self.role_names, self.principal_names = {}, {}
+
+    # -- 1. validate, 2. resolve ----------------------------------------------------------
+    def run(self):
+        now = utcnow()
+        try:
+            desired = validate_items(self.params, now)
+            if self.params["exclusive"] and not desired and not self.params.get("exclusive_roles"):
+                raise AssignmentError("exclusive with an empty list needs exclusive_roles (the roles to empty)")
+        except AssignmentError as exc:
+            self.module.fail(str(exc))
+        graph = self.module.graph()
+        try:
+            exclusive_roles, protected = self.resolve(graph, desired)
+            state = self.read(graph, desired, exclusive_roles)
+        except (ResolveError, AssignmentError) as exc:
+            self.module.fail(str(exc))
+        except GraphCallError as exc:
+            self.module.fail_graph(exc, "reading roles, principals and assignments")
+        requirements = policy_requirements(state["policies"])
+        the_plan = plan(self.kind, desired, state[self.kind], now, requirements, exclusive_roles, protected,
+                        self.replace, state.get("eligible", []), self.params.get("justification"))
+        self.name_principals(graph, the_plan, state)
+        self.check(graph, the_plan, state, protected, requirements, now)
+        results = self.describe(the_plan)
+        extra = self.report(state)
+        if self.module.diff_mode:
+            extra["diff"] = self.diff(the_plan)
+        if self.module.check_mode or not the_plan.actions:
+            self.module.exit(changed=bool(the_plan.actions), assignments=results, **extra)
+        failures = self.write(graph, the_plan, results)
+        if failures:
+            self.module.fail("; ".join(failures), assignments=results, changed=any(a.done for a in the_plan.actions),
+                             **extra)
+        self.module.exit(changed=True, assignments=results, **extra)
+
+    def resolve(self, graph, desired):
+        resolver = Resolver(graph)
+        exclusive_refs = (self.params.get("exclusive_roles") or [d.role_ref for d in desired]) \
+            if self.params["exclusive"] else []
+        roles = resolver.roles(list(dict.fromkeys([d.role_ref for d in desired] + exclusive_refs)))
+        allowed = ("user", "group") if self.kind == "eligible" else ("user", "group", "servicePrincipal")
+        principals = resolver.principals([d.principal_ref for d in desired], kinds=allowed)
+        protected = resolver.principals(self.params["protected_principals"]) if self.params[
+            "protected_principals"] else {}
+        scopes = resolver.scopes([d.scope_ref for d in desired])
+        problems, seen = [], {}
+        for d in desired:
+            p, r = principals[d.principal_ref], roles[d.role_ref]
+            d.principal_id, d.role_id, d.role_name, d.scope = p["id"], r["id"], r.get("displayName"), scopes[
+                d.scope_ref]
+            self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+            if p["type"] == "group" and p.get("isAssignableToRole") is False and d.state == "present":
+                problems.append(f"group {d.principal_ref!r} is not role-assignable; only groups created with "
+                                "isAssignableToRole can hold directory roles")
+            if d.key in seen:
+                problems.append(f"{d.principal_ref!r} / {d.role_ref!r} / {d.scope_ref!r} is the same assignment "
+                                f"as {seen[d.key]}")
+            seen.setdefault(d.key, f"{d.principal_ref!r} / {d.role_ref!r} / {d.scope_ref!r}")
+        for p in protected.values():
+            self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+        self.role_names = {r["id"]: r.get("displayName") or r["id"] for r in resolver.all_roles()}
+        if problems:
+            raise AssignmentError("invalid input, nothing was changed: " + "; ".join(problems))
+        return {roles[ref]["id"] for ref in exclusive_refs}, {p["id"] for p in protected.values()}
+
+    # -- 3. bulk reads --------------------------------------------------------------------
+    def read(self, graph, desired, exclusive_roles):
+        self.role_ids = {d.role_id for d in desired} | set(exclusive_roles)
+        now = utcnow()
+        state = {self.kind: read_assignments(graph, self.kind, self.role_ids, now)}
+        if self.replace:
+            state["eligible"] = read_assignments(graph, "eligible", self.role_ids, now)
+        # One read for every role's policy (fact sheet 3): the pre-check needs only a few rules of it.
+        state["policies"] = graph.get_all(POLICY_ASSIGNMENTS, params={
+            "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"})
+        return state
+
+    def name_principals(self, graph, the_plan, state):
+        """Names for principals the input did not mention (exclusive removals, reports): one getByIds."""
+        ids = {a.principal_id for a in the_plan.actions} | {a.principal_id for a, _w in the_plan.kept}
+        ids |= {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids}
+        ids = sorted(i for i in ids - set(self.principal_names) if i)
+        if not ids:
+            return
+        try:
+            for start in range(0, len(ids), 1000):
+                found = graph.post("/directoryObjects/getByIds", {"ids": ids[start:start + 1000]}, read=True) or {}
+                for obj in found.get("value", []):
+                    self.principal_names[obj["id"]] = obj.get("userPrincipalName") or obj.get("displayName") or obj[
+                        "id"]
+        except GraphCallError:
+            pass  # names only decorate the report; ids are enough to act on
+
+    # -- 4. guards and policy pre-check, before any write ---------------------------------
+    def check(self, graph, the_plan, state, protected, requirements, now):
+        try:
+            if any(a.role_id == GLOBAL_ADMINISTRATOR and a.action == "adminRemove" for a in the_plan.actions):
+                # The last-admin count spans both kinds: read the other kind for Global Administrator only.
+                ga = {k: [a for a in state.get(k, []) if a.role_id == GLOBAL_ADMINISTRATOR] for k in KINDS}
+                for other in KINDS:
+                    if other not in state:
+                        ga[other] = read_assignments(graph, other, {GLOBAL_ADMINISTRATOR}, now)
+                guard_last_global_admin(the_plan.actions, ga["eligible"], ga["active"], self.principal_names)
+            if self.kind == "active":
+                guard_break_glass(the_plan.actions, state["active"], protected, self.principal_names)
+        except AssignmentError as exc:
+            self.module.fail(str(exc))
+        except GraphCallError as exc:
+            self.module.fail_graph(exc, "reading Global Administrator assignments")
+        problems, warnings = policy_problems(the_plan.actions, requirements, self.role_names,
+                                             self.principal_names, now)
+        for warning in warnings:
+            self.module.warn(warning)
+        if problems:
+            self.module.fail("the role policy would refuse this, nothing was changed: " + "; ".join(problems),
+                             policy_violations=problems)
+
+    # -- 5. writes ------------------------------------------------------------------------
+    def write(self, graph, the_plan, results):
+        """One schedule request per action, batched 20 at a time. Eligibility replacements go first, in their
+        own batch, and an active assignment is removed only once its replacing eligibility exists."""
+        failures, failed_replacements = [], set()
+        for phase in ([a for a in the_plan.actions if a.kind != self.kind],
+                      [a for a in the_plan.actions if a.kind == self.kind]):
+            phase = [a for a in phase if not (a.action == "adminRemove" and a.key in failed_replacements)]
+            answers = graph.batch([{"method": "POST", "url": KINDS[a.kind]["requests"], "body": a.request_body()}
+                                   for a in phase]) if phase else []
+            to_verify = []
+            for act, answer in zip(phase, answers, strict=True):
+                error = GraphSession.batch_error(answer or {"status": 0}, "POST", KINDS[act.kind]["requests"])
+                if error is None:
+                    act.done = True
+                elif error.code in ALREADY_DONE:
+                    to_verify.append((act, error))
+                else:
+                    act.error = error
+                    failures.append(error.describe(f"{act.action} {self._label(act)}"))
+            if to_verify:
+                self.verify(graph, to_verify)
+                failures += [a.error.describe(f"{a.action} {self._label(a)} (a re-read does not show it applied)")
+                             for a, _e in to_verify if a.error]
+            failed_replacements |= {a.key for a in phase if a.kind != self.kind and not a.done}
+        for act in the_plan.actions:
+            if act.kind == self.kind and act.action == "adminRemove" and act.key in failed_replacements:
+                failures.append(f"kept the permanent active assignment of {self._label(act)}: the eligible "
+                                "assignment replacing it could not be created")
+        for entry, act in zip(results, the_plan.actions, strict=False):
+            entry["done"] = act.done
+            if act.error is not None:
+                entry["error"] = act.error.as_dict()
+        return failures
+
+    def verify(self, graph, answers):
+        """Re-read after ``RoleAssignmentExists`` / ``DoesNotExist`` (a retried write that had landed):
+        success when Graph now holds what the action wanted."""
+        now, by_kind = utcnow(), {}
+        for act, _err in answers:
+            by_kind.setdefault(act.kind, set()).add(act.role_id)
+        current = {k: {a.key: a for a in read_assignments(graph, k, roles, now) if a.managed}
+                   for k, roles in by_kind.items()}
+        for act, err in answers:
+            have = current[act.kind].get(act.key)
+            if act.action == "adminRemove":
+                act.done = have is None
+            else:
+                act.done = have is not None and not (act.desired and act.desired.schedule.managed and
+                                                     schedule_differences(act.desired.schedule, have, now))
+            act.error = None if act.done else err
+
+    # -- 6. results ---------------------------------------------------------------------------
+    def _label(self, act):
+        return (f"{self.principal_names.get(act.principal_id, act.principal_id)} / "
+                f"{self.role_names.get(act.role_id, act.role_id)} / {act.scope}")
+
+    def _entry(self, action, principal_id, role_id, scope, before, after, reason, kind=None, ref=None):
+        return {"action": action, "kind": kind or self.kind, "principal": ref or self.principal_names.get(
+            principal_id, principal_id), "principal_id": principal_id, "role": self.role_names.get(role_id, role_id),
+            "role_id": role_id, "scope": scope, "reason": reason, "before": before, "after": after}
+
+    def describe(self, the_plan):
+        out = [self._entry(a.action, a.principal_id, a.role_id, a.scope, a.before.view() if a.before else None,
+                           a.after(), a.reason, a.kind, a.desired.principal_ref if a.desired else None)
+               for a in the_plan.actions]
+        out += [self._entry("none", d.principal_id, d.role_id, d.scope, have.view() if have else None,
+                            have.view() if have else None, "as desired", ref=d.principal_ref)
+                for d, have in the_plan.unchanged]
+        out += [self._entry("none", a.principal_id, a.role_id, a.scope, a.view(), a.view(), why)
+                for a, why in the_plan.kept]
+        return out
+
+    def report(self, state):
+        concerned = [a for a in state[self.kind] if a.role_id in self.role_ids]
+        extra = {"not_managed": [dict(a.view(), role=self.role_names.get(a.role_id), assignment_type=a.assignment_type)
+                                 for a in concerned if not a.managed]}
+        if self.kind == "active":
+            extra["permanent_assignments"] = [dict(a.view(), role=self.role_names.get(a.role_id),
+                                                   principal=self.principal_names.get(a.principal_id))
+                                              for a in concerned if a.managed and a.permanent]
+        return extra
+
+    def diff(self, the_plan):
+        return {"before": {"assignments": [a.before.view() for a in the_plan.actions if a.before]},
+                "after": {"assignments": [a.after() for a in the_plan.actions if a.after()]}}
+
+
+def read_assignments(graph, kind, role_ids, now):
+    """Instances and schedules of ``kind`` for some roles. A documented ``eq`` filter for one role; for
+    several, everything (paged) filtered here: Graph documents no ``in`` on these lists, and one read of
+    all beats one read per role."""
+    params = None
+    if len(role_ids) == 1:
+        params = {"$filter": f"roleDefinitionId eq '{next(iter(role_ids))}'"}
+    instances = graph.get_all(KINDS[kind]["instances"], params=params)
+    schedules = graph.get_all(KINDS[kind]["schedules"], params=params)
+    wanted = set(role_ids)
+    return actual_state([i for i in instances if i.get("roleDefinitionId") in wanted],
+                        [s for s in schedules if s.get("roleDefinitionId") in wanted], now)
