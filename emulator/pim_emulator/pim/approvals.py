@@ -68,7 +68,7 @@ def _view(eng: PimEngine, appr: dict, caller: Caller) -> dict:
 
 def handle(eng: PimEngine, req: GraphRequest, rest: list[str]) -> tuple[int, object]:
     """rest: [] | [filterByCurrentUser(on='approver')] | [id] | [id, steps] | [id, steps, stepId]."""
-    require(req.caller, "assignment.write" if req.method == "PATCH" else "assignment.read")
+    require(req.caller, "approval.write" if req.method == "PATCH" else "approval.read")
     store = eng.tenant.coll(APPROVALS)
     if not rest or rest[0].startswith("filterByCurrentUser"):
         if req.method != "GET":

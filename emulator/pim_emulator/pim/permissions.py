@@ -43,6 +43,16 @@ PERMS: dict[str, tuple[list[str], list[str]]] = {
         ["RoleManagement.Read.Directory", "Directory.Read.All"],
     ),
     "classic.write": ([RM_RW], [RM_RW]),
+    # Beta directory-role approvals: the assignment scopes, or PIM's older PrivilegedAccess scopes.
+    "approval.read": (
+        ["RoleAssignmentSchedule.Read.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
+         "PrivilegedAccess.Read.AzureAD", "PrivilegedAccess.ReadWrite.AzureAD", *_RM_READ],
+        ["RoleAssignmentSchedule.Read.Directory", "PrivilegedAccess.Read.AzureAD"],
+    ),
+    "approval.write": (
+        ["RoleAssignmentSchedule.ReadWrite.Directory", "PrivilegedAccess.ReadWrite.AzureAD", RM_RW],
+        ["RoleAssignmentSchedule.ReadWrite.Directory", "PrivilegedAccess.ReadWrite.AzureAD"],
+    ),
     "audit.read": (["AuditLog.Read.All"], ["AuditLog.Read.All"]),
 }
 

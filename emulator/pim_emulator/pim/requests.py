@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 ELIG_REQ, ASSIGN_REQ = "roleEligibilityScheduleRequests", "roleAssignmentScheduleRequests"
 CANCELLABLE = {"Granted", "PendingApproval", "PendingAdminDecision", "PendingProvisioning",
                "PendingScheduleCreation", "ScheduleCreated"}
-FILTER_BY_ME = "filterByCurrentUser(on='principal')"
+FILTER_BY_ME = "filterByCurrentUser("
+
+
+def is_filter_by_me(segment: str) -> bool:
+    """``filterByCurrentUser(on='principal')``; other ``on`` values are not supported here (400)."""
+    if not segment.startswith(FILTER_BY_ME):
+        return False
+    on = segment[len(FILTER_BY_ME):].rstrip(")").replace("%27", "'").replace(" ", "")
+    if on.lower() not in ("on='principal'", "on=principal"):
+        raise bad_request(f"Unsupported filterByCurrentUser option '{on}'.")
+    return True
 
 
 def created_by(caller: Caller) -> dict:
@@ -105,7 +115,7 @@ def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tup
         raise method_not_allowed()
     require(req.caller, f"{kind}.write" if eligible and eng.options["request_list_requires_readwrite"]
             else f"{kind}.read")
-    if not rest or rest[0] == FILTER_BY_ME:
+    if not rest or is_filter_by_me(rest[0]):
         items = list(store.values())
         if rest:
             items = [r for r in items if r["principalId"] == _me(req.caller)]

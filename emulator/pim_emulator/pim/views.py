@@ -9,7 +9,7 @@ from . import directory, schedules
 from .errors import method_not_allowed, not_found
 from .expand import expand
 from .permissions import require
-from .requests import FILTER_BY_ME, _me
+from .requests import _me, is_filter_by_me
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -66,7 +66,7 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
     items = schedules.instances(eng, eligible) if is_instance else schedules.schedules(eng, eligible)
     what = "instance" if is_instance else "schedule"
     ctx = f"roleManagement/directory/{name}"
-    if not rest or rest[0] == FILTER_BY_ME:
+    if not rest or is_filter_by_me(rest[0]):
         if rest:
             me = _me(req.caller)
             items = [i for i in items if i["principalId"] == me]

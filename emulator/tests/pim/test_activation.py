@@ -270,3 +270,21 @@ def test_permission_error_shape(env):
     assert err.code == "UnknownError" and inner["errorCode"] == "PermissionScopeNotGranted"
     assert "RoleAssignmentSchedule.ReadWrite.Directory" in inner["message"]
     assert env.error("GET", "/auditLogs/directoryAudits", caller=env.app(RO)).status == 403
+
+
+def test_requests_filter_by_current_user_and_audit_by_id(env):
+    _eligible(env)
+    _eligible(env, who=BOB)
+    _activate(env)
+    _activate(env, who=BOB)
+    _, mine = env.call("GET", f"{ASSIGN}/filterByCurrentUser(on='principal')", caller=env.user(ALICE))
+    assert [r["principalId"] for r in mine.items] == [ALICE]
+    assert env.error("GET", f"{ASSIGN}/filterByCurrentUser(on='principal')").status == 400  # app-only
+    assert env.error("GET", f"{ASSIGN}/filterByCurrentUser(on='approver')", caller=env.user(ALICE)).status == 400
+    _, audits = env.call("GET", "/auditLogs/directoryAudits")
+    rec = audits.items[-1]
+    _, one = env.call("GET", f"/auditLogs/directoryAudits/{rec['id']}")
+    assert one["id"] == rec["id"] and one["category"] == "RoleManagement" and "_seq" not in one
+    assert env.error("GET", "/auditLogs/directoryAudits/nope").status == 404
+    assert env.error("GET", "/policies/roleManagementPolicies",
+                     **{"$filter": "scopeId eq '/' and scopeType eq 'Bogus'"}).code == "UnknownError"
