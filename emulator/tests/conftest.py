@@ -65,8 +65,8 @@ def start_emulator(tmp: Path, *args: str) -> Emu:
     ready_file = tmp / "ready.json"
     log = open(tmp / "emulator.log", "wb")  # kept open for the process's lifetime
     env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable,  # noqa: S603 - our own interpreter and module "-m", "pim_emulator", "serve", "--port", "0", "--ready-file",
-                             str(ready_file), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+    argv = [sys.executable, "-m", "pim_emulator", "serve", "--port", "0", "--ready-file", str(ready_file), *args]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603 - our own module
     deadline = time.monotonic() + 60
     while not ready_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
