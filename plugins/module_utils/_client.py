@@ -38,6 +38,8 @@ try:
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph_core import GraphClientFactory
+    from kiota_abstractions.api_client_builder import register_default_deserializer
+    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
 
     HAS_GRAPH_SDK = True
     GRAPH_SDK_IMPORT_ERROR = None
@@ -173,6 +175,9 @@ class GraphSession:
         provider = AzureIdentityAuthenticationProvider(
             self._credential, scopes=[self.cloud["scope"]], allowed_hosts=[host],
         )
+        # GraphServiceClient registers the JSON parser for error bodies; a bare adapter must do it,
+        # or every Graph error surfaces as an unparsed APIError with status 0 (and 429s are never retried).
+        register_default_deserializer(JsonParseNodeFactory)
         self._adapter = GraphRequestAdapter(provider, client=http)
         self._adapter.base_url = self.graph_url
         # One loop for the whole run: asyncio.run() per call closes the loop the client is bound to
