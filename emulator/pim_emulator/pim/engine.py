@@ -29,7 +29,11 @@ class PimEngine:
     def __init__(self, tenant: Tenant, clock: Clock, options: dict | None = None):
         self.tenant = tenant
         self.clock = clock
-        self.options = {**DEFAULT_OPTIONS, **(options or {})}
+        # Keep the caller's dict (the HTTP layer shares one across engines and changes it at run time);
+        # only fill in the defaults it lacks.
+        self.options = options if options is not None else {}
+        for key, value in DEFAULT_OPTIONS.items():
+            self.options.setdefault(key, value)
 
     # ---- shared helpers -----------------------------------------------------------------------
     def now(self) -> datetime:
