@@ -297,6 +297,32 @@ def settings_skeleton():
     return out
 
 
+_ARG_TYPES = {
+    "bool": {"type": "bool"},
+    "duration": {"type": "str"},
+    "str": {"type": "str"},
+    "approvers": {"type": "list", "elements": "str"},
+    "emails": {"type": "list", "elements": "str"},
+}
+
+
+def settings_argument_spec():
+    """The argument spec of the settings options, built from the same table as the mapping.
+
+    No defaults anywhere: an option left out stays as the policy holds it.
+    """
+    def build(shape, prefix):
+        spec = {}
+        for key, sub in shape.items():
+            path = prefix + (key,)
+            if isinstance(sub, dict):
+                spec[key] = {"type": "dict", "options": build(sub, path)}
+            else:
+                spec[key] = dict(_ARG_TYPES[FIELDS_BY_PATH[path].kind])
+        return spec
+    return build(settings_skeleton(), ())
+
+
 # ---- settings <-> rules -----------------------------------------------------------------------
 
 def _by_id(rules):
