@@ -61,19 +61,30 @@ def _b64url(data: bytes) -> str:
 class TokenService:
     def __init__(self, emu: Emulator):
         self.emu = emu
+        self._key_cache: tuple = (None, None, None)
 
     # -- keys -----------------------------------------------------------------------------------
 
     @property
     def _private_key(self):
-        return serialization.load_pem_private_key(self.emu.signing_key_pem.encode(), password=None)
+        # Loading a PEM key validates it (tens of ms); cache per PEM so verifying stays cheap.
+        pem = self.emu.signing_key_pem
+        if self._key_cache[0] != pem:
+            key = serialization.load_pem_private_key(pem.encode(), password=None)
+            self._key_cache = (pem, key, key.public_key())
+        return self._key_cache[1]
+
+    @property
+    def _public_key(self):
+        self._private_key  # noqa: B018 - refreshes the cache
+        return self._key_cache[2]
 
     @property
     def kid(self) -> str:
         return self.emu.signing_kid
 
     def jwks(self) -> dict:
-        pub = self._private_key.public_key().public_numbers()
+        pub = self._public_key.public_numbers()
 
         def enc(n: int) -> str:
             return _b64url(n.to_bytes((n.bit_length() + 7) // 8, "big"))
@@ -82,7 +93,7 @@ class TokenService:
         return {"keys": [key]}
 
     def _sign(self, claims: dict) -> str:
-        return jwt.encode(claims, self.emu.signing_key_pem, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -287,7 +298,7 @@ class TokenService:
 
     def _refresh(self, tenant, form: dict) -> dict:
         try:
-            doc = jwt.decode(form.get("refresh_token", ""), self._private_key.public_key(), algorithms=["RS256"],
+            doc = jwt.decode(form.get("refresh_token", ""), self._public_key, algorithms=["RS256"],
                              audience="refresh")
         except jwt.PyJWTError:
             raise AadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.") from None
@@ -341,7 +352,7 @@ class TokenService:
         if scheme.lower() != "bearer" or not token.strip():
             raise self._unauthorized("Access token is empty.")
         try:
-            claims = jwt.decode(token.strip(), self._private_key.public_key(), algorithms=["RS256"],
+            claims = jwt.decode(token.strip(), self._public_key, algorithms=["RS256"],
                                 audience=[GRAPH_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE + "/"],
                                 options={"require": ["exp", "tid", "appid"]})
         except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError):

@@ -43,7 +43,7 @@ async def test_sdk_retries_a_429_with_retry_after(emu):
     from helpers_sdk import graph_client, secret_credential
 
     emu.admin("POST", "faults", {"rules": [{"method": "GET", "path": "^/groups$", "nth": 1, "status": 429,
-                                            "retry_after": 0.2}]})
+                                            "retry_after": 1}]})  # kiota's handler reads whole seconds
     emu.admin("POST", "stats/reset")
     async with secret_credential(emu) as cred:
         client = graph_client(cred, emu.graph_url, emu.ca)

@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from conftest import start_emulator, stop_emulator
+from emu_harness import start_emulator, stop_emulator
 
 SCOPE = "https://graph.microsoft.com/.default"
 
