@@ -3,6 +3,7 @@
 #   make test   everything CI runs: lint, unit, emulator, integration, sanity, build + import check
 #   make bench  Graph requests, time and memory against the emulator
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
 # Python >= 3.12 (ansible-core 2.21's controller minimum); pyenv keeps it off PATH on our machines.
@@ -71,8 +72,11 @@ build: $(STAMP)
 
 import-check: build
 	test -x $(BUILD)/importer-venv/bin/python || { $(PYTHON) -m venv $(BUILD)/importer-venv && \
-		$(BUILD)/importer-venv/bin/pip install -q galaxy-importer; }
-	cd $(BUILD)/dist && $(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz
+		$(BUILD)/importer-venv/bin/pip install -q galaxy-importer==0.4.44; }
+	# ansible-doc and ansible-lint are found on PATH; without them the importer silently skips its checks.
+	cd $(BUILD)/dist && PATH=$(CURDIR)/$(BUILD)/importer-venv/bin:$$PATH \
+		$(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz 2>&1 | tee importer.log
+	! grep -qiE '^(ERROR|WARNING: (ansible-doc|ansible-lint) not found)' $(BUILD)/dist/importer.log
 
 test: lint unit emulator-test integration sanity import-check
 	@echo "make test: all checks passed"
