@@ -1,6 +1,6 @@
 """Request bodies shared by the engine tests."""
 
-from conftest import GA
+from pim_env import GA
 
 ELIG = "/roleManagement/directory/roleEligibilityScheduleRequests"
 ASSIGN = "/roleManagement/directory/roleAssignmentScheduleRequests"

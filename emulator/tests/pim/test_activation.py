@@ -1,7 +1,7 @@
 import json
 from datetime import timedelta
 
-from conftest import ALICE, BOB, BREAKGLASS, CAROL, EXCH, GA, GROUP, RO, TENANT, Env
+from pim_env import ALICE, BOB, BREAKGLASS, CAROL, EXCH, GA, GROUP, RO, TENANT, Env
 from helpers import ASSIGN, ELIG, body, for_, permanent
 
 from pim_emulator.contract import iso

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from conftest import ALICE, AU, BOB, BREAKGLASS, EXCH, GA, GROUP, PLAINGROUP, PRA, RO, SP, TENANT, Env
+from pim_env import ALICE, AU, BOB, BREAKGLASS, EXCH, GA, GROUP, PLAINGROUP, PRA, RO, SP, TENANT, Env
 from helpers import ELIG, body, for_, permanent
 
 from pim_emulator.contract import iso

@@ -1,6 +1,6 @@
 import json
 
-from conftest import ALICE, EXCH, GA, RO, TENANT, Env
+from pim_env import ALICE, EXCH, GA, RO, TENANT, Env
 
 from pim_emulator.pim.ids import policy_assignment_id, policy_id
 from pim_emulator.pim.rules import default_rules

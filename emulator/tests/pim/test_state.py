@@ -2,7 +2,7 @@ import json
 import time
 from pathlib import Path
 
-from conftest import ALICE, EXCH, TENANT, Env
+from pim_env import ALICE, EXCH, TENANT, Env
 from helpers import ELIG, body, permanent
 
 from pim_emulator.contract import Caller, Clock, GraphRequest, Tenant
