@@ -338,7 +338,7 @@ def read_state(rules):
 def approver_ids(rules):
     """Object ids of the approvers the rules name, for one bulk name lookup."""
     rule = _by_id(rules).get("Approval_EndUser_Assignment") or {}
-    return [oid for _, oid in _read_approvers(rule)]
+    return [key[1] for key in _read_approvers(rule)]
 
 
 def _approver_name(key, principal_names):

@@ -75,7 +75,7 @@ def pair_roles_with_policies(roles, policies, skip_missing):
 
 def approver_names(graph, pairs):
     """Approver object id (lower case) -> exportable name, with one ``getByIds`` (tolerant of deleted ones)."""
-    ids = sorted({oid for _, policy in pairs for oid in approver_ids(policy["rules"])})
+    ids = sorted({oid for pair in pairs for oid in approver_ids(pair[1]["rules"])})
     names = {}
     for start in range(0, len(ids), 1000):
         answer = graph.post("/directoryObjects/getByIds",

@@ -586,7 +586,7 @@ def main():
     failed = [(c, err) for c, err in outcome if err is not None]
     if failed:
         applied = [c["role"]["displayName"] for c, err in outcome if err is None]
-        failed_names = {c["role"]["displayName"] for c, _ in failed}
+        failed_names = {change["role"]["displayName"] for change, error in failed}
         for entry in results:
             if entry["role"] in failed_names:
                 entry["changed"] = False
