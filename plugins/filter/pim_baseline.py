@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The hardening baseline as data: which role falls in which tier, and what each tier's settings are.
+
+One definition serves both roles: ``roles/baseline`` applies the groups this returns with
+``entra.pim.pim_role_setting`` (one call per group of roles with identical settings, so the module
+batches), and ``roles/compliance`` compares a tenant's settings against the very same groups. Pure
+Python, no I/O: unit-tested in tests/unit/plugins/filter/.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError, parse_duration
+
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+
+# CISA SCuBA MS.AAD.7 "highly privileged roles" (8) plus CIS M365 v7 5.3.3's Teams and Security
+# Administrator: 10 roles (reference A.1). Template ids are the same in every tenant.
+CISA_ROLES = {
+    GLOBAL_ADMINISTRATOR: "Global Administrator",
+    PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+}
+CIS_ROLES = {
+    GLOBAL_ADMINISTRATOR: "Global Administrator",
+    PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+    "69091246-20e8-4a56-aa4d-066075b2a7a8": "Teams Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+}
+HIGHLY_PRIVILEGED = {**CISA_ROLES, **CIS_ROLES}
+
+DEFAULTS = {
+    "scope": "highly_privileged",          # or "privileged": every role Microsoft flags isPrivileged
+    "highly_privileged_roles": list(HIGHLY_PRIVILEGED),
+    "privileged_roles": [],                # isPrivileged template ids (roles/*/vars), for scope=privileged
+    "tier0_roles": [GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR],
+    "tier0_approvers": [],
+    "tier0_max_activation": "PT1H",
+    "tier1_max_activation": "PT4H",
+    "other_roles": True,
+    "other_max_activation": "PT8H",
+    "eligible_max_duration": "P365D",
+    "active_max_duration": "P180D",
+    "authentication_context": "",
+    "alert_mailbox": [],                   # assignment alerts (MS.AAD.7.7) and GA activation (7.8)
+    "activation_alert_mailbox": [],        # activation of the other highly privileged roles (7.9)
+}
+
+
+def _as_list(value):
+    if value is None or value == "":
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def baseline_config(config=None):
+    """Defaults merged with the caller's options; fails on what the baseline cannot work without."""
+    merged = dict(DEFAULTS)
+    merged.update({k: v for k, v in (config or {}).items() if v is not None})
+    for key in ("tier0_approvers", "alert_mailbox", "activation_alert_mailbox", "highly_privileged_roles",
+                "tier0_roles", "privileged_roles"):
+        merged[key] = _as_list(merged[key])
+    if merged["scope"] not in ("highly_privileged", "privileged"):
+        raise AnsibleFilterError(f"baseline scope must be highly_privileged or privileged, not {merged['scope']!r}")
+    return merged
+
+
+def _role_index(roles):
+    """Name, id and template id -> role entry of pim_role_setting_info (names case-insensitive)."""
+    index = {}
+    for role in roles or []:
+        for key in (role.get("template_id"), role.get("id"), role.get("role")):
+            if key:
+                index[str(key).lower()] = role
+    return index
+
+
+def _pick(index, refs):
+    out = []
+    for ref in refs:
+        role = index.get(str(ref).lower())
+        if role is not None and role not in out:
+            out.append(role)
+    return out
+
+
+def _activation(cfg, max_duration):
+    activation = {"max_duration": max_duration, "require_justification": True}
+    if cfg["authentication_context"]:
+        # PIM takes MFA or an authentication context, not both (D5): the context replaces plain MFA.
+        activation.update(require_mfa=False,
+                          authentication_context={"enabled": True, "claim_value": cfg["authentication_context"]})
+    else:
+        activation.update(require_mfa=True, authentication_context={"enabled": False})
+    return activation
+
+
+def _hardened(cfg, max_duration, activation_recipients):
+    """Settings shared by tier 0 and tier 1 (CISA MS.AAD.7.4, 7.7-7.9; PIM deployment plan)."""
+    notifications = {}
+    if cfg["alert_mailbox"]:
+        notifications["eligible_assignment"] = {"admin": {"recipients": cfg["alert_mailbox"]}}
+        notifications["active_assignment"] = {"admin": {"recipients": cfg["alert_mailbox"]}}
+    if activation_recipients:
+        notifications["activation"] = {"admin": {"recipients": activation_recipients}}
+    settings = {
+        "activation": _activation(cfg, max_duration),
+        "eligible_assignment": {"allow_permanent": False, "max_duration": cfg["eligible_max_duration"]},
+        "active_assignment": {"allow_permanent": False, "max_duration": cfg["active_max_duration"]},
+    }
+    if notifications:
+        settings["notifications"] = notifications
+    return settings
+
+
+def baseline_plan(roles, config=None):
+    """pim_role_setting_info ``roles`` + options -> [{tier, roles: [{id, role}], settings}].
+
+    Roles with identical settings share one group, so each group is one pim_role_setting call. Global
+    Administrator gets its own group because its activation alert goes to the 7.8 mailbox while the other
+    highly privileged roles' go to the 7.9 one (CISA asks for different mailboxes).
+    """
+    cfg = baseline_config(config)
+    index = _role_index(roles)
+    tier0 = _pick(index, cfg["tier0_roles"])
+    taken = {r["id"] for r in tier0}
+    tier1_refs = cfg["highly_privileged_roles"] + (cfg["privileged_roles"] if cfg["scope"] == "privileged" else [])
+    tier1 = [r for r in _pick(index, tier1_refs) if r["id"] not in taken]
+    taken |= {r["id"] for r in tier1}
+    groups = []
+
+    def add(tier, members, settings):
+        if members:
+            groups.append({"tier": tier, "roles": [{"id": r["id"], "role": r.get("role")} for r in members],
+                           "settings": settings})
+
+    approval = {"require_approval": True, "approvers": cfg["tier0_approvers"]}
+    ga = [r for r in tier0 if r.get("template_id", r["id"]) == GLOBAL_ADMINISTRATOR]
+    rest0 = [r for r in tier0 if r not in ga]
+    for members, recipients in ((ga, cfg["alert_mailbox"]), (rest0, cfg["activation_alert_mailbox"])):
+        settings = _hardened(cfg, cfg["tier0_max_activation"], recipients)
+        settings["activation"].update(approval)  # CISA 7.6, CIS 5.3.4 / 5.3.5
+        add("tier0", members, settings)
+    add("tier1", tier1, _hardened(cfg, cfg["tier1_max_activation"], cfg["activation_alert_mailbox"]))
+    if cfg["other_roles"]:
+        others = sorted((r for r in {r["id"]: r for r in (roles or [])}.values() if r["id"] not in taken),
+                        key=lambda r: (r.get("role") or "", r["id"]))
+        add("other", others, {"activation": _activation(cfg, cfg["other_max_activation"])})
+    return groups
+
+
+def baseline_problems(config=None):
+    """What a baseline run needs before it may write anything; an empty list when all is given."""
+    cfg = baseline_config(config)
+    problems = []
+    if not cfg["tier0_approvers"]:
+        problems.append("baseline_tier0_approvers is empty: Global Administrator and Privileged Role "
+                        "Administrator activation needs named approvers (CISA MS.AAD.7.6, CIS 5.3.4/5.3.5)")
+    if not cfg["alert_mailbox"]:
+        problems.append("baseline_alert_mailbox is empty: assignment and Global Administrator activation "
+                        "alerts need a recipient (CISA MS.AAD.7.7, 7.8)")
+    if not cfg["activation_alert_mailbox"]:
+        problems.append("baseline_activation_alert_mailbox is empty: activation alerts of the other highly "
+                        "privileged roles need a recipient (CISA MS.AAD.7.9)")
+    return problems
+
+
+def _duration_ok(expected, actual):
+    """A shorter maximum than the baseline asks for is stricter, so it complies."""
+    try:
+        return actual is not None and parse_duration(actual) <= parse_duration(expected)
+    except ScheduleError:
+        return False
+
+
+def compare_settings(expected, actual, path=""):
+    """Where ``actual`` falls short of ``expected`` (both in pim_role_setting's shape) ->
+    [(setting path, expected, actual)]. Durations may be shorter, recipient and approver lists may hold
+    more than asked (compared case-insensitively), everything else must be equal."""
+    out = []
+    for key, want in expected.items():
+        where = f"{path}.{key}" if path else key
+        have = actual.get(key) if isinstance(actual, dict) else None
+        if isinstance(want, dict):
+            out += compare_settings(want, have if isinstance(have, dict) else {}, where)
+        elif isinstance(want, list):
+            missing = {str(w).lower() for w in want} - {str(h).lower() for h in have or []}
+            if missing:
+                out.append((where, want, have))
+        elif key == "max_duration":
+            if not _duration_ok(want, have):
+                out.append((where, want, have))
+        elif want != have:
+            out.append((where, want, have))
+    return out
+
+
+class FilterModule:
+    def filters(self):
+        return {"pim_baseline_plan": baseline_plan, "pim_baseline_problems": baseline_problems}

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Evaluate a tenant's PIM data against CISA SCuBA MS.AAD.7.x, CIS M365 5.3.x and our baseline.
+
+Input is what two read-only module calls return: ``pim_role_setting_info`` (every role's settings)
+and ``pim_activation_info`` (assignments), flattened by ``pim_compliance_assignments``. Output is one
+report per tenant: every control as pass / fail / not_applicable with its evidence (role, principal,
+setting). Pure Python: the roles call it, tests/unit/plugins/filter/ tests it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
+from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
+    GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR, baseline_plan, compare_settings,
+)
+
+PASS, FAIL, NA = "pass", "fail", "not_applicable"
+
+CONTROLS = [
+    # id, title, requirement, sources (reference A.3)
+    ("MS.AAD.7.1", "Between 2 and the allowed maximum of Global Administrators", "SHALL",
+     ["CISA MS.AAD.7.1", "CIS 1.1.3", "MS best practice #5"]),
+    ("MS.AAD.7.2", "Finer-grained roles are used instead of Global Administrator", "SHALL", ["CISA MS.AAD.7.2"]),
+    ("MS.AAD.7.3", "Privileged users are cloud-only accounts", "SHALL", ["CISA MS.AAD.7.3", "CIS 1.1.1"]),
+    ("MS.AAD.7.4", "No permanent active assignments to highly privileged roles", "SHALL",
+     ["CISA MS.AAD.7.4", "ZTA 21815"]),
+    ("MS.AAD.7.5", "No assignments to highly privileged roles made outside PIM", "SHALL",
+     ["CISA MS.AAD.7.5", "ZTA 21816"]),
+    ("MS.AAD.7.6", "Activating Global Administrator requires approval", "SHALL", ["CISA MS.AAD.7.6", "ZTA 21817"]),
+    ("MS.AAD.7.7", "Eligible and active assignments to highly privileged roles raise an alert", "SHALL",
+     ["CISA MS.AAD.7.7"]),
+    ("MS.AAD.7.8", "Activating Global Administrator raises an alert", "SHALL", ["CISA MS.AAD.7.8"]),
+    ("MS.AAD.7.9", "Activating other highly privileged roles raises an alert", "SHOULD", ["CISA MS.AAD.7.9"]),
+    ("CIS.5.3.1", "Privileged roles are held just in time (no standing access beyond break-glass)", "SHALL",
+     ["CIS M365 v7 5.3.1"]),
+    ("CIS.5.3.3", "Access reviews of privileged roles recur", "SHALL", ["CIS M365 v7 5.3.3"]),
+    ("CIS.5.3.4", "Activating Global Administrator requires approval by at least one approver", "SHALL",
+     ["CIS M365 v7 5.3.4"]),
+    ("CIS.5.3.5", "Activating Privileged Role Administrator requires approval by at least one approver", "SHALL",
+     ["CIS M365 v7 5.3.5"]),
+    ("BASELINE.tier0", "Tier 0 roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
+    ("BASELINE.tier1", "Highly privileged roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
+    ("BASELINE.other", "Every other role carries the baseline's lighter settings", "SHOULD", ["entra.pim baseline"]),
+]
+OPTIONS = {"ga_min": 2, "ga_max": 4, "excluded_principals": [], "break_glass_limit": 2,
+           "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None}
+
+
+def _finding(status, role=None, principal=None, setting=None, expected=None, actual=None, detail=None):
+    return {k: v for k, v in dict(status=status, role=role, principal=principal, setting=setting,
+                                  expected=expected, actual=actual, detail=detail).items() if v is not None}
+
+
+def _get(settings, path):
+    node = settings
+    for part in path.split("."):
+        node = (node or {}).get(part) if isinstance(node, dict) else None
+    return node
+
+
+class _Tenant:
+    def __init__(self, settings, assignments, options):
+        self.opts = dict(OPTIONS, **{k: v for k, v in (options or {}).items() if v is not None})
+        self.roles = {r.get("template_id") or r["id"]: r for r in settings or []}
+        self.assignments = normalise_assignments(assignments)
+        self.hp = {str(r).lower() for r in self.opts["highly_privileged_roles"]}
+        self.excluded = {str(p).lower() for p in self.opts["excluded_principals"]}
+
+    def is_hp(self, a):
+        return (a.get("role_id") or "").lower() in self.hp or (a.get("role") or "").lower() in self.hp
+
+    def exempt(self, a):
+        return bool({(a.get("principal") or "").lower(), (a.get("principal_id") or "").lower()} & self.excluded)
+
+    def holders(self, role_id):
+        """Unique non-group principals holding a role, eligible or active (group members expanded when
+        pim_activation_info reports them, as ScubaGear counts)."""
+        out = {}
+        for a in self.assignments:
+            if a.get("role_id") == role_id and a.get("principal_type") != "group":
+                out.setdefault(a.get("principal_id") or a.get("principal"), a)
+        return out
+
+    # -- assignments ---------------------------------------------------------------------
+    def c_7_1(self):
+        holders = self.holders(GLOBAL_ADMINISTRATOR)
+        groups = [a for a in self.assignments if a.get("role_id") == GLOBAL_ADMINISTRATOR
+                  and a.get("principal_type") == "group"]
+        low, high = int(self.opts["ga_min"]), int(self.opts["ga_max"])
+        ok = low <= len(holders) <= high
+        findings = [_finding(PASS if ok else FAIL, "Global Administrator", a.get("principal"),
+                             detail=f"{a.get('kind')}{' via ' + a['via_group'] if a.get('via_group') else ''}")
+                    for a in holders.values()]
+        findings += [_finding(PASS, "Global Administrator", g.get("principal"), detail="group; members counted")
+                     for g in groups]
+        return (PASS if ok else FAIL), f"{len(holders)} Global Administrators (allowed {low}-{high})", findings
+
+    def c_7_2(self, ga_status):
+        ga = set(self.holders(GLOBAL_ADMINISTRATOR))
+        others = set()
+        for role in self.hp - {GLOBAL_ADMINISTRATOR}:
+            others |= set(self.holders(role))
+        ok = ga_status == PASS and len(ga) <= len(others)
+        return (PASS if ok else FAIL), (f"{len(ga)} Global Administrators, {len(others)} users in other highly "
+                                        f"privileged roles; MS.AAD.7.1 {ga_status}"), []
+
+    def c_7_3(self):
+        users = [a for a in self.assignments if self.is_hp(a) and a.get("principal_type") in (None, "user")]
+        known = [a for a in users if a.get("synced") is not None]
+        if users and not known:
+            return NA, "pim_activation_info did not report whether users are synced from on-premises", []
+        synced = {}
+        for a in known:
+            if a["synced"]:
+                synced.setdefault(a.get("principal_id"), []).append(a)
+        findings = [_finding(FAIL, ", ".join(sorted({x.get("role") or "" for x in items})), items[0].get("principal"),
+                             "onPremisesImmutableId", "null", "set", "synced from on-premises")
+                    for items in synced.values()]
+        return (FAIL if synced else PASS), f"{len(synced)} synced of {len({a.get('principal_id') for a in users})} " \
+                                           "privileged users", findings
+
+    def permanent_actives(self):
+        return [a for a in self.assignments if self.is_hp(a) and a.get("kind") == "active"
+                and a.get("assignment_type") != "activated" and a.get("member_type") != "group" and a.get("permanent")]
+
+    def c_7_4(self):
+        findings = [_finding("exempt" if self.exempt(a) else FAIL, a.get("role"), a.get("principal"),
+                             "active assignment end", "an end date", "noExpiration",
+                             "break-glass exception" if self.exempt(a) else a.get("principal_type"))
+                    for a in self.permanent_actives()]
+        failed = sum(f["status"] == FAIL for f in findings)
+        return (FAIL if failed else PASS), f"{failed} permanent active assignments " \
+                                           f"({len(findings) - failed} exempt)", findings
+
+    def c_7_5(self):
+        outside = [a for a in self.assignments if self.is_hp(a) and a.get("outside_pim")]
+        return (FAIL if outside else PASS), f"{len(outside)} assignments made outside PIM", [
+            _finding(FAIL, a.get("role"), a.get("principal"), "createdUsing / startDateTime", "PIM", "outside PIM")
+            for a in outside]
+
+    def c_cis_5_3_1(self):
+        """CIS v7 allows at most two break-glass permanent Global Administrators; service principals always
+        need an end date."""
+        cis = {k.lower() for k in ("62e90394-69f5-4237-9190-012177145e10", "e8611ab8-c189-46e8-94e1-60213ab1f814",
+                                   "29232cdf-9323-42fd-ade2-1d097af3e4de", "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+                                   "69091246-20e8-4a56-aa4d-066075b2a7a8", "194ae4cb-b126-40b2-bd5b-6091b380977d")}
+        findings, exempt = [], 0
+        for a in self.permanent_actives():
+            if (a.get("role_id") or "").lower() not in cis:
+                continue
+            person = a.get("principal_type") != "servicePrincipal"
+            if (self.exempt(a) and person and a.get("role_id") == GLOBAL_ADMINISTRATOR
+                    and exempt < int(self.opts["break_glass_limit"])):
+                exempt += 1
+                findings.append(_finding("exempt", a.get("role"), a.get("principal"), detail="break-glass account"))
+            else:
+                findings.append(_finding(FAIL, a.get("role"), a.get("principal"), "active assignment end",
+                                         "an end date", "noExpiration"))
+        failed = sum(f["status"] == FAIL for f in findings)
+        return (FAIL if failed else PASS), f"{failed} standing assignments to CIS roles, {exempt} break-glass", findings
+
+    # -- settings ------------------------------------------------------------------------
+    def check_setting(self, role_ids, checks):
+        """checks: [(path, predicate, expected text)] on each role's settings -> status, findings."""
+        findings = []
+        for rid in role_ids:
+            role = self.roles.get(rid)
+            if role is None:
+                continue
+            for path, predicate, expected in checks:
+                value = _get(role.get("settings"), path)
+                findings.append(_finding(PASS if predicate(value) else FAIL, role.get("role"), setting=path,
+                                         expected=expected, actual=value))
+        if not findings:
+            return NA, "role not present in this tenant", []
+        failed = sum(f["status"] == FAIL for f in findings)
+        return (FAIL if failed else PASS), f"{failed} of {len(findings)} settings not as required", findings
+
+    def approval(self, role_id):
+        return self.check_setting([role_id], [
+            ("activation.require_approval", lambda v: v is True, True),
+            ("activation.approvers", bool, "at least one approver")])
+
+    def hp_ids(self):
+        return [rid for rid in self.roles if rid.lower() in self.hp]
+
+    def baseline(self, tier):
+        if not self.opts["baseline"]:
+            return NA, "no baseline given to compare with", []
+        groups = [g for g in baseline_plan(list(self.roles.values()), self.opts["baseline"]) if g["tier"] == tier]
+        findings, roles = [], 0
+        for group in groups:
+            for member in group["roles"]:
+                role = next((r for r in self.roles.values() if r["id"] == member["id"]), {})
+                roles += 1
+                for path, expected, actual in compare_settings(group["settings"], role.get("settings") or {}):
+                    findings.append(_finding(FAIL, member.get("role"), setting=path, expected=expected, actual=actual))
+        if not roles:
+            return NA, "no role in this tier", []
+        return (FAIL if findings else PASS), f"{len(findings)} settings differ over {roles} roles", findings
+
+    def evaluate(self):
+        out = {}
+        out["MS.AAD.7.1"] = self.c_7_1()
+        out["MS.AAD.7.2"] = self.c_7_2(out["MS.AAD.7.1"][0])
+        out["MS.AAD.7.3"] = self.c_7_3()
+        out["MS.AAD.7.4"] = self.c_7_4()
+        out["MS.AAD.7.5"] = self.c_7_5()
+        out["MS.AAD.7.6"] = self.approval(GLOBAL_ADMINISTRATOR)
+        out["MS.AAD.7.7"] = self.check_setting(self.hp_ids(), [
+            ("notifications.eligible_assignment.admin.recipients", bool, "at least one recipient"),
+            ("notifications.active_assignment.admin.recipients", bool, "at least one recipient")])
+        out["MS.AAD.7.8"] = self.check_setting([GLOBAL_ADMINISTRATOR], [
+            ("notifications.activation.admin.recipients", bool, "at least one recipient")])
+        out["MS.AAD.7.9"] = self.check_setting([r for r in self.hp_ids() if r != GLOBAL_ADMINISTRATOR], [
+            ("notifications.activation.admin.recipients", bool, "at least one recipient")])
+        out["CIS.5.3.1"] = self.c_cis_5_3_1()
+        out["CIS.5.3.3"] = (NA, "access reviews (identityGovernance/accessReviews) are not read by entra.pim; "
+                                "review them separately", [])
+        out["CIS.5.3.4"] = self.approval(GLOBAL_ADMINISTRATOR)
+        out["CIS.5.3.5"] = self.approval(PRIVILEGED_ROLE_ADMINISTRATOR)
+        for tier in ("tier0", "tier1", "other"):
+            out[f"BASELINE.{tier}"] = self.baseline(tier)
+        return out
+
+
+def evaluate(settings, assignments, tenant=None, options=None):
+    """Settings (pim_role_setting_info ``roles``) + assignments -> the tenant's compliance report."""
+    tenant = tenant or {}
+    results = _Tenant(settings, assignments, options).evaluate()
+    controls = []
+    for cid, title, requirement, sources in CONTROLS:
+        status, summary, findings = results[cid]
+        controls.append({"id": cid, "title": title, "requirement": requirement, "sources": sources,
+                         "status": status, "summary": summary, "findings": findings})
+    counts = {s: sum(c["status"] == s for c in controls) for s in (PASS, FAIL, NA)}
+    return {"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),
+            "generated": tenant.get("generated") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "compliant": counts[FAIL] == 0, "summary": counts,
+            "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls}
+
+
+class FilterModule:
+    def filters(self):
+        return {"pim_compliance_evaluate": evaluate}

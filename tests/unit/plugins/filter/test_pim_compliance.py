@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Each control's pass / fail / not_applicable and its evidence."""
+
+from __future__ import annotations
+
+from filter_data import BASELINE, GA, PRA, assignment
+
+from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
+from ansible_collections.entra.pim.plugins.filter.pim_baseline import baseline_plan
+from ansible_collections.entra.pim.plugins.filter.pim_compliance import CONTROLS, evaluate
+
+EXCHANGE = "29232cdf-9323-42fd-ade2-1d097af3e4de"
+OPTIONS = {"excluded_principals": ["breakglass1", "breakglass2"], "baseline": BASELINE}
+
+
+def statuses(report):
+    return {c["id"]: c["status"] for c in report["controls"]}
+
+
+def control(report, cid):
+    return next(c for c in report["controls"] if c["id"] == cid)
+
+
+def hardened(settings):
+    """The tenant after the baseline: every group's settings applied."""
+    by_id = {r["id"]: r for r in settings}
+    for group in baseline_plan(settings, BASELINE):
+        for member in group["roles"]:
+            merge(by_id[member["id"]]["settings"], group["settings"])
+    return settings
+
+
+def merge(into, new):
+    for key, value in new.items():
+        if isinstance(value, dict):
+            merge(into.setdefault(key, {}), value)
+        else:
+            into[key] = value
+
+
+def test_every_control_reported_once(settings, tidy_assignments):
+    report = evaluate(settings, tidy_assignments, {"id": "t1", "name": "contoso"}, OPTIONS)
+    assert [c["id"] for c in report["controls"]] == [c[0] for c in CONTROLS]
+    assert report["tenant_id"] == "t1" and report["tenant"] == "contoso"
+
+
+def test_default_tenant_fails_settings_controls(settings, tidy_assignments):
+    s = statuses(evaluate(settings, tidy_assignments, {}, OPTIONS))
+    assert s["MS.AAD.7.1"] == "pass" and s["MS.AAD.7.4"] == "pass" and s["MS.AAD.7.5"] == "pass"
+    for cid in ("MS.AAD.7.6", "MS.AAD.7.7", "MS.AAD.7.8", "MS.AAD.7.9", "CIS.5.3.4", "CIS.5.3.5",
+                "BASELINE.tier0", "BASELINE.tier1"):
+        assert s[cid] == "fail", cid
+    assert s["CIS.5.3.3"] == "not_applicable"
+    # The default policy already asks for MFA, justification and 8 hours: the lighter tier holds.
+    assert s["BASELINE.other"] == "pass"
+
+
+def test_hardened_tenant_is_compliant(settings, tidy_assignments):
+    report = evaluate(hardened(settings), tidy_assignments, {}, OPTIONS)
+    assert report["failed"] == [] and report["compliant"] is True
+    assert report["summary"] == {"pass": 15, "fail": 0, "not_applicable": 1}
+
+
+def test_global_admin_count_and_fine_grained_roles(settings, tidy_assignments):
+    many = tidy_assignments + [assignment(u, GA, permanent=False, end="2027-01-01T00:00:00Z")
+                               for u in ("victor", "trent", "erin")]
+    report = evaluate(settings, many, {}, OPTIONS)
+    c71 = control(report, "MS.AAD.7.1")
+    assert c71["status"] == "fail" and c71["summary"].startswith("6 Global Administrators")
+    assert {f["principal"] for f in c71["findings"]} >= {"victor", "alice"}
+    assert statuses(report)["MS.AAD.7.2"] == "fail"
+    assert statuses(evaluate(settings, many, {}, dict(OPTIONS, ga_max=8)))["MS.AAD.7.1"] == "pass"
+    one = [a for a in tidy_assignments if a["principal"] != "breakglass2" and a["principal"] != "alice"]
+    assert statuses(evaluate(settings, one, {}, OPTIONS))["MS.AAD.7.1"] == "fail"
+
+
+def test_group_members_counted_not_the_group(settings, tidy_assignments):
+    data = tidy_assignments + [assignment("PIM-GA", GA, "eligible", principal_type="group"),
+                               assignment("dan", GA, "eligible", member_type="Group", via_group="PIM-GA")]
+    c71 = control(evaluate(settings, data, {}, OPTIONS), "MS.AAD.7.1")
+    assert c71["summary"].startswith("4 Global Administrators")
+
+
+def test_synced_privileged_user(settings, tidy_assignments):
+    data = tidy_assignments + [assignment("frank", PRA, "eligible", synced=True)]
+    c = control(evaluate(settings, data, {}, OPTIONS), "MS.AAD.7.3")
+    assert c["status"] == "fail"
+    assert c["findings"] == [{"status": "fail", "role": "Privileged Role Administrator", "principal": "frank",
+                              "setting": "onPremisesImmutableId", "expected": "null", "actual": "set",
+                              "detail": "synced from on-premises"}]
+    unknown = [dict(a, synced=None) for a in tidy_assignments]
+    assert control(evaluate(settings, unknown, {}, OPTIONS), "MS.AAD.7.3")["status"] == "not_applicable"
+
+
+def test_permanent_actives_exempt_break_glass_only(settings, tidy_assignments):
+    data = tidy_assignments + [assignment("victor", GA, permanent=True),
+                               assignment("pim-admin", PRA, permanent=True, principal_type="servicePrincipal"),
+                               assignment("walter", GA, "active", permanent=True, assignment_type="Activated"),
+                               assignment("heidi", "f2ef992c-3afb-46b9-b7cf-a126ee74c451", permanent=True)]
+    report = evaluate(settings, data, {}, OPTIONS)
+    c = control(report, "MS.AAD.7.4")
+    assert c["status"] == "fail"
+    assert sorted((f["principal"], f["status"]) for f in c["findings"]) == [
+        ("breakglass1", "exempt"), ("breakglass2", "exempt"), ("pim-admin", "fail"), ("victor", "fail")]
+    cis = control(report, "CIS.5.3.1")
+    assert sorted((f["principal"], f["status"]) for f in cis["findings"]) == [
+        ("breakglass1", "exempt"), ("breakglass2", "exempt"), ("pim-admin", "fail"), ("victor", "fail")]
+    assert statuses(evaluate(settings, tidy_assignments, {}, {}))["MS.AAD.7.4"] == "fail"
+
+
+def test_cis_allows_two_break_glass_accounts_at_most(settings, tidy_assignments):
+    data = tidy_assignments + [assignment("breakglass3", GA, permanent=True)]
+    options = dict(OPTIONS, excluded_principals=["breakglass1", "breakglass2", "breakglass3"])
+    report = evaluate(settings, data, {}, options)
+    assert statuses(report)["MS.AAD.7.4"] == "pass"
+    assert statuses(report)["CIS.5.3.1"] == "fail"
+
+
+def test_outside_pim(settings, tidy_assignments):
+    data = tidy_assignments + [assignment("dave", EXCHANGE, permanent=True, outside_pim=True)]
+    c = control(evaluate(settings, data, {}, OPTIONS), "MS.AAD.7.5")
+    assert c["status"] == "fail" and c["findings"][0]["principal"] == "dave"
+
+
+def test_approval_needs_approvers(settings, tidy_assignments):
+    ga = next(r for r in settings if r["id"] == GA)
+    ga["settings"]["activation"]["require_approval"] = True
+    c = control(evaluate(settings, tidy_assignments, {}, OPTIONS), "CIS.5.3.4")
+    assert c["status"] == "fail"
+    assert [f["setting"] for f in c["findings"] if f["status"] == "fail"] == ["activation.approvers"]
+
+
+def test_missing_role_is_not_applicable(settings, tidy_assignments):
+    without_pra = [r for r in settings if r["id"] != PRA]
+    assert statuses(evaluate(without_pra, tidy_assignments, {}, OPTIONS))["CIS.5.3.5"] == "not_applicable"
+
+
+def test_no_baseline_means_not_applicable(settings, tidy_assignments):
+    s = statuses(evaluate(settings, tidy_assignments, {}, {}))
+    assert s["BASELINE.tier0"] == s["BASELINE.tier1"] == s["BASELINE.other"] == "not_applicable"
+
+
+def test_flatten_activation_info_shapes():
+    flat = normalise_assignments({
+        "eligible": [{"roleDefinitionId": GA.upper(), "principalId": "p1", "principal": "a@x",
+                      "principalType": "#microsoft.graph.user", "memberType": "Direct", "endDateTime": None}],
+        "active": [{"role_id": PRA, "principal_id": "p2", "principal_type": "servicePrincipal",
+                    "assignmentType": "Assigned", "end": "2027-01-01T00:00:00Z", "onPremisesImmutableId": "x"}]})
+    assert flat[0]["kind"] == "eligible" and flat[0]["role_id"] == GA and flat[0]["permanent"] is True
+    assert flat[0]["principal_type"] == "user" and flat[0]["member_type"] == "direct"
+    assert flat[1]["kind"] == "active" and flat[1]["assignment_type"] == "assigned"
+    assert flat[1]["permanent"] is False and flat[1]["synced"] is True
+    assert normalise_assignments(None) == []
