@@ -57,7 +57,7 @@ class AssignmentRun:
     def __init__(self, module, kind):
         self.module, self.kind, self.params = module, kind, module.params
         self.replace = bool(self.params.get("replace_permanent_with_eligible"))
-        self.role_names, self.principal_names = {}, {}
+        self.role_names, self.principal_names, self.principal_types = {}, {}, {}
 
     # -- 1. validate, 2. resolve ----------------------------------------------------------
     def run(self):
@@ -77,9 +77,10 @@ class AssignmentRun:
         except GraphCallError as exc:
             self.module.fail_graph(exc, "reading roles, principals and assignments")
         requirements = policy_requirements(state["policies"])
+        self.name_principals(graph, state)
         the_plan = plan(self.kind, desired, state[self.kind], now, requirements, exclusive_roles, protected,
-                        self.replace, state.get("eligible", []), self.params.get("justification"))
-        self.name_principals(graph, the_plan, state)
+                        self.replace, state.get("eligible", []), self.params.get("justification"),
+                        {i for i, t in self.principal_types.items() if t == "servicePrincipal"})
         self.check(graph, the_plan, state, protected, requirements, now)
         results = self.describe(the_plan)
         extra = self.report(state)
@@ -97,18 +98,30 @@ class AssignmentRun:
         resolver = Resolver(graph)
         exclusive_refs = (self.params.get("exclusive_roles") or [d.role_ref for d in desired]) \
             if self.params["exclusive"] else []
-        roles = resolver.roles(list(dict.fromkeys([d.role_ref for d in desired] + exclusive_refs)))
         allowed = ("user", "group") if self.kind == "eligible" else ("user", "group", "servicePrincipal")
-        principals = resolver.principals([d.principal_ref for d in desired], kinds=allowed)
-        protected = resolver.principals(self.params["protected_principals"]) if self.params[
-            "protected_principals"] else {}
-        scopes = resolver.scopes([d.scope_ref for d in desired])
+        lookups = (
+            lambda: resolver.roles(list(dict.fromkeys([d.role_ref for d in desired] + exclusive_refs))),
+            lambda: resolver.principals([d.principal_ref for d in desired], kinds=allowed),
+            lambda: resolver.principals(self.params["protected_principals"]) if self.params[
+                "protected_principals"] else {},
+            lambda: resolver.scopes([d.scope_ref for d in desired]),
+        )
+        answers, unknown = [], []
+        for lookup in lookups:  # every unknown name of every kind reported at once
+            try:
+                answers.append(lookup())
+            except ResolveError as exc:
+                unknown.append(str(exc))
+        if unknown:
+            raise ResolveError("; ".join(unknown) + " Nothing was changed.")
+        roles, principals, protected, scopes = answers
         problems, seen = [], {}
         for d in desired:
             p, r = principals[d.principal_ref], roles[d.role_ref]
             d.principal_id, d.role_id, d.role_name, d.scope = p["id"], r["id"], r.get("displayName"), scopes[
                 d.scope_ref]
             self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+            self.principal_types[p["id"]] = p["type"]
             if p["type"] == "group" and p.get("isAssignableToRole") is False and d.state == "present":
                 problems.append(f"group {d.principal_ref!r} is not role-assignable; only groups created with "
                                 "isAssignableToRole can hold directory roles")
@@ -118,6 +131,7 @@ class AssignmentRun:
             seen.setdefault(d.key, f"{d.principal_ref!r} / {d.role_ref!r} / {d.scope_ref!r}")
         for p in protected.values():
             self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+            self.principal_types[p["id"]] = p["type"]
         self.role_names = {r["id"]: r.get("displayName") or r["id"] for r in resolver.all_roles()}
         if problems:
             raise AssignmentError("invalid input, nothing was changed: " + "; ".join(problems))
@@ -135,17 +149,18 @@ class AssignmentRun:
             "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"})
         return state
 
-    def name_principals(self, graph, the_plan, state):
-        """Names for principals the input did not mention (exclusive removals, reports): one getByIds."""
-        ids = {a.principal_id for a in the_plan.actions} | {a.principal_id for a, _w in the_plan.kept}
-        ids |= {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids}
-        ids = sorted(i for i in ids - set(self.principal_names) if i)
+    def name_principals(self, graph, state):
+        """Names and kinds of the principals the input did not mention (exclusive removals, reports), from
+        one getByIds: names make messages readable; service principals can never be made eligible."""
+        ids = {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids}
+        ids = sorted(i for i in ids - set(self.principal_types) if i)
         if not ids:
             return
         try:
             for start in range(0, len(ids), 1000):
                 found = graph.post("/directoryObjects/getByIds", {"ids": ids[start:start + 1000]}, read=True) or {}
                 for obj in found.get("value", []):
+                    self.principal_types[obj["id"]] = (obj.get("@odata.type") or "").rsplit(".", 1)[-1]
                     self.principal_names[obj["id"]] = obj.get("userPrincipalName") or obj.get("displayName") or obj[
                         "id"]
         except GraphCallError:
@@ -250,7 +265,8 @@ class AssignmentRun:
 
     def report(self, state):
         concerned = [a for a in state[self.kind] if a.role_id in self.role_ids]
-        extra = {"not_managed": [dict(a.view(), role=self.role_names.get(a.role_id), assignment_type=a.assignment_type)
+        extra = {"not_managed": [dict(a.view(), role=self.role_names.get(a.role_id), assignment_type=a.assignment_type,
+                                      principal=self.principal_names.get(a.principal_id))
                                  for a in concerned if not a.managed]}
         if self.kind == "active":
             extra["permanent_assignments"] = [dict(a.view(), role=self.role_names.get(a.role_id),

@@ -328,7 +328,7 @@ class Plan:
 
 
 def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected=(), replace_permanent=False,
-         eligible_actual=(), justification=None):
+         eligible_actual=(), justification=None, service_principals=()):
     """Desired items + actual state of ``kind`` -> the schedule requests that converge them.
 
     ``requirements``: role id -> {"eligible": Requirement, "active": Requirement} (only the
@@ -336,6 +336,7 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
     allows). ``replace_permanent`` (active only) turns permanent active assignments of the
     roles concerned into eligible ones: the eligibility request comes first in the plan so an
     interruption between the two steps leaves the principal with access, never with none.
+    ``service_principals`` cannot be eligible (Graph refuses), so theirs are kept and reported.
     """
     managed = {a.key: a for a in actual if a.managed}
     present_keys = {d.key for d in desired if d.state == "present"}
@@ -367,11 +368,14 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
             if have.principal_id in protected:
                 result.kept.append((have, "protected principal: its permanent active assignment is kept"))
                 continue
+            if have.principal_id in service_principals:
+                result.kept.append((have, "a service principal cannot be eligible: kept active"))
+                continue
             if have.key not in eligible_keys:
                 replacements.append(_replacement_eligibility(have, now, requirements, justification))
             result.actions.append(_removal(kind, have, "replaced with an eligible assignment", justification))
     if exclusive_roles:
-        planned = {a.key for a in result.actions}
+        planned = {a.key for a in result.actions} | {k.key for k, _why in result.kept}
         for have in actual:
             if not have.managed or have.role_id not in exclusive_roles or have.key in present_keys:
                 continue
@@ -388,8 +392,8 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
 
 def _request_start(item, have, now):
     """Graph rewrites a past start to the provisioning time, so a past or missing start is sent as now."""
-    if item is not None and item.schedule.start is not None and item.schedule.start > now:
-        return item.schedule.start
+    if item is not None and item.schedule.start is not None:
+        return max(item.schedule.start, now)
     if have is not None and have.start is not None and have.start > now:
         return have.start
     return now

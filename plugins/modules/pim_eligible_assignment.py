@@ -128,7 +128,8 @@ assignments:
       type: str
       sample: /
     reason:
-      description: Why the action was chosen (V(missing), V(schedule differs, end), V(exclusive, not in the desired list)...).
+      description: Why the action was chosen.
+      sample: "schedule differs: end"
       type: str
     before:
       description: The assignment before the run (V(null) when it did not exist).
@@ -156,8 +157,9 @@ policy_violations:
   type: list
   elements: str
   sample:
-    - "Exchange Administrator does not allow permanent eligible assignments (Expiration_Admin_Eligibility.isExpirationRequired);
-      set eligible_assignment.allow_permanent: true with entra.pim.pim_role_setting or give dave an end date or a duration"
+    - "Exchange Administrator does not allow permanent eligible assignments
+      (Expiration_Admin_Eligibility.isExpirationRequired); set eligible_assignment.allow_permanent: true
+      with entra.pim.pim_role_setting or give dave an end date or a duration"
 graph_requests:
   description: How many Graph requests the run made, how many of them wrote, and how many were retries.
   returned: always

@@ -289,3 +289,20 @@ def test_last_permanent_break_glass_assignment_is_kept():
     second = actual(BREAKGLASS, EXCHANGE, assignment_type="Assigned")
     guard_break_glass(time_bound.actions, [bg, second], {BREAKGLASS}, {})
     guard_break_glass(time_bound.actions, [bg], set(), {})  # nobody declared break-glass: nothing to guard
+
+
+def test_replace_permanent_keeps_service_principals_active():
+    state = [actual(ALICE, EXCHANGE, assignment_type="Assigned"), actual(BOB, EXCHANGE, assignment_type="Assigned")]
+    result = plan("active", [], state, NOW, OPEN, exclusive_roles={EXCHANGE}, replace_permanent=True,
+                  service_principals={BOB})
+    assert [(a.kind, a.action, a.principal_id) for a in result.actions] == [
+        ("eligible", "adminAssign", ALICE), ("active", "adminRemove", ALICE)]
+    assert [(k.principal_id, "service principal" in why) for k, why in result.kept] == [(BOB, True)]
+
+
+def test_a_past_start_moves_a_future_start_to_now():
+    items = desired([{"principal": ALICE, "role": EXCHANGE, "start": "2020-01-01T00:00:00Z",
+                      "end": "2026-12-31T00:00:00Z"}])
+    have = actual(ALICE, EXCHANGE, start=NOW + timedelta(days=10), end=datetime(2026, 12, 31, tzinfo=timezone.utc))
+    act = plan("eligible", items, [have], NOW, OPEN).actions[0]
+    assert act.action == "adminUpdate" and act.start == NOW
