@@ -14,18 +14,25 @@ options:
       - How to authenticate to Microsoft Graph, through azure-identity.
       - V(auto) picks the first that fits the other options, in this order, V(access_token) when
         O(access_token) is set, V(client_secret) when O(client_secret) is set, V(certificate) when
-        O(certificate_path) is set, V(workload_identity) when O(federated_token_file) is set, and
-        otherwise azure-identity's C(DefaultAzureCredential) (environment, workload identity, managed
-        identity, Azure CLI).
+        O(certificate_path) is set, V(workload_identity) when O(federated_token_file) is set,
+        V(username_password) when O(username) and O(password) are set, and otherwise azure-identity's
+        C(DefaultAzureCredential) (environment, workload identity, managed identity, Azure CLI).
       - V(client_secret) and V(certificate) are an app registration's client credentials.
       - V(workload_identity) exchanges a federated token file, as AWX, Kubernetes and GitHub Actions provide.
       - V(managed_identity) uses the Azure managed identity of the machine; O(client_id) selects a
         user-assigned one.
       - V(azure_cli) uses the account signed in with C(az login).
       - V(access_token) sends O(access_token) as it is, for a token obtained elsewhere.
+      - V(username_password) signs in as the user O(username) with O(password) through the public client
+        app O(client_id) (resource-owner password flow), for self-service actions such as
+        M(entra.pim.pim_role_activation). It cannot answer an MFA prompt; the token counts as MFA only
+        where the user's sign-in satisfied MFA without one.
+      - For a delegated sign-in with a device code, sign in with C(az login --use-device-code) and use
+        V(azure_cli), or pass the resulting token in O(access_token).
     type: str
     default: auto
-    choices: [auto, client_secret, certificate, managed_identity, workload_identity, azure_cli, access_token]
+    choices: [auto, client_secret, certificate, managed_identity, workload_identity, azure_cli, access_token,
+              username_password]
   tenant_id:
     description:
       - The Entra tenant (directory) id or primary domain.
@@ -61,6 +68,15 @@ options:
     description:
       - A bearer token for Microsoft Graph, used as it is. Falls back to E(ENTRA_PIM_ACCESS_TOKEN).
       - Never logged or returned.
+    type: str
+  username:
+    description:
+      - The user principal name to sign in as with O(auth_method=username_password).
+      - Falls back to E(AZURE_USERNAME), then E(AZURE_AD_USER) (AWX's Azure credential).
+    type: str
+  password:
+    description:
+      - The password of O(username). Falls back to E(AZURE_PASSWORD). Never logged or returned.
     type: str
   cloud:
     description:

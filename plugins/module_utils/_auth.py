@@ -13,6 +13,8 @@ Options arrive already merged with their environment fallbacks (both azure-ident
 from __future__ import annotations
 
 import os
+import warnings
+from urllib.parse import urlsplit
 
 try:
     from azure.core.credentials import AccessToken
@@ -22,6 +24,7 @@ try:
         ClientSecretCredential,
         DefaultAzureCredential,
         ManagedIdentityCredential,
+        UsernamePasswordCredential,
         WorkloadIdentityCredential,
     )
 
@@ -32,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - reported through missing_requir
     AZURE_IDENTITY_IMPORT_ERROR = exc
 
 AUTH_METHODS = ("auto", "client_secret", "certificate", "managed_identity", "workload_identity",
-                "azure_cli", "access_token")
+                "azure_cli", "access_token", "username_password")
 
 # Graph and login endpoints of each cloud (Microsoft Graph "national cloud deployments").
 CLOUDS = {
@@ -78,6 +81,8 @@ def choose_method(auth):
         return "certificate"
     if auth.get("federated_token_file"):
         return "workload_identity"
+    if auth.get("username") and auth.get("password"):
+        return "username_password"
     return "default"
 
 
@@ -88,13 +93,14 @@ def validate_auth(auth):
         "client_secret": ("tenant_id", "client_id", "client_secret"),
         "certificate": ("tenant_id", "client_id", "certificate_path"),
         "workload_identity": ("tenant_id", "client_id", "federated_token_file"),
+        "username_password": ("tenant_id", "client_id", "username", "password"),
     }.get(method, ())
     missing = [name for name in needs if not auth.get(name)]
     if missing:
         raise AuthError(
             f"auth_method {method} needs {', '.join(missing)}; set the option(s) or the environment "
             "variables AZURE_TENANT_ID (or AZURE_TENANT), AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or AZURE_SECRET), "
-            "AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE"
+            "AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE, AZURE_USERNAME, AZURE_PASSWORD"
         )
     path = auth.get("certificate_path")
     if method == "certificate" and not os.path.isfile(path):
@@ -119,6 +125,23 @@ class _StaticToken:
         return AccessToken(self._token, 2 ** 31 - 1)
 
 
+def _skip_user_realm_discovery(authority_host):
+    """MSAL's password flow first asks ``https://{host}/common/userrealm/...`` whether the user is
+    federated, dropping the authority's port (msal 1.x ``Authority.user_realm_discovery``), so a
+    private authority on another port (the emulator, a proxy) is never reached. Federation (ADFS)
+    only exists at Microsoft's own authorities; for an overridden one, mark the host as having no
+    realm discovery, exactly as MSAL does itself after a 404.
+    """
+    try:
+        from msal.authority import Authority
+    except ImportError:  # pragma: no cover - msal comes with azure-identity
+        return
+    host = urlsplit(authority_host).hostname
+    known = getattr(Authority, "_domains_without_user_realm_discovery", None)
+    if host and isinstance(known, set):
+        known.add(host.lower())
+
+
 def build_credential(auth, cloud):
     """The azure-identity credential for the options; never logs or returns a secret."""
     method = validate_auth(auth)
@@ -141,6 +164,15 @@ def build_credential(auth, cloud):
     if method == "workload_identity":
         return WorkloadIdentityCredential(tenant_id=tenant, client_id=client,
                                           token_file_path=auth["federated_token_file"], **common)
+    if method == "username_password":
+        # A delegated (user) token, for self-service PIM actions such as activation. azure-identity
+        # marks this flow deprecated because it cannot answer an MFA prompt; the token still carries
+        # the user's amr claim, which is what PIM's MFA rule reads.
+        if cloud["custom_authority"]:
+            _skip_user_realm_discovery(cloud["authority_host"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return UsernamePasswordCredential(client, auth["username"], auth["password"], tenant_id=tenant, **common)
     if method == "managed_identity":
         return ManagedIdentityCredential(client_id=client) if client else ManagedIdentityCredential()
     if method == "azure_cli":

@@ -22,6 +22,7 @@ from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, Grap
 AUTH_OPTIONS = (
     "auth_method", "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password",
     "federated_token_file", "access_token", "cloud", "graph_url", "authority_host", "ca_bundle",
+    "username", "password",
 )
 
 
@@ -38,6 +39,8 @@ def auth_argument_spec():
                                   fallback=(env_fallback, ["AZURE_CLIENT_CERTIFICATE_PASSWORD"])),
         federated_token_file=dict(type="path", fallback=(env_fallback, ["AZURE_FEDERATED_TOKEN_FILE"])),
         access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["ENTRA_PIM_ACCESS_TOKEN"])),
+        username=dict(type="str", fallback=(env_fallback, ["AZURE_USERNAME", "AZURE_AD_USER"])),
+        password=dict(type="str", no_log=True, fallback=(env_fallback, ["AZURE_PASSWORD"])),
         cloud=dict(type="str", default="public", choices=["public", "usgovernment", "usgovernment_dod", "china"]),
         graph_url=dict(type="str", fallback=(env_fallback, ["ENTRA_PIM_GRAPH_URL"])),
         authority_host=dict(type="str", fallback=(env_fallback, ["AZURE_AUTHORITY_HOST"])),
