@@ -19,6 +19,7 @@ that were throttled one by one. We disable it and retry 429/503/504 here, honour
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 import ssl
@@ -257,6 +258,23 @@ class GraphSession:
         return GraphCallError(0, type(exc).__name__, text or repr(exc), method=method, path=url)
 
     # -- the API the modules use ----------------------------------------------------------
+    def token_claims(self):
+        """The claims of the run's access token (``oid``, ``amr``, ``scp``...), read without verifying
+        it: only to explain in advance what Graph will refuse (e.g. PIM's MFA rule reads ``amr``).
+        ``{}`` when the token is not a JWT. The credential caches the token, so this costs no request.
+        """
+        self._open()
+        token = self._credential.get_token(self.cloud["scope"]).token
+        parts = token.split(".")
+        if len(parts) != 3:
+            return {}
+        try:
+            payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+            claims = json.loads(payload)
+        except ValueError:
+            return {}
+        return claims if isinstance(claims, dict) else {}
+
     def get(self, path, params=None):
         return self._call("GET", path, params=params)
 
