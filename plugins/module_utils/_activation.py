@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Eligibility, assignment and activation instances, pending requests and PIM audit records,
+shaped for people and for the compliance scan; and the checks PIM applies to a self-activation.
+
+Private to the collection (leading underscore): may change in any release.
+
+Pure Python, no I/O: the backend (``_activation_backend``) reads Graph, this file decides.
+State is read from schedule *instances*, never from requests (requests are purged after ~45
+days; fact sheet section 1). An instance's end of ``None`` means permanent.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ._schedule import ScheduleError, format_datetime, parse_datetime, parse_duration, to_iso_duration
+
+ELIGIBLE, ACTIVE = "eligible", "active"
+# Request statuses after which nothing more will happen (fact sheet section 1); anything else,
+# including statuses we do not know, is "in progress".
+GRANTED = ("Granted", "Provisioned", "ScheduleCreated")
+REFUSED = ("Denied", "Canceled", "Failed", "Revoked", "TimedOut", "FailedAsResourceIsLocked")
+
+
+class ActivationError(ValueError):
+    """A self-activation PIM would refuse, explained before anything is sent."""
+
+
+def _when(value):
+    try:
+        return parse_datetime(value) if value else None
+    except ScheduleError:
+        return None
+
+
+# ---- names --------------------------------------------------------------------------------------
+
+def principal_label(obj):
+    """What a person recognises: the UPN of a user, the display name of a group or app."""
+    if not obj:
+        return None
+    return obj.get("userPrincipalName") or obj.get("displayName") or obj.get("id")
+
+
+def principal_kind(obj):
+    kind = str((obj or {}).get("@odata.type") or (obj or {}).get("type") or "").rsplit(".", 1)[-1]
+    return kind or None
+
+
+# ---- instances ----------------------------------------------------------------------------------
+
+def is_outside_pim(inst):
+    """An active assignment made outside PIM (classic roleAssignments, or the portal's "Assigned
+    roles" before PIM): Graph reports it with no start and with the classic assignment's own id as
+    its schedule id (fact sheet section 2; ScubaGear tests ``StartDateTime == null``)."""
+    if inst.get("assignmentType", "Assigned") != "Assigned":
+        return False
+    schedule = inst.get("roleAssignmentScheduleId")
+    return not inst.get("startDateTime") or (schedule is not None and schedule == inst.get("id"))
+
+
+def shape_instance(inst, kind, roles, principals):
+    """One eligibility or active instance -> the result item (see the modules' RETURN docs)."""
+    role = roles.get(str(inst.get("roleDefinitionId")).lower()) or {}
+    principal = principals.get(str(inst.get("principalId")).lower()) or {}
+    end = inst.get("endDateTime")
+    item = {
+        "id": inst.get("id"),
+        "kind": kind,
+        "assignment_type": (inst.get("assignmentType") or "Assigned").lower() if kind == ACTIVE else None,
+        "role": role.get("displayName"),
+        "role_id": inst.get("roleDefinitionId"),
+        "role_template_id": role.get("templateId") or inst.get("roleDefinitionId"),
+        "principal": principal_label(principal) or inst.get("principalId"),
+        "principal_id": inst.get("principalId"),
+        "principal_type": principal_kind(principal),
+        "principal_display_name": principal.get("displayName"),
+        "member_type": str(inst.get("memberType") or "Direct").lower(),
+        "via_group": None,
+        "scope": inst.get("directoryScopeId"),
+        "app_scope": inst.get("appScopeId"),
+        "start": inst.get("startDateTime"),
+        "end": end,
+        "permanent": end is None,
+        "outside_pim": kind == ACTIVE and is_outside_pim(inst),
+        "schedule_id": inst.get("roleEligibilityScheduleId") or inst.get("roleAssignmentScheduleId"),
+    }
+    return item
+
+
+def attribute_groups(items):
+    """Name the group a ``member_type: group`` row comes through.
+
+    Instances do not say which group; the group is the one holding the same role at the same
+    scope directly (an activation comes through the group's *eligibility*). When several groups
+    could be it, all are named, comma-separated.
+    """
+    holders = {}
+    for it in items:
+        if it["member_type"] == "direct" and it["principal_type"] == "group":
+            key = ("eligible" if it["kind"] == ELIGIBLE else it["assignment_type"], it["role_id"], it["scope"])
+            holders.setdefault(key, []).append(it["principal"])
+    for it in items:
+        if it["member_type"] != "group":
+            continue
+        source = "eligible" if it["kind"] == ELIGIBLE or it["assignment_type"] == "activated" else "assigned"
+        names = holders.get((source, it["role_id"], it["scope"])) or []
+        it["via_group"] = ", ".join(sorted(set(names))) or None
+    return items
+
+
+def select(items, role_ids=None, principal_ids=None, scope=None):
+    """Client-side filters (Graph's own ``$filter`` takes one value per property)."""
+    roles = {r.lower() for r in role_ids or []}
+    principals = {p.lower() for p in principal_ids or []}
+    out = []
+    for it in items:
+        if roles and str(it.get("role_id")).lower() not in roles:
+            continue
+        if principals and str(it.get("principal_id")).lower() not in principals:
+            continue
+        if scope is not None and it.get("scope") != scope:
+            continue
+        out.append(it)
+    return out
+
+
+def instance_filter(role_ids=None, principal_ids=None, scope=None):
+    """A server-side ``$filter`` for one role, one principal and/or a scope (``eq`` only, which is
+    what the instance lists document); several values are filtered client-side instead."""
+    clauses = []
+    if role_ids and len(role_ids) == 1:
+        clauses.append(f"roleDefinitionId eq '{role_ids[0]}'")
+    if principal_ids and len(principal_ids) == 1:
+        clauses.append(f"principalId eq '{principal_ids[0]}'")
+    if scope is not None:
+        clauses.append("directoryScopeId eq '" + scope.replace("'", "''") + "'")
+    return " and ".join(clauses) or None
+
+
+def sort_key(item):
+    return (item.get("role") or "", item.get("principal") or "", item.get("kind") or "",
+            item.get("assignment_type") or "", item.get("member_type") or "")
+
+
+# ---- requests and audit -------------------------------------------------------------------------
+
+def shape_request(req, roles, principals):
+    role = roles.get(str(req.get("roleDefinitionId")).lower()) or {}
+    principal = principals.get(str(req.get("principalId")).lower()) or {}
+    info = req.get("scheduleInfo") or {}
+    expiration = info.get("expiration") or {}
+    ticket = req.get("ticketInfo") or {}
+    return {
+        "id": req.get("id"), "status": req.get("status"), "action": req.get("action"),
+        "role": role.get("displayName"), "role_id": req.get("roleDefinitionId"),
+        "principal": principal_label(principal) or req.get("principalId"), "principal_id": req.get("principalId"),
+        "scope": req.get("directoryScopeId"), "justification": req.get("justification"),
+        "ticket_number": ticket.get("ticketNumber"), "ticket_system": ticket.get("ticketSystem"),
+        "created": req.get("createdDateTime"), "start": info.get("startDateTime"),
+        "duration": expiration.get("duration"), "end": expiration.get("endDateTime"),
+        "approval_id": req.get("approvalId"),
+    }
+
+
+def shape_audit(rec):
+    """One directoryAudit record, flattened: who did what to which role and principal, and why."""
+    details = {d.get("key"): d.get("value") for d in rec.get("additionalDetails") or [] if d.get("key")}
+    by = rec.get("initiatedBy") or {}
+    user, app = by.get("user") or {}, by.get("app") or {}
+    role = next((t for t in rec.get("targetResources") or [] if t.get("type") == "Role"), {})
+    target = next((t for t in rec.get("targetResources") or [] if t.get("type") != "Role"), {})
+    return {
+        "id": rec.get("id"), "time": rec.get("activityDateTime"), "activity": rec.get("activityDisplayName"),
+        "result": rec.get("result"), "result_reason": rec.get("resultReason") or None,
+        "operation": rec.get("operationType"), "category": rec.get("category"),
+        "initiated_by": user.get("userPrincipalName") or user.get("displayName") or app.get("displayName"),
+        "initiated_by_id": user.get("id") or app.get("appId"),
+        "role": role.get("displayName"), "role_id": role.get("id"),
+        "principal": target.get("userPrincipalName") or target.get("displayName"), "principal_id": target.get("id"),
+        "justification": details.get("Justification") or None, "request_id": details.get("RequestId") or None,
+        "correlation_id": rec.get("correlationId"), "details": details,
+    }
+
+
+def audit_filter(since):
+    return f"loggedByService eq 'PIM' and activityDateTime ge {format_datetime(since)}"
+
+
+def audit_since(value, now):
+    """``audit_since`` as a datetime: an ISO datetime, or a duration back from now (``P7D``, ``24h``)."""
+    try:
+        return now - parse_duration(value, "audit_since")
+    except ScheduleError:
+        pass
+    try:
+        return parse_datetime(value, "audit_since")
+    except ScheduleError:
+        raise ScheduleError(f"audit_since: {value!r} is neither a datetime such as 2026-01-31T00:00:00Z "
+                            "nor a duration back from now such as P7D or 24h") from None
+
+
+def summarize(eligible, active, pending):
+    return {"eligible": len(eligible),
+            "assigned": sum(1 for a in active if a["assignment_type"] == "assigned"),
+            "activated": sum(1 for a in active if a["assignment_type"] == "activated"),
+            "permanent_active": sum(1 for a in active if a["assignment_type"] == "assigned" and a["permanent"]),
+            "outside_pim": sum(1 for a in active if a["outside_pim"]),
+            "pending_requests": None if pending is None else len(pending)}
+
+
+# ---- self-activation ----------------------------------------------------------------------------
+
+def signed_in(claims):
+    """Who the token speaks for: ``{"user_id", "delegated", "mfa", "acrs"}``; ``mfa``/``acrs`` are
+    None when the token could not be read (an opaque token), so no pre-check is claimed then."""
+    if not claims:
+        return {"user_id": None, "delegated": None, "mfa": None, "acrs": None}
+    amr = claims.get("amr") or []
+    acrs = claims.get("acrs") or []
+    return {"user_id": claims.get("oid"), "delegated": "scp" in claims, "mfa": "mfa" in amr,
+            "acrs": list(acrs) if isinstance(acrs, list) else [acrs]}
+
+
+def precheck(rules, who, justification, ticket_number, duration):
+    """Every reason PIM's activation rules (``settings.activation`` of the role) would refuse the
+    request, in words, so the user fixes them all at once instead of one Graph error at a time."""
+    problems = []
+    if rules.get("require_mfa") and who.get("mfa") is False:
+        problems.append("the role's policy requires multifactor authentication on activation, and the "
+                        "signed-in token carries no 'mfa' in its amr claim; sign in with MFA (PIM's MfaRule)")
+    context = rules.get("authentication_context") or {}
+    if context.get("enabled") and who.get("acrs") is not None and context.get("claim_value") not in who["acrs"]:
+        problems.append(f"the role's policy requires authentication context {context.get('claim_value')!r}, "
+                        "which the signed-in token does not carry (PIM's AuthenticationContextRule)")
+    if rules.get("require_justification") and not (justification or "").strip():
+        problems.append("the role's policy requires a justification; set justification (PIM's JustificationRule)")
+    if rules.get("require_ticket") and not (ticket_number or "").strip():
+        problems.append("the role's policy requires ticket information; set ticket_number (PIM's TicketingRule)")
+    maximum = rules.get("max_duration")
+    if maximum and duration is not None and duration > parse_duration(maximum):
+        problems.append(f"duration {to_iso_duration(duration)} is longer than the role's maximum activation "
+                        f"duration {maximum} (PIM's ExpirationRule)")
+    return problems
+
+
+def pick_active(instances, role_id, scope):
+    """The caller's active instance of the role at the scope: an activation first (the one this
+    module can deactivate), else a standing assignment."""
+    hits = [i for i in instances if str(i.get("roleDefinitionId")).lower() == role_id.lower()
+            and (i.get("directoryScopeId") or "/") == scope]
+    hits.sort(key=lambda i: 0 if i.get("assignmentType") == "Activated" else 1)
+    return hits[0] if hits else None
+
+
+def remaining(inst, now):
+    """Time left on an active instance (``None``: permanent)."""
+    end = _when(inst.get("endDateTime"))
+    return None if end is None else end - now
+
+
+def has_enough_time(inst, now, min_remaining):
+    left = remaining(inst, now)
+    return left is None or left >= min_remaining
+
+
+def activation_body(action, principal_id, role_id, scope, justification=None, duration=None,
+                    ticket_number=None, ticket_system=None, now=None):
+    """A roleAssignmentScheduleRequest for the caller's own role (fact sheet section 2)."""
+    body = {"action": action, "principalId": principal_id, "roleDefinitionId": role_id, "directoryScopeId": scope}
+    if justification:
+        body["justification"] = justification
+    if duration is not None:
+        # ISO 8601 strings only: msgraph-sdk would serialise a timedelta as "1:00:00" (fact sheet 8).
+        body["scheduleInfo"] = {"startDateTime": format_datetime(now),
+                                "expiration": {"type": "afterDuration", "duration": to_iso_duration(duration)}}
+    if ticket_number or ticket_system:
+        body["ticketInfo"] = {"ticketNumber": ticket_number, "ticketSystem": ticket_system}
+    return body
+
+
+def outcome(status):
+    """granted | refused | pending for a request status; unknown statuses are pending."""
+    if status in GRANTED:
+        return "granted"
+    if status in REFUSED:
+        return "refused"
+    return "pending"
+
+
+def describe_active(inst, now):
+    if inst is None:
+        return None
+    left = remaining(inst, now)
+    return {"assignment_type": (inst.get("assignmentType") or "Assigned").lower(),
+            "member_type": str(inst.get("memberType") or "Direct").lower(),
+            "start": inst.get("startDateTime"), "end": inst.get("endDateTime"),
+            "permanent": inst.get("endDateTime") is None,
+            "remaining": None if left is None else to_iso_duration(max(left, timedelta(0))),
+            "schedule_id": inst.get("roleAssignmentScheduleId"), "id": inst.get("id")}

@@ -1,0 +1,268 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pim_activation_info
+short_description: Read Microsoft Entra role eligibilities, activations, pending approvals and PIM audit history
+version_added: 0.1.0
+description:
+  - Returns the eligible assignments and the active assignments of Microsoft Entra directory roles, for a
+    whole tenant or for some roles, principals or a scope, read from Privileged Identity Management (PIM)
+    schedule instances.
+  - Active assignments are told apart as standing assignments (RV(active[].assignment_type=assigned)) and
+    just-in-time activations (RV(active[].assignment_type=activated)), each with its start and end, whether
+    it is permanent, whether it was made outside PIM, and whether it is held directly or through a group.
+  - Optionally returns the activation requests waiting for approval, and PIM's audit history since a given
+    time (activations, approvals, assignments and setting changes, from the directory audit log).
+  - Role and principal names are resolved in bulk. A whole tenant is read in a handful of requests (role
+    definitions, the two instance lists, the pending requests, one C(getByIds) per 1000 principals, and the
+    audit log when asked), never one per role or principal.
+author:
+  - entra.pim contributors (@entra-pim)
+extends_documentation_fragment:
+  - entra.pim.auth
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Changes nothing, so there is nothing to diff.
+options:
+  roles:
+    description:
+      - Only these directory roles, by display name (case-insensitive), template id or id.
+      - Leave out for every role.
+    type: list
+    elements: str
+  principals:
+    description:
+      - Only these principals, by object id, user principal name, group or service principal display name,
+        or app id (prefix with V(user:), V(group:) or V(sp:) to disambiguate).
+      - A user's rows held through a group are included (RV(eligible[].member_type=group)); the group's own
+        rows only when the group is named too.
+    type: list
+    elements: str
+  scope:
+    description:
+      - Only assignments at this directory scope, V(/) for the whole tenant, an administrative unit by name
+        or id, or V(/administrativeUnits/{id}). Leave out for every scope.
+    type: str
+  pending_requests:
+    description:
+      - Also return the activation requests waiting for approval (status C(PendingApproval)).
+      - When Graph refuses to list requests to a read-only identity, the module warns and returns
+        RV(pending_requests) as V(null) instead of failing.
+    type: bool
+    default: true
+  audit_since:
+    description:
+      - Also return PIM's audit records since this time, newest first, as RV(audit).
+      - An ISO 8601 datetime with an offset (V(2026-01-31T00:00:00Z)), or a duration back from now (V(P7D),
+        V(24h)).
+      - Needs the permission C(AuditLog.Read.All). Microsoft keeps PIM audit records for 30 days in the portal.
+    type: str
+notes:
+  - Needs C(RoleEligibilitySchedule.Read.Directory) and C(RoleAssignmentSchedule.Read.Directory) (or
+    C(RoleManagement.Read.Directory)) and C(Directory.Read.All) for names; C(AuditLog.Read.All) for
+    O(audit_since). Read-only permissions are enough.
+  - State is read from schedule instances, never from schedule requests, which Graph purges after about
+    45 days.
+seealso:
+  - module: entra.pim.pim_role_activation
+  - module: entra.pim.pim_active_assignment
+  - module: entra.pim.pim_eligible_assignment
+"""
+
+EXAMPLES = r"""
+- name: Read every eligible and active assignment of the tenant with a read-only app
+  entra.pim.pim_activation_info:
+  register: pim
+
+- name: Show who is activated right now, and until when
+  ansible.builtin.debug:
+    msg: "{{ item.principal }} is {{ item.role }} until {{ item.end }}"
+  loop: "{{ pim.active | selectattr('assignment_type', 'equalto', 'activated') }}"
+  loop_control:
+    label: "{{ item.principal }}"
+
+- name: Permanent standing assignments made outside PIM
+  ansible.builtin.debug:
+    msg: "{{ pim.active | selectattr('outside_pim') | map(attribute='principal') }}"
+
+- name: Global Administrators and what happened to them in the last week
+  entra.pim.pim_activation_info:
+    roles: [Global Administrator]
+    audit_since: P7D
+  register: ga
+
+- name: One user's roles, without the pending requests
+  entra.pim.pim_activation_info:
+    principals: [alice@contoso.com]
+    pending_requests: false
+"""
+
+RETURN = r"""
+eligible:
+  description: Eligible assignments (who may activate which role), sorted by role and principal.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id: {description: The instance id., type: str}
+    kind: {description: Always V(eligible)., type: str, sample: eligible}
+    assignment_type: {description: V(null) for eligible assignments., type: str}
+    role: {description: The role's display name., type: str, sample: Exchange Administrator}
+    role_id: {description: The role definition id., type: str, sample: 29232cdf-9323-42fd-ade2-1d097af3e4de}
+    role_template_id: {description: The role's template id., type: str}
+    principal: {description: The user principal name of a user, else the display name., type: str}
+    principal_id: {description: The principal's object id., type: str}
+    principal_type:
+      description: V(user), V(group) or V(servicePrincipal) (V(null) when the object is gone).
+      type: str
+    principal_display_name: {description: The principal's display name., type: str}
+    member_type:
+      description:
+        - V(direct), V(group) (held as a member of a role-assignable group) or V(inherited) (from a
+          wider scope).
+      type: str
+      sample: direct
+    via_group:
+      description: For V(group) rows, the group (or comma-separated groups) holding the role at that scope.
+      type: str
+    scope: {description: The directory scope id., type: str, sample: /}
+    app_scope: {description: The app scope id, if any., type: str}
+    start: {description: Start, ISO 8601., type: str}
+    end: {description: End, ISO 8601; V(null) when permanent., type: str}
+    permanent: {description: Whether it never ends., type: bool}
+    outside_pim: {description: Always V(false) for eligible assignments., type: bool}
+    schedule_id: {description: The schedule the instance belongs to., type: str}
+active:
+  description:
+    - Active assignments, with the same keys as RV(eligible).
+    - RV(active[].assignment_type) is V(assigned) for a standing assignment and V(activated) for a just-in-time
+      activation; RV(active[].outside_pim) is V(true) for an assignment made outside PIM.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - kind: active
+      assignment_type: activated
+      role: Exchange Administrator
+      principal: niaj.sharepoint@contoso.onmicrosoft.com
+      member_type: group
+      via_group: PIM-Exchange-Admins
+      start: "2026-03-01T09:00:00Z"
+      end: "2026-03-01T10:00:00Z"
+      permanent: false
+      outside_pim: false
+pending_requests:
+  description: Activation requests waiting for approval; V(null) when not read (see O(pending_requests)).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id: {description: The request id., type: str}
+    status: {description: V(PendingApproval)., type: str}
+    action: {description: The request action, usually V(selfActivate)., type: str}
+    role: {description: The role's display name., type: str}
+    role_id: {description: The role definition id., type: str}
+    principal: {description: Who asked., type: str}
+    principal_id: {description: Who asked (object id)., type: str}
+    scope: {description: The directory scope id., type: str}
+    justification: {description: The requester's justification., type: str}
+    ticket_number: {description: The ticket number given., type: str}
+    ticket_system: {description: The ticket system given., type: str}
+    created: {description: When it was asked., type: str}
+    start: {description: The requested start., type: str}
+    duration: {description: The requested duration (ISO 8601)., type: str}
+    end: {description: The requested end, when given as a date., type: str}
+    approval_id: {description: The approval to review (beta C(roleAssignmentApprovals))., type: str}
+audit:
+  description:
+    - PIM's audit records since O(audit_since), newest first.
+    - Only those of the given roles and principals when O(roles) or O(principals) is set.
+  returned: when O(audit_since) is set
+  type: list
+  elements: dict
+  contains:
+    time: {description: When., type: str}
+    activity: {description: The activity name., type: str, sample: Add member to role requested (PIM activation)}
+    result: {description: V(success), V(failure) or V(timeout)., type: str}
+    result_reason: {description: Why it failed., type: str}
+    operation: {description: The operation type., type: str}
+    category: {description: V(RoleManagement) for directory roles., type: str}
+    initiated_by:
+      description: The user principal name or app display name that did it (V(MS-PIM) for PIM itself).
+      type: str
+    initiated_by_id: {description: The user id or app id that did it., type: str}
+    role: {description: The role's display name., type: str}
+    role_id: {description: The role id., type: str}
+    principal: {description: The principal affected., type: str}
+    principal_id: {description: The principal affected (object id)., type: str}
+    justification: {description: The justification recorded., type: str}
+    request_id: {description: The schedule request behind it., type: str}
+    correlation_id: {description: Links the records of one operation., type: str}
+    id: {description: The record id., type: str}
+    details: {description: Every additional detail of the record, by key., type: dict}
+summary:
+  description: Counts of the returned rows.
+  returned: success
+  type: dict
+  sample: {eligible: 14, assigned: 9, activated: 1, permanent_active: 7, outside_pim: 1, pending_requests: 0}
+graph_requests:
+  description: Graph requests made by this run.
+  returned: always
+  type: dict
+  contains:
+    requests: {description: HTTP requests sent., type: int}
+    writes: {description: Write operations; always 0., type: int}
+    retries: {description: Requests repeated after throttling or a transient error., type: int}
+"""
+
+from ansible_collections.entra.pim.plugins.module_utils._activation import audit_since, summarize  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError, utcnow  # noqa: E402
+
+
+def main():
+    module = PimModule(dict(
+        roles=dict(type="list", elements="str"),
+        principals=dict(type="list", elements="str"),
+        scope=dict(type="str"),
+        pending_requests=dict(type="bool", default=True),
+        audit_since=dict(type="str"),
+    ), supports_check_mode=True)
+    params = module.params
+    try:
+        since = audit_since(params["audit_since"], utcnow()) if params["audit_since"] else None
+    except ScheduleError as exc:
+        module.fail(str(exc))
+    module.check_auth()
+    reader = ActivityReader(module.graph())
+    try:
+        role_refs = [r for r in params["roles"] or [] if str(r).strip()]
+        principal_refs = [p for p in params["principals"] or [] if str(p).strip()]
+        role_ids = [r["id"] for r in reader.resolver.roles(role_refs).values()] if role_refs else None
+        principal_ids = [p["id"] for p in reader.resolver.principals(principal_refs).values()] \
+            if principal_refs else None
+        scope = reader.resolver.scopes([params["scope"]])[params["scope"]] if params["scope"] is not None else None
+        result, warnings = reader.read(role_ids, principal_ids, scope, params["pending_requests"], since)
+    except ResolveError as exc:
+        module.fail(str(exc))
+    except Exception as exc:
+        module.fail_graph(exc, "Reading PIM assignments and activations")
+    for warning in warnings:
+        module.warn(warning)
+    result["summary"] = summarize(result["eligible"], result["active"], result["pending_requests"])
+    module.exit(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
