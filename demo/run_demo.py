@@ -1,13 +1,17 @@
-"""make demo: start the Graph PIM emulator, run demo/demo.yml against its first tenant, stop it.
+"""make demo: scan -> baseline -> scan over the emulator's tenants, then print where the report is.
 
 Everything runs locally: the real collection, msgraph-sdk and azure-identity talk HTTPS to the
-emulator, which generated its own CA, tenants and app secrets for this run.
+emulator, which generated its own CA, tenants and app secrets for this run. The first scan (read-only
+app, check mode) finds the seeded violations; the baseline (admin app) fixes what a machine may fix;
+the second scan is left with what needs a human (too many Global Administrators, a synced privileged
+user, service principals holding roles permanently).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,33 +20,63 @@ from pathlib import Path
 from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS = os.environ.get("ENTRA_PIM_COLLECTIONS", str(ROOT / ".build" / "collections"))
+REPORTS = ROOT / "demo" / "reports"
+
+
+def inventory(info: dict, app: str) -> dict:
+    hosts = {}
+    for i, tenant in enumerate(info["tenants"]):
+        auth = auth_options(info, i, app)
+        auth.pop("tenant_id")
+        hosts[tenant["name"]] = {"entra_tenant_id": tenant["id"], "entra_tenant_domain": tenant["domain"],
+                                 "entra_pim_auth": auth}
+    return {"entra_tenants": {"hosts": hosts, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "baseline_tier0_approvers": ["group:PIM-Approvers-Tier0"],
+        "baseline_alert_mailbox": ["security-alerts@example.com"],
+        "baseline_activation_alert_mailbox": ["pim-activations@example.com"],
+        "baseline_protected_principals": ["breakglass1@{{ entra_tenant_domain }}",
+                                          "breakglass2@{{ entra_tenant_domain }}"],
+        "compliance_report_dir": "{{ report_dir }}"}}}
+
+
+def play(workdir: Path, name: str, inv: str, *args: str) -> int:
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS, "ANSIBLE_LOCALHOST_WARNING": "0",
+           "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "0"}
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(workdir / inv),
+           str(ROOT / "playbooks" / name), "--forks", "10", *args]
+    print(f"\n$ ansible-playbook -i {inv} playbooks/{name} {' '.join(args)}", flush=True)
+    return subprocess.run(cmd, env=env, cwd=ROOT, check=False).returncode  # noqa: S603 - our own venv
+
+
+def summary(report_dir: Path) -> str:
+    reports = json.loads((report_dir / "all-tenants.json").read_text())
+    return "\n".join(f"  {r['tenant']:<10} {'compliant' if r['compliant'] else 'fails ' + ', '.join(r['failed'])}"
+                     for r in reports)
 
 
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pim-demo-"))
+    shutil.rmtree(REPORTS, ignore_errors=True)
     with start(workdir) as emulator:
         info = emulator.info
-        tenant = info["tenants"][0]
-        inventory = {
-            "tenants": {"hosts": {tenant["name"]: {"pim_auth": auth_options(info, 0)}}},
-        }
-        (workdir / "inventory.json").write_text(json.dumps(inventory))
-        print(f"emulator: {info['graph_url']} (tenant {tenant['name']} {tenant['id']})", flush=True)
-        env = {
-            **os.environ,
-            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-        }
-        result = subprocess.run(  # noqa: S603 - our own venv's ansible-playbook
-            [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(workdir / "inventory.json"),
-             str(ROOT / "demo" / "demo.yml")],
-            env=env, cwd=ROOT, check=False,
-        )
+        for inv, app in (("reader.json", "pim-reader"), ("admin.json", "pim-admin")):
+            path = workdir / inv
+            path.write_text(json.dumps(inventory(info, app)))
+            path.chmod(0o600)  # emulator secrets, generated for this run
+        print(f"emulator: {info['graph_url']} ({', '.join(t['name'] for t in info['tenants'])})", flush=True)
+        before, after = REPORTS / "1-before", REPORTS / "2-after"
+        rc = play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={before}")
+        rc = rc or play(workdir, "baseline.yml", "admin.json", "-e", "baseline_replace_permanent_active=true")
+        rc = rc or play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={after}")
         stats = emulator.admin("stats")
-        print(f"emulator counted {stats['requests']} Graph requests, {stats['writes']} write(s); "
-              f"its log is {workdir / 'emulator.log'}")
-    return result.returncode
+    if rc == 0:
+        print(f"\nfirst scan:\n{summary(before)}\nafter the baseline:\n{summary(after)}")
+        print(f"\nemulator counted {stats['requests']} Graph requests, {stats['writes']} write(s)")
+        print(f"HTML report before: {before / 'all-tenants.html'}")
+        print(f"HTML report after:  {after / 'all-tenants.html'}")
+    return rc
 
 
 if __name__ == "__main__":
