@@ -12,13 +12,18 @@ asked. Nothing here is per role or per principal. The shaping lives in ``_activa
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from ._activation import (
-    ACTIVE, ELIGIBLE, attribute_groups, audit_filter, instance_filter, select, shape_audit, shape_instance,
-    shape_request, signed_in, sort_key,
+    ACTIVE, ELIGIBLE, activation_body, attribute_groups, audit_filter, describe_active, has_enough_time,
+    instance_filter, outcome, pick_active, precheck, select, shape_audit, shape_instance, shape_request, signed_in,
+    sort_key,
 )
 from ._client import GraphCallError
 from ._policy import rules_to_settings
 from ._resolve import Resolver, odata_quote
+from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
 RM = "/roleManagement/directory"
 INSTANCES = {ELIGIBLE: RM + "/roleEligibilityScheduleInstances", ACTIVE: RM + "/roleAssignmentScheduleInstances"}
@@ -138,3 +143,197 @@ class SelfActivation:
 
     def cancel(self, request_id):
         return self.graph.post(f"{REQUESTS}/{request_id}/cancel", None)
+
+
+class RunFailed(Exception):
+    """The run cannot do what was asked; ``result`` goes into the failure (request, activation...)."""
+
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.result = result
+
+
+class ActivationRun:
+    """One run of pim_role_activation: read, check, then at most one request (and the wait for approval)."""
+
+    def __init__(self, pim, params, duration, min_remaining, check_mode, sleep=time.sleep, clock=utcnow):
+        self.pim, self.params, self.duration, self.min_remaining = pim, params, duration, min_remaining
+        self.check_mode, self.sleep, self.clock = check_mode, sleep, clock
+        self.warnings, self.base, self.who = [], {}, None
+
+    # -- reads ------------------------------------------------------------------------------
+    def _context(self):
+        self.who = self.pim.who()
+        if self.who["delegated"] is False:
+            raise RunFailed("pim_role_activation acts for the signed-in user, but the token belongs to an application "
+                            "(app-only) and PIM activates roles only for users; sign in as the user with auth_method "
+                            "username_password or azure_cli, or pass a user's token in access_token")
+        role = self.pim.role(self.params["role"])
+        scope = self.pim.scope(self.params["scope"])
+        self.base = {"role": role.get("displayName"), "role_id": role["id"], "scope": scope,
+                     "principal_id": self.who["user_id"]}
+        return role, scope
+
+    def _active(self, role, scope):
+        return pick_active(self.pim.mine(ACTIVE), role["id"], scope)
+
+    def _pending(self, role, scope):
+        return [r for r in self.pim.my_requests(role["id"], scope)
+                if r.get("status") == "PendingApproval" and r.get("action") == "selfActivate"]
+
+    def _policy(self, role):
+        try:
+            return self.pim.activation_rules(role["id"])
+        except GraphCallError as err:
+            if err.status not in (401, 403):
+                raise
+            self.warnings.append(f"the activation settings of {role.get('displayName')} could not be read, so PIM "
+                                 f"checks the request itself ({err.code}); grant RoleManagementPolicy.Read.Directory")
+            return None
+
+    def _result(self, changed, status, active, request=None, policy=None):
+        out = dict(self.base, changed=changed, status=status, activation=describe_active(active, self.clock()),
+                   request=request)
+        if policy is not None:
+            out["policy"] = policy
+        return out
+
+    @staticmethod
+    def _request(answer, action):
+        return {"id": answer.get("id"), "action": action, "status": answer.get("status"),
+                "approval_id": answer.get("approvalId")}
+
+    # -- state: active ----------------------------------------------------------------------
+    def ensure_active(self):
+        role, scope = self._context()
+        name = role.get("displayName")
+        active = self._active(role, scope)
+        if active is not None:
+            if has_enough_time(active, self.clock(), self.min_remaining):
+                return self._result(False, "Active", active)
+            if self.params["extend"]:
+                return self._extend(role, scope, active)
+            self.warnings.append(f"{name} is active until {active.get('endDateTime')}, less than min_remaining "
+                                 f"{to_iso_duration(self.min_remaining)} from now; set extend to ask PIM for more "
+                                 "time, or deactivate and activate again")
+            return self._result(False, "Active", active)
+        pending = self._pending(role, scope)
+        if pending:
+            # Asking again would only be refused (a pending request exists); wait for the one there is.
+            if self.params["wait_for_approval"] and not self.check_mode:
+                return self._wait(role, scope, pending[0], changed=False)
+            return self._result(False, "PendingApproval", None, self._request(pending[0], "selfActivate"))
+        mine = [i for i in self.pim.mine(ELIGIBLE) if (i.get("directoryScopeId") or "/") == scope]
+        if not any(str(i.get("roleDefinitionId")).lower() == role["id"].lower() for i in mine):
+            names = {str(r["id"]).lower(): r.get("displayName") for r in self.pim.resolver.all_roles()}
+            held = sorted({names.get(str(i.get("roleDefinitionId")).lower(), i.get("roleDefinitionId")) for i in mine})
+            raise RunFailed(f"the signed-in user is not eligible for {name} at scope {scope}, so PIM would refuse "
+                            "the activation (EligibilityRule); eligible at that scope for: "
+                            + (", ".join(held) or "none"))
+        policy = self._policy(role)
+        duration = self.duration
+        if duration is None and policy and policy.get("max_duration"):
+            duration = parse_duration(policy["max_duration"])
+        problems = precheck(policy or {}, self.who, self.params["justification"], self.params["ticket_number"],
+                            duration)
+        if problems:
+            raise RunFailed(f"PIM would refuse to activate {name}, so nothing was requested: " + "; ".join(problems),
+                            policy=policy)
+        body = activation_body("selfActivate", self.who["user_id"], role["id"], scope, self.params["justification"],
+                               duration, self.params["ticket_number"], self.params["ticket_system"], self.clock())
+        if self.check_mode:
+            status = "PendingApproval" if policy and policy.get("require_approval") else "Active"
+            return self._result(True, status, None, {"action": "selfActivate", "body": body}, policy)
+        try:
+            answer = self.pim.submit(body)
+        except GraphCallError as err:
+            if err.code != "RoleAssignmentExists":
+                raise
+            # A retried POST that landed twice, or an activation made meanwhile: the re-read decides.
+            active = self._active(role, scope)
+            if active is None:
+                raise
+            return self._result(self.pim.graph.retries > 0, "Active", active, policy=policy)
+        request = self._request(answer, "selfActivate")
+        state = outcome(answer.get("status"))
+        if state == "refused":
+            raise RunFailed(f"PIM answered the activation of {name} with status {answer.get('status')}",
+                            request=request, policy=policy)
+        if state == "pending":
+            if self.params["wait_for_approval"]:
+                return self._wait(role, scope, answer, changed=True, policy=policy)
+            return self._result(True, answer.get("status"), None, request, policy)
+        return self._result(True, "Active", self._active(role, scope), request, policy)
+
+    def _wait(self, role, scope, answer, changed, policy=None):
+        """Poll the request until it is approved, refused or the timeout passes."""
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        while True:
+            state = outcome(answer.get("status"))
+            request = self._request(answer, "selfActivate")
+            if state == "granted":
+                return self._result(True, "Active", self._active(role, scope), request, policy)
+            if state == "refused":
+                raise RunFailed(f"the activation request {answer.get('id')} for {role.get('displayName')} was "
+                                f"{answer.get('status')}", changed=changed, request=request)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RunFailed(f"the activation request {answer.get('id')} for {role.get('displayName')} is still "
+                                f"{answer.get('status')} after {self.params['wait_timeout']} s (approval id "
+                                f"{answer.get('approvalId')}); it stays pending: run again to wait more, or use "
+                                "state inactive to cancel it", changed=changed, request=request)
+            self.sleep(min(self.params["poll_interval"], left))
+            answer = self.pim.request(answer["id"])
+
+    def _extend(self, role, scope, active):
+        duration = self.duration
+        if duration is None:
+            policy = self._policy(role) or {}
+            duration = parse_duration(policy.get("max_duration") or "PT8H")
+        body = activation_body("selfExtend", self.who["user_id"], role["id"], scope, self.params["justification"],
+                               duration, self.params["ticket_number"], self.params["ticket_system"], self.clock())
+        if self.check_mode:
+            return self._result(True, "PendingAdminDecision", active, {"action": "selfExtend", "body": body})
+        try:
+            answer = self.pim.submit(body)
+        except GraphCallError as err:
+            if err.code == "RoleAssignmentDoesNotExist":
+                raise RunFailed(f"PIM found nothing to extend for {role.get('displayName')}: {err.describe()}. PIM "
+                                "extends assignments, not activations; deactivate and activate again instead",
+                                error=err.as_dict()) from None
+            raise
+        self.warnings.append(f"extension requested (status {answer.get('status')}); an administrator decides it")
+        return self._result(True, answer.get("status"), active, self._request(answer, "selfExtend"))
+
+    # -- state: inactive --------------------------------------------------------------------
+    def ensure_inactive(self):
+        role, scope = self._context()
+        name = role.get("displayName")
+        active = self._active(role, scope)
+        if active is None or active.get("assignmentType") != "Activated":
+            if active is not None:
+                self.warnings.append(f"{name} is held as a standing assignment, not an activation; only an "
+                                     "administrator can remove it (entra.pim.pim_active_assignment)")
+            pending = self._pending(role, scope)
+            if not pending:
+                return self._result(False, "Active" if active else "Inactive", active)
+            request = {"id": pending[0].get("id"), "action": "cancel", "status": "Canceled"}
+            if not self.check_mode:
+                self.pim.cancel(pending[0]["id"])
+            return self._result(True, "Active" if active else "Inactive", active, request)
+        body = activation_body("selfDeactivate", self.who["user_id"], role["id"], scope, self.params["justification"])
+        if self.check_mode:
+            return self._result(True, "Inactive", None, {"action": "selfDeactivate", "body": body})
+        try:
+            answer = self.pim.submit(body)
+        except GraphCallError as err:
+            if err.code == "ActiveDurationTooShort":
+                start = parse_datetime(active["startDateTime"]) if active.get("startDateTime") else None
+                since = (f" The activation began at {active.get('startDateTime')}; PIM allows deactivating it from "
+                         f"{format_datetime(start + timedelta(minutes=5))} on.") if start else ""
+                raise RunFailed(f"PIM refused to deactivate {name}: {err.describe()}.{since}", error=err.as_dict(),
+                                activation=describe_active(active, self.clock())) from None
+            if err.code != "RoleAssignmentDoesNotExist" or self._active(role, scope) is not None:
+                raise
+            return self._result(self.pim.graph.retries > 0, "Inactive", None)
+        return self._result(True, "Inactive", None, self._request(answer, "selfDeactivate"))
