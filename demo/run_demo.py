@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,6 @@ from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = os.environ.get("ENTRA_PIM_COLLECTIONS", str(ROOT / ".build" / "collections"))
-REPORTS = ROOT / "demo" / "reports"
 
 
 def inventory(info: dict, app: str) -> dict:
@@ -58,7 +56,6 @@ def summary(report_dir: Path) -> str:
 
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pim-demo-"))
-    shutil.rmtree(REPORTS, ignore_errors=True)
     with start(workdir) as emulator:
         info = emulator.info
         for inv, app in (("reader.json", "pim-reader"), ("admin.json", "pim-admin")):
@@ -66,7 +63,7 @@ def main() -> int:
             path.write_text(json.dumps(inventory(info, app)))
             path.chmod(0o600)  # emulator secrets, generated for this run
         print(f"emulator: {info['graph_url']} ({', '.join(t['name'] for t in info['tenants'])})", flush=True)
-        before, after = REPORTS / "1-before", REPORTS / "2-after"
+        before, after = workdir / "reports" / "1-before", workdir / "reports" / "2-after"
         rc = play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={before}")
         rc = rc or play(workdir, "baseline.yml", "admin.json", "-e", "baseline_replace_permanent_active=true")
         rc = rc or play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={after}")
