@@ -194,7 +194,7 @@ class AssignmentRun:
     def write(self, graph, the_plan, results):
         """One schedule request per action, batched 20 at a time. Eligibility replacements go first, in their
         own batch, and an active assignment is removed only once its replacing eligibility exists."""
-        failures, failed_replacements = [], set()
+        failures, failed_replacements, replaced = [], set(), set()
         for phase in ([a for a in the_plan.actions if a.kind != self.kind],
                       [a for a in the_plan.actions if a.kind == self.kind]):
             phase = [a for a in phase if not (a.action == "adminRemove" and a.key in failed_replacements)]
@@ -209,12 +209,16 @@ class AssignmentRun:
                     to_verify.append((act, error))
                 else:
                     act.error = error
-                    failures.append(error.describe(f"{act.action} {self._label(act)}"))
+                    note = ""
+                    if act.action == "adminRemove" and act.key in replaced:
+                        note = " (its eligible replacement exists, so access is kept; run again to finish)"
+                    failures.append(error.describe(f"{act.action} {self._label(act)}") + note)
             if to_verify:
                 self.verify(graph, to_verify)
                 failures += [a.error.describe(f"{a.action} {self._label(a)} (a re-read does not show it applied)")
                              for a, _e in to_verify if a.error]
             failed_replacements |= {a.key for a in phase if a.kind != self.kind and not a.done}
+            replaced = {a.key for a in phase if a.kind != self.kind and a.done}
         for act in the_plan.actions:
             if act.kind == self.kind and act.action == "adminRemove" and act.key in failed_replacements:
                 failures.append(f"kept the permanent active assignment of {self._label(act)}: the eligible "
