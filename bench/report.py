@@ -1,0 +1,304 @@
+"""results.json and RESULTS.md from one bench run, with the issue 7 targets judged from the figures."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from seeds import ACTIVE, ELIGIBLE
+
+PAGE_SIZE = 100  # the emulator's default page size, like Graph's for these lists
+BATCH = 20
+ANALYSIS = Path(__file__).resolve().parent / "ANALYSIS.md"
+
+
+def _ratio(a, b):
+    return round(a / b, 1) if a and b else None
+
+
+def _methods(run: dict) -> str:
+    by = run["graph"]["by_method"]
+    return " ".join(f"{m} {by[m]}" for m in sorted(by)) or "-"
+
+
+def _peak_module(run: dict) -> float | None:
+    peaks = [m["peak_rss_mb"] for m in (run.get("modules") or {}).values()]
+    return max(peaks) if peaks else None
+
+
+def _fit(points: list[tuple[int, float]]) -> dict:
+    """Least-squares line wall = a + b * tenants, and R^2."""
+    n = len(points)
+    if n < 2:
+        return {}
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    sxy = sum((x - mx) * (y - my) for x, y in points)
+    slope = sxy / sxx if sxx else 0.0
+    intercept = my - slope * mx
+    ss_tot = sum((y - my) ** 2 for _, y in points)
+    ss_res = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    return {"seconds_per_tenant": round(slope, 3), "intercept_s": round(intercept, 2),
+            "r2": round(1 - ss_res / ss_tot, 4) if ss_tot else 1.0}
+
+
+def derive(results: dict) -> dict:
+    """Ratios, bounds and the verdict on each target of issue 7."""
+    d: dict = {}
+    scan, per_role = results["scan_one"], results["per_role_scan"]
+    per_role3 = results.get("per_role_scan_assignments_per_role")
+    roles = (per_role.get("client") or {}).get("roles") or 0
+    extra_pages = sum(math.ceil(n / PAGE_SIZE) - 1 for n in (roles, roles, ELIGIBLE, ACTIVE))
+    d["scan_request_bound"] = 6 + extra_pages
+    d["scan_extra_pages"] = extra_pages
+    d["scan_request_ratio"] = _ratio(per_role["graph"]["requests"], scan["graph"]["requests"])
+    d["scan_time_ratio"] = _ratio(per_role["wall_s"], scan["wall_s"])
+    if per_role3:
+        d["scan3_request_ratio"] = _ratio(per_role3["graph"]["requests"], scan["graph"]["requests"])
+        d["scan3_time_ratio"] = _ratio(per_role3["wall_s"], scan["wall_s"])
+    settings_ours = sum(t["graph_requests"] or 0 for t in scan["tasks"] if "role_setting" in (t["action"] or ""))
+    settings_theirs = per_role["graph"]["by_route"].get("GET /policies/roleManagementPolicyAssignments", 0) + \
+        per_role["graph"]["by_route"].get("GET /roleManagement/directory/roleDefinitions", 0)
+    d["settings_requests"] = {"entra_pim": settings_ours, "per_role": settings_theirs,
+                              "ratio": _ratio(settings_theirs, settings_ours)}
+
+    first, second = results["baseline_first"], results["baseline_second"]
+    apply1 = results["per_role_apply"]
+    changed_policies = (apply1.get("client") or {}).get("changed_roles") or 0
+    d["changed_policies"] = changed_policies
+    d["write_bound"] = math.ceil(changed_policies / BATCH) if changed_policies else 0
+    per_call = [t["graph_writes"] or 0 for t in first["tasks"] if t["graph_writes"]]
+    d["write_bound_per_call"] = sum(math.ceil(w / BATCH) for w in per_call)
+    d["apply_request_ratio"] = _ratio(apply1["graph"]["requests"], first["graph"]["requests"])
+    d["apply_write_request_ratio"] = _ratio(apply1["graph"]["write_requests"], first["graph"]["write_requests"])
+    d["apply_time_ratio"] = _ratio(apply1["wall_s"], first["wall_s"])
+
+    many = results.get("scan_many")
+    if many:
+        pts = [(r["tenants"], r["wall_s"]) for r in many["runs"]]
+        d["many_fit"] = _fit(pts)
+        d["many_per_tenant"] = {r["tenants"]: round(r["wall_s"] / r["tenants"], 2) for r in many["runs"]}
+        biggest = max(many["runs"], key=lambda r: r["tenants"])
+        d["many_biggest"] = {"tenants": biggest["tenants"], "wall_s": biggest["wall_s"]}
+
+    peaks = []
+    for key in ("scan_one", "baseline_first", "baseline_second"):
+        peaks += [(name, m["peak_rss_mb"]) for name, m in results[key]["modules"].items()]
+    for r in (many or {}).get("runs", []):
+        peaks += [(name, m["peak_rss_mb"]) for name, m in r["modules"].items()]
+    d["module_peak_mb"] = max((p for _, p in peaks), default=None)
+    d["module_peak_by_module"] = {n: max(p for m, p in peaks if m == n) for n in sorted({m for m, _ in peaks})}
+
+    t = []
+    t.append(("Scan one tenant: <= 6 requests + 1 per extra page", f"<= {d['scan_request_bound']}",
+              scan["graph"]["requests"], scan["graph"]["requests"] <= d["scan_request_bound"]))
+    t.append(("Scan one tenant: < 5 s wall incl. ansible-playbook start-up", "< 5 s", f"{scan['wall_s']} s",
+              scan["wall_s"] < 5))
+    t.append(("Baseline, fresh tenant: write requests <= ceil(changed policies / 20)",
+              f"<= {d['write_bound']} ({changed_policies} policies)", first["graph"]["write_requests"],
+              first["graph"]["write_requests"] <= d["write_bound"]))
+    t.append(("Baseline, second run: zero writes", "0", second["graph"]["writes"], second["graph"]["writes"] == 0))
+    if many:
+        big = d["many_biggest"]
+        label = f"{big['tenants']} tenants, --forks {many['forks']}, {results['meta']['cores']} cores: < 150 s"
+        t.append((label, "< 150 s", f"{big['wall_s']} s", big["wall_s"] < 150 if big["tenants"] >= 100 else None))
+        fit = d["many_fit"]
+        t.append(("Time grows linearly with tenants", "R^2 of a line >= 0.98",
+                  f"R^2 {fit.get('r2')}, {fit.get('seconds_per_tenant')} s/tenant", (fit.get("r2") or 0) >= 0.98))
+    t.append(("Scan: >= 20x fewer requests than the per-role pattern", ">= 20x",
+              f"{d['scan_request_ratio']}x (assignments in bulk on both sides); "
+              f"{d.get('scan3_request_ratio')}x vs three reads per role; "
+              f"settings alone {d['settings_requests']['ratio']}x", (d["scan_request_ratio"] or 0) >= 20))
+    t.append(("Scan: a time ratio to match", f">= {d['scan_request_ratio']}x (the request ratio)",
+              f"{d['scan_time_ratio']}x; {d.get('scan3_time_ratio')}x vs three reads per role",
+              (d["scan_time_ratio"] or 0) >= (d["scan_request_ratio"] or 0)))
+    t.append(("A module process < 150 MB peak RSS", "< 150 MB", f"{d['module_peak_mb']} MB",
+              d["module_peak_mb"] is not None and d["module_peak_mb"] < 150))
+    d["targets"] = [{"target": a, "bound": b, "measured": c, "met": m} for a, b, c, m in t]
+    return d
+
+
+def markdown(results: dict, d: dict) -> str:
+    m = results["meta"]
+    scan, first, second = results["scan_one"], results["baseline_first"], results["baseline_second"]
+    pr, pr3 = results["per_role_scan"], results.get("per_role_scan_assignments_per_role")
+    pa, pa2 = results["per_role_apply"], results.get("per_role_apply_second")
+    ov = results["overhead"]
+    lines = [
+        "# entra.pim bench results",
+        "",
+        f"Measured by `make bench` (`bench/run.py`{' --quick' if m['quick'] else ''}) on {m['date']}: "
+        f"**{m['cores']} cores** ({m['machine']}, {m['platform']}), Python {m['python']}, "
+        f"**emulator latency {m['latency_ms']:g} ms per request**, "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
+        f"One-tenant figures are the median of {m['repeat']} run(s). Whole bench: {m['bench_wall_s']} s. "
+        f"1-minute load average at start: {m.get('loadavg_1m_at_start')}.",
+        "",
+        f"Scan playbook: `{m['scan_playbook']}`; baseline playbook: `{m['baseline_playbook']}`.",
+        "",
+        "## Targets (issue 7)",
+        "",
+        "| Target | Bound | Measured | Met |",
+        "|---|---|---|---|",
+    ]
+    for t in d["targets"]:
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['bound']} | {t['measured']} | {met} |")
+    lines += [
+        "",
+        "## Scenarios",
+        "",
+        "Requests and writes are the emulator's counts (a `$batch` is one request; `writes` counts the "
+        "write operations inside it). CPU is user+system of the whole process tree (controller, workers, "
+        "modules); *tree peak* is the largest process of the tree, *module peak* the largest module process.",
+        "",
+        "*Other CPU* is what the rest of the machine used during the run (the machine is shared): "
+        "where it is large, the wall time is pessimistic.",
+        "",
+        "| Scenario | Requests (by method) | Write requests / writes | Wall s | CPU s | Module peak MB | Tree peak MB "
+        "| Emulator CPU s | Other CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def row(label, run):
+        mp = _peak_module(run)
+        lines.append(f"| {label} | {run['graph']['requests']} ({_methods(run)}) | {run['graph']['write_requests']} / "
+                     f"{run['graph']['writes']} | {run['wall_s']} | {run['cpu_s']} | {mp if mp is not None else '-'} | "
+                     f"{run['tree_maxrss_mb']} | {run.get('emulator_cpu_s')} | {run.get('other_cpu_s')} |")
+
+    row(f"1. Scan 1 tenant ({pr['client']['roles'] if pr.get('client') else '?'} roles, {ELIGIBLE} eligible, "
+        f"{ACTIVE} active), check mode", scan)
+    row("4a. Per-role client, same scan (assignments in bulk)", pr)
+    if pr3:
+        row("4a'. Per-role client, same scan, assignments per role too", pr3)
+    row(f"2. Baseline, fresh tenant, first run ({d['changed_policies']} policies change)", first)
+    row("2. Baseline, second run", second)
+    row("4b. Per-role client, same change (1 PATCH per changed rule)", pa)
+    if pa2:
+        row("4b. Per-role client, second run", pa2)
+    row("Ansible no-op playbook (1 host, no module)", ov["noop"])
+    row("Ansible ping playbook (1 host, 1 trivial module)", ov["ping"])
+    lines += [
+        "",
+        f"Ratios, per-role pattern / entra.pim: scan **{d['scan_request_ratio']}x requests, "
+        f"{d['scan_time_ratio']}x time** (assignments read in bulk by both, so a lower bound); "
+        f"with three reads per role {d.get('scan3_request_ratio')}x requests, {d.get('scan3_time_ratio')}x time; "
+        f"role settings alone {d['settings_requests']['per_role']} vs {d['settings_requests']['entra_pim']} requests "
+        f"({d['settings_requests']['ratio']}x). Baseline: **{d['apply_request_ratio']}x requests, "
+        f"{d['apply_write_request_ratio']}x write requests, {d['apply_time_ratio']}x time**.",
+        "",
+        f"Baseline write requests: {first['graph']['write_requests']} for {first['graph']['writes']} policy PATCHes "
+        f"over {d['changed_policies']} distinct policies; ceil({d['changed_policies']}/20) = {d['write_bound']}; the "
+        f"bound per module call (sum of ceil(policies changed by the call / 20)) is {d['write_bound_per_call']}.",
+        "",
+        "### Per task (one-tenant runs)",
+        "",
+        "| Run | Task | Wall s | Graph requests | Writes | Changed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, run in (("scan", scan), ("baseline 1", first), ("baseline 2", second)):
+        for t in run["tasks"]:
+            lines.append(f"| {label} | {t['task']} | {t['wall_s_mean']} | {t['graph_requests']} | "
+                         f"{t['graph_writes']} | {t['changed']} |")
+    lines += ["", "### Module processes", "",
+              "Per module process (from `bench/hook/sitecustomize.py`: `getrusage(RUSAGE_SELF)` at exit).", "",
+              "| Run | Module | Processes | Peak RSS MB | CPU s (mean) | Lifetime s (mean) |",
+              "|---|---|---|---|---|---|"]
+    for label, run in (("scan", scan), ("baseline 1", first), ("ping", ov["ping"])):
+        for name, mod in run["modules"].items():
+            lines.append(f"| {label} | {name} | {mod['processes']} | {mod['peak_rss_mb']} | {mod['cpu_s_mean']} | "
+                         f"{mod['lifetime_s_mean']} |")
+
+    many = results.get("scan_many")
+    if many:
+        lines += [
+            "",
+            f"## Many tenants (scan, `--forks {many['forks']}`, {many['principals']} principals per generated tenant)",
+            "",
+            "Emulator CPU is the emulator process's user+system seconds during the run; at well under one core "
+            "it is not the bottleneck. Client CPU is the whole ansible-playbook tree.",
+            "",
+            "| Tenants | Wall s | s / tenant | Requests | Requests/s | Emulator CPU s (% of wall) | Client CPU s "
+            "| Module peak MB | Other CPU s |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in many["runs"]:
+            emu_cpu = r.get("emulator_cpu_s")
+            pct = f"{emu_cpu} ({100 * emu_cpu / r['wall_s']:.0f}%)" if emu_cpu is not None else "-"
+            lines.append(f"| {r['tenants']} | {r['wall_s']} | {r['wall_s'] / r['tenants']:.2f} | "
+                         f"{r['graph']['requests']} | {r['graph']['requests'] / r['wall_s']:.1f} | {pct} | "
+                         f"{r['cpu_s']} | {_peak_module(r)} | {r.get('other_cpu_s')} |")
+        fl = many["ansible_floor"]
+        fit = d.get("many_fit") or {}
+        lines += [
+            "",
+            f"Fit: wall = {fit.get('intercept_s')} s + {fit.get('seconds_per_tenant')} s x tenants "
+            f"(R^2 {fit.get('r2')}). Ansible floor: two `ping` tasks on {fl['tenants']} hosts (as many module "
+            f"processes as the scan, none importing msgraph-sdk) take {fl['wall_s']} s wall, {fl['cpu_s']} s CPU. "
+            f"Emulator start-up with {max(r['tenants'] for r in many['runs'])} tenants: "
+            f"{many['emulator_startup_s']} s (not counted).",
+        ]
+    prof = results.get("profile")
+    if prof:
+        lines += ["", "## Profile of a module process", "",
+                  "Fresh interpreter, best of 3 (wall / CPU / peak RSS):", "",
+                  "| Import | Wall s | CPU s | Peak MB |", "|---|---|---|---|"]
+        for label, v in prof["imports"].items():
+            if isinstance(v, dict) and "wall_s" in v:
+                lines.append(f"| `{label}` | {v['wall_s']} | {v['cpu_s']} | {v['maxrss_mb']} |")
+        top = prof["imports"].get("importtime_top_packages_ms") or {}
+        lines += ["", "`-X importtime` of the module base, by top-level package (ms): " +
+                  ", ".join(f"{k} {v}" for k, v in top.items()) + "."]
+        p = prof["pim_role_setting_info"]
+        if "error" not in p:
+            lines += ["", f"`pim_role_setting_info` on the big tenant under cProfile, outside Ansible: "
+                      f"{p['wall_s']} s wall, {p['cpu_s']} s CPU, {p['maxrss_mb']} MB; of the profiled "
+                      f"{p['profiled_total_s']} s, imports {p['imports_s']} s, waiting on the network "
+                      f"{p['waiting_on_network_s']} s, JSON decoding {p['json_decode_s']} s. Top own time: " +
+                      ", ".join(f"`{t['function']}` {t['tottime_s']} s" for t in p["top_tottime"][:6]) + "."]
+    if ANALYSIS.exists():
+        lines += ["", ANALYSIS.read_text(encoding="utf-8").strip()]
+    lines += ["", "## Method", "",
+              "- The emulator runs with `--latency-ms` on every Graph request (and `$batch` item); token "
+              "requests are not delayed. Stats are reset before each run and read after it.",
+              "- Wall, CPU, tree peak: `os.wait4` on the ansible-playbook (or per-role client) process: its "
+              "rusage includes every descendant it waited for.",
+              "- Module peak memory, CPU and lifetime: `bench/hook/sitecustomize.py` on `PYTHONPATH` records "
+              "`getrusage(RUSAGE_SELF)` at exit of each `AnsiballZ_*` process (AnsiballZ runs the module "
+              "in-process); default Ansible settings (no pipelining).",
+              "- Per-task wall and the modules' own `graph_requests`: `bench/callback_plugins/bench_record.py`.",
+              "- Until `roles/compliance` and `roles/baseline` land, the scan and baseline are the stand-ins in "
+              "`bench/playbooks/` (`--scan-playbook` / `--baseline-playbook` switch). The assignment half of the "
+              "scan is `bench/playbooks/library/bench_assignment_info.py` (bulk, paged reads through the "
+              "collection's own Graph session) standing in for `pim_activation_info`.",
+              "- The per-role client (`bench/per_role_client.py`) uses msgraph-sdk's typed request builders and "
+              "azure-identity, sequentially; its desired state for the baseline is a snapshot of the policies "
+              "entra.pim produced, so both apply the same change to the same fresh tenant (emulator `reset` in "
+              "between)."]
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(results: dict, d: dict) -> str:
+    out = ["", "entra.pim bench summary "
+           f"({results['meta']['cores']} cores, latency {results['meta']['latency_ms']:g} ms):"]
+    for t in d["targets"]:
+        met = {True: "MET   ", False: "MISSED", None: "n/a   "}[t["met"]]
+        out.append(f"  {met} {t['target']}: {t['measured']} (bound {t['bound']})")
+    out.append(f"  scan {results['scan_one']['graph']['requests']} requests / {results['scan_one']['wall_s']} s; "
+               f"per-role {results['per_role_scan']['graph']['requests']} / {results['per_role_scan']['wall_s']} s")
+    b, pa = results["baseline_first"], results["per_role_apply"]
+    out.append(f"  baseline {b['graph']['requests']} requests ({b['graph']['write_requests']} writes) / "
+               f"{b['wall_s']} s; per-role {pa['graph']['requests']} ({pa['graph']['write_requests']} writes) / "
+               f"{pa['wall_s']} s")
+    return "\n".join(out)
+
+
+def write_reports(results: dict, out_dir: Path) -> str:
+    d = derive(results)
+    results["derived"] = d
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    (out_dir / "RESULTS.md").write_text(markdown(results, d), encoding="utf-8")
+    return summary_text(results, d) + f"\n  wrote {out_dir / 'results.json'} and {out_dir / 'RESULTS.md'}"

@@ -1,0 +1,373 @@
+"""make bench: Graph requests, time and memory of entra.pim against the emulator, next to the per-role pattern.
+
+Scenarios (issue 7), all against the emulator with injected latency (``--latency-ms``, default 50):
+
+1. scan one tenant with every built-in role, 500 eligible and 200 active assignments (check mode);
+2. apply the baseline to a fresh tenant, then again (nothing left to change);
+3. the scan over N generated tenants with ``--forks 10`` (10, 50, 100; ``--quick``: 3, 10);
+4. ``bench/per_role_client.py`` doing the same scan and the same baseline change the per-role way.
+
+How it measures:
+- Graph requests, by method and route, and writes: the emulator's ``stats``, reset before each run;
+- wall, CPU and peak memory of a whole run: ``os.wait4`` on the ``ansible-playbook`` (or client)
+  process, whose rusage covers every descendant it waited for (controller, workers, modules);
+- each module process's peak RSS, CPU and lifetime: ``bench/hook/sitecustomize.py`` on
+  ``PYTHONPATH``, which records ``getrusage(RUSAGE_SELF)`` at exit of every ``AnsiballZ_*`` process;
+- per task wall time and the modules' own ``graph_requests``: ``bench/callback_plugins/bench_record.py``;
+- Ansible's own cost: a no-op playbook (no module process) and a ``ping`` playbook (one trivial one);
+- the emulator's share: its CPU seconds from ``/proc/<pid>/stat`` during the run, and requests/s.
+
+Writes ``bench/results.json`` and ``bench/RESULTS.md`` (``--out-dir`` to put them elsewhere) and
+prints a summary. Scratch files go to ``bench/out/`` (git-ignored). Timings are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from measure import (  # noqa: E402
+    load_average,
+    module_stats,
+    proc_cpu_seconds,
+    read_jsonl,
+    run_measured,
+    system_busy_seconds,
+)
+from pim_emulator.launch import auth_options, start  # noqa: E402
+from profiling import import_costs, profile_module  # noqa: E402
+from report import write_reports  # noqa: E402
+from seeds import write_bench_seed  # noqa: E402
+
+PY = sys.executable
+ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
+COLLECTIONS = ROOT / ".build" / "collections"
+STANDIN_SCAN = BENCH / "playbooks" / "scan.yml"
+STANDIN_BASELINE = BENCH / "playbooks" / "baseline.yml"
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def ensure_collection_link() -> None:
+    link = COLLECTIONS / "ansible_collections" / "entra" / "pim"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(ROOT)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = Path(args.work).resolve()
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        self.runs = 0
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def env(self, task_log: Path, module_log: Path) -> dict:
+        return {
+            **os.environ,
+            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+            "ANSIBLE_PYTHON_INTERPRETER": PY,
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_HOST_KEY_CHECKING": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_record",
+            "ENTRA_PIM_BENCH_TASK_LOG": str(task_log),
+            "ENTRA_PIM_BENCH_MODULE_LOG": str(module_log),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH / "hook"), os.environ.get("PYTHONPATH")])),
+        }
+
+    def inventory(self, emu, app: str, count: int | None = None, extra: dict | None = None) -> Path:
+        tenants = emu.info["tenants"][:count] if count else emu.info["tenants"]
+        hosts = {t["name"]: {"pim_auth": auth_options(emu.info, i, app)} for i, t in enumerate(tenants)}
+        doc = {"tenants": {"hosts": hosts, "vars": extra or {}}}
+        path = self.work / f"inventory-{app}-{len(hosts)}.json"
+        path.write_text(json.dumps(doc))
+        return path
+
+    def playbook(self, emu, name: str, playbook: Path, inventory: Path, limit: str | None = None,
+                 forks: int = 5, extra: list[str] | None = None) -> dict:
+        """One measured ansible-playbook run: emulator stats delta, rusage, module and task records."""
+        self.runs += 1
+        tag = f"{self.runs:02d}-{name}"
+        task_log, module_log = self.work / f"{tag}.tasks.jsonl", self.work / f"{tag}.modules.jsonl"
+        cmd = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(playbook), "--forks", str(forks), *(extra or [])]
+        if limit:
+            cmd += ["--limit", limit]
+        emu.admin("stats/reset", {})
+        probe = _Probe(emu)
+        run = run_measured(cmd, env=self.env(task_log, module_log), cwd=ROOT, log=self.work / f"{tag}.log")
+        stats = emu.admin("stats")
+        tasks = read_jsonl(task_log)
+        modules = read_jsonl(module_log)
+        result = {
+            "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", ""),
+            **run,
+            "graph": _graph(stats),
+            **probe.done(run),
+            "modules": module_stats(modules),
+            "module_processes": len(modules),
+            "tasks": _tasks(tasks),
+            "failed_tasks": [t for t in tasks if t["status"] in ("failed", "unreachable")][:5],
+            "log": str(self.work / f"{tag}.log"),
+        }
+        if run["rc"] != 0:
+            log(f"  {name}: ansible-playbook exited {run['rc']}, see {result['log']}")
+        return result
+
+    def client(self, emu, name: str, command: str, auth: dict, desired: Path | None = None,
+               extra: list[str] | None = None) -> dict:
+        self.runs += 1
+        tag = f"{self.runs:02d}-{name}"
+        auth_file, out = self.work / f"{tag}.auth.json", self.work / f"{tag}.json"
+        auth_file.write_text(json.dumps(auth))
+        cmd = [PY, str(BENCH / "per_role_client.py"), command, "--auth", str(auth_file), "--out", str(out),
+               *(["--desired", str(desired)] if desired else []), *(extra or [])]
+        emu.admin("stats/reset", {})
+        probe = _Probe(emu)
+        run = run_measured(cmd, cwd=ROOT, log=self.work / f"{tag}.log")
+        stats = emu.admin("stats")
+        doc = json.loads(out.read_text()) if out.exists() else {}
+        if run["rc"] != 0:
+            log(f"  {name}: per_role_client exited {run['rc']}, see {self.work / f'{tag}.log'}")
+        return {"command": f"per_role_client.py {command}", **run, "graph": _graph(stats),
+                **probe.done(run), "client": doc.get("result"), "client_counts": doc.get("requests_by_method")}
+
+    def set_latency(self, emu) -> None:
+        emu.admin("faults", {"latency_ms": self.args.latency_ms, "jitter_ms": 0})
+
+    # -- phase A: one emulator with the big tenant and a fresh one ----------------------------------
+    def phase_single(self, results: dict) -> None:
+        a = self.args
+        seed = self.work / "seed-bench.json"
+        write_bench_seed(seed)
+        emu = start(self.work / "emulator-single", ["--seed", str(seed), "--latency-ms", str(a.latency_ms)])
+        try:
+            names = [t["name"] for t in emu.info["tenants"]]
+            assert names == ["bigscan", "fresh"], names
+            reader_inv = self.inventory(emu, "pim-reader")
+            admin_inv = self.inventory(emu, "pim-admin")
+
+            log("Ansible's own overhead: no-op and ping playbooks on one host")
+            overhead = {}
+            for name, pb in (("noop", "noop.yml"), ("ping", "ping.yml")):
+                runs = [self.playbook(emu, f"overhead-{name}", BENCH / "playbooks" / pb, reader_inv, limit="bigscan")
+                        for _ in range(a.repeat)]
+                overhead[name] = _median_run(runs)
+            results["overhead"] = overhead
+
+            log(f"scenario 1: scan one tenant ({a.scan_playbook.name}), x{a.repeat}")
+            runs = [self.playbook(emu, "scan-one", a.scan_playbook, reader_inv, limit="bigscan", extra=["--check"])
+                    for _ in range(a.repeat)]
+            results["scan_one"] = _median_run(runs)
+
+            log("scenario 4a: per-role client, the same scan")
+            auth_big = auth_options(emu.info, 0, "pim-reader")
+            results["per_role_scan"] = self.client(emu, "per-role-scan", "scan", auth_big)
+            if not a.quick:
+                log("scenario 4a': per-role client, scan with assignments read per role too (EasyPIM-like)")
+                results["per_role_scan_assignments_per_role"] = self.client(
+                    emu, "per-role-scan-3", "scan", auth_big, extra=["--assignments-per-role"])
+
+            log(f"scenario 2: baseline ({a.baseline_playbook.name}) on the fresh tenant, twice")
+            first = self.playbook(emu, "baseline-1", a.baseline_playbook, admin_inv, limit="fresh")
+            second = self.playbook(emu, "baseline-2", a.baseline_playbook, admin_inv, limit="fresh")
+            results["baseline_first"], results["baseline_second"] = first, second
+
+            log("scenario 4b: per-role client applies the same change (one PATCH per changed rule)")
+            auth_fresh = auth_options(emu.info, 1, "pim-admin")
+            desired = self.work / "desired-policies.json"
+            run_measured([PY, str(BENCH / "per_role_client.py"), "snapshot", "--auth", _write(
+                self.work / "snapshot.auth.json", auth_fresh), "--out", str(desired)], cwd=ROOT)
+            emu.admin("reset", {})  # back to the seed: default policies again (also clears the latency)
+            self.set_latency(emu)
+            results["per_role_apply"] = self.client(emu, "per-role-apply-1", "apply", auth_fresh, desired)
+            if not a.quick:
+                results["per_role_apply_second"] = self.client(emu, "per-role-apply-2", "apply", auth_fresh, desired)
+
+            if a.profile:
+                log("profile: imports, and one pim_role_setting_info run under cProfile")
+                results["profile"] = {
+                    "imports": import_costs(self.work, COLLECTIONS),
+                    "pim_role_setting_info": profile_module(self.work, COLLECTIONS, "pim_role_setting_info",
+                                                            auth_options(emu.info, 0, "pim-reader")),
+                }
+        finally:
+            emu.stop()
+
+    # -- phase B: many generated tenants ------------------------------------------------------------
+    def phase_many(self, results: dict) -> None:
+        a = self.args
+        counts = a.tenants
+        log(f"scenario 3: starting an emulator with {max(counts)} generated tenants "
+            f"({a.principals} principals each)")
+        t0 = time.perf_counter()
+        emu = start(self.work / "emulator-many", ["--tenants", str(max(counts)), "--principals", str(a.principals),
+                                                  "--latency-ms", str(a.latency_ms)], timeout=600)
+        startup = time.perf_counter() - t0
+        try:
+            many = {"emulator_startup_s": round(startup, 1), "principals": a.principals, "forks": a.forks, "runs": []}
+            for n in counts:
+                inv = self.inventory(emu, "pim-reader", count=n)
+                log(f"  scan of {n} tenants with --forks {a.forks}")
+                run = self.playbook(emu, f"scan-{n}", a.scan_playbook, inv, forks=a.forks, extra=["--check"])
+                run["tenants"] = n
+                many["runs"].append(run)
+            n = max(counts)
+            log(f"  Ansible floor: ping x2 on {n} hosts with --forks {a.forks}")
+            inv = self.inventory(emu, "pim-reader", count=n)
+            floor = self.playbook(emu, f"ping-{n}", BENCH / "playbooks" / "ping.yml", inv, forks=a.forks,
+                                  extra=["-e", "bench_ping_twice=true"])
+            floor["tenants"] = n
+            many["ansible_floor"] = floor
+            results["scan_many"] = many
+        finally:
+            emu.stop()
+
+
+class _Probe:
+    """The emulator's CPU during a run, and what the rest of the machine used meanwhile (other load
+    on a shared machine skews wall times: it is recorded next to every figure)."""
+
+    def __init__(self, emu):
+        self.pid = emu.proc.pid
+        self.emu_cpu = proc_cpu_seconds(self.pid)
+        self.busy = system_busy_seconds()
+        self.load = load_average()
+
+    def done(self, run: dict) -> dict:
+        emu_cpu, busy = proc_cpu_seconds(self.pid), system_busy_seconds()
+        out = {"emulator_cpu_s": None, "other_cpu_s": None, "loadavg_1m_before": self.load}
+        if None not in (emu_cpu, self.emu_cpu):
+            out["emulator_cpu_s"] = round(emu_cpu - self.emu_cpu, 3)
+        if None not in (busy, self.busy, out["emulator_cpu_s"]):
+            out["other_cpu_s"] = round(max(0.0, busy - self.busy - run["cpu_s"] - out["emulator_cpu_s"]), 2)
+        return out
+
+
+def _write(path: Path, doc: dict) -> str:
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def _graph(stats: dict) -> dict:
+    return {"requests": stats["requests"], "by_method": stats["by_method"], "by_route": stats["by_route"],
+            "writes": stats["writes"], "write_requests": stats["write_requests"],
+            "token_requests": stats.get("token_requests"), "by_status": stats.get("by_status"),
+            "faults_injected": stats.get("faults_injected")}
+
+
+def _tasks(entries: list[dict]) -> list[dict]:
+    """Per task name: hosts, wall (mean, max), Graph requests and writes summed over hosts."""
+    out = []
+    for name in dict.fromkeys(e["task"] for e in entries):
+        rows = [e for e in entries if e["task"] == name]
+        walls = [r["wall_s"] for r in rows if r["wall_s"] is not None]
+        graph = [r["graph_requests"] for r in rows if r.get("graph_requests")]
+        out.append({"task": name, "action": rows[0]["action"], "hosts": len(rows),
+                    "changed": sum(r["changed"] for r in rows),
+                    "failed": sum(r["status"] in ("failed", "unreachable") for r in rows),
+                    "wall_s_mean": round(statistics.mean(walls), 3) if walls else None,
+                    "wall_s_max": round(max(walls), 3) if walls else None,
+                    "graph_requests": sum(g["requests"] for g in graph) if graph else None,
+                    "graph_writes": sum(g["writes"] for g in graph) if graph else None})
+    return out
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time, plus every run's wall time."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["wall_s_all"] = [r["wall_s"] for r in runs]
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=50, help="emulator latency per request (default 50)")
+    parser.add_argument("--quick", action="store_true", help="3 and 10 tenants, one repeat: a couple of minutes")
+    parser.add_argument("--tenants", type=lambda s: sorted({int(x) for x in s.split(",")}),
+                        help="tenant counts for scenario 3 (default 10,50,100; --quick 3,10)")
+    parser.add_argument("--principals", type=int, default=50, help="principals per generated tenant (default 50)")
+    parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--repeat", type=int, help="runs of the one-tenant scenarios, median kept (default 3; "
+                        "--quick 1)")
+    parser.add_argument("--scan-playbook", type=Path, default=STANDIN_SCAN)
+    parser.add_argument("--baseline-playbook", type=Path, default=STANDIN_BASELINE)
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--skip-many", action="store_true", help="leave out scenario 3")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="first wait up to SECONDS for the 1-minute load average to drop below 1")
+    parser.add_argument("--work", default=str(BENCH / "out" / "run"), help="scratch directory (wiped)")
+    parser.add_argument("--out-dir", type=Path, default=BENCH, help="where results.json and RESULTS.md go")
+    args = parser.parse_args(argv)
+    args.tenants = args.tenants or ([3, 10] if args.quick else [10, 50, 100])
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.scan_playbook, args.baseline_playbook = args.scan_playbook.resolve(), args.baseline_playbook.resolve()
+
+    ensure_collection_link()
+    _wait_quiet(args.wait_quiet)
+    bench = Bench(args)
+    started = time.perf_counter()
+    results = {
+        "meta": {
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cores": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+            "platform": platform.platform(terse=True), "latency_ms": args.latency_ms, "quick": args.quick,
+            "forks": args.forks, "repeat": args.repeat, "loadavg_1m_at_start": load_average(),
+            "tenant_counts": args.tenants,
+            "scan_playbook": str(args.scan_playbook.relative_to(ROOT)),
+            "baseline_playbook": str(args.baseline_playbook.relative_to(ROOT)),
+            "versions": _versions(),
+        },
+    }
+    bench.phase_single(results)
+    if not args.skip_many:
+        bench.phase_many(results)
+    results["meta"]["bench_wall_s"] = round(time.perf_counter() - started, 1)
+    summary = write_reports(results, args.out_dir)
+    print(summary)
+    return 0
+
+
+def _wait_quiet(limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while (load_average() or 0) >= 1 and time.monotonic() < deadline:
+        time.sleep(5)
+    load = load_average()
+    if load is not None and load >= 1:
+        log(f"warning: load average {load:.1f} on {os.cpu_count()} cores: other work on this machine will "
+            "skew wall times (each result records the CPU others used during it)")
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("ansible-core", "msgraph-sdk", "azure-identity", "msgraph-core", "httpx"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
