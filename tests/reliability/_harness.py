@@ -333,46 +333,94 @@ SETTING_ROLES = [
 ]
 
 
-def scenario_tasks(flavour: str = "full") -> list[dict]:
+def scenario_tasks(variant: str = "A") -> list[dict]:
     """The apply: role settings over many roles, then eligible and active assignments.
 
-    ``flavour`` "full" is the convergence scenario; the same inputs run again must change nothing.
+    Variants A and B declare the *same scope* (the same roles' settings, the same principal/role pairs)
+    with different values, so converging to one from the other writes a lot, and the converged state of
+    a variant does not depend on where it started.
     """
-    end_eligible, end_active = _date(120), _date(30)
+    a = variant == "A"
+    end_eligible, end_active = _date(120 if a else 90), _date(30 if a else 20)
+    present, absent = ("present", "absent") if a else ("absent", "present")
     tasks = [
         {"name": "Role settings", "entra.pim.pim_role_setting": {
             "roles": SETTING_ROLES,
-            "activation": {"max_duration": "PT4H", "require_justification": True, "require_mfa": True},
-            "eligible_assignment": {"allow_permanent": False, "max_duration": "P180D"},
-            "notifications": {"activation": {"admin": {"recipients": ["pim-alerts@{{ domain }}"],
-                                                       "critical_only": False}}}},
+            "activation": {"max_duration": "PT4H" if a else "PT2H", "require_justification": a,
+                           "require_mfa": True},
+            "eligible_assignment": {"allow_permanent": False, "max_duration": "P180D" if a else "P150D"},
+            "notifications": {"activation": {"admin": {"recipients": ["pim-alerts@{{ domain }}"] if a else [],
+                                                       "critical_only": not a}}}},
          "register": "settings"},
         {"name": "Tier-0 settings", "entra.pim.pim_role_setting": {
             "roles": TIER0_ROLES,
-            "activation": {"max_duration": "PT1H", "require_ticket": True, "require_mfa": True},
+            "activation": {"max_duration": "PT1H" if a else "PT30M", "require_ticket": a, "require_mfa": True},
             "active_assignment": {"allow_permanent": True}}, "register": "tier0"},
     ]
     if have_module("pim_eligible_assignment"):
         tasks.append({"name": "Eligible assignments", "entra.pim.pim_eligible_assignment": {
             "justification": "reliability suite",
             "assignments": [
-                {"principal": "niaj.sharepoint@{{ domain }}", "role": "Reports Reader", "end": end_eligible},
+                {"principal": "niaj.sharepoint@{{ domain }}", "role": "Reports Reader", "end": end_eligible,
+                 "state": present},
                 {"principal": "olivia.teams@{{ domain }}", "role": "Teams Administrator", "end": end_eligible},
-                {"principal": "peggy.billing@{{ domain }}", "role": "Billing Administrator", "end": end_eligible},
+                {"principal": "peggy.billing@{{ domain }}", "role": "Billing Administrator", "end": end_eligible,
+                 "state": present},
                 {"principal": "group:PIM-Exchange-Admins", "role": "Exchange Administrator", "end": end_eligible},
                 {"principal": "rupert.security@{{ domain }}", "role": "Security Reader", "end": end_eligible},
-                {"principal": "trent.dev@{{ domain }}", "role": "Groups Administrator", "end": end_eligible},
-                {"principal": "wendy.nomfa@{{ domain }}", "role": "User Administrator", "state": "absent"},
+                {"principal": "trent.dev@{{ domain }}", "role": "Groups Administrator", "end": end_eligible,
+                 "state": present},
+                {"principal": "wendy.nomfa@{{ domain }}", "role": "User Administrator", "end": end_eligible,
+                 "state": absent},
             ]}, "register": "eligible"})
     if have_module("pim_active_assignment"):
         tasks.append({"name": "Active assignments", "entra.pim.pim_active_assignment": {
             "justification": "reliability suite",
             "assignments": [
-                {"principal": "sp:ops-automation", "role": "Reports Reader", "end": end_active},
+                {"principal": "sp:ops-automation", "role": "Reports Reader", "end": end_active, "state": present},
                 {"principal": "judy.apps@{{ domain }}", "role": "License Administrator", "end": end_active},
-                {"principal": "victor.ops@{{ domain }}", "role": "Security Operator", "end": end_active},
+                {"principal": "victor.ops@{{ domain }}", "role": "Security Operator", "end": end_active,
+                 "state": present},
             ]}, "register": "active"})
     return tasks
+
+
+def declared_scope(data: dict, variant_tasks: list[dict], domain: str) -> tuple[set, set]:
+    """(role ids whose settings the tasks manage, (principalId, roleId) pairs whose assignments they manage),
+    resolved against a state dump."""
+    roles = {r["displayName"].lower(): r["id"] for r in data["roleDefinitions"].values()}
+    upns = {u["userPrincipalName"].lower(): u["id"] for u in data["users"].values()}
+    groups = {g["displayName"].lower(): g["id"] for g in data["groups"].values()}
+    sps = {s["displayName"].lower(): s["id"] for s in data["servicePrincipals"].values()}
+    role_ids, pairs = set(), set()
+    for task in variant_tasks:
+        for module, args in task.items():
+            if not module.startswith("entra.pim."):
+                continue
+            role_ids |= {roles[r.lower()] for r in args.get("roles", [])}
+            for item in args.get("assignments", []):
+                ref = item["principal"].replace("{{ domain }}", domain).lower()
+                if ref.startswith("group:"):
+                    pid = groups[ref[6:]]
+                elif ref.startswith("sp:"):
+                    pid = sps[ref[3:]]
+                else:
+                    pid = upns[ref]
+                pairs.add((pid, roles[item["role"].lower()]))
+    return role_ids, pairs
+
+
+def outside_scope(data: dict, role_ids: set, pairs: set) -> dict:
+    """The normalised state minus what the scenario declares: must never change."""
+    norm = normalise(data)
+    policy_role = {v.get("_roleDefinitionId") for v in data.get("roleManagementPolicies", {}).values()}
+    assert role_ids <= policy_role
+    norm["roleManagementPolicies"] = {k: v for k, v in norm["roleManagementPolicies"].items() if k not in role_ids}
+    for key in SCHEDULES:
+        norm[key] = [s for s in norm.get(key, []) if (s["principalId"], s["roleDefinitionId"]) not in pairs]
+    norm["roleAssignments"] = [a for a in norm.get("roleAssignments", []) if (
+        json.loads(a)["principalId"], json.loads(a)["roleDefinitionId"]) not in pairs]
+    return norm
 
 
 def deep(obj):
