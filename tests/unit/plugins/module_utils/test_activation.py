@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shaping of PIM instances, requests and audit records, and the self-activation pre-checks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.entra.pim.plugins.module_utils import _activation as act
+from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError
+
+EXO = "29232cdf-9323-42fd-ade2-1d097af3e4de"
+ROLES = {EXO: {"id": EXO, "templateId": EXO, "displayName": "Exchange Administrator"}}
+USER, GROUP = "u-1", "g-1"
+PRINCIPALS = {
+    USER: {"@odata.type": "#microsoft.graph.user", "id": USER, "displayName": "Niaj",
+           "userPrincipalName": "niaj@contoso.com"},
+    GROUP: {"@odata.type": "#microsoft.graph.group", "id": GROUP, "displayName": "PIM-Exchange-Admins"},
+}
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+DEFAULT_RULES = {"max_duration": "PT8H", "require_mfa": True, "require_justification": True, "require_ticket": False,
+                 "authentication_context": {"enabled": False, "claim_value": None}, "require_approval": False}
+
+
+def instance(principal=USER, kind="Assigned", start="2026-03-01T08:00:00Z", end="2026-03-01T10:00:00Z",
+             member="Direct", iid="i-1", schedule="s-1"):
+    return {"id": iid, "principalId": principal, "roleDefinitionId": EXO, "directoryScopeId": "/",
+            "appScopeId": None, "startDateTime": start, "endDateTime": end, "memberType": member,
+            "assignmentType": kind, "roleAssignmentScheduleId": schedule}
+
+
+def test_active_instance_is_shaped_with_names():
+    item = act.shape_instance(instance(kind="Activated"), act.ACTIVE, ROLES, PRINCIPALS)
+    assert item["role"] == "Exchange Administrator"
+    assert item["principal"] == "niaj@contoso.com"
+    assert item["principal_type"] == "user"
+    assert item["assignment_type"] == "activated"
+    assert item["permanent"] is False
+    assert item["outside_pim"] is False
+
+
+def test_unknown_principal_keeps_its_id():
+    item = act.shape_instance(instance(principal="gone"), act.ACTIVE, ROLES, PRINCIPALS)
+    assert item["principal"] == "gone"
+    assert item["principal_type"] is None
+
+
+@pytest.mark.parametrize("inst, outside", [
+    (instance(start=None, end=None, iid="x-1", schedule="x-1"), True),      # classic, no start
+    (instance(end=None, iid="x-1", schedule="x-1"), True),                  # schedule is the classic id
+    (instance(end=None), False),                                            # permanent PIM assignment
+    (instance(kind="Activated", start=None, iid="x-1", schedule="x-1"), False),
+])
+def test_outside_pim(inst, outside):
+    assert act.is_outside_pim(inst) is outside
+
+
+def test_eligible_rows_are_never_outside_pim():
+    item = act.shape_instance(instance(start=None), act.ELIGIBLE, ROLES, PRINCIPALS)
+    assert item["outside_pim"] is False and item["assignment_type"] is None
+
+
+def test_group_rows_name_their_group():
+    rows = [act.shape_instance(instance(principal=GROUP), act.ELIGIBLE, ROLES, PRINCIPALS),
+            act.shape_instance(instance(member="Group", iid="i-2"), act.ELIGIBLE, ROLES, PRINCIPALS),
+            act.shape_instance(instance(kind="Activated", member="Group", iid="i-3"), act.ACTIVE, ROLES, PRINCIPALS)]
+    act.attribute_groups(rows)
+    assert rows[0]["via_group"] is None
+    assert rows[1]["via_group"] == "PIM-Exchange-Admins"
+    assert rows[2]["via_group"] == "PIM-Exchange-Admins"  # an activation comes through the group's eligibility
+
+
+def test_select_filters_case_insensitively():
+    rows = [act.shape_instance(instance(), act.ACTIVE, ROLES, PRINCIPALS)]
+    assert act.select(rows, [EXO.upper()], None, "/") == rows
+    assert act.select(rows, None, ["other"], None) == []
+    assert act.select(rows, None, None, "/administrativeUnits/a") == []
+
+
+def test_instance_filter_only_for_single_values():
+    assert act.instance_filter([EXO], [USER], "/") == \
+        f"roleDefinitionId eq '{EXO}' and principalId eq '{USER}' and directoryScopeId eq '/'"
+    assert act.instance_filter([EXO, "x"], None, None) is None
+
+
+def test_summary_counts():
+    active = [act.shape_instance(instance(end=None, start=None, iid="c", schedule="c"), act.ACTIVE, ROLES, PRINCIPALS),
+              act.shape_instance(instance(kind="Activated"), act.ACTIVE, ROLES, PRINCIPALS)]
+    assert act.summarize([], active, None) == {"eligible": 0, "assigned": 1, "activated": 1, "permanent_active": 1,
+                                               "outside_pim": 1, "pending_requests": None}
+
+
+def test_request_and_audit_shapes():
+    req = act.shape_request({"id": "r", "status": "PendingApproval", "principalId": USER, "roleDefinitionId": EXO,
+                             "ticketInfo": {"ticketNumber": "T1"}, "approvalId": "a",
+                             "scheduleInfo": {"expiration": {"duration": "PT1H"}}}, ROLES, PRINCIPALS)
+    assert (req["role"], req["principal"], req["ticket_number"], req["duration"]) == \
+        ("Exchange Administrator", "niaj@contoso.com", "T1", "PT1H")
+    rec = act.shape_audit({
+        "id": "1", "activityDisplayName": "Add member to role requested (PIM activation)", "result": "success",
+        "resultReason": "", "initiatedBy": {"user": {"id": USER, "userPrincipalName": "niaj@contoso.com"}, "app": None},
+        "targetResources": [{"id": EXO, "type": "Role", "displayName": "Exchange Administrator"},
+                            {"id": USER, "type": "User", "userPrincipalName": "niaj@contoso.com"}],
+        "additionalDetails": [{"key": "Justification", "value": "why"}, {"key": "RequestId", "value": "r"}]})
+    assert rec["initiated_by"] == rec["principal"] == "niaj@contoso.com"
+    assert (rec["role"], rec["justification"], rec["request_id"], rec["result_reason"]) == \
+        ("Exchange Administrator", "why", "r", None)
+    by_pim = act.shape_audit({"initiatedBy": {"user": None, "app": {"displayName": "MS-PIM", "appId": "x"}}})
+    assert by_pim["initiated_by"] == "MS-PIM"
+
+
+def test_audit_since_accepts_durations_and_datetimes():
+    assert act.audit_since("P7D", NOW) == NOW - timedelta(days=7)
+    assert act.audit_since("2026-02-01T00:00:00Z", NOW) == datetime(2026, 2, 1, tzinfo=timezone.utc)
+    assert act.audit_filter(NOW) == "loggedByService eq 'PIM' and activityDateTime ge 2026-03-01T09:00:00Z"
+    with pytest.raises(ScheduleError, match="audit_since"):
+        act.audit_since("last week", NOW)
+
+
+def test_signed_in_reads_the_token():
+    assert act.signed_in({"oid": USER, "scp": "x", "amr": ["pwd", "mfa"]}) == \
+        {"user_id": USER, "delegated": True, "mfa": True, "acrs": []}
+    assert act.signed_in({"oid": "sp", "roles": ["x"]})["delegated"] is False
+    assert act.signed_in({}) == {"user_id": None, "delegated": None, "mfa": None, "acrs": None}
+
+
+def test_precheck_lists_every_problem():
+    who = act.signed_in({"oid": USER, "scp": "x", "amr": ["pwd"]})
+    rules = dict(DEFAULT_RULES, require_ticket=True, authentication_context={"enabled": True, "claim_value": "c1"})
+    problems = " | ".join(act.precheck(rules, who, "", None, timedelta(hours=9)))
+    for rule in ("MfaRule", "AuthenticationContextRule", "JustificationRule", "TicketingRule", "ExpirationRule"):
+        assert rule in problems
+
+
+def test_precheck_passes_and_does_not_guess_without_claims():
+    who = act.signed_in({"oid": USER, "scp": "x", "amr": ["pwd", "mfa"]})
+    assert act.precheck(DEFAULT_RULES, who, "incident 42", None, timedelta(hours=8)) == []
+    assert act.precheck(DEFAULT_RULES, act.signed_in({}), "why", None, timedelta(hours=1)) == []
+
+
+def test_pick_active_prefers_the_activation():
+    rows = [instance(iid="a"), instance(kind="Activated", iid="b"), dict(instance(iid="c"), directoryScopeId="/x")]
+    assert act.pick_active(rows, EXO.upper(), "/")["id"] == "b"
+    assert act.pick_active(rows, EXO, "/y") is None
+
+
+def test_enough_time_left():
+    inst = instance(end="2026-03-01T09:20:00Z")
+    assert act.has_enough_time(inst, NOW, timedelta(minutes=15))
+    assert not act.has_enough_time(inst, NOW, timedelta(minutes=30))
+    assert act.has_enough_time(instance(end=None), NOW, timedelta(days=365))
+    assert act.describe_active(inst, NOW)["remaining"] == "PT20M"
+    assert act.describe_active(inst, NOW + timedelta(hours=1))["remaining"] == "PT0S"
+
+
+def test_activation_body_sends_iso_strings():
+    body = act.activation_body("selfActivate", USER, EXO, "/", "why", timedelta(minutes=90), "T1", "SNOW", NOW)
+    assert body["scheduleInfo"] == {"startDateTime": "2026-03-01T09:00:00Z",
+                                    "expiration": {"type": "afterDuration", "duration": "PT1H30M"}}
+    assert body["ticketInfo"] == {"ticketNumber": "T1", "ticketSystem": "SNOW"}
+    assert act.activation_body("selfDeactivate", USER, EXO, "/") == {
+        "action": "selfDeactivate", "principalId": USER, "roleDefinitionId": EXO, "directoryScopeId": "/"}
+
+
+@pytest.mark.parametrize("status, expected", [("Provisioned", "granted"), ("Granted", "granted"),
+                                              ("Denied", "refused"), ("PendingApproval", "pending"),
+                                              ("SomethingNew", "pending")])
+def test_outcome(status, expected):
+    assert act.outcome(status) == expected
