@@ -54,8 +54,11 @@ from seeds import write_bench_seed  # noqa: E402
 PY = sys.executable
 ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
 COLLECTIONS = ROOT / ".build" / "collections"
-STANDIN_SCAN = BENCH / "playbooks" / "scan.yml"
-STANDIN_BASELINE = BENCH / "playbooks" / "baseline.yml"
+# The collection's own playbooks when they exist; the bench's stand-ins otherwise.
+SCAN_PLAYBOOK = next(p for p in (ROOT / "playbooks" / "compliance_scan.yml", BENCH / "playbooks" / "scan.yml")
+                     if p.exists())
+BASELINE_PLAYBOOK = next(p for p in (ROOT / "playbooks" / "baseline.yml", BENCH / "playbooks" / "baseline.yml")
+                         if p.exists())
 
 
 def log(msg: str) -> None:
@@ -94,10 +97,22 @@ class Bench:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH / "hook"), os.environ.get("PYTHONPATH")])),
         }
 
-    def inventory(self, emu, app: str, count: int | None = None, extra: dict | None = None) -> Path:
+    def inventory(self, emu, app: str, count: int | None = None) -> Path:
+        """One host per tenant, shaped like inventory/example.yml (group entra_tenants, entra_pim_auth)."""
         tenants = emu.info["tenants"][:count] if count else emu.info["tenants"]
-        hosts = {t["name"]: {"pim_auth": auth_options(emu.info, i, app)} for i, t in enumerate(tenants)}
-        doc = {"tenants": {"hosts": hosts, "vars": extra or {}}}
+        hosts = {t["name"]: {"entra_tenant_id": t["id"], "entra_tenant_domain": f"{t['name']}.onmicrosoft.com",
+                             "entra_pim_auth": auth_options(emu.info, i, app)} for i, t in enumerate(tenants)}
+        group_vars = {
+            "ansible_connection": "local", "ansible_python_interpreter": PY,
+            # roles/baseline and roles/compliance inputs (their documented defaults for everything else)
+            "baseline_tier0_approvers": ["group:PIM-Approvers-Tier0"],
+            "baseline_alert_mailbox": ["security-alerts@example.com"],
+            "baseline_activation_alert_mailbox": ["pim-activations@example.com"],
+            "baseline_protected_principals": ["breakglass1@{{ entra_tenant_domain }}",
+                                              "breakglass2@{{ entra_tenant_domain }}"],
+            "compliance_report_dir": str(self.work / "reports"),
+        }
+        doc = {"all": {"children": {"entra_tenants": {"hosts": hosts, "vars": group_vars}}}}
         path = self.work / f"inventory-{app}-{len(hosts)}.json"
         path.write_text(json.dumps(doc))
         return path
@@ -278,16 +293,21 @@ def _tasks(entries: list[dict]) -> list[dict]:
     """Per task name: hosts, wall (mean, max), Graph requests and writes summed over hosts."""
     out = []
     for name in dict.fromkeys(e["task"] for e in entries):
-        rows = [e for e in entries if e["task"] == name]
+        every = [e for e in entries if e["task"] == name]
+        rows = [e for e in every if not e.get("item")]
+        items = [e for e in every if e.get("item")]
         walls = [r["wall_s"] for r in rows if r["wall_s"] is not None]
-        graph = [r["graph_requests"] for r in rows if r.get("graph_requests")]
-        out.append({"task": name, "action": rows[0]["action"], "hosts": len(rows),
+        graph = [r["graph_requests"] for r in (items or rows) if r.get("graph_requests")]
+        if not rows:
+            continue
+        out.append({"task": name, "action": rows[0]["action"], "hosts": len(rows), "loop_items": len(items),
                     "changed": sum(r["changed"] for r in rows),
                     "failed": sum(r["status"] in ("failed", "unreachable") for r in rows),
                     "wall_s_mean": round(statistics.mean(walls), 3) if walls else None,
                     "wall_s_max": round(max(walls), 3) if walls else None,
                     "graph_requests": sum(g["requests"] for g in graph) if graph else None,
-                    "graph_writes": sum(g["writes"] for g in graph) if graph else None})
+                    "graph_writes": sum(g["writes"] for g in graph) if graph else None,
+                    "graph_writes_per_call": [g["writes"] for g in graph]})
     return out
 
 
@@ -309,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--repeat", type=int, help="runs of the one-tenant scenarios, median kept (default 3; "
                         "--quick 1)")
-    parser.add_argument("--scan-playbook", type=Path, default=STANDIN_SCAN)
-    parser.add_argument("--baseline-playbook", type=Path, default=STANDIN_BASELINE)
+    parser.add_argument("--scan-playbook", type=Path, default=SCAN_PLAYBOOK)
+    parser.add_argument("--baseline-playbook", type=Path, default=BASELINE_PLAYBOOK)
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--skip-many", action="store_true", help="leave out scenario 3")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",

@@ -33,13 +33,14 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_start(self, host, task):
         self._started[(host.get_name(), task._uuid)] = time.time()
 
-    def _write(self, result, status):
+    def _write(self, result, status, item=False):
         if not self._path:
             return
         host = result._host.get_name()
-        started = self._started.pop((host, result._task._uuid), None)
+        started = None if item else self._started.pop((host, result._task._uuid), None)
         res = result._result
-        entry = {"host": host, "task": result._task.get_name(), "action": result._task.action, "status": status,
+        entry = {"item": item, "host": host, "task": result._task.get_name(), "action": result._task.action,
+                 "status": status,
                  "wall_s": (time.time() - started) if started else None, "changed": bool(res.get("changed")),
                  "graph_requests": res.get("graph_requests"), "msg": res.get("msg") if status == "failed" else None}
         with open(self._path, "a", encoding="utf-8") as fh:
@@ -56,3 +57,10 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_skipped(self, result):
         self._write(result, "skipped")
+
+    # A loop's items carry the module results (graph_requests); the task's own result only lists them.
+    def v2_runner_item_on_ok(self, result):
+        self._write(result, "ok", item=True)
+
+    def v2_runner_item_on_failed(self, result):
+        self._write(result, "failed", item=True)
