@@ -98,6 +98,16 @@ def derive(results: dict) -> dict:
     d["apply_request_ratio"] = _ratio(apply1["graph"]["requests"], first["graph"]["requests"])
     d["apply_write_request_ratio"] = _ratio(apply1["graph"]["write_requests"], first["graph"]["write_requests"])
     d["apply_time_ratio"] = _ratio(apply1["wall_s"], first["wall_s"])
+    if results.get("every_role_first"):
+        ev, evp = results["every_role_first"], results["every_role_per_role_apply"]
+        ev_changed = (evp.get("client") or {}).get("changed_roles") or 0
+        d["every_role"] = {
+            "changed_policies": ev_changed, "write_bound": math.ceil(ev_changed / BATCH),
+            "write_bound_per_call": sum(math.ceil(w / BATCH) for t in ev["tasks"]
+                                        for w in t.get("graph_writes_per_call", []) if w),
+            "request_ratio": _ratio(evp["graph"]["requests"], ev["graph"]["requests"]),
+            "write_request_ratio": _ratio(evp["graph"]["write_requests"], ev["graph"]["write_requests"]),
+            "time_ratio": _ratio(evp["wall_s"], ev["wall_s"])}
 
     many = results.get("scan_many")
     if many:
@@ -124,6 +134,14 @@ def derive(results: dict) -> dict:
               f"<= {d['write_bound']} ({changed_policies} policies)", first["graph"]["write_requests"],
               first["graph"]["write_requests"] <= d["write_bound"]))
     t.append(("Baseline, second run: zero writes", "0", second["graph"]["writes"], second["graph"]["writes"] == 0))
+    if d.get("every_role"):
+        ev = d["every_role"]
+        t.append(("Every role changes (bench/playbooks/baseline.yml): write requests <= ceil(changed / 20)",
+                  f"<= {ev['write_bound']} ({ev['changed_policies']} policies)",
+                  results["every_role_first"]["graph"]["write_requests"],
+                  results["every_role_first"]["graph"]["write_requests"] <= ev["write_bound"]))
+        t.append(("Every role changes: second run zero writes", "0", results["every_role_second"]["graph"]["writes"],
+                  results["every_role_second"]["graph"]["writes"] == 0))
     if many:
         big = d["many_biggest"]
         label = f"{big['tenants']} tenants, --forks {many['forks']}, {results['meta']['cores']} cores: < 150 s"
@@ -133,10 +151,10 @@ def derive(results: dict) -> dict:
                   f"R^2 {fit.get('r2')}, {fit.get('seconds_per_tenant')} s/tenant", (fit.get("r2") or 0) >= 0.98))
     t.append(("Scan: >= 20x fewer requests than the per-role pattern", ">= 20x",
               f"{d['scan_request_ratio']}x (assignments in bulk on both sides); "
-              f"{d.get('scan3_request_ratio')}x vs three reads per role; "
+              f"{d.get('scan3_request_ratio', '-')}x vs three reads per role; "
               f"settings alone {d['settings_requests']['ratio']}x", (d["scan_request_ratio"] or 0) >= 20))
     t.append(("Scan: a time ratio to match", f">= {d['scan_request_ratio']}x (the request ratio)",
-              f"{d['scan_time_ratio']}x; {d.get('scan3_time_ratio')}x vs three reads per role",
+              f"{d['scan_time_ratio']}x; {d.get('scan3_time_ratio', '-')}x vs three reads per role",
               (d["scan_time_ratio"] or 0) >= (d["scan_request_ratio"] or 0)))
     t.append(("A module process < 150 MB peak RSS", "< 150 MB", f"{d['module_peak_mb']} MB",
               d["module_peak_mb"] is not None and d["module_peak_mb"] < 150))
@@ -202,28 +220,39 @@ def markdown(results: dict, d: dict) -> str:
     row("4b. Per-role client, same change (1 PATCH per changed rule)", pa)
     if pa2:
         row("4b. Per-role client, second run", pa2)
+    if results.get("every_role_first"):
+        row("2'. Every role changes (bench/playbooks/baseline.yml), first run", results["every_role_first"])
+        row("2'. Every role changes, second run", results["every_role_second"])
+        row("4b'. Per-role client, the same every-role change", results["every_role_per_role_apply"])
     row("Ansible no-op playbook (1 host, no module)", ov["noop"])
     row("Ansible ping playbook (1 host, 1 trivial module)", ov["ping"])
     lines += [
         "",
         f"Ratios, per-role pattern / entra.pim: scan **{d['scan_request_ratio']}x requests, "
         f"{d['scan_time_ratio']}x time** (assignments read in bulk by both, so a lower bound); "
-        f"with three reads per role {d.get('scan3_request_ratio')}x requests, {d.get('scan3_time_ratio')}x time; "
+        f"with three reads per role {d.get('scan3_request_ratio', '-')}x requests, "
+        f"{d.get('scan3_time_ratio', '-')}x time; "
         f"role settings alone {d['settings_requests']['per_role']} vs {d['settings_requests']['entra_pim']} requests "
         f"({d['settings_requests']['ratio']}x). Baseline: **{d['apply_request_ratio']}x requests, "
         f"{d['apply_write_request_ratio']}x write requests, {d['apply_time_ratio']}x time**.",
         "",
         f"Baseline write requests: {first['graph']['write_requests']} for {first['graph']['writes']} policy PATCHes "
         f"over {d['changed_policies']} distinct policies; ceil({d['changed_policies']}/20) = {d['write_bound']}; the "
-        f"bound per module call (sum of ceil(policies changed by the call / 20)) is {d['write_bound_per_call']}.",
+        f"bound per module call (sum of ceil(policies changed by the call / 20)) is {d['write_bound_per_call']}."
+        + (f" Every-role variant: {results['every_role_first']['graph']['write_requests']} write requests for "
+           f"{d['every_role']['changed_policies']} policies (ceil = {d['every_role']['write_bound']}, per call "
+           f"{d['every_role']['write_bound_per_call']}); per-role pattern / entra.pim: "
+           f"{d['every_role']['request_ratio']}x requests, {d['every_role']['write_request_ratio']}x write requests, "
+           f"{d['every_role']['time_ratio']}x time." if d.get("every_role") else ""),
         "",
         "### Per task (one-tenant runs)",
         "",
         "| Run | Task | Wall s | Graph requests | Writes | Changed |",
         "|---|---|---|---|---|---|",
     ]
-    for label, run in (("scan", scan), ("baseline 1", first), ("baseline 2", second)):
-        for t in run["tasks"]:
+    for label, run in (("scan", scan), ("baseline 1", first), ("baseline 2", second),
+                       ("every role 1", results.get("every_role_first"))):
+        for t in (run or {}).get("tasks", []):
             lines.append(f"| {label} | {t['task']} | {t['wall_s_mean']} | {t['graph_requests']} | "
                          f"{t['graph_writes']} | {t['changed']} |")
     lines += ["", "### Module processes", "",

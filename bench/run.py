@@ -217,6 +217,21 @@ class Bench:
             if not a.quick:
                 results["per_role_apply_second"] = self.client(emu, "per-role-apply-2", "apply", auth_fresh, desired)
 
+            if not a.quick:
+                log("scenario 2': every role changes (bench/playbooks/baseline.yml), then the per-role client")
+                emu.admin("reset", {})
+                self.set_latency(emu)
+                every = BENCH / "playbooks" / "baseline.yml"
+                results["every_role_first"] = self.playbook(emu, "every-role-1", every, admin_inv, limit="fresh")
+                results["every_role_second"] = self.playbook(emu, "every-role-2", every, admin_inv, limit="fresh")
+                desired_all = self.work / "desired-policies-every-role.json"
+                run_measured([PY, str(BENCH / "per_role_client.py"), "snapshot", "--auth", _write(
+                    self.work / "snapshot.auth.json", auth_fresh), "--out", str(desired_all)], cwd=ROOT)
+                emu.admin("reset", {})
+                self.set_latency(emu)
+                results["every_role_per_role_apply"] = self.client(emu, "every-role-per-role", "apply", auth_fresh,
+                                                                   desired_all)
+
             if a.profile:
                 log("profile: imports, and one pim_role_setting_info run under cProfile")
                 results["profile"] = {
