@@ -170,3 +170,92 @@ def test_activation_body_sends_iso_strings():
                                               ("SomethingNew", "pending")])
 def test_outcome(status, expected):
     assert act.outcome(status) == expected
+
+
+# ---- ActivationRun with a fake Graph side ----------------------------------------------------------
+
+class FakePim:
+    """What SelfActivation answers, in memory; records every write."""
+
+    def __init__(self, active=(), eligible=(), requests=(), mfa=True, polls=()):
+        self.active, self.eligible, self.requests = list(active), list(eligible), list(requests)
+        self.mfa, self.polls, self.sent = mfa, list(polls), []
+        self.graph = type("G", (), {"retries": 0})()
+        self.resolver = type("R", (), {"all_roles": staticmethod(lambda: list(ROLES.values()))})()
+
+    def who(self):
+        return act.signed_in({"oid": USER, "scp": "x", "amr": ["pwd", "mfa"] if self.mfa else ["pwd"]})
+
+    def role(self, ref):
+        return ROLES[EXO]
+
+    def scope(self, ref):
+        return ref
+
+    def mine(self, kind):
+        return self.active if kind == act.ACTIVE else self.eligible
+
+    def my_requests(self, role_id, scope):
+        return self.requests
+
+    def activation_rules(self, role_id):
+        return dict(DEFAULT_RULES)
+
+    def submit(self, body):
+        self.sent.append(body)
+        return {"id": "r-1", "status": "PendingApproval" if self.polls else "Provisioned", "approvalId": "a-1"}
+
+    def request(self, rid):
+        return {"id": rid, "status": self.polls.pop(0), "approvalId": "a-1"}
+
+
+def run(pim, check_mode=False, **params):
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivationRun
+    base = {"role": "Exchange Administrator", "scope": "/", "justification": "why", "ticket_number": None,
+            "ticket_system": None, "extend": False, "wait_for_approval": False, "wait_timeout": 60,
+            "poll_interval": 1}
+    base.update(params)
+    return ActivationRun(pim, base, timedelta(hours=1), timedelta(minutes=15), check_mode,
+                         sleep=lambda s: None, clock=lambda: NOW)
+
+
+def test_run_is_quiet_when_active_with_time_left():
+    pim = FakePim(active=[instance(kind="Activated", end="2026-03-01T10:00:00Z")])
+    result = run(pim).ensure_active()
+    assert result["changed"] is False and result["status"] == "Active" and pim.sent == []
+
+
+def test_run_checks_mfa_before_sending():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import RunFailed
+    pim = FakePim(eligible=[instance()], mfa=False)
+    with pytest.raises(RunFailed, match="MfaRule"):
+        run(pim).ensure_active()
+    assert pim.sent == []
+
+
+def test_run_check_mode_sends_nothing():
+    pim = FakePim(eligible=[instance()])
+    result = run(pim, check_mode=True).ensure_active()
+    assert result["changed"] and result["request"]["body"]["action"] == "selfActivate" and pim.sent == []
+
+
+def test_run_waits_for_the_approval():
+    pim = FakePim(eligible=[instance()], polls=["PendingApproval", "Provisioned"])
+    result = run(pim, wait_for_approval=True).ensure_active()
+    assert result["status"] == "Active" and result["request"]["status"] == "Provisioned" and len(pim.sent) == 1
+
+
+def test_run_does_not_ask_twice_while_pending():
+    pim = FakePim(eligible=[instance()], requests=[{"id": "r-0", "status": "PendingApproval",
+                                                    "action": "selfActivate"}])
+    result = run(pim).ensure_active()
+    assert result["changed"] is False and result["status"] == "PendingApproval" and pim.sent == []
+
+
+def test_run_deactivates_only_an_activation():
+    standing = FakePim(active=[instance(end=None)])
+    result = run(standing).ensure_inactive()
+    assert result["changed"] is False and standing.sent == []
+    activated = FakePim(active=[instance(kind="Activated")])
+    result = run(activated).ensure_inactive()
+    assert result["changed"] and activated.sent[0]["action"] == "selfDeactivate"
