@@ -18,7 +18,9 @@ from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
     GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR, baseline_plan, compare_settings,
 )
 
-PASS, FAIL, NA = "pass", "fail", "not_applicable"
+PASS = "pass"
+FAIL = "fail"
+NA = "not_applicable"
 
 CONTROLS = [
     # id, title, requirement, sources (reference A.3)
