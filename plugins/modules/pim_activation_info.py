@@ -13,8 +13,8 @@ description:
   - Returns the eligible assignments and the active assignments of Microsoft Entra directory roles, for a
     whole tenant or for some roles, principals or a scope, read from Privileged Identity Management (PIM)
     schedule instances.
-  - Active assignments are told apart as standing assignments (RV(active[].assignment_type=assigned)) and
-    just-in-time activations (RV(active[].assignment_type=activated)), each with its start and end, whether
+  - Active assignments are told apart as standing assignments (C(assignment_type=assigned)) and
+    just-in-time activations (C(assignment_type=activated)), each with its start and end, whether
     it is permanent, whether it was made outside PIM, and whether it is held directly or through a group.
   - Optionally returns the activation requests waiting for approval, and PIM's audit history since a given
     time (activations, approvals, assignments and setting changes, from the directory audit log).
@@ -43,7 +43,7 @@ options:
     description:
       - Only these principals, by object id, user principal name, group or service principal display name,
         or app id (prefix with V(user:), V(group:) or V(sp:) to disambiguate).
-      - A user's rows held through a group are included (RV(eligible[].member_type=group)); the group's own
+      - A user's rows held through a group are included (C(member_type=group)); the group's own
         rows only when the group is named too.
     type: list
     elements: str
@@ -113,18 +113,39 @@ eligible:
   type: list
   elements: dict
   contains:
-    id: {description: The instance id., type: str}
-    kind: {description: Always V(eligible)., type: str, sample: eligible}
-    assignment_type: {description: V(null) for eligible assignments., type: str}
-    role: {description: The role's display name., type: str, sample: Exchange Administrator}
-    role_id: {description: The role definition id., type: str, sample: 29232cdf-9323-42fd-ade2-1d097af3e4de}
-    role_template_id: {description: The role's template id., type: str}
-    principal: {description: The user principal name of a user, else the display name., type: str}
-    principal_id: {description: The principal's object id., type: str}
+    id:
+      description: The instance id.
+      type: str
+    kind:
+      description: Always V(eligible).
+      type: str
+      sample: eligible
+    assignment_type:
+      description: "V(null) for eligible assignments."
+      type: str
+    role:
+      description: The role's display name.
+      type: str
+      sample: Exchange Administrator
+    role_id:
+      description: The role definition id.
+      type: str
+      sample: 29232cdf-9323-42fd-ade2-1d097af3e4de
+    role_template_id:
+      description: The role's template id.
+      type: str
+    principal:
+      description: The user principal name of a user, else the display name.
+      type: str
+    principal_id:
+      description: The principal's object id.
+      type: str
     principal_type:
       description: V(user), V(group) or V(servicePrincipal) (V(null) when the object is gone).
       type: str
-    principal_display_name: {description: The principal's display name., type: str}
+    principal_display_name:
+      description: The principal's display name.
+      type: str
     member_type:
       description:
         - V(direct), V(group) (held as a member of a role-assignable group) or V(inherited) (from a
@@ -134,18 +155,33 @@ eligible:
     via_group:
       description: For V(group) rows, the group (or comma-separated groups) holding the role at that scope.
       type: str
-    scope: {description: The directory scope id., type: str, sample: /}
-    app_scope: {description: The app scope id, if any., type: str}
-    start: {description: Start, ISO 8601., type: str}
-    end: {description: End, ISO 8601; V(null) when permanent., type: str}
-    permanent: {description: Whether it never ends., type: bool}
-    outside_pim: {description: Always V(false) for eligible assignments., type: bool}
-    schedule_id: {description: The schedule the instance belongs to., type: str}
+    scope:
+      description: The directory scope id.
+      type: str
+      sample: /
+    app_scope:
+      description: The app scope id, if any.
+      type: str
+    start:
+      description: Start, ISO 8601.
+      type: str
+    end:
+      description: End, ISO 8601; V(null) when permanent.
+      type: str
+    permanent:
+      description: Whether it never ends.
+      type: bool
+    outside_pim:
+      description: Always V(false) for eligible assignments.
+      type: bool
+    schedule_id:
+      description: The schedule the instance belongs to.
+      type: str
 active:
   description:
     - Active assignments, with the same keys as RV(eligible).
-    - RV(active[].assignment_type) is V(assigned) for a standing assignment and V(activated) for a just-in-time
-      activation; RV(active[].outside_pim) is V(true) for an assignment made outside PIM.
+    - C(assignment_type) is V(assigned) for a standing assignment and V(activated) for a just-in-time
+      activation; C(outside_pim) is V(true) for an assignment made outside PIM.
   returned: success
   type: list
   elements: dict
@@ -166,22 +202,54 @@ pending_requests:
   type: list
   elements: dict
   contains:
-    id: {description: The request id., type: str}
-    status: {description: V(PendingApproval)., type: str}
-    action: {description: The request action, usually V(selfActivate)., type: str}
-    role: {description: The role's display name., type: str}
-    role_id: {description: The role definition id., type: str}
-    principal: {description: Who asked., type: str}
-    principal_id: {description: Who asked (object id)., type: str}
-    scope: {description: The directory scope id., type: str}
-    justification: {description: The requester's justification., type: str}
-    ticket_number: {description: The ticket number given., type: str}
-    ticket_system: {description: The ticket system given., type: str}
-    created: {description: When it was asked., type: str}
-    start: {description: The requested start., type: str}
-    duration: {description: The requested duration (ISO 8601)., type: str}
-    end: {description: The requested end, when given as a date., type: str}
-    approval_id: {description: The approval to review (beta C(roleAssignmentApprovals))., type: str}
+    id:
+      description: The request id.
+      type: str
+    status:
+      description: "V(PendingApproval)."
+      type: str
+    action:
+      description: The request action, usually V(selfActivate).
+      type: str
+    role:
+      description: The role's display name.
+      type: str
+    role_id:
+      description: The role definition id.
+      type: str
+    principal:
+      description: Who asked.
+      type: str
+    principal_id:
+      description: Who asked (object id).
+      type: str
+    scope:
+      description: The directory scope id.
+      type: str
+    justification:
+      description: The requester's justification.
+      type: str
+    ticket_number:
+      description: The ticket number given.
+      type: str
+    ticket_system:
+      description: The ticket system given.
+      type: str
+    created:
+      description: When it was asked.
+      type: str
+    start:
+      description: The requested start.
+      type: str
+    duration:
+      description: The requested duration (ISO 8601).
+      type: str
+    end:
+      description: The requested end, when given as a date.
+      type: str
+    approval_id:
+      description: The approval to review (beta C(roleAssignmentApprovals)).
+      type: str
 audit:
   description:
     - PIM's audit records since O(audit_since), newest first.
@@ -190,25 +258,58 @@ audit:
   type: list
   elements: dict
   contains:
-    time: {description: When., type: str}
-    activity: {description: The activity name., type: str, sample: Add member to role requested (PIM activation)}
-    result: {description: V(success), V(failure) or V(timeout)., type: str}
-    result_reason: {description: Why it failed., type: str}
-    operation: {description: The operation type., type: str}
-    category: {description: V(RoleManagement) for directory roles., type: str}
+    time:
+      description: When.
+      type: str
+    activity:
+      description: The activity name.
+      type: str
+      sample: Add member to role requested (PIM activation)
+    result:
+      description: "V(success), V(failure) or V(timeout)."
+      type: str
+    result_reason:
+      description: Why it failed.
+      type: str
+    operation:
+      description: The operation type.
+      type: str
+    category:
+      description: "V(RoleManagement) for directory roles."
+      type: str
     initiated_by:
       description: The user principal name or app display name that did it (V(MS-PIM) for PIM itself).
       type: str
-    initiated_by_id: {description: The user id or app id that did it., type: str}
-    role: {description: The role's display name., type: str}
-    role_id: {description: The role id., type: str}
-    principal: {description: The principal affected., type: str}
-    principal_id: {description: The principal affected (object id)., type: str}
-    justification: {description: The justification recorded., type: str}
-    request_id: {description: The schedule request behind it., type: str}
-    correlation_id: {description: Links the records of one operation., type: str}
-    id: {description: The record id., type: str}
-    details: {description: Every additional detail of the record, by key., type: dict}
+    initiated_by_id:
+      description: The user id or app id that did it.
+      type: str
+    role:
+      description: The role's display name.
+      type: str
+    role_id:
+      description: The role id.
+      type: str
+    principal:
+      description: The principal affected.
+      type: str
+    principal_id:
+      description: The principal affected (object id).
+      type: str
+    justification:
+      description: The justification recorded.
+      type: str
+    request_id:
+      description: The schedule request behind it.
+      type: str
+    correlation_id:
+      description: Links the records of one operation.
+      type: str
+    id:
+      description: The record id.
+      type: str
+    details:
+      description: Every additional detail of the record, by key.
+      type: dict
 summary:
   description: Counts of the returned rows.
   returned: success
@@ -219,9 +320,15 @@ graph_requests:
   returned: always
   type: dict
   contains:
-    requests: {description: HTTP requests sent., type: int}
-    writes: {description: Write operations; always 0., type: int}
-    retries: {description: Requests repeated after throttling or a transient error., type: int}
+    requests:
+      description: HTTP requests sent.
+      type: int
+    writes:
+      description: Write operations; always 0.
+      type: int
+    retries:
+      description: Requests repeated after throttling or a transient error.
+      type: int
 """
 
 from ansible_collections.entra.pim.plugins.module_utils._activation import audit_since, summarize  # noqa: E402

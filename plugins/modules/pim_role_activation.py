@@ -165,14 +165,30 @@ activation:
   returned: success
   type: dict
   contains:
-    assignment_type: {description: V(activated) or V(assigned) (a standing assignment)., type: str}
-    member_type: {description: V(direct) or V(group) (eligible through a group)., type: str}
-    start: {description: Start, ISO 8601., type: str}
-    end: {description: End, ISO 8601; V(null) when permanent., type: str}
-    permanent: {description: Whether it never ends., type: bool}
-    remaining: {description: Time left (ISO 8601 duration); V(null) when permanent., type: str}
-    schedule_id: {description: The assignment schedule id., type: str}
-    id: {description: The instance id., type: str}
+    assignment_type:
+      description: "V(activated) or V(assigned) (a standing assignment)."
+      type: str
+    member_type:
+      description: "V(direct) or V(group) (eligible through a group)."
+      type: str
+    start:
+      description: Start, ISO 8601.
+      type: str
+    end:
+      description: End, ISO 8601; V(null) when permanent.
+      type: str
+    permanent:
+      description: Whether it never ends.
+      type: bool
+    remaining:
+      description: Time left (ISO 8601 duration); V(null) when permanent.
+      type: str
+    schedule_id:
+      description: The assignment schedule id.
+      type: str
+    id:
+      description: The instance id.
+      type: str
   sample: {assignment_type: activated, member_type: direct, start: "2026-03-01T09:00:00Z",
            end: "2026-03-01T10:00:00Z", permanent: false, remaining: PT59M58S}
 request:
@@ -182,13 +198,21 @@ request:
   returned: success
   type: dict
   contains:
-    id: {description: The request id (absent in check mode)., type: str}
+    id:
+      description: The request id (absent in check mode).
+      type: str
     action:
       description: V(selfActivate), V(selfDeactivate) or V(selfExtend); V(cancel) for a cancelled request.
       type: str
-    status: {description: Graph's status of the request, for example V(Provisioned) or V(PendingApproval)., type: str}
-    approval_id: {description: The approval to review when approval is required., type: str}
-    body: {description: The request body in check mode., type: dict}
+    status:
+      description: Graph's status of the request, for example V(Provisioned) or V(PendingApproval).
+      type: str
+    approval_id:
+      description: The approval to review when approval is required.
+      type: str
+    body:
+      description: The request body in check mode.
+      type: dict
 policy:
   description: The role's activation settings the pre-checks used (as M(entra.pim.pim_role_setting_info) shows them).
   returned: when readable
@@ -198,9 +222,15 @@ graph_requests:
   returned: always
   type: dict
   contains:
-    requests: {description: HTTP requests sent., type: int}
-    writes: {description: Write operations (0 in check mode)., type: int}
-    retries: {description: Requests repeated after throttling or a transient error., type: int}
+    requests:
+      description: HTTP requests sent.
+      type: int
+    writes:
+      description: Write operations (0 in check mode).
+      type: int
+    retries:
+      description: Requests repeated after throttling or a transient error.
+      type: int
 """
 
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import (  # noqa: E402
