@@ -14,7 +14,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
-SANITY_DIR := $(BUILD)/sanity/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv lint ruff ansible-lint unit emulator-test integration sanity build import-check test demo bench clean
@@ -58,13 +57,16 @@ integration: $(STAMP) $(COLL)
 PIP_VERSION = $(shell grep -hoE "pip='[0-9.]+'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | grep -oE '[0-9.]+' | tr . _)
 PIP_BOOTSTRAP = $(HOME)/.ansible/test/cache/get_pip_$(PIP_VERSION).py
 
+# A fresh copy per run, so two runs (two developers' helpers, or a rerun) never share a tree.
 sanity: $(STAMP)
 	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/get_pip.py $(PIP_BOOTSTRAP)
-	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_DIR)
+	mkdir -p $(BUILD)
+	root=$$(mktemp -d $(CURDIR)/$(BUILD)/sanity.XXXXXX) && dir=$$root/ansible_collections/entra/pim && \
+	mkdir -p $$dir && \
 	git ls-files -co --exclude-standard | grep -vE '^(emulator|bench)/' | \
-		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | tar -cf - -T - | tar -xf - -C $(SANITY_DIR)
-	cd $(SANITY_DIR) && git init -q && git add -A && \
-		$(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.12 --color no
+		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | tar -cf - -T - | tar -xf - -C $$dir && \
+	cd $$dir && git init -q && git add -A && \
+	{ $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.12 --color no; rc=$$?; rm -rf $$root; exit $$rc; }
 
 build: $(STAMP)
 	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
