@@ -236,6 +236,12 @@ class PlaybookResult:
     def changed(self) -> int:
         return sum(h["changed"] for h in self.recap.values())
 
+    def failures(self) -> str:
+        """The lines that say what failed (fatal/failed results and errors), for assertion messages."""
+        lines = [ln[:1500] for ln in self.stdout.splitlines() + self.stderr.splitlines()
+                 if ln.startswith(("fatal:", "failed:", "[ERROR]", "ERROR!")) or "FAILED!" in ln]
+        return "\n".join(lines[:40]) or self.tail()
+
     def tail(self, n: int = 6000) -> str:
         return f"rc={self.rc}\n--- stdout\n{self.stdout[-n:]}\n--- stderr\n{self.stderr[-2000:]}"
 
@@ -303,7 +309,7 @@ def kill_group(proc: subprocess.Popen) -> None:
 def save_results_task(names: list[str]) -> dict:
     """A last task writing every registered result of a host to the results file (JSON)."""
     content = "{{ {" + ", ".join(f"'{n}': ({n} | default(None))" for n in names) + "} | to_json }}"
-    return {"name": "Save the registered results", "ansible.builtin.copy": {
+    return {"name": "Save the registered results", "check_mode": False, "ansible.builtin.copy": {
         "content": content, "dest": "{{ results_file | regex_replace('\\.json$', '') }}.{{ inventory_hostname }}.json",
         "mode": "0600"}}
 
