@@ -17,7 +17,7 @@ description:
     assignments (O(replace_permanent_with_eligible)) so nobody holds a privileged role permanently.
   - Activations (a principal using an eligibility) are reported, never managed or removed here.
 author:
-  - entra.pim contributors
+  - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

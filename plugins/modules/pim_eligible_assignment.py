@@ -19,7 +19,7 @@ description:
   - Eligible principals are users and role-assignable groups; service principals can only hold active
     assignments (M(entra.pim.pim_active_assignment)).
 author:
-  - entra.pim contributors
+  - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

@@ -229,21 +229,21 @@ def test_policy_requirements_read_the_admin_rules():
 
 
 def test_policy_violations_name_the_rule_and_the_setting():
-    strict = {EXCHANGE: {"eligible": Requirement(True, "P90D"), "active": Requirement(False, None,
-                                                                                     ("Justification",))}}
+    strict = {EXCHANGE: {"eligible": Requirement(True, "P90D"),
+                         "active": Requirement(False, None, ("Justification",))}}
     names = ({EXCHANGE: "Exchange Administrator"}, {ALICE: "alice@contoso.com"})
     perm = plan("eligible", desired([{"principal": ALICE, "role": EXCHANGE, "permanent": True}]), [], NOW, strict)
-    problems, _ = policy_problems(perm.actions, strict, *names, NOW)
+    problems = policy_problems(perm.actions, strict, *names, NOW)[0]
     assert problems == [
         "Exchange Administrator does not allow permanent eligible assignments "
         "(Expiration_Admin_Eligibility.isExpirationRequired); set eligible_assignment.allow_permanent: true "
         "with entra.pim.pim_role_setting or give alice@contoso.com an end date or a duration"]
     long = plan("eligible", desired([{"principal": ALICE, "role": EXCHANGE, "duration": "P120D"}]), [], NOW, strict)
-    problems, _ = policy_problems(long.actions, strict, *names, NOW)
+    problems = policy_problems(long.actions, strict, *names, NOW)[0]
     assert "at most P90D (Expiration_Admin_Eligibility.maximumDuration)" in problems[0]
     assert "eligible_assignment.max_duration: P120D" in problems[0]
     active = plan("active", desired([{"principal": ALICE, "role": EXCHANGE}]), [], NOW, strict)
-    problems, _ = policy_problems(active.actions, strict, *names, NOW)
+    problems = policy_problems(active.actions, strict, *names, NOW)[0]
     assert "Enablement_Admin_Assignment: Justification" in problems[0]
     assert "active_assignment.require_justification: false" in problems[0]
 
