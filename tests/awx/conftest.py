@@ -36,7 +36,7 @@ def msp_emulator(tmp_path_factory):
     doc = json.loads(seed.read_text())
     secret = "msp-" + secrets.token_urlsafe(24)
     for tenant in doc["tenants"]:
-        reader = next(a for a in tenant["apps"] if a["name"] == "pim-reader")
+        reader = [a for a in tenant["apps"] if a["name"] == "pim-reader"][0]
         tenant["apps"].append({"name": "msp-scanner", "client_id": SCANNER_ID, "client_secret": secret,
                                "permissions": reader["permissions"]})
     seed.write_text(json.dumps(doc))
