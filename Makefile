@@ -16,7 +16,7 @@ BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration sanity build import-check test demo bench clean
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration awx-test molecule sanity build import-check test demo bench clean
 
 help:
 	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make sanity | make build"
@@ -51,6 +51,14 @@ emulator-test: $(STAMP)
 integration: $(STAMP) $(COLL)
 	$(BIN)/python tests/integration/run.py $(TARGETS)
 
+# The compliance scan through ansible-runner exactly as AWX runs it, and the EE definition.
+awx-test: $(STAMP) $(COLL)
+	PYTHONPATH=$(CURDIR)/$(BUILD)/collections $(BIN)/python -m pytest -q -p no:cacheprovider tests/awx
+
+# Molecule does not start services: the wrapper starts the emulator, then runs each scenario.
+molecule: $(STAMP) $(COLL)
+	$(BIN)/python extensions/molecule/run.py
+
 # ansible-test needs the collection at a real .../ansible_collections/entra/pim path. The emulator
 # and the bench are test tooling outside the collection artifact (galaxy.yml build_ignore).
 # ansible-test downloads get-pip from a host we cannot reach; it accepts a copy in its cache.
@@ -80,7 +88,7 @@ import-check: build
 		$(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz 2>&1 | tee importer.log
 	! grep -qiE '^(ERROR|WARNING: (ansible-doc|ansible-lint) not found)' $(BUILD)/dist/importer.log
 
-test: lint unit emulator-test integration sanity import-check
+test: lint unit emulator-test integration awx-test molecule sanity import-check
 	@echo "make test: all checks passed"
 
 demo: $(STAMP) $(COLL)
