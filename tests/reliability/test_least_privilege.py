@@ -1,0 +1,144 @@
+"""Least privilege: docs/permissions.md against the emulator's permission enforcement, and TLS.
+
+- an app holding exactly the documented application permissions of a module runs it (writes included);
+- the read-only app (pim-reader) runs the info modules and check-mode runs of the write modules;
+- a write with the read-only app fails with a message naming the missing permission, and writes nothing;
+- TLS: a wrong or missing CA fails with a clear message; no option turns verification off.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+import _harness as h
+
+DOC = h.ROOT / "docs" / "permissions.md"
+ROW = re.compile(r"^\| `(?:roles/)?(?P<name>[a-z_]+)` \| (?P<perms>[^|]+) \|", re.MULTILINE)
+# Arguments that make each module read and write what its row covers.
+RUNS = {
+    "pim_role_setting_info": {},
+    "pim_role_setting": {"roles": ["Reports Reader"], "activation": {"max_duration": "PT3H"}},
+    "pim_eligible_assignment": {"principal": "niaj.sharepoint@{{ domain }}", "role": "Reports Reader",
+                                "duration": "P10D", "justification": "least privilege"},
+    "pim_active_assignment": {"principal": "olivia.teams@{{ domain }}", "role": "Reports Reader",
+                              "duration": "P10D", "justification": "least privilege"},
+    "pim_activation_info": {"audit_since": "P7D"},
+}
+WRITERS = ("pim_role_setting", "pim_eligible_assignment", "pim_active_assignment")
+
+
+def documented() -> dict[str, list[str]]:
+    rows = {m["name"]: re.findall(r"`([A-Za-z]+\.[A-Za-z.]+)`", m["perms"]) for m in ROW.finditer(DOC.read_text())}
+    return rows
+
+
+def test_every_module_and_role_is_documented():
+    rows = documented()
+    missing = [m for m in h.ALL_MODULES if h.have_module(m) and m not in rows]
+    missing += [r for r in ("baseline", "compliance") if h.have_role(r) and r not in rows]
+    assert not missing, f"docs/permissions.md has no row for {missing}"
+    for name, perms in rows.items():
+        assert perms, f"{name}: no permission listed"
+
+
+@pytest.fixture(scope="module")
+def perm_emu(tmp_path_factory):
+    """An emulator whose tenants hold one app per module, with exactly the documented permissions."""
+    wd = tmp_path_factory.mktemp("perm")
+    seed = wd / "seed.json"
+    subprocess.run([sys.executable, "-m", "pim_emulator", "default-seed", "--out", str(seed)], check=True)
+    doc = json.loads(seed.read_text())
+    rows = documented()
+    for tenant in doc["tenants"]:
+        tenant["apps"] += [{"name": f"perm-{m}", "permissions": rows[m]} for m in RUNS if m in rows]
+    seed.write_text(json.dumps(doc))
+    emu = h.Emu(wd / "emu", ["--seed", str(seed)])
+    yield emu
+    emu.stop()
+
+
+def _run(emu, tmp_path, name, tasks, app, check=False):
+    inv = h.inventory(emu, [0], app=app)
+    tasks = [{**t, "ignore_errors": True} for t in tasks] + [h.save_results_task([t["register"] for t in tasks])]
+    play = h.write_play(tmp_path, name, tasks)
+    before = emu.stats()
+    run = h.run_playbook(tmp_path, play, inv, args=["--check"] if check else [])
+    after = emu.stats()
+    return run, h.host_results(tmp_path, play, "contoso"), after["writes"] - before["writes"]
+
+
+@pytest.mark.parametrize("module", [m for m in RUNS if h.have_module(m)])
+def test_documented_permissions_are_enough(perm_emu, tmp_path, module):
+    run, results, _writes = _run(perm_emu, tmp_path, module, [
+        {"name": module, f"entra.pim.{module}": RUNS[module], "register": "r"}], f"perm-{module}")
+    result = results.get("r") or {}
+    assert result and not result.get("failed"), f"{module} with exactly {documented()[module]}: " \
+        f"{result.get('msg') or run.failures()}"
+
+
+def test_reader_app_reads_and_scans_but_cannot_write(emulator, tmp_path, figures):
+    read_tasks = [{"name": m, f"entra.pim.{m}": RUNS[m], "register": f"r_{m}"} for m in RUNS if h.have_module(m)]
+    run, results, writes = _run(emulator, tmp_path, "reader_check", read_tasks, "pim-reader", check=True)
+    assert writes == 0
+    bad = {k: v.get("msg") for k, v in results.items() if v and v.get("failed")}
+    assert not bad, f"the read-only app could not read or scan in check mode: {bad}"
+
+    write_tasks = [{"name": m, f"entra.pim.{m}": RUNS[m], "register": f"w_{m}"} for m in WRITERS if h.have_module(m)]
+    run, results, writes = _run(emulator, tmp_path, "reader_write", write_tasks, "pim-reader")
+    figures("least_privilege.reader_writes_refused", len(results))
+    assert writes == 0, "a write with the read-only app reached the tenant"
+    for name, result in results.items():
+        assert result and result.get("failed"), f"{name} succeeded with the read-only app"
+        msg = result.get("msg", "")
+        assert re.search(r"[A-Za-z]+\.ReadWrite\.[A-Za-z]+", msg), f"{name}: no missing permission named: {msg}"
+        assert "permissions.md" in msg or "grant" in msg.lower(), f"{name}: no hint: {msg}"
+
+
+def test_app_without_permissions_is_told_what_to_grant(emulator, tmp_path):
+    tasks = [{"name": m, f"entra.pim.{m}": RUNS[m], "register": f"n_{m}"}
+             for m in ("pim_role_setting_info", "pim_activation_info") if h.have_module(m)]
+    run, results, writes = _run(emulator, tmp_path, "no_perms", tasks, "ops-automation")
+    for name, result in results.items():
+        assert result.get("failed"), f"{name} succeeded without permissions"
+        assert re.search(r"(RoleManagement|RoleManagementPolicy|RoleEligibilitySchedule|RoleAssignmentSchedule|"
+                         r"Directory)\.Read", result.get("msg", "")), f"{name}: {result.get('msg')}"
+
+
+# -- TLS --------------------------------------------------------------------------------------------
+def test_wrong_or_missing_ca_fails_clearly(emulator, tmp_path, figures):
+    wrong_ca = emulator.app(0, "pim-cert")["certificate_path"]  # a real PEM certificate, but not the CA
+    base = emulator.auth(0)
+    variants = {"wrong_ca": {**base, "ca_bundle": wrong_ca}, "system_trust": {k: v for k, v in base.items()
+                                                                            if k != "ca_bundle"}}
+    tasks = []
+    for name, auth in variants.items():
+        for module in ("pim_role_setting_info", "pim_role_setting"):
+            args = {**RUNS[module], **auth} if module != "pim_role_setting" else {**RUNS[module], **auth}
+            tasks.append({"name": f"{module} {name}", f"entra.pim.{module}": args, "register": f"t_{module}_{name}"})
+    before = emulator.stats()
+    run, results, writes = _run(emulator, tmp_path, "tls", tasks, "pim-admin")
+    after = emulator.stats()
+    figures("tls.refused", len(results))
+    assert writes == 0 and after["requests"] == before["requests"], "a request got through an untrusted TLS session"
+    assert len(results) == len(tasks)
+    for name, result in results.items():
+        msg = result.get("msg", "")
+        assert result.get("failed"), f"{name} succeeded without trusting the emulator's CA"
+        assert re.search(r"TLS|certificate verify failed|CERTIFICATE_VERIFY_FAILED", msg), f"{name}: {msg}"
+        assert "ca_bundle" in msg, f"{name}: the message does not say how to fix it: {msg}"
+        assert "Traceback" not in msg
+
+
+def test_no_option_turns_verification_off():
+    forbidden = re.compile(r"^\s+(validate_certs|verify_ssl|verify|insecure|disable_tls|tls_verify|"
+                           r"skip_tls_verify|ssl_verify)=dict", re.MULTILINE)
+    sources = list((h.ROOT / "plugins").rglob("*.py"))
+    hits = [str(p) for p in sources if forbidden.search(p.read_text())]
+    assert hits == [], f"an option that could disable TLS verification: {hits}"
+    code = "\n".join(p.read_text() for p in (h.ROOT / "plugins" / "module_utils").glob("*.py"))
+    assert "verify=False" not in code and "CERT_NONE" not in code and "check_hostname = False" not in code
