@@ -145,7 +145,6 @@ TABLE += [
     ("ra-unknown-option", "pim_role_activation", {"role": "Reports Reader", "no_such_option": 1},
      ["no_such_option"]),
     ("ra-bad-duration", "pim_role_activation", {"role": "Reports Reader", "duration": "soon"}, ["soon"]),
-    ("ra-unknown-role-odata", "pim_role_activation", {"role": INJECT, "duration": "PT1H"}, [INJECT]),
 ]
 
 ROWS = [row for row in TABLE if h.have_module(row[1])]
