@@ -33,23 +33,25 @@ def import_costs(work: Path, collections: Path, repeat: int = 3) -> dict:
         runs = [run_measured([sys.executable, "-c", code], env=env) for _ in range(repeat)]
         best = min(runs, key=lambda r: r["wall_s"])
         out[label] = {"wall_s": best["wall_s"], "cpu_s": best["cpu_s"], "maxrss_mb": best["tree_maxrss_mb"]}
-    # -X importtime of the module base: cumulative microseconds per top-level package.
+    # -X importtime of the module base: self time per top-level package.
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", IMPORTS["entra.pim module base (_module)"]],  # noqa: S603
                           env=env, capture_output=True, text=True, check=False)
-    top: dict[str, int] = {}
-    for line in proc.stderr.splitlines():
-        parts = line.split("|")
-        if len(parts) != 3 or not parts[1].strip().isdigit():
-            continue
-        name = parts[2].rstrip()
-        if name.startswith("  "):
-            continue  # nested: already inside its parent's cumulative time
-        package = name.strip().split(".")[0]
-        top[package] = top.get(package, 0) + int(parts[1])
-    ranked = sorted(top.items(), key=lambda kv: -kv[1])[:10]
-    out["importtime_top_packages_ms"] = {k: round(v / 1000, 1) for k, v in ranked}
+    out["importtime_top_packages_ms"] = importtime_by_package(proc.stderr)
     (work / "importtime.txt").write_text(proc.stderr)
     return out
+
+
+def importtime_by_package(text: str, limit: int = 10) -> dict:
+    """``-X importtime`` output -> self time (ms) summed by top-level package: where import time goes."""
+    top: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[0].split(":")[-1].strip().isdigit():
+            continue
+        package = parts[2].strip().split(".")[0]
+        top[package] = top.get(package, 0) + int(parts[0].split(":")[-1])
+    ranked = sorted(top.items(), key=lambda kv: -kv[1])[:limit]
+    return {"total": round(sum(top.values()) / 1000, 1), **{k: round(v / 1000, 1) for k, v in ranked}}
 
 
 def profile_module(work: Path, collections: Path, module: str, auth: dict) -> dict:

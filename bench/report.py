@@ -322,10 +322,11 @@ def markdown(results: dict, d: dict) -> str:
               "`getrusage(RUSAGE_SELF)` at exit of each `AnsiballZ_*` process (AnsiballZ runs the module "
               "in-process); default Ansible settings (no pipelining).",
               "- Per-task wall and the modules' own `graph_requests`: `bench/callback_plugins/bench_record.py`.",
-              "- Until `roles/compliance` and `roles/baseline` land, the scan and baseline are the stand-ins in "
-              "`bench/playbooks/` (`--scan-playbook` / `--baseline-playbook` switch). The assignment half of the "
-              "scan is `bench/playbooks/library/bench_assignment_info.py` (bulk, paged reads through the "
-              "collection's own Graph session) standing in for `pim_activation_info`.",
+              "- The scan and the baseline are the collection's `playbooks/compliance_scan.yml` and "
+              "`playbooks/baseline.yml` (roles with their documented defaults; inventory shaped like "
+              "`inventory/example.yml`); the every-role variant is `bench/playbooks/baseline.yml`. The bench's "
+              "stand-ins (`bench/playbooks/scan.yml` with `library/bench_assignment_info.py`) are used only "
+              "when the collection's playbooks are missing (`--scan-playbook` / `--baseline-playbook`).",
               "- The per-role client (`bench/per_role_client.py`) uses msgraph-sdk's typed request builders and "
               "azure-identity, sequentially; its desired state for the baseline is a snapshot of the policies "
               "entra.pim produced, so both apply the same change to the same fresh tenant (emulator `reset` in "
