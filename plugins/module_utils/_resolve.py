@@ -211,19 +211,36 @@ class Resolver:
     # -- scopes ---------------------------------------------------------------------------
     def scopes(self, refs):
         """ref -> directoryScopeId: "/" (the tenant), an administrative unit by name or id,
-        ``/administrativeUnits/{id}``, or an application scope ``/{applicationObjectId}``."""
-        out, by_name = {}, []
+        ``/administrativeUnits/{id}``, or an application scope ``/{applicationObjectId}``.
+
+        Every scope is checked to exist, in bulk, before anything is written: Graph would refuse
+        an unknown one only when the write is sent, after the other items of a list went through.
+        """
+        out, units, apps, problems = {}, [], [], []
         for ref in dict.fromkeys(refs):
             text = str(ref or "/").strip()
             if text in ("/", "", "directory", "tenant"):
                 out[ref] = "/"
             elif text.lower().startswith("/administrativeunits/"):
-                out[ref] = "/administrativeUnits/" + text.split("/", 2)[2]
+                units.append((ref, text.split("/", 2)[2]))
             elif text.startswith("/"):
-                out[ref] = text
+                if is_guid(text[1:]):
+                    apps.append((ref, text[1:].lower()))
+                else:
+                    problems.append(f"{ref!r} is neither '/', '/administrativeUnits/{{id}}' nor "
+                                    "'/{applicationObjectId}'")
             else:
-                by_name.append((ref, text))
-        for chunk in _chunks(by_name, IN_LIMIT):
+                units.append((ref, text))
+        problems += self._unit_scopes(units, out)
+        problems += self._app_scopes(apps, out)
+        if problems:
+            raise ResolveError("scope(s) not usable: " + "; ".join(problems) +
+                               ". Give '/', an administrative unit name or id, or '/{applicationObjectId}'.")
+        return out
+
+    def _unit_scopes(self, units, out):
+        problems = []
+        for chunk in _chunks(units, IN_LIMIT):
             names = [text for _ref, text in chunk if not is_guid(text)]
             ids = [text.lower() for _ref, text in chunk if is_guid(text)]
             clauses = []
@@ -231,15 +248,29 @@ class Resolver:
                 clauses.append("displayName in (" + ",".join(odata_quote(n) for n in names) + ")")
             if ids:
                 clauses.append("id in (" + ",".join(odata_quote(i) for i in ids) + ")")
-            units = self.graph.get_all("/directory/administrativeUnits",
+            found = self.graph.get_all("/directory/administrativeUnits",
                                        params={"$filter": " or ".join(clauses), "$select": "id,displayName"})
             for ref, text in chunk:
-                hit = [u for u in units if u["id"].lower() == text.lower()
+                hit = [u for u in found if u["id"].lower() == text.lower()
                        or (u.get("displayName") or "").lower() == text.lower()]
-                if len(hit) != 1:
-                    raise ResolveError(
-                        f"scope {ref!r} is not an administrative unit of the tenant" +
-                        (" (the name is shared; give its id)" if hit else "") +
-                        "; give '/', an administrative unit name or id, or '/{applicationObjectId}'")
-                out[ref] = "/administrativeUnits/" + hit[0]["id"]
-        return out
+                if len(hit) == 1:
+                    out[ref] = "/administrativeUnits/" + hit[0]["id"]
+                elif hit:
+                    problems.append(f"{ref!r} names several administrative units; give its id")
+                else:
+                    problems.append(f"{ref!r} is not an administrative unit of the tenant")
+        return problems
+
+    def _app_scopes(self, apps, out):
+        if not apps:
+            return []
+        answer = self.graph.post("/directoryObjects/getByIds",
+                                 {"ids": [oid for _ref, oid in apps], "types": ["application"]}, read=True) or {}
+        known = {o["id"].lower() for o in answer.get("value", [])}
+        problems = []
+        for ref, oid in apps:
+            if oid in known:
+                out[ref] = "/" + oid
+            else:
+                problems.append(f"{ref!r} is not an application (object id) of the tenant")
+        return problems

@@ -108,7 +108,10 @@ def parse_datetime(value, option: str = "datetime") -> datetime:
         return value
     text = str(value).strip()
     if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        except ValueError as exc:  # e.g. 2030-13-45: say which option, not only "month must be in 1..12"
+            raise ScheduleError(f"{option}: {text!r} is not a valid date ({exc})") from None
     iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     # Graph answers with 7 fractional digits; fromisoformat before 3.11 takes at most 6.
     iso = re.sub(r"(\.\d{6})\d+", r"\1", iso)

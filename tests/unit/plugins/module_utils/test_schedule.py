@@ -96,3 +96,9 @@ def test_parse_datetime_refuses_ambiguity(value):
 def test_format_datetime_is_utc_z():
     dt = datetime(2025, 1, 1, 9, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
     assert format_datetime(dt) == "2025-01-01T08:00:00Z"
+
+
+def test_impossible_date_names_the_option_and_the_value():
+    with pytest.raises(ScheduleError) as err:
+        parse_datetime("2030-13-45", "end")
+    assert str(err.value).startswith("end: '2030-13-45' is not a valid date")
