@@ -108,6 +108,13 @@ def main(argv: list[str]) -> int:
     with start(workdir, os.environ.get("EMULATOR_ARGS", "").split()) as emulator:
         write_config(emulator.info)
         for name in targets:
+            if emulator.proc.poll() is not None:
+                # Something outside this run stopped the emulator; every later target would fail
+                # with a missing CA file, so say what happened instead.
+                print(f"--- emulator exited with {emulator.proc.returncode} before {name}; "
+                      f"see {workdir / 'emulator.log'}")
+                failed += 1
+                continue
             emulator.admin("reset", {})
             if run_target(name, workdir):
                 passed += 1
