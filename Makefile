@@ -16,7 +16,7 @@ BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration awx-test molecule sanity build import-check test demo bench clean
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration awx-test molecule reliability sanity build import-check test demo bench clean
 
 help:
 	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make sanity | make build"
@@ -55,6 +55,11 @@ integration: $(STAMP) $(COLL)
 awx-test: $(STAMP) $(COLL)
 	PYTHONPATH=$(CURDIR)/$(BUILD)/collections $(BIN)/python -m pytest -q -p no:cacheprovider tests/awx
 
+# Faults, SIGKILL interruptions, check-mode purity, secrets, bad input, least privilege, TLS (issue 8).
+# RELIABILITY_LONG=1 (what CI runs) adds interruptions, fault seeds and check-mode starting states.
+reliability: $(STAMP) $(COLL)
+	cd tests/reliability && RELIABILITY_LONG=$(RELIABILITY_LONG) ../../$(BIN)/python -m pytest -c pytest.ini -q
+
 # Molecule does not start services: the wrapper starts the emulator, then runs each scenario.
 molecule: $(STAMP) $(COLL)
 	$(BIN)/python extensions/molecule/run.py
@@ -88,7 +93,7 @@ import-check: build
 		$(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz 2>&1 | tee importer.log
 	! grep -qiE '^(ERROR|WARNING: (ansible-doc|ansible-lint) not found)' $(BUILD)/dist/importer.log
 
-test: lint unit emulator-test integration awx-test molecule sanity import-check
+test: lint unit emulator-test integration awx-test molecule reliability sanity import-check
 	@echo "make test: all checks passed"
 
 demo: $(STAMP) $(COLL)
