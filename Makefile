@@ -100,7 +100,7 @@ demo: $(STAMP) $(COLL)
 	$(BIN)/python demo/run_demo.py
 
 bench: $(STAMP) $(COLL)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) tests/output
