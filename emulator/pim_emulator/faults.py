@@ -69,7 +69,12 @@ def fault_error(status: int, retry_after: float, code: str | None = None, messag
 
 @dataclass
 class ScriptedRule:
-    """Fail the ``nth`` (1-based) and the following ``times - 1`` operations matching method+path."""
+    """Fail the ``nth`` (1-based) and the following ``times - 1`` operations matching method+path.
+
+    With ``after`` the operation is processed first and its answer is then replaced by the fault: the
+    write landed, but the client saw a 503 (or 429, 504) and will send it again, as a gateway timeout or
+    a throttled retry does in Graph (fact sheet section 5).
+    """
 
     method: str = "*"
     path: str = ".*"  # regex searched in the path below /v1.0
@@ -79,11 +84,14 @@ class ScriptedRule:
     retry_after: float | None = None
     code: str | None = None
     message: str | None = None
+    after: bool = False
     seen: int = 0
     fired: int = 0
 
     def __post_init__(self):
         self._rx = re.compile(self.path)
+        if isinstance(self.after, str):  # "mode": "after_apply" spelled as a string, or "true"
+            self.after = self.after.lower() in ("true", "1", "yes", "after", "after_apply")
 
     def check(self, method: str, path: str) -> bool:
         if self.method not in ("*", method) or not self._rx.search(path):
@@ -96,8 +104,8 @@ class ScriptedRule:
 
     def to_json(self) -> dict:
         return {"method": self.method, "path": self.path, "nth": self.nth, "times": self.times, "status": self.status,
-                "retry_after": self.retry_after, "code": self.code, "message": self.message, "seen": self.seen,
-                "fired": self.fired}
+                "retry_after": self.retry_after, "code": self.code, "message": self.message, "after": self.after,
+                "seen": self.seen, "fired": self.fired}
 
 
 @dataclass
@@ -137,15 +145,25 @@ class FaultConfig:
         if "seed" in doc:
             self.rng.seed(doc["seed"])
         if "rules" in doc:
-            self.rules = [ScriptedRule(**{k: v for k, v in r.items() if k not in ("seen", "fired")})
-                          for r in doc["rules"] or []]
+            self.rules = [_rule(r) for r in doc["rules"] or []]
         for r in doc.get("add_rules") or []:
-            self.rules.append(ScriptedRule(**r))
+            self.rules.append(_rule(r))
 
     def to_json(self) -> dict:
         return {"latency_ms": self.latency_ms, "jitter_ms": self.jitter_ms, "fault_429": self.rate_429,
                 "fault_503": self.rate_503, "fault_504": self.rate_504, "retry_after": self.retry_after,
                 "rules": [r.to_json() for r in self.rules]}
+
+
+def _rule(doc: dict) -> ScriptedRule:
+    """A rule from the admin API; ``"mode": "after_apply"`` is another way to say ``"after": true``."""
+    doc = {k: v for k, v in doc.items() if k not in ("seen", "fired")}
+    mode = doc.pop("mode", None)
+    if mode is not None:
+        if mode not in ("before", "after_apply"):
+            raise ValueError(f"mode must be 'before' or 'after_apply', not {mode!r}")
+        doc.setdefault("after", mode == "after_apply")
+    return ScriptedRule(**doc)
 
 
 class Stats:

@@ -53,6 +53,7 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
     if write and isinstance(body, dict) and body.get("isValidationOnly") is True:
         write = False  # a validation-only request changes nothing (a check-mode run may send these)
     emu.stats.count_operation(method, path, caller.tenant_id, write)
+    after: ScriptedRule | None = None  # a fault that answers once the operation has been applied
     try:
         picked = emu.faults.pick(method, path)
         if picked is not None:
@@ -60,13 +61,12 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
             if picked == 429:
                 status, doc, headers = too_many_requests(emu.faults.retry_after, request_id)
                 return Outcome(status, doc, headers, write)
-            if isinstance(picked, ScriptedRule):
-                ra = picked.retry_after if picked.retry_after is not None else emu.faults.retry_after
-                if picked.status == 429 and not picked.code:
-                    status, doc, headers = too_many_requests(ra, request_id)
-                    return Outcome(status, doc, headers, write)
-                raise fault_error(picked.status, ra, picked.code, picked.message)
-            raise fault_error(picked, emu.faults.retry_after)
+            if isinstance(picked, ScriptedRule) and picked.after:
+                after = picked
+            elif isinstance(picked, ScriptedRule):
+                return _scripted_fault(emu, picked, request_id, client_request_id, write)
+            else:
+                raise fault_error(picked, emu.faults.retry_after)
         delay = emu.faults.delay_seconds()
         if delay:
             await asyncio.sleep(delay)  # never a blocking sleep: other clients keep being served
@@ -86,9 +86,22 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
         outcome.server_ms = (time.perf_counter() - started) * 1000
         if write and status < 400:
             emu.mark_dirty()
-        return outcome
     except GraphError as err:
-        return Outcome(err.status, err.envelope(request_id, client_request_id), dict(err.headers), write)
+        outcome = Outcome(err.status, err.envelope(request_id, client_request_id), dict(err.headers), write)
+    if after is not None:
+        # Whatever the operation answered (it may have failed on its own), the client sees the fault.
+        return _scripted_fault(emu, after, request_id, client_request_id, write)
+    return outcome
+
+
+def _scripted_fault(emu: Emulator, rule: ScriptedRule, request_id: str, client_request_id: str | None,
+                    write: bool) -> Outcome:
+    ra = rule.retry_after if rule.retry_after is not None else emu.faults.retry_after
+    if rule.status == 429 and not rule.code:
+        status, doc, headers = too_many_requests(ra, request_id)
+        return Outcome(status, doc, headers, write)
+    err = fault_error(rule.status, ra, rule.code, rule.message)
+    return Outcome(err.status, err.envelope(request_id, client_request_id), dict(err.headers), write)
 
 
 def _dispatch(emu: Emulator, req: GraphRequest):
