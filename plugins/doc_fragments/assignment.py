@@ -148,5 +148,6 @@ notes:
     before any write, naming the policy rule and the M(entra.pim.pim_role_setting) option to change.
   - The last Global Administrator (eligible or active, directory scope) is never removed, whatever the input.
   - A write that Graph reports as C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried
-    request that had already been applied) is re-read and counts as done when the re-read confirms it.
+    request that had already been applied), or that still answers 503 or 504 after every retry, is
+    re-read (one bulk read) and counts as done when the re-read confirms it; otherwise the task fails.
 """

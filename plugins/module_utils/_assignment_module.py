@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._assignment_rules import guard_break_glass, guard_last_global_admin, policy_problems, policy_requirements
 from ._assignments import (
-    GLOBAL_ADMINISTRATOR, KINDS, AssignmentError, actual_state, plan, schedule_differences, validate_items,
+    GLOBAL_ADMINISTRATOR, KINDS, AssignmentError, actual_state, holds, plan, validate_items,
 )
 from ._client import GraphCallError, GraphSession
 from ._module import PimModule
@@ -20,6 +20,8 @@ from ._schedule import utcnow
 POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
 # A retried write that already landed comes back as one of these; a re-read decides.
 ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
+# Gateway errors still there after every retry: the write may have landed all the same.
+MAYBE_LANDED = (503, 504)
 PAST_TENSE = {"adminAssign": "assigned", "adminUpdate": "updated", "adminExtend": "extended",
               "adminRenew": "renewed", "adminRemove": "removed"}
 ITEM_SPEC = dict(
@@ -205,7 +207,7 @@ class AssignmentRun:
                 error = GraphSession.batch_error(answer or {"status": 0}, "POST", KINDS[act.kind]["requests"])
                 if error is None:
                     act.done = True
-                elif error.code in ALREADY_DONE:
+                elif error.code in ALREADY_DONE or error.status in MAYBE_LANDED:
                     to_verify.append((act, error))
                 else:
                     act.error = error
@@ -215,7 +217,7 @@ class AssignmentRun:
                     failures.append(error.describe(f"{act.action} {self._label(act)}") + note)
             if to_verify:
                 self.verify(graph, to_verify)
-                failures += [a.error.describe(f"{a.action} {self._label(a)} (a re-read does not show it applied)")
+                failures += [a.error.describe(f"{a.action} {self._label(a)}") + "; a re-read does not show it applied"
                              for a, _e in to_verify if a.error]
             failed_replacements |= {a.key for a in phase if a.kind != self.kind and not a.done}
             replaced = {a.key for a in phase if a.kind != self.kind and a.done}
@@ -225,26 +227,29 @@ class AssignmentRun:
                                 "assignment replacing it could not be created")
         for entry, act in zip(results, the_plan.actions, strict=False):
             entry["done"] = act.done
+            if act.confirmed:
+                entry["confirmed_by_reread"] = True
             if act.error is not None:
                 entry["error"] = act.error.as_dict()
         return failures
 
     def verify(self, graph, answers):
         """Re-read after ``RoleAssignmentExists`` / ``DoesNotExist`` (a retried write that had landed):
-        success when Graph now holds what the action wanted."""
+        one bulk read per kind concerned, then success when Graph now holds what the action wanted."""
         now, by_kind = utcnow(), {}
         for act, _err in answers:
             by_kind.setdefault(act.kind, set()).add(act.role_id)
-        current = {k: {a.key: a for a in read_assignments(graph, k, roles, now) if a.managed}
-                   for k, roles in by_kind.items()}
+        try:
+            current = {k: read_assignments(graph, k, roles, now) for k, roles in by_kind.items()}
+        except GraphCallError as exc:
+            for act, err in answers:
+                act.error = err
+            self.module.warn(exc.describe("re-reading assignments after a retried write"))
+            return
         for act, err in answers:
-            have = current[act.kind].get(act.key)
-            if act.action == "adminRemove":
-                act.done = have is None
-            else:
-                act.done = have is not None and not (act.desired and act.desired.schedule.managed and
-                                                     schedule_differences(act.desired.schedule, have, now))
+            act.done = holds(act, current[act.kind], now)
             act.error = None if act.done else err
+            act.confirmed = act.done
 
     # -- 6. results ---------------------------------------------------------------------------
     def _label(self, act):

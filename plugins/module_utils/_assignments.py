@@ -125,6 +125,7 @@ class Action:
     ticket_system: str | None = None
     done: bool = False  # set once Graph accepted it (or a re-read showed it applied)
     error: object = None  # the GraphCallError that stopped it
+    confirmed: bool = False  # Graph answered "already done" and a re-read showed it applied
 
     @property
     def key(self):
@@ -445,6 +446,25 @@ def _replacement_eligibility(have, now, requirements, justification):
                     justification=justification or "Replaces a permanent active assignment (entra.pim)")
     _apply_schedule(action, Schedule(), requirements.get(have.role_id, {}).get("eligible"))
     return action
+
+
+def holds(act, current, now):
+    """Whether Graph now holds what ``act`` asked for, from a re-read (``current``: the Actuals of its kind).
+
+    Decides a write Graph answered ``RoleAssignmentExists`` / ``RoleAssignmentDoesNotExist``: when the
+    first attempt had landed and only its answer was lost (a 503 or 504, then a retry), the retry gets
+    that answer although the write succeeded. A removal holds when no direct assignment is left; any
+    other action when the assignment exists with the schedule asked for (compared tolerantly).
+    """
+    have = next((a for a in current if a.managed and a.key == act.key), None)
+    if act.action == "adminRemove":
+        return have is None
+    if have is None:
+        return False
+    want = act.desired.schedule if act.desired is not None else None
+    if want is None or not want.managed:
+        return True  # no schedule asked for (the role's default): existing is all it takes
+    return not schedule_differences(want, have, now)
 
 
 def remaining_after(actual, actions, kind):

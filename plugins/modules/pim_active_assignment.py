@@ -145,6 +145,12 @@ assignments:
     done:
       description: Whether Graph applied the request (only after writes; absent in check mode).
       type: bool
+    confirmed_by_reread:
+      description:
+        - V(true) when Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried
+          request whose first attempt had been applied) and a re-read showed the assignment as requested.
+        - Absent otherwise.
+      type: bool
     error:
       description: Graph's error for a request that failed (status, code, message, request_id, hint).
       type: dict

@@ -12,7 +12,7 @@ from ansible_collections.entra.pim.plugins.module_utils._assignment_rules import
     Requirement, guard_break_glass, guard_last_global_admin, policy_problems, policy_requirements,
 )
 from ansible_collections.entra.pim.plugins.module_utils._assignments import (
-    GLOBAL_ADMINISTRATOR, Actual, AssignmentError, actual_state, plan, validate_items,
+    GLOBAL_ADMINISTRATOR, Actual, AssignmentError, actual_state, holds, plan, validate_items,
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -306,3 +306,54 @@ def test_a_past_start_moves_a_future_start_to_now():
     have = actual(ALICE, EXCHANGE, start=NOW + timedelta(days=10), end=datetime(2026, 12, 31, tzinfo=timezone.utc))
     act = plan("eligible", items, [have], NOW, OPEN).actions[0]
     assert act.action == "adminUpdate" and act.start == NOW
+
+
+# -- a retried write answered "already done": does the re-read confirm it? ---------------------------
+def _planned(items, have=()):
+    return plan("eligible", desired(items), list(have), NOW, OPEN).actions[0]
+
+
+def test_retried_assign_holds_when_the_reread_shows_the_schedule_asked_for():
+    act = _planned([{"principal": ALICE, "role": EXCHANGE, "duration": "P30D"}])
+    assert act.action == "adminAssign"
+    landed = actual(ALICE, EXCHANGE, start=NOW, end=NOW + timedelta(days=30), duration="P30D")
+    assert holds(act, [landed], NOW)
+
+
+def test_retried_assign_fails_when_missing_or_with_another_schedule():
+    act = _planned([{"principal": ALICE, "role": EXCHANGE, "end": "2026-06-01T00:00:00Z"}])
+    assert not holds(act, [], NOW)
+    other_end = actual(ALICE, EXCHANGE, start=NOW, end=datetime(2026, 9, 1, tzinfo=timezone.utc))
+    assert not holds(act, [other_end], NOW)
+    # Held through a group, or another scope: not the direct assignment the write asked for.
+    assert not holds(act, [actual(ALICE, EXCHANGE, end=datetime(2026, 6, 1, tzinfo=timezone.utc),
+                                  member_type="Group")], NOW)
+    assert not holds(act, [actual(ALICE, EXCHANGE, end=datetime(2026, 6, 1, tzinfo=timezone.utc),
+                                  scope="/administrativeUnits/x")], NOW)
+    # Graph's rewrite of the start and a few seconds of rounding are not a difference.
+    assert holds(act, [actual(ALICE, EXCHANGE, start=NOW + timedelta(seconds=3),
+                              end=datetime(2026, 6, 1, 0, 0, 2, tzinfo=timezone.utc))], NOW)
+
+
+def test_retried_assign_without_a_schedule_holds_once_it_exists():
+    act = _planned([{"principal": ALICE, "role": EXCHANGE}])
+    assert holds(act, [actual(ALICE, EXCHANGE, end=None)], NOW)
+    assert not holds(act, [actual(BOB, EXCHANGE, end=None)], NOW)
+
+
+def test_retried_remove_holds_when_no_direct_assignment_is_left():
+    have = actual(ALICE, EXCHANGE, end=NOW + timedelta(days=30))
+    act = _planned([{"principal": ALICE, "role": EXCHANGE, "state": "absent"}], [have])
+    assert act.action == "adminRemove"
+    assert holds(act, [], NOW)
+    assert holds(act, [actual(ALICE, EXCHANGE, member_type="Group")], NOW)  # inherited: not ours to remove
+    assert not holds(act, [have], NOW)
+
+
+def test_retried_extend_holds_only_with_the_new_end():
+    have = actual(ALICE, EXCHANGE, start=NOW - timedelta(days=1), end=NOW + timedelta(days=10))
+    act = _planned([{"principal": ALICE, "role": EXCHANGE, "end": "2026-06-01T00:00:00Z"}], [have])
+    assert act.action == "adminExtend"
+    assert not holds(act, [have], NOW)
+    assert holds(act, [actual(ALICE, EXCHANGE, start=have.start, end=datetime(2026, 6, 1, tzinfo=timezone.utc))],
+                 NOW)
