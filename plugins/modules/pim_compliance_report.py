@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pim_compliance_report
+short_description: Write PIM compliance reports as JSON, Markdown, HTML and JUnit XML on the controller
+version_added: 0.1.0
+description:
+  - Renders a list of tenant compliance reports (the output of the P(entra.pim.pim_compliance_evaluate#filter)
+    filter, one per tenant) as JSON, Markdown, a self-contained HTML page and JUnit XML, and writes them as
+    C(<basename>.json), C(<basename>.md), C(<basename>.html) and C(<basename>.xml) into O(dest).
+  - Runs on the controller as an action plugin and starts no module process, whatever the task's host and
+    connection; the files are always written on the controller.
+  - Uses the same renderers as the filters P(entra.pim.pim_compliance_markdown#filter),
+    P(entra.pim.pim_compliance_html#filter) and P(entra.pim.pim_compliance_junit#filter); the JSON is
+    C(to_nice_json(indent=2)) with a final newline.
+  - A file is rewritten only when its content differs, atomically (a reader never sees half a report).
+author:
+  - entra.pim contributors (@entra-pim)
+attributes:
+  action:
+    support: full
+    description: Implemented as an action plugin that runs on the controller.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    description:
+      - In check mode nothing is written and C(changed) says whether a file would change.
+      - "The compliance role runs this task with C(check_mode: false), so that a check-mode scan still leaves its
+        reports, as M(ansible.builtin.template) does with C(check_mode: false): reports are local artefacts of the
+        scan, not changes to a tenant."
+  diff_mode:
+    support: none
+    description: Reports carry the time they were generated, so a diff would show every file changing.
+  platform:
+    platforms: posix
+    description: The controller.
+options:
+  reports:
+    description:
+      - The tenant reports, one per tenant, as returned by the P(entra.pim.pim_compliance_evaluate#filter) filter.
+      - One report for a tenant's own files, every tenant's for the roll-up.
+    type: list
+    elements: dict
+    required: true
+  dest:
+    description:
+      - The directory on the controller to write into. It is created, with its missing parents, when missing.
+    type: path
+    required: true
+  basename:
+    description:
+      - The name of the files without extension, for example the tenant id or V(all-tenants).
+    type: str
+    required: true
+  formats:
+    description:
+      - Which reports to write. V(json) is C(<basename>.json), V(markdown) C(<basename>.md), V(html)
+        C(<basename>.html), V(junit) C(<basename>.xml).
+    type: list
+    elements: str
+    choices: [json, markdown, html, junit]
+    default: [json, markdown, html, junit]
+  mode:
+    description:
+      - The octal mode of each report file, set whatever the umask.
+    type: raw
+    default: "0640"
+  directory_mode:
+    description:
+      - The octal mode of O(dest), set on it (and on the parents this task creates) whatever the umask.
+    type: raw
+    default: "0750"
+notes:
+  - Needs no Graph permissions and takes no authentication options; it only writes files.
+seealso:
+  - module: ansible.builtin.template
+"""
+
+EXAMPLES = r"""
+- name: Evaluate the controls from a scan
+  ansible.builtin.set_fact:
+    tenant_report: "{{ scan.role_settings | entra.pim.pim_compliance_evaluate(scan, {'id': entra_tenant_id}) }}"
+
+- name: Write the tenant's reports, also when the play runs in check mode
+  entra.pim.pim_compliance_report:
+    reports: ["{{ tenant_report }}"]
+    dest: /var/lib/pim-compliance
+    basename: "{{ entra_tenant_id }}"
+  check_mode: false
+
+- name: Write every tenant's report into one HTML page and one JUnit file
+  entra.pim.pim_compliance_report:
+    reports: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_report') | select('defined') | list }}"
+    dest: /var/lib/pim-compliance
+    basename: all-tenants
+    formats: [html, junit]
+  run_once: true
+  check_mode: false
+"""
+
+RETURN = r"""
+dest:
+  description: The absolute path of the directory written into.
+  returned: success
+  type: str
+  sample: /var/lib/pim-compliance
+files:
+  description: The report files, in the order of O(formats), whether or not they changed.
+  returned: success
+  type: list
+  elements: str
+  sample: [/var/lib/pim-compliance/all-tenants.html, /var/lib/pim-compliance/all-tenants.xml]
+tenants:
+  description: How many tenant reports the files contain.
+  returned: success
+  type: int
+  sample: 1
+"""
