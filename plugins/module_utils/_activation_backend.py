@@ -23,6 +23,7 @@ from ._activation import (
 from ._client import GraphCallError
 from ._policy import rules_to_settings
 from ._resolve import Resolver, odata_quote
+from ._role_settings import approver_names, pair_roles_with_policies, read_policies, select_roles
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
 RM = "/roleManagement/directory"
@@ -63,6 +64,21 @@ class ActivityReader:
 
     def audit(self, since):
         return self.graph.get_all("/auditLogs/directoryAudits", params={"$filter": audit_filter(since)})
+
+    def role_settings(self, role_refs=None):
+        """Each role's PIM settings, as ``pim_role_setting_info`` returns them in ``roles``.
+
+        With the same reads (``_role_settings``) on this reader's resolver, so the role definitions
+        already read for the assignments are not read again: a scan of a tenant's settings and
+        assignments costs one module process and one role-definition read.
+        """
+        refs = [r for r in role_refs or [] if str(r).strip()]
+        pairs = pair_roles_with_policies(select_roles(self.resolver, refs), read_policies(self.graph),
+                                         skip_missing=not refs)
+        names = approver_names(self.graph, pairs)
+        return [{"role": role.get("displayName"), "id": role.get("id"), "template_id": role.get("templateId"),
+                 "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
+                for role, policy in pairs]
 
     def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None):
         """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused."""

@@ -18,6 +18,8 @@ description:
     it is permanent, whether it was made outside PIM, and whether it is held directly or through a group.
   - Optionally returns the activation requests waiting for approval, and PIM's audit history since a given
     time (activations, approvals, assignments and setting changes, from the directory audit log).
+  - Optionally returns each role's PIM settings too (O(role_settings)), exactly as
+    M(entra.pim.pim_role_setting_info) does, so that one task reads what a compliance scan needs.
   - Role and principal names are resolved in bulk. A whole tenant is read in a handful of requests (role
     definitions, the two instance lists, the pending requests, one C(getByIds) per 1000 principals, and the
     audit log when asked), never one per role or principal.
@@ -66,6 +68,16 @@ options:
         V(24h)).
       - Needs the permission C(AuditLog.Read.All). Microsoft keeps PIM audit records for 30 days in the portal.
     type: str
+  role_settings:
+    description:
+      - Also return every role's PIM settings as RV(role_settings), the same as
+        RV(entra.pim.pim_role_setting_info#module:roles) of M(entra.pim.pim_role_setting_info); only the roles
+        in O(roles) when it is set.
+      - Costs two requests more (every policy with its rules, and the approvers' names), and no second read of
+        the role definitions; the O(principals) and O(scope) filters do not apply to settings.
+      - Needs C(RoleManagementPolicy.Read.Directory) (or C(RoleManagement.Read.Directory)).
+    type: bool
+    default: false
 notes:
   - Needs C(RoleEligibilitySchedule.Read.Directory) and C(RoleAssignmentSchedule.Read.Directory) (or
     C(RoleManagement.Read.Directory)) and C(Directory.Read.All) for names; C(AuditLog.Read.All) for
@@ -99,6 +111,12 @@ EXAMPLES = r"""
     roles: [Global Administrator]
     audit_since: P7D
   register: ga
+
+- name: Settings and assignments of every role in one task, as the compliance role reads them
+  entra.pim.pim_activation_info:
+    pending_requests: false
+    role_settings: true
+  register: tenant
 
 - name: One user's roles, without the pending requests
   entra.pim.pim_activation_info:
@@ -310,6 +328,31 @@ audit:
     details:
       description: Every additional detail of the record, by key.
       type: dict
+role_settings:
+  description:
+    - Each role's PIM settings, in the shape of RV(entra.pim.pim_role_setting_info#module:roles)
+      (see M(entra.pim.pim_role_setting_info) for every key of C(settings)).
+    - Sorted by display name when every role is read, else in the order of O(roles).
+  returned: when O(role_settings=true)
+  type: list
+  elements: dict
+  contains:
+    role:
+      description: The role's display name.
+      type: str
+      sample: Exchange Administrator
+    id:
+      description: The role definition id.
+      type: str
+    template_id:
+      description: The role's template id.
+      type: str
+    policy_id:
+      description: The id of the role's PIM policy.
+      type: str
+    settings:
+      description: Every setting of the role, in the shape of the options of M(entra.pim.pim_role_setting).
+      type: dict
 summary:
   description: Counts of the returned rows.
   returned: success
@@ -335,6 +378,7 @@ from ansible_collections.entra.pim.plugins.module_utils._activation import audit
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._role_settings import RoleSettingsError  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError, utcnow  # noqa: E402
 
 
@@ -345,6 +389,7 @@ def main():
         scope=dict(type="str"),
         pending_requests=dict(type="bool", default=True),
         audit_since=dict(type="str"),
+        role_settings=dict(type="bool", default=False),
     ), supports_check_mode=True)
     params = module.params
     try:
@@ -361,7 +406,10 @@ def main():
             if principal_refs else None
         scope = reader.resolver.scopes([params["scope"]])[params["scope"]] if params["scope"] is not None else None
         result, warnings = reader.read(role_ids, principal_ids, scope, params["pending_requests"], since)
-    except ResolveError as exc:
+        if params["role_settings"]:
+            # After read(): the role definitions it read are reused.
+            result["role_settings"] = reader.role_settings(role_refs)
+    except (ResolveError, RoleSettingsError) as exc:
         module.fail(str(exc))
     except Exception as exc:
         module.fail_graph(exc, "Reading PIM assignments and activations")
