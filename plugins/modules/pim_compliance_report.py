@@ -26,8 +26,10 @@ attributes:
     description: Implemented as an action plugin that runs on the controller.
   async:
     support: none
+    description: Writing a few files takes no time worth running in the background.
   bypass_host_loop:
     support: none
+    description: Runs once per host, like any module; use C(run_once) for a roll-up of every host.
   check_mode:
     support: full
     description:
@@ -39,6 +41,7 @@ attributes:
     support: none
     description: Reports carry the time they were generated, so a diff would show every file changing.
   platform:
+    support: full
     platforms: posix
     description: The controller.
 options:

@@ -60,7 +60,7 @@ def test_writes_every_format_with_modes_then_changes_nothing(reports, tmp_path):
 
 
 def test_mode_drift_is_a_change(reports, tmp_path):
-    _, paths = _write(reports, tmp_path, formats=["html"])
+    paths = _write(reports, tmp_path, formats=["html"])[1]
     os.chmod(paths[0], 0o600)
     assert _write(reports, tmp_path, formats=["html"], check_mode=True)[0]
     assert os.stat(paths[0]).st_mode & 0o777 == 0o600

@@ -51,7 +51,7 @@ def test_every_role_sorted_with_approver_names_and_one_role_definition_read():
     assert rows[1] == {"role": "Global Administrator", "id": GA, "template_id": GA, "policy_id": f"Directory_t_{GA}",
                        "settings": rules_to_settings(RULES, {APPROVER: "grace@contoso.com"})}
     assert "grace@contoso.com" in rows[1]["settings"]["activation"]["approvers"]
-    assert sum(path.endswith("/roleDefinitions") for _, path in graph.calls) == 1
+    assert sum(call[1].endswith("/roleDefinitions") for call in graph.calls) == 1
 
 
 def test_named_roles_in_the_order_asked():
