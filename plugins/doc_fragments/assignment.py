@@ -128,8 +128,10 @@ options:
     default: false
   exclusive_roles:
     description:
-      - The roles O(exclusive) applies to. Defaults to the roles named in O(assignments).
-      - Needed to empty a role with an empty O(assignments) list.
+      - The roles O(exclusive) applies to, and for M(entra.pim.pim_active_assignment) the roles whose permanent
+        active assignments C(replace_permanent_with_eligible) replaces (with or without O(exclusive)).
+        Defaults to the roles named in O(assignments).
+      - Needed to empty a role, or to replace its permanent assignments, with an empty O(assignments) list.
     type: list
     elements: str
   protected_principals:

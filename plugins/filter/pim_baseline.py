@@ -239,15 +239,6 @@ def compare_settings(expected, actual, path=""):
     return out
 
 
-def keep_items(assignments):
-    """pim_active_assignment's planned results -> desired items for every direct assignment that exclusive
-    mode would otherwise remove, so a replacing run touches only the permanent ones it replaces."""
-    return [{"principal": a["principal_id"], "role": a["role_id"], "scope": a.get("scope") or "/"}
-            for a in assignments or []
-            if a.get("action") == "adminRemove" and a.get("reason", "").startswith("exclusive")]
-
-
 class FilterModule:
     def filters(self):
-        return {"pim_baseline_plan": baseline_plan, "pim_baseline_problems": baseline_problems,
-                "pim_baseline_keep": keep_items}
+        return {"pim_baseline_plan": baseline_plan, "pim_baseline_problems": baseline_problems}

@@ -68,21 +68,28 @@ class AssignmentRun:
             desired = validate_items(self.params, now)
             if self.params["exclusive"] and not desired and not self.params.get("exclusive_roles"):
                 raise AssignmentError("exclusive with an empty list needs exclusive_roles (the roles to empty)")
+            if self.replace and not desired and not self.params.get("exclusive_roles"):
+                raise AssignmentError("replace_permanent_with_eligible with an empty list needs exclusive_roles "
+                                      "(the roles whose permanent active assignments to replace)")
         except AssignmentError as exc:
             self.module.fail(str(exc))
         graph = self.module.graph()
         try:
-            exclusive_roles, protected = self.resolve(graph, desired)
-            state = self.read(graph, desired, exclusive_roles)
+            role_scope, protected = self.resolve(graph, desired)
+            state = self.read(graph, desired, role_scope)
         except (ResolveError, AssignmentError) as exc:
             self.module.fail(str(exc))
         except GraphCallError as exc:
             self.module.fail_graph(exc, "reading roles, principals and assignments")
         requirements = policy_requirements(state["policies"])
         self.name_principals(graph, state)
-        the_plan = plan(self.kind, desired, state[self.kind], now, requirements, exclusive_roles, protected,
+        # exclusive_roles scopes both exclusive mode and the replacement, but only exclusive mode removes
+        # unlisted time-bound assignments: a replacement alone touches permanent ones only.
+        the_plan = plan(self.kind, desired, state[self.kind], now, requirements,
+                        role_scope if self.params["exclusive"] else (), protected,
                         self.replace, state.get("eligible", []), self.params.get("justification"),
-                        {i for i, t in self.principal_types.items() if t == "servicePrincipal"})
+                        {i for i, t in self.principal_types.items() if t == "servicePrincipal"},
+                        replace_roles=role_scope if self.replace else ())
         self.check(graph, the_plan, state, protected, requirements, now)
         results = self.describe(the_plan)
         extra = self.report(state)
@@ -99,7 +106,7 @@ class AssignmentRun:
     def resolve(self, graph, desired):
         resolver = Resolver(graph)
         exclusive_refs = (self.params.get("exclusive_roles") or [d.role_ref for d in desired]) \
-            if self.params["exclusive"] else []
+            if self.params["exclusive"] or self.replace else []
         allowed = ("user", "group") if self.kind == "eligible" else ("user", "group", "servicePrincipal")
         lookups = (
             lambda: resolver.roles(list(dict.fromkeys([d.role_ref for d in desired] + exclusive_refs))),
@@ -140,8 +147,8 @@ class AssignmentRun:
         return {roles[ref]["id"] for ref in exclusive_refs}, {p["id"] for p in protected.values()}
 
     # -- 3. bulk reads --------------------------------------------------------------------
-    def read(self, graph, desired, exclusive_roles):
-        self.role_ids = {d.role_id for d in desired} | set(exclusive_roles)
+    def read(self, graph, desired, role_scope):
+        self.role_ids = {d.role_id for d in desired} | set(role_scope)
         now = utcnow()
         state = {self.kind: read_assignments(graph, self.kind, self.role_ids, now)}
         if self.replace:

@@ -171,7 +171,8 @@ def validate_items(params, now):
     raw_items = [single] if items is None else [{**inherited, **{k: v for k, v in i.items() if v is not None}}
                                                 for i in items]
     if items is None and not single.get("principal") and not single.get("role") and not params.get("exclusive"):
-        raise AssignmentError("give principal and role, or assignments (an empty list is allowed with exclusive)")
+        raise AssignmentError("give principal and role, or assignments (an empty list is allowed with exclusive "
+                              "or replace_permanent_with_eligible)")
     desired, problems, seen = [], [], {}
     for index, raw in enumerate(raw_items):
         where = "" if items is None else f"assignments[{index}]: "
@@ -329,15 +330,18 @@ class Plan:
 
 
 def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected=(), replace_permanent=False,
-         eligible_actual=(), justification=None, service_principals=()):
+         eligible_actual=(), justification=None, service_principals=(), replace_roles=()):
     """Desired items + actual state of ``kind`` -> the schedule requests that converge them.
 
     ``requirements``: role id -> {"eligible": Requirement, "active": Requirement} (only the
     expiration rule is used here, to give a new assignment without a schedule what the role
-    allows). ``replace_permanent`` (active only) turns permanent active assignments of the
-    roles concerned into eligible ones: the eligibility request comes first in the plan so an
-    interruption between the two steps leaves the principal with access, never with none.
-    ``service_principals`` cannot be eligible (Graph refuses), so theirs are kept and reported.
+    allows). ``exclusive_roles``: the roles whose unlisted direct assignments are removed.
+    ``replace_permanent`` (active only) turns permanent active assignments of ``replace_roles``
+    (default: ``exclusive_roles``, else the desired items' roles) into eligible ones, and touches
+    nothing else: time-bound assignments stay unless exclusive mode removes them. The eligibility
+    request comes first in the plan so an interruption between the two steps leaves the principal
+    with access, never with none. ``protected`` principals keep theirs; ``service_principals``
+    cannot be eligible (Graph refuses), so theirs are kept and reported.
     """
     managed = {a.key: a for a in actual if a.managed}
     present_keys = {d.key for d in desired if d.state == "present"}
@@ -359,7 +363,7 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
             result.unchanged.append((item, have))
             continue
         result.actions.append(_change(kind, item, have, diffs, now))
-    concerned = set(exclusive_roles) or {d.role_id for d in desired}
+    concerned = set(replace_roles) or set(exclusive_roles) or {d.role_id for d in desired}
     protected = set(protected)
     if replace_permanent and kind == "active":
         eligible_keys = {a.key for a in eligible_actual if a.managed}

@@ -29,7 +29,10 @@ options:
     description:
       - Replace every permanent active assignment of the roles concerned (O(exclusive_roles), or the roles
         in the input) with an eligible assignment, except those listed as desired and those of
-        O(protected_principals).
+        O(protected_principals). Service principals cannot be eligible, so theirs are kept and reported.
+      - Works on its own, without O(exclusive); then only permanent direct assignments are touched, and
+        time-bound ones not in the input stay. With O(exclusive), those are removed as exclusive mode does.
+      - With an empty O(assignments) list, O(exclusive_roles) names the roles to clean up.
       - The eligible assignment is created first and the active one removed only after Graph accepted it,
         so a failure in between leaves the principal with access (both assignments), never with none; a
         second run finishes the job.
@@ -81,10 +84,9 @@ EXAMPLES = r"""
         role: Global Administrator
         permanent: true
 
-- name: Turn standing Global Administrators into eligible ones (break-glass accounts excepted)
+- name: Plan turning standing Global Administrators into eligible ones (break-glass accounts excepted)
   entra.pim.pim_active_assignment:
     assignments: []
-    exclusive: true
     exclusive_roles: [Global Administrator]
     replace_permanent_with_eligible: true
     protected_principals: [breakglass1@contoso.onmicrosoft.com, breakglass2@contoso.onmicrosoft.com]

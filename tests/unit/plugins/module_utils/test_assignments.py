@@ -217,6 +217,38 @@ def test_replace_permanent_skips_the_eligibility_that_already_exists():
     assert [(a.kind, a.action) for a in result.actions] == [("active", "adminRemove")]
 
 
+def test_replace_permanent_without_exclusive_touches_only_permanent_ones_of_the_roles_given():
+    sp = "e" * 8 + "-0000-0000-0000-000000000005"
+    time_bound = actual(BOB, EXCHANGE, end=NOW + timedelta(days=30), assignment_type="Assigned")
+    state = [actual(ALICE, EXCHANGE, assignment_type="Assigned"), time_bound,
+             actual(BREAKGLASS, EXCHANGE, assignment_type="Assigned"), actual(sp, EXCHANGE, assignment_type="Assigned"),
+             actual(GROUP, EXCHANGE, member_type="Group", assignment_type="Assigned"),
+             actual(ALICE, SECURITY, assignment_type="Assigned"),
+             actual(BOB, EXCHANGE, end=NOW + timedelta(hours=2), assignment_type="Activated")]
+    result = plan("active", [], state, NOW, OPEN, protected={BREAKGLASS}, replace_permanent=True,
+                  service_principals={sp}, replace_roles={EXCHANGE})
+    assert [(a.kind, a.action, a.principal_id, a.role_id) for a in result.actions] == [
+        ("eligible", "adminAssign", ALICE, EXCHANGE), ("active", "adminRemove", ALICE, EXCHANGE)]
+    assert sorted((k.principal_id, why.split(":")[0]) for k, why in result.kept) == sorted([
+        (BREAKGLASS, "protected principal"), (sp, "a service principal cannot be eligible")])
+
+
+def test_replace_permanent_without_exclusive_defaults_to_the_input_roles_and_keeps_listed_ones():
+    items = desired([{"principal": BOB, "role": EXCHANGE, "permanent": True}])
+    state = [actual(ALICE, EXCHANGE, assignment_type="Assigned"), actual(BOB, EXCHANGE, assignment_type="Assigned"),
+             actual(ALICE, SECURITY, assignment_type="Assigned")]
+    result = plan("active", items, state, NOW, OPEN, replace_permanent=True)
+    assert [(a.kind, a.action, a.principal_id, a.role_id) for a in result.actions] == [
+        ("eligible", "adminAssign", ALICE, EXCHANGE), ("active", "adminRemove", ALICE, EXCHANGE)]
+    assert [d.principal_id for d, _have in result.unchanged] == [BOB]
+
+
+def test_an_empty_list_is_valid_input_for_a_replacement():
+    assert validate_items(params(assignments=[], replace_permanent_with_eligible=True), NOW) == []
+    with pytest.raises(AssignmentError, match="replace_permanent_with_eligible"):
+        validate_items(params(), NOW)
+
+
 # -- policy pre-check --------------------------------------------------------------------------------
 def test_policy_requirements_read_the_admin_rules():
     assignments = [{"roleDefinitionId": EXCHANGE, "policy": {"rules": [
