@@ -31,6 +31,27 @@ def test_users_default_properties_hide_on_premises_id(emu):
     assert set(sel) == {"id", "onPremisesImmutableId"}
 
 
+async def test_sdk_users_sync_status_by_id_in(emu):
+    """What pim_activation_info's include_sync_status sends: id in (...) with the two sync properties."""
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+
+    frank, alice = emu.user("frank.synced")["id"], emu.user("alice.admin")["id"]
+    async with secret_credential(emu, "pim-reader") as cred:
+        client = graph_client(cred, emu.graph_url, emu.ca)
+        q = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+            filter=f"id in ('{frank}','{alice}')", select=["id", "onPremisesSyncEnabled", "onPremisesImmutableId"])
+        page = await client.users.get(request_configuration=RequestConfiguration(query_parameters=q))
+    by_id = {u.id: u for u in page.value}
+    assert set(by_id) == {frank, alice}
+    assert by_id[frank].on_premises_sync_enabled is True and by_id[frank].on_premises_immutable_id
+    assert by_id[alice].on_premises_sync_enabled is None and by_id[alice].on_premises_immutable_id is None
+    raw = emu.get("/users", params={"$filter": f"id in ('{frank}')"}).json()["value"][0]
+    assert "onPremisesSyncEnabled" not in raw and "onPremisesImmutableId" not in raw  # not without $select
+    raw = emu.get("/users", params={"$filter": f"id in ('{frank}')",
+                                    "$select": "id,onPremisesSyncEnabled,onPremisesImmutableId"}).json()["value"][0]
+    assert set(raw) == {"id", "onPremisesSyncEnabled", "onPremisesImmutableId"}
+
+
 async def test_sdk_page_iterator_follows_next_links(emu):
     from msgraph.generated.models.unified_role_definition_collection_response import (
         UnifiedRoleDefinitionCollectionResponse,

@@ -140,6 +140,33 @@ def instance_filter(role_ids=None, principal_ids=None, scope=None):
     return " and ".join(clauses) or None
 
 
+# Graph takes at most 15 values in one ``in`` over directory objects.
+IN_LIMIT = 15
+SYNC_SELECT = "id,onPremisesSyncEnabled,onPremisesImmutableId"
+
+
+def sync_filters(user_ids):
+    """``$filter`` clauses reading the given users, ``IN_LIMIT`` ids each (sorted, each id once)."""
+    ids = sorted({str(i).lower() for i in user_ids if i})
+    return ["id in (" + ",".join("'" + i.replace("'", "''") + "'" for i in ids[start:start + IN_LIMIT]) + ")"
+            for start in range(0, len(ids), IN_LIMIT)]
+
+
+def is_synced(user):
+    """Synced from on-premises (Entra Connect / Cloud Sync): sync on, or an immutable id left by it."""
+    return bool(user.get("onPremisesSyncEnabled")) or bool(user.get("onPremisesImmutableId"))
+
+
+def mark_synced(items, users):
+    """Add ``synced`` to each row of a user principal; ``None`` when the user was not read back (gone)."""
+    by_id = {str(u.get("id")).lower(): u for u in users}
+    for it in items:
+        if it.get("principal_type") == "user":
+            user = by_id.get(str(it.get("principal_id")).lower())
+            it["synced"] = is_synced(user) if user is not None else None
+    return items
+
+
 def sort_key(item):
     return (item.get("role") or "", item.get("principal") or "", item.get("kind") or "",
             item.get("assignment_type") or "", item.get("member_type") or "")

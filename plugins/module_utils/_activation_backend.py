@@ -16,11 +16,11 @@ import time
 from datetime import timedelta
 
 from ._activation import (
-    ACTIVE, ELIGIBLE, activation_body, attribute_groups, audit_filter, describe_active, has_enough_time,
-    instance_filter, outcome, pick_active, precheck, select, shape_audit, shape_instance, shape_request, signed_in,
-    sort_key,
+    ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, attribute_groups, audit_filter, describe_active,
+    has_enough_time, instance_filter, mark_synced, outcome, pick_active, precheck, select, shape_audit,
+    shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
-from ._client import GraphCallError
+from ._client import GraphCallError, GraphSession, encode_query
 from ._policy import rules_to_settings
 from ._resolve import Resolver, odata_quote
 from ._role_settings import approver_names, pair_roles_with_policies, read_policies, select_roles
@@ -62,6 +62,24 @@ class ActivityReader:
                 out[str(obj.get("id")).lower()] = obj
         return out
 
+    def users_sync(self, user_ids):
+        """``id``, ``onPremisesSyncEnabled`` and ``onPremisesImmutableId`` of the given users: 15 ids per
+        ``in`` (Graph's limit), those reads 20 per ``$batch``, so 300 users cost one HTTP request. Both
+        properties are outside Graph's default set for users: only ``$select`` returns them."""
+        reads = [{"method": "GET", "url": "/users" + encode_query({"$filter": flt, "$select": SYNC_SELECT})}
+                 for flt in sync_filters(user_ids)]
+        users = []
+        for read, answer in zip(reads, self.graph.batch(reads) if reads else [], strict=True):
+            answer = answer or {"status": 0}
+            error = GraphSession.batch_error(answer, "GET", read["url"])
+            if error is not None:
+                raise error
+            body = answer.get("body") or {}
+            users.extend(body.get("value") or [])
+            if body.get("@odata.nextLink"):  # not with 15 ids, unless pages are tiny; followed all the same
+                users.extend(self.graph.get_all(body["@odata.nextLink"]))
+        return users
+
     def audit(self, since):
         return self.graph.get_all("/auditLogs/directoryAudits", params={"$filter": audit_filter(since)})
 
@@ -80,7 +98,7 @@ class ActivityReader:
                  "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
                 for role, policy in pairs]
 
-    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None):
+    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False):
         """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused."""
         warnings = []
         roles = self.roles_by_id()
@@ -107,6 +125,18 @@ class ActivityReader:
         if requests is not None:
             shaped = select([shape_request(r, roles, principals) for r in requests], role_ids, principal_ids, scope)
         result["pending_requests"] = shaped
+        if sync_status:
+            rows = result[ELIGIBLE] + result[ACTIVE]
+            try:
+                users = self.users_sync(r["principal_id"] for r in rows if r.get("principal_type") == "user")
+            except GraphCallError as err:
+                if err.status not in (401, 403):
+                    raise
+                users = None
+                warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
+                                " (grant User.Read.All or Directory.Read.All)")
+            if users is not None:
+                mark_synced(rows, users)
         if since is not None:
             records = [shape_audit(r) for r in self.audit(since)]
             result["audit"] = select(records, role_ids, principal_ids, None) if role_ids or principal_ids \

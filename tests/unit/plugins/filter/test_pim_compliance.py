@@ -94,6 +94,30 @@ def test_synced_privileged_user(settings, tidy_assignments):
     assert control(evaluate(settings, unknown, {}, OPTIONS), "MS.AAD.7.3")["status"] == "not_applicable"
 
 
+def test_sync_status_from_activation_info_evaluates_7_3(settings):
+    """pim_activation_info with include_sync_status: user rows carry ``synced``, group and service principal
+    rows do not; the control evaluates (no longer not_applicable) and names the synced user once."""
+    def row(principal, role_id, kind, ptype="user", **extra):
+        names = {GA: "Global Administrator", PRA: "Privileged Role Administrator"}
+        return {"principal": principal, "principal_id": f"id-{principal}", "role_id": role_id, "kind": kind,
+                "role": names[role_id],
+                "principal_type": ptype, "member_type": "direct", "end": "2027-01-01T00:00:00Z", **extra}
+
+    scan = {"eligible": [row("frank@x", PRA, "eligible", synced=True), row("alice@x", GA, "eligible", synced=False),
+                         row("PIM-GA", GA, "eligible", "group")],
+            "active": [row("frank@x", GA, "active", assignment_type="activated", synced=True),
+                       row("ops", PRA, "active", "servicePrincipal", assignment_type="assigned")],
+            "pending_requests": None, "role_settings": settings}
+    c = control(evaluate(settings, scan, {}, OPTIONS), "MS.AAD.7.3")
+    assert c["status"] == "fail" and c["summary"].startswith("1 synced of 2")
+    assert [(f["principal"], f["role"]) for f in c["findings"]] == [
+        ("frank@x", "Global Administrator, Privileged Role Administrator")]
+    for rows in scan["eligible"], scan["active"]:
+        for r in rows:
+            r["synced"] = False if r["principal_type"] == "user" else None
+    assert control(evaluate(settings, scan, {}, OPTIONS), "MS.AAD.7.3")["status"] == "pass"
+
+
 def test_permanent_actives_exempt_break_glass_only(settings, tidy_assignments):
     data = tidy_assignments + [assignment("victor", GA, permanent=True),
                                assignment("pim-admin", PRA, permanent=True, principal_type="servicePrincipal"),

@@ -259,3 +259,65 @@ def test_run_deactivates_only_an_activation():
     activated = FakePim(active=[instance(kind="Activated")])
     result = run(activated).ensure_inactive()
     assert result["changed"] and activated.sent[0]["action"] == "selfDeactivate"
+
+
+# -- sync status (CISA MS.AAD.7.3) ---------------------------------------------------------------------
+def test_sync_filters_take_fifteen_ids_each_once():
+    ids = [f"u-{n:02d}" for n in range(31)] + ["U-00", None, "o'brien"]
+    filters = act.sync_filters(ids)
+    assert len(filters) == 3
+    assert filters[0].startswith("id in ('o''brien','u-00','u-01',") and filters[0].count(",") == 14
+    assert filters[2] == "id in ('u-29','u-30')"
+    assert act.sync_filters([]) == []
+
+
+@pytest.mark.parametrize("user, synced", [
+    ({"onPremisesSyncEnabled": True, "onPremisesImmutableId": "abc="}, True),
+    ({"onPremisesSyncEnabled": None, "onPremisesImmutableId": "abc="}, True),  # sync stopped, still hybrid
+    ({"onPremisesSyncEnabled": True, "onPremisesImmutableId": None}, True),
+    ({"onPremisesSyncEnabled": None, "onPremisesImmutableId": None}, False),
+    ({}, False),
+])
+def test_is_synced(user, synced):
+    assert act.is_synced(user) is synced
+
+
+def test_mark_synced_only_on_user_rows():
+    rows = [act.shape_instance(instance(USER), act.ACTIVE, ROLES, PRINCIPALS),
+            act.shape_instance(instance(GROUP, iid="i-2"), act.ACTIVE, ROLES, PRINCIPALS),
+            act.shape_instance(instance("u-gone", iid="i-3"), act.ELIGIBLE, ROLES,
+                               {"u-gone": {"@odata.type": "#microsoft.graph.user", "id": "u-gone"}})]
+    act.mark_synced(rows, [{"id": USER.upper(), "onPremisesImmutableId": "x"}])
+    assert rows[0]["synced"] is True
+    assert "synced" not in rows[1]
+    assert rows[2]["synced"] is None
+
+
+class _FakeGraph:
+    """Answers the $batch of user reads; records what was asked."""
+
+    def __init__(self, synced_ids):
+        self.synced, self.batches = set(synced_ids), []
+
+    def batch(self, requests):
+        from urllib.parse import unquote
+        self.batches.append(requests)
+        answers = []
+        for req in requests:
+            query = unquote(req["url"].split("?", 1)[1])
+            ids = query.split("id in (", 1)[1].split(")", 1)[0].replace("'", "").split(",")
+            assert "$select=id,onPremisesSyncEnabled,onPremisesImmutableId" in query
+            answers.append({"status": 200, "headers": {}, "body": {"value": [
+                {"id": i, "onPremisesSyncEnabled": True if i in self.synced else None,
+                 "onPremisesImmutableId": "x" if i in self.synced else None} for i in ids]}})
+        return answers
+
+
+def test_users_sync_reads_in_bulk():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader
+
+    graph = _FakeGraph({"u-07"})
+    users = ActivityReader(graph).users_sync([f"u-{n:02d}" for n in range(40)] * 2)
+    assert len(graph.batches) == 1 and len(graph.batches[0]) == 3  # 40 users: one $batch of three reads
+    assert [u["id"] for u in users if act.is_synced(u)] == ["u-07"] and len(users) == 40
+    assert ActivityReader(_FakeGraph(())).users_sync([]) == []
