@@ -163,9 +163,8 @@ def normalise(data: dict) -> dict:
         if key in SCHEDULES:
             out[key] = sorted((_schedule_view(v) for v in coll.values()), key=lambda s: json.dumps(s, sort_keys=True))
         elif key == "roleAssignments":
-            out[key] = sorted(json.dumps({k: v.get(k) for k in ("principalId", "roleDefinitionId",
-                                                                 "directoryScopeId")}, sort_keys=True)
-                              for v in coll.values())
+            keys = ("principalId", "roleDefinitionId", "directoryScopeId")
+            out[key] = sorted(json.dumps({k: v.get(k) for k in keys}, sort_keys=True) for v in coll.values())
         elif key == "roleManagementPolicies":
             out[key] = {v.get("_roleDefinitionId") or pid: sorted((_strip(r) for r in v.get("_rules", [])),
                                                                   key=lambda r: r.get("id", ""))

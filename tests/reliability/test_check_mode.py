@@ -90,7 +90,7 @@ def test_check_mode_writes_nothing(emu, tmp_path, start, figures):
         if "ansible.builtin.include_role" not in task:
             task.update({"ignore_errors": True, "register": name})
         tasks.append(task)
-    tasks.append(h.save_results_task([name for name, _ in pairs]))
+    tasks.append(h.save_results_task([pair[0] for pair in pairs]))
     play = h.write_play(tmp_path, "check", tasks)
     before = emu.stats()
     # --check, as a user runs a scan: every task of the play and of the roles runs in check mode.

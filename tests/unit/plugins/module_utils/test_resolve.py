@@ -69,8 +69,8 @@ def test_scopes_resolve_in_bulk_and_check_existence():
     assert scopes == {"/": "/", "AU-Europe": f"/administrativeUnits/{AU_ID}",
                       f"/administrativeUnits/{AU_ID}": f"/administrativeUnits/{AU_ID}", f"/{APP_ID}": f"/{APP_ID}"}
     # one read for the units (names and ids together), one getByIds for the application
-    assert [c[:2] for c in graph.calls] == [("GET", "/directory/administrativeUnits"),
-                                           ("POST", "/directoryObjects/getByIds")]
+    expected = [("GET", "/directory/administrativeUnits"), ("POST", "/directoryObjects/getByIds")]
+    assert [c[:2] for c in graph.calls] == expected
 
 
 def test_unusable_scopes_are_all_reported_before_any_write():
