@@ -563,3 +563,30 @@ def changed_paths(before_settings, after_settings):
     """Dotted names of the settings that differ, for a short 'what changed' in results."""
     before, after = flatten(before_settings), flatten(after_settings)
     return sorted(".".join(p) for p in set(before) | set(after) if before.get(p) != after.get(p))
+
+
+# ---- several groups of settings in one run ----------------------------------------------------
+
+def merge_settings(named_desired, approver_map=None):
+    """Several groups' desired settings for one role -> ``(merged desired, conflicts)``.
+
+    ``named_desired`` is ``[(group label, desired settings)]`` in the order given. A setting set
+    by several groups must mean the same thing in each (compared normalised: ``PT60M`` equals
+    ``1h``, lists as sets, approvers by the principal they resolve to); the first group's
+    spelling is kept. Every disagreement is one string naming the setting and both groups.
+    """
+    merged, owner, conflicts = {}, {}, []
+    for label, desired in named_desired:
+        for path, value in flatten(desired).items():
+            field = FIELDS_BY_PATH[path]
+            try:
+                normalised = _normalise(field, value, approver_map)
+            except (PolicyError, ScheduleError):
+                normalised = value  # validate() and plan() name the bad value itself
+            if path not in owner:
+                owner[path] = (label, normalised, value)
+                merged[path] = value
+            elif owner[path][1] != normalised:
+                first_label, _normalised, first_value = owner[path]
+                conflicts.append(f"{field.option}: {first_label} sets {first_value!r} but {label} sets {value!r}")
+    return _nest(merged), conflicts

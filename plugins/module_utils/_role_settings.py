@@ -14,7 +14,14 @@ more than one policy changes. The mapping itself lives in ``_policy`` and does n
 from __future__ import annotations
 
 from ._client import GraphCallError, GraphSession
-from ._policy import approver_ids, principal_name
+from ._policy import (
+    approver_ids,
+    desired_approver_refs,
+    merge_settings,
+    principal_name,
+    settings_argument_spec,
+    validate,
+)
 from ._resolve import match_roles
 
 ALL_ROLES = "all"
@@ -26,8 +33,95 @@ DIRECTORY_ROLE_POLICIES = {
 }
 
 
+SECTIONS = ("activation", "eligible_assignment", "active_assignment", "notifications")
+
+
 class RoleSettingsError(Exception):
     """A problem found after the reads and before any write."""
+
+
+# ---- several groups of roles and settings in one run (pure) -----------------------------------
+
+def role_settings_argument_spec():
+    """The ``role_settings`` option: a list of ``{name, roles, <settings>}``.
+
+    The settings suboptions are the very spec of the top-level settings options (built from
+    ``_policy``'s field table), so the two cannot drift apart.
+    """
+    options = {"name": {"type": "str"}, "roles": {"type": "list", "elements": "str", "required": True}}
+    options.update(settings_argument_spec())
+    return {"role_settings": {"type": "list", "elements": "dict", "options": options}}
+
+
+def group_label(index, group):
+    """How messages name a group: ``role_settings[1]``, with its name when it has one."""
+    name = (group or {}).get("name")
+    return f"role_settings[{index}] ({name})" if name else f"role_settings[{index}]"
+
+
+def group_settings(group):
+    """The settings a group sets (its sections that are not left out)."""
+    return {key: group[key] for key in SECTIONS if (group or {}).get(key) is not None}
+
+
+def validate_groups(groups):
+    """Every problem of every group that needs no Graph read to find; [] when fine."""
+    errors = []
+    if not groups:
+        return ["role_settings: give at least one group of roles and settings"]
+    for index, group in enumerate(groups):
+        label = group_label(index, group)
+        if not [r for r in group.get("roles") or [] if str(r).strip()]:
+            errors.append(f"{label}: roles: name at least one role (display name, template id or id), or 'all'")
+        errors.extend(f"{label}: {problem}" for problem in validate(group_settings(group)))
+    return errors
+
+
+def groups_approver_refs(groups):
+    """The approver names of every group, once each, for a single bulk resolution."""
+    return list(dict.fromkeys(ref for group in groups for ref in desired_approver_refs(group_settings(group))))
+
+
+def group_by_settings(entries):
+    """pim_role_setting_info's ``[{id, settings}]`` -> ``role_settings`` groups, one per distinct settings.
+
+    Roles with identical settings share a group (a fresh tenant's 130 roles make a handful), in the
+    order first seen, so an export is applied back with one call.
+    """
+    groups = []
+    for entry in entries:
+        for group in groups:
+            if all(group.get(key) == entry["settings"].get(key) for key in SECTIONS):
+                group["roles"].append(entry["id"])
+                break
+        else:
+            group = {"roles": [entry["id"]]}
+            group.update({key: entry["settings"][key] for key in SECTIONS if key in entry["settings"]})
+            groups.append(group)
+    return groups
+
+
+def combine_groups(groups, group_pairs, approver_map=None):
+    """Groups and their ``[(role, policy)]`` -> one target per role, and the conflicts.
+
+    Returns ``(targets, conflicts)``: ``targets`` are ``{"role", "policy", "desired", "groups"}`` in
+    the order roles first appear, ``desired`` being every group's settings for that role merged
+    (``_policy.merge_settings``); ``conflicts`` name the role, the setting and both groups.
+    """
+    targets, conflicts = {}, []
+    for index, (group, pairs) in enumerate(zip(groups, group_pairs, strict=True)):
+        for role, policy in pairs:
+            target = targets.setdefault(role["id"], {"role": role, "policy": policy, "named": [], "groups": []})
+            label = group_label(index, group)
+            if label not in target["groups"]:
+                target["groups"].append(label)
+                target["named"].append((label, group_settings(group)))
+    out = []
+    for target in targets.values():
+        desired, problems = merge_settings(target.pop("named"), approver_map)
+        conflicts.extend(f"{target['role'].get('displayName') or target['role']['id']}: {p}" for p in problems)
+        out.append(dict(target, desired=desired))
+    return out, conflicts
 
 
 def wants_all(refs):

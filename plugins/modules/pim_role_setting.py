@@ -38,9 +38,9 @@ options:
       - The directory roles to configure, by display name (case-insensitive), template id or id.
       - V(all) configures every directory role of the tenant that has a PIM policy.
       - An unknown name fails before anything is written, with the closest role names.
+      - Required unless O(role_settings) is given; mutually exclusive with it.
     type: list
     elements: str
-    required: true
   activation:
     description:
       - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
@@ -346,6 +346,337 @@ options:
                 description:
                   - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
                 type: bool
+  role_settings:
+    description:
+      - Several groups of roles and settings applied in one run, for example the tiers of a baseline.
+      - One read of the role definitions and of every policy, one resolution of all approvers, every
+        group checked before anything is written, then one PATCH per changed policy, batched 20 per
+        C($batch) request across all groups.
+      - A role may be named in several groups; their settings are merged. A setting given by two groups
+        for the same role must have the same value in both (compared normalised, as for a second run),
+        otherwise the module fails naming the role, the setting and both groups, and writes nothing.
+      - Mutually exclusive with O(roles), O(activation), O(eligible_assignment), O(active_assignment) and
+        O(notifications).
+      - The result's RV(roles) has one entry per role, and RV(groups) one per group.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - A label for the group, used in messages and in RV(groups) (for example V(tier0)).
+        type: str
+      roles:
+        description:
+          - The directory roles of this group, by display name (case-insensitive), template id or id, or V(all).
+        type: list
+        elements: str
+        required: true
+      activation:
+        description:
+          - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
+            C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and
+            C(AuthenticationContext_EndUser_Assignment)).
+        type: dict
+        suboptions:
+          max_duration:
+            description:
+              - The longest an activation may last, at most 24 hours.
+              - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
+            type: str
+          require_mfa:
+            description:
+              - Require multifactor authentication on activation.
+              - Cannot be true together with O(role_settings[].activation.authentication_context.enabled); PIM asks
+                for one or the other.
+            type: bool
+          require_justification:
+            description:
+              - Require a justification on activation.
+            type: bool
+          require_ticket:
+            description:
+              - Require ticket information (ticket number and system) on activation.
+            type: bool
+          authentication_context:
+            description:
+              - Require a Conditional Access authentication context on activation instead of plain MFA.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                  - Whether the authentication context is required.
+                  - When V(true), O(role_settings[].activation.require_mfa) must be false (set it in the same task
+                    if the role currently requires MFA) and a claim value must be set.
+                type: bool
+              claim_value:
+                description:
+                  - The authentication context id, for example V(c1).
+                type: str
+          require_approval:
+            description:
+              - Require approval to activate.
+              - Needs at least one approver, given in O(role_settings[].activation.approvers) or already on the role.
+            type: bool
+          approvers:
+            description:
+              - The users and groups that approve activations (first approval stage), compared as a set.
+              - A user principal name, a group display name, an object id, or any of them prefixed with
+                V(user:) or V(group:) when a name is ambiguous. Service principals cannot approve.
+              - An empty list removes every approver (not allowed while approval is required).
+            type: list
+            elements: str
+          approval_for_extension:
+            description:
+              - Require approval to extend an activation as well.
+            type: bool
+      eligible_assignment:
+        description:
+          - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility) and
+            C(Enablement_Admin_Eligibility)).
+        type: dict
+        suboptions:
+          allow_permanent:
+            description:
+              - Allow eligible assignments without an end date. V(false) makes
+                O(role_settings[].eligible_assignment.max_duration) the longest an eligibility may last.
+            type: bool
+          max_duration:
+            description:
+              - The longest an eligible assignment may last when it must expire (V(P365D), V(365d), V(90d)).
+            type: str
+          require_mfa:
+            description:
+              - Require multifactor authentication from the administrator who assigns (not shown in the portal).
+            type: bool
+          require_justification:
+            description:
+              - Require a justification from the administrator who assigns (not shown in the portal).
+            type: bool
+      active_assignment:
+        description:
+          - How administrators assign the role as active (rules C(Expiration_Admin_Assignment) and
+            C(Enablement_Admin_Assignment)).
+        type: dict
+        suboptions:
+          allow_permanent:
+            description:
+              - Allow active assignments without an end date. CISA MS.AAD.7.4 asks for V(false) on highly
+                privileged roles.
+            type: bool
+          max_duration:
+            description:
+              - The longest an active assignment may last when it must expire (V(P180D), V(180d)).
+            type: str
+          require_mfa:
+            description:
+              - Require multifactor authentication from the administrator who assigns.
+            type: bool
+          require_justification:
+            description:
+              - Require a justification from the administrator who assigns.
+            type: bool
+      notifications:
+        description:
+          - The nine e-mail notification rules, three moments times three recipients.
+          - PIM also knows the notification level C(None), which the portal does not offer; it reads as
+            C(critical_only=false) and is only replaced when C(critical_only) is set to V(true).
+        type: dict
+        suboptions:
+          eligible_assignment:
+            description:
+              - Sent when a principal is assigned as eligible for the role (rules C(Notification_*_Admin_Eligibility)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                  - The alert to administrators (the portal's role assignment or activation alert).
+                  - Rule C(Notification_Admin_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                  - The notice to the assigned or activating principal.
+                  - Rule C(Notification_Requestor_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                  - The request to approvers (of an activation, renewal or extension).
+                  - Rule C(Notification_Approver_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+          active_assignment:
+            description:
+              - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                  - The alert to administrators (the portal's role assignment or activation alert).
+                  - Rule C(Notification_Admin_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                  - The notice to the assigned or activating principal.
+                  - Rule C(Notification_Requestor_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                  - The request to approvers (of an activation, renewal or extension).
+                  - Rule C(Notification_Approver_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+          activation:
+            description:
+              - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                  - The alert to administrators (the portal's role assignment or activation alert).
+                  - Rule C(Notification_Admin_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                  - The notice to the assigned or activating principal.
+                  - Rule C(Notification_Requestor_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                  - The request to approvers (of an activation, renewal or extension).
+                  - Rule C(Notification_Approver_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
+                      - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                      - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
+                    type: bool
 
 notes:
   - Needs the application permission C(RoleManagementPolicy.ReadWrite.Directory) (or
@@ -413,17 +744,35 @@ EXAMPLES = r"""
       max_duration: PT1H
       require_ticket: true
 
-- name: Copy a tenant's settings to another (the export comes from pim_role_setting_info)
+- name: Tiers in one run - one read, one batched write for every changed role of every group
+  entra.pim.pim_role_setting:
+    role_settings:
+      - name: tier0
+        roles: [Global Administrator, Privileged Role Administrator]
+        activation:
+          max_duration: 1h
+          require_approval: true
+          approvers: [group:PIM-Approvers]
+        active_assignment:
+          allow_permanent: false
+      - name: tier1
+        roles: [Exchange Administrator, SharePoint Administrator, User Administrator]
+        activation:
+          max_duration: 4h
+        active_assignment:
+          allow_permanent: false
+      # Overlaps the tiers: fine, as long as no setting is given two different values for one role.
+      - name: everyone
+        roles: [all]
+        activation:
+          require_mfa: true
+          require_justification: true
+  register: tiers
+
+- name: Copy a tenant's settings to another in one run (exported.role_settings comes from pim_role_setting_info)
   entra.pim.pim_role_setting:
     tenant_id: "{{ target_tenant_id }}"
-    roles: ["{{ item.role }}"]
-    activation: "{{ item.settings.activation }}"
-    eligible_assignment: "{{ item.settings.eligible_assignment }}"
-    active_assignment: "{{ item.settings.active_assignment }}"
-    notifications: "{{ item.settings.notifications }}"
-  loop: "{{ exported.roles }}"
-  loop_control:
-    label: "{{ item.role }}"
+    role_settings: "{{ exported.role_settings }}"
 """
 
 RETURN = r"""
@@ -458,6 +807,12 @@ roles:
       description: Present and V(true) when writing this role's policy failed.
       type: bool
       returned: on a failed write
+    groups:
+      description: The groups of O(role_settings) that name the role (their settings were merged).
+      type: list
+      elements: str
+      returned: with O(role_settings)
+      sample: ["role_settings[0] (tier0)", "role_settings[2] (everyone)"]
     before:
       description: All settings of the role before, in the shape of this module's options.
       type: dict
@@ -466,6 +821,30 @@ roles:
       description: All settings of the role after.
       type: dict
       returned: diff mode, for changed roles
+groups:
+  description: One entry per group of O(role_settings), in the order given.
+  returned: with O(role_settings), on success and on a failed write
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The group's O(role_settings[].name), V(null) when it has none.
+      type: str
+      sample: tier0
+    label:
+      description: How messages and RV(roles[].groups) name the group.
+      type: str
+      sample: role_settings[0] (tier0)
+    roles:
+      description: The display names of the group's roles.
+      type: list
+      elements: str
+    changed:
+      description: Whether any role of the group was (or in check mode would be) changed.
+      type: bool
+    failed:
+      description: Whether writing the policy of any role of the group failed.
+      type: bool
 errors:
   description: Graph's answer for each role whose write failed.
   returned: on a failed write
@@ -494,60 +873,94 @@ from ansible_collections.entra.pim.plugins.module_utils._policy import (  # noqa
     PolicyError,
     apply_plan,
     changed_paths,
-    desired_approver_refs,
     plan,
     principal_name,
     rules_to_settings,
     settings_argument_spec,
-    validate,
 )
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import (  # noqa: E402
+    SECTIONS,
     RoleSettingsError,
     approver_names,
+    combine_groups,
+    group_label,
+    groups_approver_refs,
     pair_roles_with_policies,
     read_policies,
+    role_settings_argument_spec,
     select_roles,
+    validate_groups,
     wants_all,
     write_rules,
 )
 
-SECTIONS = ("activation", "eligible_assignment", "active_assignment", "notifications")
+
+def requested_groups(params):
+    """The groups to apply: ``role_settings`` as given, or the top-level options as one group."""
+    if params.get("role_settings") is not None:
+        return params["role_settings"], True
+    group = {key: params[key] for key in SECTIONS}
+    group["roles"] = params["roles"]
+    return [group], False
 
 
-def plan_roles(module, pairs, desired, approvers):
+def plan_roles(module, targets, approvers):
     """One entry per role, with the rule bodies to write; fails before any write on a bad combination."""
     planned, problems = [], []
-    for role, policy in pairs:
+    for target in targets:
+        role, policy = target["role"], target["policy"]
         try:
-            bodies = plan(policy["rules"], desired, approvers)
+            bodies = plan(policy["rules"], target["desired"], approvers)
         except PolicyError as exc:
             problems.append(f"{role['displayName']}: {exc}")
             continue
-        planned.append({"role": role, "policy": policy, "policy_id": policy["policy_id"], "bodies": bodies})
+        planned.append(dict(target, policy_id=policy["policy_id"], bodies=bodies))
     if problems:
         module.fail("nothing was written; " + "; ".join(problems))
     return planned
 
 
-def describe(item, names=None, diff=False):
+def describe(item, names=None, diff=False, grouped=False):
     before = rules_to_settings(item["policy"]["rules"], names)
     after = rules_to_settings(apply_plan(item["policy"]["rules"], item["bodies"]), names)
     entry = {"role": item["role"]["displayName"], "id": item["role"]["id"], "changed": bool(item["bodies"]),
              "changed_rules": sorted(item["bodies"]), "changed_settings": changed_paths(before, after)}
+    if grouped:
+        entry["groups"] = item["groups"]
     if diff:
         entry.update(before=before, after=after)
     return entry
 
 
+def summarise_groups(groups, results):
+    """Per group of ``role_settings``: its roles and whether any of them changed."""
+    by_group = {}
+    for entry in results:
+        for label in entry["groups"]:
+            by_group.setdefault(label, []).append(entry)
+    out = []
+    for index, group in enumerate(groups):
+        entries = by_group.get(group_label(index, group), [])
+        out.append({"name": group.get("name"), "label": group_label(index, group),
+                    "roles": [e["role"] for e in entries],
+                    "changed": any(e["changed"] for e in entries),
+                    "failed": any(e.get("failed") for e in entries)})
+    return out
+
+
 def main():
-    spec = dict(roles=dict(type="list", elements="str", required=True))
+    spec = dict(roles=dict(type="list", elements="str"))
     spec.update(settings_argument_spec())
-    module = PimModule(spec, supports_check_mode=True)
-    desired = {key: module.params[key] for key in SECTIONS if module.params[key] is not None}
-    errors = validate(desired)
-    if not [r for r in module.params["roles"] if str(r).strip()]:
-        errors.append("roles: name at least one role (display name, template id or id), or 'all'")
+    spec.update(role_settings_argument_spec())
+    module = PimModule(spec, supports_check_mode=True,
+                       required_one_of=[("roles", "role_settings")],
+                       mutually_exclusive=[("role_settings", key) for key in ("roles",) + SECTIONS])
+    groups, grouped = requested_groups(module.params)
+    errors = validate_groups(groups)
+    if not grouped:
+        # One group from the top-level options: messages name the options as they were given.
+        errors = [e.removeprefix(group_label(0, groups[0]) + ": ") for e in errors]
     if errors:
         module.fail("invalid role settings, nothing was read or written: " + "; ".join(errors))
     module.check_auth()
@@ -555,16 +968,22 @@ def main():
     graph = module.graph()
     resolver = Resolver(graph)
     try:
-        roles = select_roles(resolver, module.params["roles"])
-        pairs = pair_roles_with_policies(roles, read_policies(graph), skip_missing=wants_all(module.params["roles"]))
-        refs = desired_approver_refs(desired)
+        # One read of the role definitions (the resolver keeps them) and one of every policy, for all groups.
+        group_roles = [select_roles(resolver, g["roles"]) for g in groups]
+        policies = read_policies(graph)
+        group_pairs = [pair_roles_with_policies(roles, policies, skip_missing=wants_all(g["roles"]))
+                       for g, roles in zip(groups, group_roles, strict=True)]
+        refs = groups_approver_refs(groups)
         approvers = resolver.principals(refs, kinds=("user", "group")) if refs else {}
     except (ResolveError, RoleSettingsError) as exc:
         module.fail(f"nothing was written: {exc}")
     except Exception as exc:
         module.fail_graph(exc, "Reading the PIM role settings")
 
-    planned = plan_roles(module, pairs, desired, approvers)
+    targets, conflicts = combine_groups(groups, group_pairs, approvers)
+    if conflicts:
+        module.fail("conflicting role settings, nothing was written: " + "; ".join(conflicts))
+    planned = plan_roles(module, targets, approvers)
     changes = [item for item in planned if item["bodies"]]
     names = None
     if module.diff_mode and changes:
@@ -574,8 +993,10 @@ def main():
         except Exception as exc:
             module.fail_graph(exc, "Reading the approvers' names")
         names.update({p["id"].lower(): principal_name(p) for p in approvers.values()})
-    results = [describe(item, names, module.diff_mode and bool(item["bodies"])) for item in planned]
+    results = [describe(item, names, module.diff_mode and bool(item["bodies"]), grouped) for item in planned]
     result = {"changed": bool(changes), "roles": results}
+    if grouped:
+        result["groups"] = summarise_groups(groups, results)
     if module.diff_mode:
         result["diff"] = {"before": {r["role"]: r["before"] for r in results if "before" in r},
                           "after": {r["role"]: r["after"] for r in results if "after" in r}}
@@ -591,12 +1012,13 @@ def main():
             if entry["role"] in failed_names:
                 entry["changed"] = False
                 entry["failed"] = True
+        extra = {"groups": summarise_groups(groups, results)} if grouped else {}
         module.fail(
             f"writing PIM settings failed for {len(failed)} of {len(changes)} changed role(s): " +
             "; ".join(f"{c['role']['displayName']}: {err.describe()}" for c, err in failed) +
             (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied"),
             changed=bool(applied), roles=results,
-            errors=[dict(err.as_dict(), role=c["role"]["displayName"]) for c, err in failed])
+            errors=[dict(err.as_dict(), role=c["role"]["displayName"]) for c, err in failed], **extra)
     module.exit(**result)
 
 

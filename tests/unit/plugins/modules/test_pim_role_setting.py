@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pim_role_setting's documentation against its argument spec, which _policy's field table generates.
+
+The option docs are YAML written by hand (ansible-doc and validate-modules read them as text), so
+this test keeps them in step with the spec, and the role_settings suboptions with the top-level ones.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec
+from ansible_collections.entra.pim.plugins.module_utils._role_settings import SECTIONS, role_settings_argument_spec
+from ansible_collections.entra.pim.plugins.modules import pim_role_setting
+
+DOC = yaml.safe_load(pim_role_setting.DOCUMENTATION)
+
+
+def _shape(doc_options):
+    """Documented options reduced to what an argument spec holds."""
+    out = {}
+    for name, doc in doc_options.items():
+        spec = {"type": doc.get("type", "str")}
+        for key in ("elements", "required"):
+            if doc.get(key):
+                spec[key] = doc[key]
+        if "suboptions" in doc:
+            spec["options"] = _shape(doc["suboptions"])
+        out[name] = spec
+    return out
+
+
+def _without_references(doc_options):
+    """The docs with option references made relative, to compare a nested copy with the original."""
+    text = yaml.safe_dump(doc_options).replace("O(role_settings[].", "O(")
+    return yaml.safe_load(text)
+
+
+def test_top_level_settings_docs_match_the_spec():
+    documented = _shape({k: v for k, v in DOC["options"].items() if k in SECTIONS})
+    assert documented == settings_argument_spec()
+
+
+def test_role_settings_docs_match_the_spec():
+    assert _shape({"role_settings": DOC["options"]["role_settings"]}) == role_settings_argument_spec()
+
+
+def test_role_settings_suboptions_are_the_top_level_docs():
+    nested = DOC["options"]["role_settings"]["suboptions"]
+    assert _without_references({k: nested[k] for k in SECTIONS}) == {k: DOC["options"][k] for k in SECTIONS}
