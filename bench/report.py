@@ -82,9 +82,11 @@ def derive(results: dict) -> dict:
     if per_role3:
         d["scan3_request_ratio"] = _ratio(per_role3["graph"]["requests"], scan["graph"]["requests"])
         d["scan3_time_ratio"] = _ratio(per_role3["wall_s"], scan["wall_s"])
-    settings_ours = sum(t["graph_requests"] or 0 for t in scan["tasks"] if "role_setting" in (t["action"] or ""))
-    settings_theirs = per_role["graph"]["by_route"].get("GET /policies/roleManagementPolicyAssignments", 0) + \
-        per_role["graph"]["by_route"].get("GET /roleManagement/directory/roleDefinitions", 0)
+    # Counted by route on the emulator for both sides: since the scan reads settings and assignments in
+    # one module process, a per-task split no longer exists.
+    settings_routes = ("GET /policies/roleManagementPolicyAssignments", "GET /roleManagement/directory/roleDefinitions")
+    settings_ours = sum(scan["graph"]["by_route"].get(route, 0) for route in settings_routes)
+    settings_theirs = sum(per_role["graph"]["by_route"].get(route, 0) for route in settings_routes)
     d["settings_requests"] = {"entra_pim": settings_ours, "per_role": settings_theirs,
                               "ratio": _ratio(settings_theirs, settings_ours)}
 
