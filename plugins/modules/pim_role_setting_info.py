@@ -63,17 +63,10 @@ EXAMPLES = r"""
     dest: pim-role-settings.yml
     mode: "0644"
 
-- name: Apply it to another tenant
+- name: Apply it to another tenant in one run (one read, one batched write)
   entra.pim.pim_role_setting:
     tenant_id: "{{ target_tenant_id }}"
-    roles: ["{{ item.id }}"]
-    activation: "{{ item.settings.activation }}"
-    eligible_assignment: "{{ item.settings.eligible_assignment }}"
-    active_assignment: "{{ item.settings.active_assignment }}"
-    notifications: "{{ item.settings.notifications }}"
-  loop: "{{ exported.roles }}"
-  loop_control:
-    label: "{{ item.role }}"
+    role_settings: "{{ exported.role_settings }}"
 """
 
 RETURN = r"""
@@ -122,6 +115,20 @@ roles:
         notifications:
           activation:
             admin: {recipients: [], default_recipients: true, critical_only: false}
+role_settings:
+  description:
+    - The same settings grouped by identical settings, in the shape of
+      O(entra.pim.pim_role_setting#module:role_settings), so an export is applied back in one call.
+    - One group per distinct set of settings, in the order first seen; roles are given by id.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - roles: [62e90394-69f5-4237-9190-012177145e10, e8611ab8-c189-46e8-94e1-60213ab1f814]
+      activation: {max_duration: PT1H, require_approval: true, approvers: ["group:PIM-Approvers"]}
+      eligible_assignment: {allow_permanent: false, max_duration: P365D}
+      active_assignment: {allow_permanent: false, max_duration: P180D}
+      notifications: {}
 graph_requests:
   description: Graph requests made by this run.
   returned: always
@@ -144,6 +151,7 @@ from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveE
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import (  # noqa: E402
     RoleSettingsError,
     approver_names,
+    group_by_settings,
     pair_roles_with_policies,
     read_policies,
     select_roles,
@@ -164,10 +172,10 @@ def main():
         module.fail(str(exc))
     except Exception as exc:
         module.fail_graph(exc, "Reading the PIM role settings")
-    module.exit(changed=False, roles=[
-        {"role": role.get("displayName"), "id": role.get("id"), "template_id": role.get("templateId"),
-         "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
-        for role, policy in pairs])
+    entries = [{"role": role.get("displayName"), "id": role.get("id"), "template_id": role.get("templateId"),
+                "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
+               for role, policy in pairs]
+    module.exit(changed=False, roles=entries, role_settings=group_by_settings(entries))
 
 
 if __name__ == "__main__":
