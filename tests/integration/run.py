@@ -2,7 +2,7 @@
 
 Each target under tests/integration/targets is an ansible-test style role (aliases,
 tasks/main.yml). This harness starts the emulator the way every consumer does (CLI, ready
-file), writes tests/integration/integration_config.yml from the ready file, resets the
+file), writes integration_config.yml into the run's own directory from the ready file, resets the
 emulator before each target and runs the target as a role. It prints one closing line,
 "integration: N passed, N failed", and exits non-zero when any target failed.
 
@@ -23,7 +23,6 @@ from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ROOT / "tests" / "integration" / "targets"
-CONFIG = ROOT / "tests" / "integration" / "integration_config.yml"
 COLLECTIONS = ROOT / ".build" / "collections"
 
 
@@ -38,7 +37,7 @@ def link_collection() -> None:
     dest.symlink_to(ROOT)
 
 
-def write_config(info: dict) -> dict:
+def write_config(info: dict, config_path: Path) -> dict:
     tenants = info["tenants"]
     config = {
         "pim_auth": auth_options(info, 0, "pim-admin"),
@@ -52,8 +51,9 @@ def write_config(info: dict) -> dict:
         "emulator_tenant": tenants[0],
         "emulator_tenants": tenants,
     }
-    # JSON is valid YAML; the file is git-ignored and holds only emulator-generated secrets.
-    CONFIG.write_text(json.dumps(config, indent=2))
+    # JSON is valid YAML. It lives in this run's own directory: two runs at once (developers, helpers)
+    # must never read each other's emulator address and CA.
+    config_path.write_text(json.dumps(config, indent=2))
     return config
 
 
@@ -89,7 +89,7 @@ def run_target(name: str, workdir: Path) -> bool:
     started = time.time()
     result = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(play),
-         "-e", f"@{CONFIG}", *os.environ.get("INTEGRATION_ARGS", "").split()],
+         "-e", f"@{workdir / 'integration_config.yml'}", *os.environ.get("INTEGRATION_ARGS", "").split()],
         env=env, cwd=ROOT, capture_output=True, text=True, check=False,
     )
     ok = result.returncode == 0
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pim-integration-"))
     passed = failed = 0
     with start(workdir, os.environ.get("EMULATOR_ARGS", "").split()) as emulator:
-        write_config(emulator.info)
+        write_config(emulator.info, workdir / "integration_config.yml")
         for name in targets:
             if emulator.proc.poll() is not None:
                 # Something outside this run stopped the emulator; every later target would fail
