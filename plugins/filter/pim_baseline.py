@@ -4,9 +4,9 @@
 """The hardening baseline as data: which role falls in which tier, and what each tier's settings are.
 
 One definition serves both roles: ``roles/baseline`` applies the groups this returns with
-``entra.pim.pim_role_setting`` (one call per group of roles with identical settings, so the module
-batches), and ``roles/compliance`` compares a tenant's settings against the very same groups. Pure
-Python, no I/O: unit-tested in tests/unit/plugins/filter/.
+``entra.pim.pim_role_setting`` (all groups in one call through its ``role_settings`` option, so every
+changed policy goes out in the same batched writes), and ``roles/compliance`` compares a tenant's
+settings against the very same groups. Pure Python, no I/O: unit-tested in tests/unit/plugins/filter/.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _hardened(cfg, max_duration, activation_recipients):
 def baseline_plan(roles, config=None):
     """pim_role_setting_info ``roles`` + options -> [{tier, roles: [{id, role}], settings}].
 
-    Roles with identical settings share one group, so each group is one pim_role_setting call. Global
+    Roles with identical settings share one group (one entry of pim_role_setting's ``role_settings``). Global
     Administrator gets its own group because its activation alert goes to the 7.8 mailbox while the other
     highly privileged roles' go to the 7.9 one (CISA asks for different mailboxes).
     """
