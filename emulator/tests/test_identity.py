@@ -141,11 +141,14 @@ def test_forged_and_missing_tokens(emu):
 
 
 def test_expired_token(tmp_path):
-    short = start_emulator(tmp_path, "--token-lifetime", "1", "--tenants", "1", "--principals", "5")
+    # 5 s, not 1: the first call must land inside the lifetime even on a loaded 2-core CI machine.
+    lifetime = 5
+    short = start_emulator(tmp_path, "--token-lifetime", str(lifetime), "--tenants", "1", "--principals", "5")
     try:
+        issued = time.monotonic()
         tok = short.token(tenant="tenant001")
         assert short.get("/users", token=tok).status_code == 200
-        time.sleep(2.1)
+        time.sleep(max(0.0, issued + lifetime + 1.1 - time.monotonic()))
         r = short.get("/users", token=tok)
         assert r.status_code == 401
         assert r.json()["error"] == {**r.json()["error"], "code": "InvalidAuthenticationToken",
