@@ -182,3 +182,22 @@ def test_read_after_write_lag():
     assert coll.items[0]["_visible_after"] > env.clock.now().timestamp()
     env.clock.advance(timedelta(seconds=3))
     assert env.call("GET", f"{ELIG}/{r['id']}")[0] == 200
+
+
+def test_admin_operations_write_a_requested_and_a_completed_audit_record(env):
+    end = iso(env.clock.now() + timedelta(days=30))
+    _, r = env.call("POST", ELIG, body("AdminAssign", ALICE, EXCH, exp={"type": "AfterDateTime", "endDateTime": end}))
+    env.call("POST", ELIG, body("AdminRemove", ALICE, EXCH))
+    _, audits = env.call("GET", "/auditLogs/directoryAudits")
+    mine = [a for a in audits.items if a["correlationId"] == r["id"]]
+    by_name = {a["activityDisplayName"]: a for a in mine}
+    assert sorted(by_name) == ["Add eligible member to role in PIM completed (timebound)",
+                               "Add eligible member to role in PIM requested (timebound)"]
+    # requested by the calling app, completed by the service itself (MS-PIM)
+    requested = by_name["Add eligible member to role in PIM requested (timebound)"]["initiatedBy"]["app"]
+    completed = by_name["Add eligible member to role in PIM completed (timebound)"]["initiatedBy"]["app"]
+    assert requested["appId"] != completed["appId"] and completed["displayName"] == "MS-PIM"
+    names = [a["activityDisplayName"] for a in audits.items]
+    assert "Remove eligible member from role in PIM requested (permanent)" in names or \
+        "Remove eligible member from role in PIM requested (timebound)" in names
+    assert any(n.startswith("Remove eligible member from role in PIM completed") for n in names)
