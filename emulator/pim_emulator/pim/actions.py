@@ -109,10 +109,7 @@ def _assign(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
                      sub.app_scope, v.start, v.end, rid, assignment_type="Assigned")
     complete(r, eng.now(), rid)
     details = _details(sub, rid, v.start, v.end)
-    audit.write(eng, req.caller, f"Add {what} to role in PIM requested {_perm(v.end)}", "Add", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
-    audit.write(eng, None, f"Add {what} to role in PIM completed {_perm(v.end)}", "Add", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
+    _requested_and_completed(eng, req, sub, f"Add {what} to role in PIM", f" {_perm(v.end)}", "Add", details, rid)
     return r
 
 
@@ -150,11 +147,18 @@ def _update(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
         schedules.create(eng, coll, sid, *key, v.start, v.end, rid, assignment_type="Assigned")
     complete(r, eng.now(), sid)
     details = _details(sub, rid, v.start, v.end)
-    audit.write(eng, req.caller, f"{verb} {what} in role in PIM requested {_perm(v.end)}", "Update", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
-    audit.write(eng, None, f"{verb} {what} in role in PIM completed {_perm(v.end)}", "Update", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
+    _requested_and_completed(eng, req, sub, f"{verb} {what} in role in PIM", f" {_perm(v.end)}", "Update", details,
+                             rid)
     return r
+
+
+def _requested_and_completed(eng: PimEngine, req: GraphRequest, sub: Submission, activity: str, suffix: str,
+                             operation: str, details: dict, rid: str) -> None:
+    """PIM's pair of audit records for an admin operation: "<activity> requested<suffix>" by the caller,
+    then "<activity> completed<suffix>" by the service itself (initiatedBy MS-PIM)."""
+    for who, stage in ((req.caller, "requested"), (None, "completed")):
+        audit.write(eng, who, f"{activity} {stage}{suffix}", operation, sub.role_id, sub.principal_id,
+                    details=details, correlation_id=rid)
 
 
 def _revoked(r: dict) -> dict:
@@ -179,10 +183,8 @@ def _remove(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
     schedules.remove(eng, coll, target["id"])
     what = "eligible member" if eligible else "member"
     details = {"RequestId": rid, "Justification": sub.justification, "ScheduleId": target["id"]}
-    audit.write(eng, req.caller, f"Remove {what} from role in PIM requested {_perm(end)}", "Delete", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
-    audit.write(eng, None, f"Remove {what} from role in PIM completed {_perm(end)}", "Delete", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
+    _requested_and_completed(eng, req, sub, f"Remove {what} from role in PIM", f" {_perm(end)}", "Delete", details,
+                             rid)
     return _revoked(r)
 
 
@@ -254,10 +256,7 @@ def _deactivate(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bo
         return _revoked(r)
     schedules.remove(eng, ASSIGN, target["id"])
     details = {"RequestId": rid, "Justification": sub.justification, "ScheduleId": target["id"]}
-    audit.write(eng, req.caller, "Remove member from role requested (PIM deactivate)", "Delete", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
-    audit.write(eng, None, "Remove member from role completed (PIM deactivate)", "Delete", sub.role_id,
-                sub.principal_id, details=details, correlation_id=rid)
+    _requested_and_completed(eng, req, sub, "Remove member from role", " (PIM deactivate)", "Delete", details, rid)
     return _revoked(r)
 
 
