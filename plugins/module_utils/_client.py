@@ -26,7 +26,7 @@ import ssl
 import time
 from urllib.parse import quote, urlsplit
 
-from ._auth import AuthError, build_credential, resolve_cloud
+from ._auth import build_credential, resolve_cloud
 
 try:
     import httpx
@@ -231,8 +231,6 @@ class GraphSession:
             raise err
 
     def _translate(self, exc, method, url):
-        if isinstance(exc, AuthError):
-            return GraphCallError(401, "AuthenticationFailed", str(exc), method=method, path=url)
         if HAS_GRAPH_SDK and isinstance(exc, ODataError):
             status = exc.response_status_code
             code = message = request_id = None
@@ -252,8 +250,6 @@ class GraphSession:
         auth_failure = type(exc).__name__ == "ClientAuthenticationError"
         if auth_failure:
             first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-            if "CERTIFICATE_VERIFY_FAILED" in text:
-                return GraphCallError(0, "TLSVerificationFailed", first, method=method, path=url)
             return GraphCallError(401, "AuthenticationFailed", first, method=method, path=url)
         return GraphCallError(0, type(exc).__name__, text or repr(exc), method=method, path=url)
 
