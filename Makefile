@@ -6,10 +6,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
-# Python >= 3.12 (ansible-core 2.21's controller minimum); pyenv keeps it off PATH on our machines.
-PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3.13 \
-	/root/.pyenv/versions/3.13*/bin/python3.13 python3; do \
-	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
+# Python >= 3.12 (ansible-core 2.21's controller minimum) with venv/ensurepip: PYTHON=... if given, else
+# .ci/find-python looks on PATH and in pyenv's versions, and says what to install when nothing fits.
+PYTHON ?= $(shell .ci/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 BUILD := .build
@@ -22,7 +21,8 @@ help:
 	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make sanity | make build"
 
 $(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
-	@test -n "$(PYTHON)" || { echo "no Python >= 3.12 found; set PYTHON=/path/to/python3.12"; exit 1; }
+	@test -n "$(PYTHON)" || .ci/find-python --explain
+	@.ci/find-python --check "$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt -e ./emulator
@@ -39,8 +39,12 @@ lint: ruff ansible-lint
 ruff: $(STAMP)
 	$(BIN)/ruff check --config ruff.toml .
 
+# .ansible-lint sets offline: ansible-lint then finds entra.pim through the symlink below instead of
+# copying the tree into a cache. VIRTUAL_ENV keeps its cache in the venv: otherwise it is ~/.ansible, whose
+# collections ansible-lint puts first on the path, so a stale copy there would be linted instead of this tree.
 ansible-lint: $(STAMP) $(COLL)
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections $(BIN)/ansible-lint --profile production
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections \
+		$(BIN)/ansible-lint --profile production
 
 unit: $(STAMP) $(COLL)
 	PYTHONPATH=$(CURDIR)/$(BUILD)/collections $(BIN)/python -m pytest -q tests/unit
