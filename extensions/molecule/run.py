@@ -3,7 +3,7 @@
 Molecule does not start services, so this wrapper does: it starts the emulator through its CLI contract,
 exports the connection of the first tenant as the environment variables every entra.pim module falls back
 to (the admin app for the baseline scenario, the read-only app for the compliance scan), and runs
-`molecule test -s <scenario>` for each.
+`molecule test -s <scenario>` for each (default, baseline, compliance).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = {"baseline": "pim-admin", "compliance": "pim-reader"}
+# default is Molecule's shared-state scenario (a read-only connection check); it runs first, as Molecule would.
+SCENARIOS = {"default": "pim-reader", "baseline": "pim-admin", "compliance": "pim-reader"}
 
 
 def main(names: list[str]) -> int:
