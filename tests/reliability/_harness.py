@@ -268,8 +268,13 @@ def write_play(workdir: Path, name: str, tasks: list[dict], *, hosts: str = "all
     return path
 
 
+# A guard against a hung ansible-playbook, not a speed check: far above any run on a loaded machine.
+PLAYBOOK_TIMEOUT = 900
+
+
 def run_playbook(workdir: Path, play: Path, inv: dict, *, args: list[str] | None = None, extra_vars: dict | None =
-                 None, env: dict | None = None, timeout: float = 900, results: bool = False) -> PlaybookResult:
+                 None, env: dict | None = None, timeout: float = PLAYBOOK_TIMEOUT,
+                 results: bool = False) -> PlaybookResult:
     workdir = Path(workdir)
     inv_path = workdir / f"{play.stem}.inventory.json"
     inv_path.write_text(json.dumps(inv))
