@@ -37,7 +37,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(1, str(ROOT / "tests"))
 
+from collection_link import COLLECTIONS, link_collection  # noqa: E402 - the one helper that links the tree
 from measure import (  # noqa: E402
     load_average,
     module_stats,
@@ -53,7 +55,6 @@ from seeds import write_bench_seed  # noqa: E402
 
 PY = sys.executable
 ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
-COLLECTIONS = ROOT / ".build" / "collections"
 # The collection's own playbooks when they exist; the bench's stand-ins otherwise.
 SCAN_PLAYBOOK = next(p for p in (ROOT / "playbooks" / "compliance_scan.yml", BENCH / "playbooks" / "scan.yml")
                      if p.exists())
@@ -63,13 +64,6 @@ BASELINE_PLAYBOOK = next(p for p in (ROOT / "playbooks" / "baseline.yml", BENCH 
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def ensure_collection_link() -> None:
-    link = COLLECTIONS / "ansible_collections" / "entra" / "pim"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT)
 
 
 class Bench:
@@ -357,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.scan_playbook, args.baseline_playbook = args.scan_playbook.resolve(), args.baseline_playbook.resolve()
 
-    ensure_collection_link()
+    link_collection()
     _wait_quiet(args.wait_quiet)
     bench = Bench(args)
     started = time.perf_counter()

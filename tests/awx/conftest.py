@@ -17,15 +17,9 @@ import pytest
 from pim_emulator.launch import start
 
 ROOT = Path(__file__).resolve().parents[2]
-COLLECTIONS = ROOT / ".build" / "collections"
+sys.path.insert(0, str(ROOT / "tests"))
+from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 - tests/ is no package; COLLECTIONS for the tests
 SCANNER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "entra.pim/tests/awx/msp-scanner"))
-
-
-def link_collection() -> None:
-    dest = COLLECTIONS / "ansible_collections" / "entra" / "pim"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.exists():
-        dest.symlink_to(ROOT)
 
 
 @pytest.fixture(scope="session")

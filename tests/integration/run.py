@@ -22,19 +22,10 @@ from pathlib import Path
 from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from collection_link import COLLECTIONS, link_collection  # noqa: E402 - tests/ is not a package
+
 TARGETS = ROOT / "tests" / "integration" / "targets"
-COLLECTIONS = ROOT / ".build" / "collections"
-
-
-def link_collection() -> None:
-    """ansible-playbook finds entra.pim through a symlink; no copy to go stale."""
-    dest = COLLECTIONS / "ansible_collections" / "entra" / "pim"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.is_symlink() or dest.exists():
-        if dest.resolve() == ROOT:
-            return
-        dest.unlink()
-    dest.symlink_to(ROOT)
 
 
 def write_config(info: dict, config_path: Path) -> dict:

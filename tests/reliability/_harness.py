@@ -21,7 +21,9 @@ from pathlib import Path
 from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
-COLLECTIONS = ROOT / ".build" / "collections"
+sys.path.insert(0, str(ROOT / "tests"))
+from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 - tests/ is not a package; conftest links
+
 BIN = Path(sys.executable).parent
 MODULES_DIR = ROOT / "plugins" / "modules"
 ROLES_DIR = ROOT / "roles"
@@ -39,17 +41,6 @@ def have_module(name: str) -> bool:
 
 def have_role(name: str) -> bool:
     return (ROLES_DIR / name / "tasks" / "main.yml").is_file()
-
-
-def link_collection() -> None:
-    """ansible finds entra.pim through .build/collections/ansible_collections/entra/pim -> the repo."""
-    dest = COLLECTIONS / "ansible_collections" / "entra" / "pim"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.is_symlink() or dest.exists():
-        if dest.resolve() == ROOT:
-            return
-        dest.unlink()
-    dest.symlink_to(ROOT)
 
 
 def ansible_env(extra: dict | None = None) -> dict:
