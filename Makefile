@@ -1,6 +1,7 @@
 # entra.pim: one command for each thing a developer or CI does.
 #   make demo   build the venv, start the emulator, apply settings to an emulated tenant, show them
-#   make test   everything CI runs: lint, unit, emulator, integration, sanity, build + import check
+#   make test   everything CI runs: lint, unit, emulator, integration, module examples, AWX, molecule,
+#               reliability, sanity, build + import check
 #   make bench  Graph requests, time and memory against the emulator
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -15,10 +16,10 @@ BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration awx-test molecule reliability sanity build import-check test demo bench clean
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check test demo bench clean
 
 help:
-	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make sanity | make build"
+	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make examples | make sanity | make build"
 
 $(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
 	@test -n "$(PYTHON)" || .ci/find-python --explain
@@ -56,6 +57,10 @@ emulator-test: $(STAMP)
 
 integration: $(STAMP) $(COLL)
 	$(BIN)/python tests/integration/run.py $(TARGETS)
+
+# Every module's EXAMPLES, as written, against a fresh default-seed emulator (one playbook per module).
+examples: $(STAMP) $(COLL)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/examples
 
 # The compliance scan through ansible-runner exactly as AWX runs it, and the EE definition.
 awx-test: $(STAMP) $(COLL)
@@ -99,7 +104,7 @@ import-check: build
 		$(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz 2>&1 | tee importer.log
 	! grep -qiE '^(ERROR|WARNING: (ansible-doc|ansible-lint) not found)' $(BUILD)/dist/importer.log
 
-test: lint unit emulator-test integration awx-test molecule reliability sanity import-check
+test: lint unit emulator-test integration examples awx-test molecule reliability sanity import-check
 	@echo "make test: all checks passed"
 
 demo: $(STAMP) $(COLL)

@@ -144,7 +144,7 @@ EXAMPLES = r"""
 
 - name: One user's roles, without the pending requests
   entra.pim.pim_activation_info:
-    principals: [alice@contoso.com]
+    principals: [alice.admin@contoso.onmicrosoft.com]
     pending_requests: false
 """
 

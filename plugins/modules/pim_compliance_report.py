@@ -87,21 +87,28 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Evaluate the controls from a scan
+- name: Read every role's settings and assignments, as roles/compliance does
+  entra.pim.pim_activation_info:
+    role_settings: true
+    pending_requests: false
+    include_sync_status: true
+  register: scan
+
+- name: Evaluate the controls from the scan
   ansible.builtin.set_fact:
     tenant_report: "{{ scan.role_settings | entra.pim.pim_compliance_evaluate(scan, {'id': entra_tenant_id}) }}"
 
 - name: Write the tenant's reports, also when the play runs in check mode
   entra.pim.pim_compliance_report:
     reports: ["{{ tenant_report }}"]
-    dest: /var/lib/pim-compliance
+    dest: "{{ playbook_dir }}/reports"
     basename: "{{ entra_tenant_id }}"
   check_mode: false
 
 - name: Write every tenant's report into one HTML page and one JUnit file
   entra.pim.pim_compliance_report:
     reports: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_report') | select('defined') | list }}"
-    dest: /var/lib/pim-compliance
+    dest: "{{ playbook_dir }}/reports"
     basename: all-tenants
     formats: [html, junit]
   run_once: true

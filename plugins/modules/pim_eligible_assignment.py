@@ -49,11 +49,11 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Make a user eligible for Exchange Administrator until the end of the year
+- name: Make a user eligible for Exchange Administrator until the end of next year
   entra.pim.pim_eligible_assignment:
     principal: dave.exchange@contoso.onmicrosoft.com
     role: Exchange Administrator
-    end: "2026-12-31T23:59:59Z"
+    end: "{{ now(utc=true).year + 1 }}-12-31T23:59:59Z"
     justification: Messaging team on-call rotation
     ticket_number: CHG0042
     ticket_system: ServiceNow
@@ -78,7 +78,7 @@ EXAMPLES = r"""
         duration: P180D
       - principal: bob.secops@contoso.onmicrosoft.com
         role: Security Administrator
-        end: "2026-09-30"
+        end: "{{ now(utc=true).year + 1 }}-09-30"
       - principal: group:PIM-Approvers-Tier0
         role: Security Administrator
         duration: P90D

@@ -704,7 +704,7 @@ EXAMPLES = r"""
       require_justification: true
       require_approval: true
       approvers:
-        - group:PIM-Approvers
+        - group:PIM-Approvers-Tier0
 
 - name: No permanent assignments and alerts to the security mailbox for the most privileged roles
   entra.pim.pim_role_setting:
@@ -728,15 +728,6 @@ EXAMPLES = r"""
         admin:
           recipients: [security@contoso.com]
 
-- name: Conditional Access authentication context instead of plain MFA
-  entra.pim.pim_role_setting:
-    roles: [Security Administrator]
-    activation:
-      require_mfa: false
-      authentication_context:
-        enabled: true
-        claim_value: c1
-
 - name: One-hour activations with ticket for every role (one batched write per 20 changed roles)
   entra.pim.pim_role_setting:
     roles: [all]
@@ -752,7 +743,7 @@ EXAMPLES = r"""
         activation:
           max_duration: 1h
           require_approval: true
-          approvers: [group:PIM-Approvers]
+          approvers: [group:PIM-Approvers-Tier0]
         active_assignment:
           allow_permanent: false
       - name: tier1
@@ -769,7 +760,21 @@ EXAMPLES = r"""
           require_justification: true
   register: tiers
 
-- name: Copy a tenant's settings to another in one run (exported.role_settings comes from pim_role_setting_info)
+- name: Conditional Access authentication context instead of plain MFA (require_mfa must be false with it)
+  entra.pim.pim_role_setting:
+    roles: [Security Administrator]
+    activation:
+      require_mfa: false
+      authentication_context:
+        enabled: true
+        claim_value: c1
+
+- name: Read every role's settings of one tenant
+  entra.pim.pim_role_setting_info:
+    tenant_id: "{{ source_tenant_id }}"
+  register: exported
+
+- name: Copy them to another tenant in one run
   entra.pim.pim_role_setting:
     tenant_id: "{{ target_tenant_id }}"
     role_settings: "{{ exported.role_settings }}"
