@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import time
 
 import httpx
 
@@ -84,23 +83,34 @@ def test_tenant_state_dump(emu):
 
 
 def test_concurrent_clients_are_not_serialised_by_latency(emu):
-    # A behaviour check, not a speed check: with 1 s of latency, 30 requests take 30 s if latency
-    # blocked the server and about 1 s if it is an async wait; the bound sits far from both.
-    emu.admin("POST", "faults", {"latency_ms": 1000})
+    # A behaviour check, not a speed check: while 30 requests wait out their injected latency, the
+    # emulator must already have received all of them (its counter says 30) with none answered yet. A
+    # server that blocked on the latency would answer each before reading the next, so when its counter
+    # reached 30 it would have answered 29, however fast or slow the machine. The admin API has no
+    # latency, so it can be asked during the wait. The 10 s only has to exceed the time 30 requests take to
+    # reach the server; the outcome is read from counters, not from a clock.
+    emu.admin("POST", "faults", {"latency_ms": 10000})
     token = emu.token()
+    base = emu.admin("GET", "stats").json()["requests"]
 
     async def run():
         ctx = ssl.create_default_context(cafile=emu.ca)
-        async with httpx.AsyncClient(verify=ctx, timeout=30) as client:
-            started = time.monotonic()
-            answers = await asyncio.gather(*(client.get(emu.graph_url + "/users?$top=1",
-                                                        headers={"Authorization": f"Bearer {token}"})
-                                             for _ in range(30)))
-            return time.monotonic() - started, answers
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(verify=ctx, timeout=120) as client:
+            calls = [asyncio.create_task(client.get(emu.graph_url + "/users?$top=1", headers=headers))
+                     for _ in range(30)]
+            admin = {"Authorization": f"Bearer {emu.ready['admin_token']}"}
+            for _ in range(2400):  # bounded: a blocking server gets there too, after ~300 s of latency
+                received = (await client.get(emu.ready["admin_url"] + "/stats", headers=admin)).json()["requests"]
+                if received - base >= 30:
+                    break
+                await asyncio.sleep(0.05)
+            answered_when_all_received = sum(c.done() for c in calls)
+            return answered_when_all_received, await asyncio.gather(*calls)
 
-    elapsed, answers = asyncio.run(run())
+    answered, answers = asyncio.run(run())
     assert all(a.status_code == 200 for a in answers)
-    assert 1.0 <= elapsed < 15.0
+    assert answered == 0, f"{answered} of 30 requests were answered before the last one was received"
 
 
 def test_reset_restores_seed_and_zeroes_counters(emu):
