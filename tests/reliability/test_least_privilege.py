@@ -1,6 +1,9 @@
 """Least privilege: docs/permissions.md against the emulator's permission enforcement, and TLS.
 
-- an app holding exactly the documented application permissions of a module runs it (writes included);
+- the permissions table of docs/permissions.md is parsed; for every module an app holding exactly the
+  permissions its row lists runs it (writes included): application permissions for the app-only modules,
+  and for pim_role_activation (a signed-in user, as it runs today) a public client whose delegated
+  permissions are exactly the row's;
 - the read-only app (pim-reader) runs the info modules and check-mode runs of the write modules;
 - a write with the read-only app fails with a message naming the missing permission, and writes nothing;
 - TLS: a wrong or missing CA fails with a clear message; no option turns verification off.
@@ -28,13 +31,28 @@ RUNS = {
     "pim_active_assignment": {"principal": "olivia.teams@{{ domain }}", "role": "Reports Reader",
                               "duration": "P10D", "justification": "least privilege"},
     "pim_activation_info": {"audit_since": "P7D"},
+    # Niaj is eligible for Exchange Administrator through PIM-Exchange-Admins in the default seed, MFA on.
+    "pim_role_activation": {"role": "Exchange Administrator", "duration": "PT1H",
+                            "justification": "least privilege"},
 }
 WRITERS = ("pim_role_setting", "pim_eligible_assignment", "pim_active_assignment")
+# Modules that run as a signed-in user: their row lists delegated permissions ("delegated: `...`").
+SIGNED_IN = {"pim_role_activation": "niaj.sharepoint"}
 
 
 def documented() -> dict[str, list[str]]:
     rows = {m["name"]: re.findall(r"`([A-Za-z]+\.[A-Za-z.]+)`", m["perms"]) for m in ROW.finditer(DOC.read_text())}
     return rows
+
+
+def delegated_rows() -> set[str]:
+    return {m["name"] for m in ROW.finditer(DOC.read_text()) if m["perms"].strip().startswith("delegated:")}
+
+
+def test_the_table_says_which_rows_are_delegated():
+    # The app the test builds follows the row's kind: a signed-in module documented as application
+    # permissions (or the reverse) would be tested with the wrong kind of app.
+    assert delegated_rows() == {m for m in SIGNED_IN if h.have_module(m)}
 
 
 def test_every_module_and_role_is_documented():
@@ -53,17 +71,31 @@ def perm_emu(tmp_path_factory):
     seed = wd / "seed.json"
     subprocess.run([sys.executable, "-m", "pim_emulator", "default-seed", "--out", str(seed)], check=True)
     doc = json.loads(seed.read_text())
-    rows = documented()
+    rows, delegated = documented(), delegated_rows()
     for tenant in doc["tenants"]:
-        tenant["apps"] += [{"name": f"perm-{m}", "permissions": rows[m]} for m in RUNS if m in rows]
+        tenant["apps"] += [{"name": f"perm-{m}", "public_client": True, "delegated_permissions": rows[m]}
+                           if m in delegated else {"name": f"perm-{m}", "permissions": rows[m]}
+                           for m in RUNS if m in rows]
     seed.write_text(json.dumps(doc))
     emu = h.Emu(wd / "emu", ["--seed", str(seed)])
     yield emu
     emu.stop()
 
 
-def _run(emu, tmp_path, name, tasks, app, check=False):
+def _signed_in(emu, app: str, user: str) -> dict:
+    """username_password sign-in options of one seed user through a public client (no secret)."""
+    tenant = emu.tenants[0]
+    account = next(u for u in tenant["users"] if u["userPrincipalName"].startswith(user + "@"))
+    return {"auth_method": "username_password", "tenant_id": tenant["id"], "client_id": emu.app(0, app)["client_id"],
+            "username": account["userPrincipalName"], "password": account["password"],
+            "graph_url": emu.info["graph_url"], "authority_host": emu.info["authority_host"],
+            "ca_bundle": emu.info["ca_bundle"]}
+
+
+def _run(emu, tmp_path, name, tasks, app, check=False, auth=None):
     inv = h.inventory(emu, [0], app=app)
+    if auth is not None:
+        inv["all"]["hosts"]["contoso"]["pim_auth"] = auth
     tasks = [{**t, "ignore_errors": True} for t in tasks] + [h.save_results_task([t["register"] for t in tasks])]
     play = h.write_play(tmp_path, name, tasks)
     before = emu.stats()
@@ -74,15 +106,23 @@ def _run(emu, tmp_path, name, tasks, app, check=False):
 
 @pytest.mark.parametrize("module", [m for m in RUNS if h.have_module(m)])
 def test_documented_permissions_are_enough(perm_emu, tmp_path, module):
+    rows = documented()
+    assert module in rows, f"docs/permissions.md has no row for {module}"
+    auth = _signed_in(perm_emu, f"perm-{module}", SIGNED_IN[module]) if module in SIGNED_IN else None
+    before = perm_emu.writes()
     run, results, _writes = _run(perm_emu, tmp_path, module, [
-        {"name": module, f"entra.pim.{module}": RUNS[module], "register": "r"}], f"perm-{module}")
+        {"name": module, f"entra.pim.{module}": RUNS[module], "register": "r"}], f"perm-{module}", auth=auth)
     result = results.get("r") or {}
-    assert result and not result.get("failed"), f"{module} with exactly {documented()[module]}: " \
+    assert result and not result.get("failed"), f"{module} with exactly {rows[module]}: " \
         f"{result.get('msg') or run.failures()}"
+    if module in WRITERS or module == "pim_role_activation":
+        # The run did its job, not only "did not fail": the tenant took the write.
+        assert result.get("changed") and perm_emu.writes() > before, f"{module} wrote nothing: {result}"
 
 
 def test_reader_app_reads_and_scans_but_cannot_write(emulator, tmp_path, figures):
-    read_tasks = [{"name": m, f"entra.pim.{m}": RUNS[m], "register": f"r_{m}"} for m in RUNS if h.have_module(m)]
+    read_tasks = [{"name": m, f"entra.pim.{m}": RUNS[m], "register": f"r_{m}"} for m in RUNS
+                  if h.have_module(m) and m not in SIGNED_IN]
     run, results, writes = _run(emulator, tmp_path, "reader_check", read_tasks, "pim-reader", check=True)
     assert writes == 0
     bad = {k: v.get("msg") for k, v in results.items() if v and v.get("failed")}
