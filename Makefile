@@ -81,9 +81,11 @@ molecule: $(STAMP) $(COLL)
 PIP_VERSION = $(shell grep -hoE "pip='[0-9.]+'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | grep -oE '[0-9.]+' | tr . _)
 PIP_BOOTSTRAP = $(HOME)/.ansible/test/cache/get_pip_$(PIP_VERSION).py
 
-# A fresh copy per run, so two runs (two developers' helpers, or a rerun) never share a tree.
+# A fresh copy per run, so two runs (two developers' helpers, or a rerun) never share a tree. The get-pip copy
+# in ~/.ansible is shared by every clone: written under a unique name and renamed (atomic), never half-written.
 sanity: $(STAMP)
-	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/get_pip.py $(PIP_BOOTSTRAP)
+	mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp tests/sanity/get_pip.py $(PIP_BOOTSTRAP).$$$$ && \
+		mv -f $(PIP_BOOTSTRAP).$$$$ $(PIP_BOOTSTRAP)
 	mkdir -p $(BUILD)
 	root=$$(mktemp -d $(CURDIR)/$(BUILD)/sanity.XXXXXX) && dir=$$root/ansible_collections/entra/pim && \
 	mkdir -p $$dir && \
