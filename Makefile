@@ -45,8 +45,9 @@ ruff: $(STAMP)
 # .ansible-lint sets offline: ansible-lint then finds entra.pim through the symlink below instead of
 # copying the tree into a cache. VIRTUAL_ENV keeps its cache in the venv: otherwise it is ~/.ansible, whose
 # collections ansible-lint puts first on the path, so a stale copy there would be linted instead of this tree.
+# PATH as an activated venv has it (else ansible-lint warns "PATH altered ... broken local setup").
 ansible-lint: $(STAMP) $(COLL)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections \
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections \
 		$(BIN)/ansible-lint --profile production
 
 unit: $(STAMP) $(COLL)
