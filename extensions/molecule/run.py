@@ -23,7 +23,8 @@ SCENARIOS = {"default": "pim-reader", "baseline": "pim-admin", "compliance": "pi
 
 def main(names: list[str]) -> int:
     failed = []
-    with start(Path(tempfile.mkdtemp(prefix="pim-molecule-"))) as emulator:
+    workdir = Path(tempfile.mkdtemp(prefix="pim-molecule-"))
+    with start(workdir) as emulator:
         info = emulator.info
         for name in names or list(SCENARIOS):
             emulator.admin("reset", {})
@@ -34,7 +35,13 @@ def main(names: list[str]) -> int:
                    "AZURE_CLIENT_SECRET": auth["client_secret"], "ENTRA_PIM_GRAPH_URL": auth["graph_url"],
                    "AZURE_AUTHORITY_HOST": auth["authority_host"], "ENTRA_PIM_CA_BUNDLE": auth["ca_bundle"],
                    "EMULATOR_DOMAIN": info["tenants"][0]["domain"], "EMULATOR_ADMIN_URL": info["admin_url"],
-                   "EMULATOR_ADMIN_TOKEN": info["admin_token"]}
+                   "EMULATOR_ADMIN_TOKEN": info["admin_token"],
+                   # Molecule keeps each scenario's state (and the compliance reports) in
+                   # $ANSIBLE_HOME/tmp/molecule.<hash of "extensions">.<scenario>: with ~/.ansible that is one
+                   # folder for every clone, so two clones' runs shared them. This run's own ANSIBLE_HOME
+                   # (VIRTUAL_ENV would take precedence, so it is dropped) gives every run fresh state.
+                   "ANSIBLE_HOME": str(workdir / "ansible-home")}
+            env.pop("VIRTUAL_ENV", None)
             rc = subprocess.run(  # noqa: S603 - our venv's molecule, our scenario names
                 [str(Path(sys.executable).parent / "molecule"), "test", "-s", name],
                 cwd=ROOT / "extensions", env=env, check=False).returncode
