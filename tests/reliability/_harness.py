@@ -325,7 +325,7 @@ def _date(days: int) -> str:
     return (base + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# Roles whose settings the scenario manages; the rest of the 123 must stay untouched.
+# Roles whose settings the scenario manages; every other role (built-in or custom) must stay untouched.
 TIER0_ROLES = ["Global Administrator", "Privileged Role Administrator"]
 SETTING_ROLES = [
     "Security Administrator", "Exchange Administrator",
