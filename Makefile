@@ -1,5 +1,5 @@
 # entra.pim: one command for each thing a developer or CI does.
-#   make demo   build the venv, start the emulator, apply settings to an emulated tenant, show them
+#   make demo   scan the emulated tenants, apply the baseline, scan again (demo/run_demo.py)
 #   make test   everything CI runs: lint, unit, emulator, integration, module examples, AWX, molecule,
 #               reliability, sanity, build + import check
 #   make bench  Graph requests, time and memory against the emulator

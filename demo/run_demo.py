@@ -16,27 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pim_emulator.launch import auth_options, start
+from pim_emulator.launch import DEFAULT_SEED_VARS, start, write_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = os.environ.get("ENTRA_PIM_COLLECTIONS", str(ROOT / ".build" / "collections"))
-
-
-def inventory(info: dict, app: str) -> dict:
-    hosts = {}
-    for i, tenant in enumerate(info["tenants"]):
-        auth = auth_options(info, i, app)
-        auth.pop("tenant_id")
-        hosts[tenant["name"]] = {"entra_tenant_id": tenant["id"], "entra_tenant_domain": tenant["domain"],
-                                 "entra_pim_auth": auth}
-    return {"entra_tenants": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-        "baseline_tier0_approvers": ["group:PIM-Approvers-Tier0"],
-        "baseline_alert_mailbox": ["security-alerts@example.com"],
-        "baseline_activation_alert_mailbox": ["pim-activations@example.com"],
-        "baseline_protected_principals": ["breakglass1@{{ entra_tenant_domain }}",
-                                          "breakglass2@{{ entra_tenant_domain }}"],
-        "compliance_report_dir": "{{ report_dir }}"}}}
 
 
 def play(workdir: Path, name: str, inv: str, *args: str) -> int:
@@ -58,15 +41,15 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pim-demo-"))
     with start(workdir) as emulator:
         info = emulator.info
-        for inv, app in (("reader.json", "pim-reader"), ("admin.json", "pim-admin")):
-            path = workdir / inv
-            path.write_text(json.dumps(inventory(info, app)))
-            path.chmod(0o600)  # emulator secrets, generated for this run
+        # What `python -m pim_emulator inventory --default-seed-vars` writes, plus where the reports go.
+        demo_vars = {**DEFAULT_SEED_VARS, "compliance_report_dir": "{{ report_dir }}"}
+        for inv, app in (("reader.yml", "pim-reader"), ("admin.yml", "pim-admin")):
+            write_inventory(info, workdir / inv, app, demo_vars, python=sys.executable)
         print(f"emulator: {info['graph_url']} ({', '.join(t['name'] for t in info['tenants'])})", flush=True)
         before, after = workdir / "reports" / "1-before", workdir / "reports" / "2-after"
-        rc = play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={before}")
-        rc = rc or play(workdir, "baseline.yml", "admin.json", "-e", "baseline_replace_permanent_active=true")
-        rc = rc or play(workdir, "compliance_scan.yml", "reader.json", "--check", "-e", f"report_dir={after}")
+        rc = play(workdir, "compliance_scan.yml", "reader.yml", "--check", "-e", f"report_dir={before}")
+        rc = rc or play(workdir, "baseline.yml", "admin.yml", "-e", "baseline_replace_permanent_active=true")
+        rc = rc or play(workdir, "compliance_scan.yml", "reader.yml", "--check", "-e", f"report_dir={after}")
         stats = emulator.admin("stats")
     if rc == 0:
         print(f"\nfirst scan:\n{summary(before)}\nafter the baseline:\n{summary(after)}")

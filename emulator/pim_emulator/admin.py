@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from . import directory
 from .contract import iso
 
 if TYPE_CHECKING:
@@ -133,6 +134,14 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         return web.json_response({"id": user["id"], "mfa": user.get("_mfa", False), "acrs": user.get("_acrs", []),
                                   "accountEnabled": user.get("accountEnabled", True)})
 
+    async def directory_create(request: web.Request):
+        # A principal made just before a run: see directory.create_object for the read-after-write lag.
+        tenant = tenant_of(request)
+        obj = directory.create_object(tenant, request.match_info["kind"], await body(request),
+                                      emu.clock.now().timestamp(), int(emu.options.get("read_after_write_lag_ms") or 0))
+        emu.mark_dirty()
+        return web.json_response(obj, status=201)
+
     async def purge_requests(request: web.Request):
         tenant = tenant_of(request)
         doc = await body(request)
@@ -166,5 +175,6 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         web.get(f"{p}/tenants/{{tid}}/state", guard(tenant_state)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}", guard(user_update)),
         web.post(f"{p}/tenants/{{tid}}/purge-requests", guard(purge_requests)),
+        web.post(f"{p}/tenants/{{tid}}/directory/{{kind}}", guard(directory_create)),
         web.post(f"{p}/save", guard(save)),
     ]

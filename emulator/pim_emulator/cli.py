@@ -1,4 +1,5 @@
-"""Command line: ``serve`` (the contract of DESIGN.md section 5), ``generate`` and ``bench``."""
+"""Command line: ``serve`` (the contract of DESIGN.md section 5), ``generate``, ``default-seed``, ``inventory``
+and ``bench``."""
 
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("default-seed", help="write the default seed as a seed file (a starting point)")
     d.add_argument("--out", required=True)
 
+    i = sub.add_parser("inventory", help="write an Ansible inventory (one host per tenant) from a ready file")
+    i.add_argument("--ready-file", required=True, help="the ready file of a running emulator")
+    i.add_argument("--out", required=True, help="the inventory to write (YAML, mode 600: it holds secrets)")
+    i.add_argument("--app", default="pim-admin", help="the app whose client id and secret every host uses "
+                   "(pim-admin, pim-reader, pim-cert, ops-automation in the default seed)")
+    i.add_argument("--default-seed-vars", action="store_true",
+                   help="add the baseline variables that fit the default seed (approvers, mailboxes, break-glass)")
+
     b = sub.add_parser("bench", help="requests per second for reading all policies with their rules")
     b.add_argument("--seconds", type=float, default=5)
     b.add_argument("--concurrency", type=int, default=16)
@@ -90,6 +99,24 @@ def main(argv: list[str] | None = None) -> int:
         from .seed import default_seed_document, write_seed_file
 
         write_seed_file(default_seed_document(), args.out)
+        return 0
+    if args.command == "inventory":
+        import json
+
+        from .launch import DEFAULT_SEED_VARS, write_inventory
+
+        try:
+            with open(args.ready_file, encoding="utf-8") as fh:
+                info = json.load(fh)
+            path = write_inventory(info, args.out, args.app, DEFAULT_SEED_VARS if args.default_seed_vars else None)
+        except KeyError as exc:
+            print(f"pim_emulator inventory: {args.ready_file} is not an emulator ready file (no {exc})",
+                  file=sys.stderr)
+            return 2
+        except (OSError, ValueError) as exc:
+            print(f"pim_emulator inventory: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}: {len(info['tenants'])} tenant(s) as hosts of group entra_tenants, app {args.app}")
         return 0
     if args.command == "bench":
         from .bench import run_bench

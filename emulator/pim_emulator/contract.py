@@ -48,6 +48,7 @@ class GraphRequest:
     base_url: str  # "https://127.0.0.1:PORT/v1.0": nextLink and @odata.context are built on it
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     version: str = "v1.0"  # "beta" only for the few beta routes PIM needs (directory-role approvals)
+    now: float | None = None  # the emulated clock at dispatch (epoch seconds), for the directory read lag
 
 
 class GraphError(Exception):

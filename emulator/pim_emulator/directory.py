@@ -1,7 +1,13 @@
 """Directory objects: users, groups, service principals, applications, administrative units,
 role definitions, ``directoryObjects/getByIds`` and ``/me``.
 
-Only reads are emulated: the collection resolves names to ids here, it never writes the directory.
+Only reads are emulated through Graph: the collection resolves names to ids here, it never writes the
+directory. Tests create principals through the admin API (``create_object``), which is how a principal
+made seconds before a run is emulated: with the read-after-write lag on, a new object is left out of every
+read (lists, ``/{id}``, ``getByIds``) until the emulated clock passes its creation time plus the lag,
+and, when asked, for its next N reads (deterministic, for tests). Entra ID replicates directory writes
+asynchronously ("Best practices for working with Microsoft Graph": a read right after a write may not
+see it yet; kayasax/EasyPIM issue 22 is a principal created just before a PIM run).
 Permission failures answer as the directory service does (403 ``Authorization_RequestDenied``),
 which differs from the PIM service's JSON-in-a-string errors.
 """
@@ -9,8 +15,11 @@ which differs from the PIM service's JSON-in-a-string errors.
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import datetime, timezone
 
-from .contract import Caller, Collection, GraphError, GraphRequest, Tenant, pim_permission_error
+from . import odata
+from .contract import Caller, Collection, GraphError, GraphRequest, Tenant, iso, pim_permission_error
 
 DIR_RW = {"Directory.Read.All", "Directory.ReadWrite.All"}
 USERS_READ = DIR_RW | {"User.Read.All", "User.ReadWrite.All", "User.ReadBasic.All"}
@@ -51,6 +60,102 @@ def method_not_allowed() -> GraphError:
     return GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 
 
+# -- read-after-write lag -------------------------------------------------------------------------
+
+def _now_ts(req: GraphRequest) -> float:
+    """The emulated clock's now, as the HTTP layer passed it (real time when it did not)."""
+    return req.now if req.now is not None else datetime.now(timezone.utc).timestamp()
+
+
+def _lagging(obj: dict) -> bool:
+    return "_visible_after" in obj or obj.get("_hidden_reads", 0) > 0
+
+
+def visible(obj: dict, now: float) -> bool:
+    """Whether a read answered now may return ``obj``; a read that would have returned it but may not
+    uses up one of its ``_hidden_reads``."""
+    va = obj.get("_visible_after")
+    if va is not None and va > now:
+        return False
+    hidden = obj.get("_hidden_reads", 0)
+    if hidden > 0:
+        obj["_hidden_reads"] = hidden - 1
+        return False
+    return True
+
+
+def _visible_items(items: list[dict], req: GraphRequest) -> list[dict]:
+    """A list read: lagging objects that the request's ``$filter`` selects are left out (and use up a hidden
+    read); objects it does not select are not "read" and keep their count."""
+    if not any(_lagging(o) for o in items):
+        return items
+    now = _now_ts(req)
+    selected = {id(o) for o in odata.apply_filter(items, req.query.get("$filter"))}
+    return [o for o in items if not _lagging(o) or id(o) not in selected or visible(o, now)]
+
+
+def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int) -> dict:
+    """Admin API: a new user, group or service principal, as if made through Graph just now.
+
+    ``lag_ms`` (the emulator's read-after-write lag, or ``doc["lag_ms"]`` for this object only) hides it until
+    the emulated clock passes now + lag; ``doc["hidden_reads"]`` hides it from its next N reads whatever the
+    clock says.
+    """
+    lag_ms = int(doc.get("lag_ms", lag_ms) or 0)
+    coll = {"users": "users", "groups": "groups", "serviceprincipals": "servicePrincipals"}.get(kind.lower())
+    if coll is None:
+        raise ValueError(f"kind must be users, groups or servicePrincipals, not {kind!r}")
+    name = doc.get("displayName")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("displayName is required")
+    hidden = int(doc.get("hidden_reads") or 0)
+    if hidden < 0:
+        raise ValueError("hidden_reads must be 0 or more")
+    domain = f"{tenant.name}.onmicrosoft.com"
+    oid = str(doc.get("id") or uuid.uuid4())
+    if _find_any(tenant, oid, None) is not None:
+        raise ValueError(f"an object with id {oid} exists already")
+    created = iso(datetime.fromtimestamp(now, timezone.utc))
+    if coll == "users":
+        upn = doc.get("userPrincipalName") or f"{name.lower().replace(' ', '.')}@{domain}"
+        if _find_user(tenant, upn) is not None:
+            raise ValueError(f"userPrincipalName {upn} exists already")
+        given, _, sur = name.partition(" ")
+        obj = {"id": oid, "displayName": name, "userPrincipalName": upn, "mail": upn, "givenName": given,
+               "surname": sur or None, "jobTitle": doc.get("jobTitle"), "accountEnabled": True,
+               "userType": "Member", "onPremisesImmutableId": None, "onPremisesSyncEnabled": None,
+               "businessPhones": [], "mobilePhone": None, "officeLocation": None, "preferredLanguage": None,
+               "createdDateTime": created, "_mfa": bool(doc.get("mfa", True))}
+    elif coll == "groups":
+        members = [_member_id(tenant, m) for m in doc.get("members") or []]
+        assignable = bool(doc.get("isAssignableToRole"))
+        obj = {"id": oid, "displayName": name, "description": doc.get("description"),
+               "isAssignableToRole": assignable, "securityEnabled": True, "mailEnabled": False,
+               "mailNickname": re.sub(r"[^a-z0-9-]", "", name.lower()) or "group", "groupTypes": [],
+               "visibility": "Private" if assignable else None, "createdDateTime": created, "_members": members}
+    else:
+        app_id = str(doc.get("appId") or uuid.uuid4())
+        obj = {"id": oid, "appId": app_id, "displayName": name, "appDisplayName": name,
+               "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
+               "appOwnerOrganizationId": None, "tags": [], "createdDateTime": created}
+    if lag_ms > 0:
+        obj["_visible_after"] = now + lag_ms / 1000.0
+    if hidden:
+        obj["_hidden_reads"] = hidden
+    tenant.coll(coll)[oid] = obj
+    return {k: v for k, v in obj.items() if not k.startswith("_") or k in ("_visible_after", "_hidden_reads")}
+
+
+def _member_id(tenant: Tenant, ref) -> str:
+    ref = str(ref)
+    user = _find_user(tenant, ref)
+    if user is not None:
+        return user["id"]
+    if _find_any(tenant, ref, None) is not None:
+        return ref
+    raise ValueError(f"unknown member {ref!r}: give an object id or a user principal name")
+
+
 def typed(coll: str, obj: dict, select: str | None = None) -> dict:
     """A directory object in a polymorphic answer (members, getByIds): ``@odata.type`` first."""
     return {"@odata.type": ODATA_TYPE[coll], **plain(coll, obj, select)}
@@ -66,7 +171,7 @@ def plain(coll: str, obj: dict, select: str | None = None) -> dict:
 
 def _users_view(tenant: Tenant, req: GraphRequest) -> list[dict]:
     # Full objects: $filter may use any property; graph.py trims to USER_DEFAULT when there is no $select.
-    return [plain("users", u, "*") for u in tenant.coll("users").values()]
+    return [plain("users", u, "*") for u in _visible_items(list(tenant.coll("users").values()), req)]
 
 
 def _find_user(tenant: Tenant, ref: str) -> dict | None:
@@ -75,6 +180,13 @@ def _find_user(tenant: Tenant, ref: str) -> dict | None:
         return users[ref]
     low = ref.lower()
     return next((u for u in users.values() if u.get("userPrincipalName", "").lower() == low), None)
+
+
+def _readable(obj: dict | None, req: GraphRequest) -> dict | None:
+    """One object read by id: None (404) while it lags."""
+    if obj is None or not _lagging(obj):
+        return obj
+    return obj if visible(obj, _now_ts(req)) else None
 
 
 def _members(tenant: Tenant, group: dict, transitive: bool, seen: set[str] | None = None) -> list[tuple[str, dict]]:
@@ -97,9 +209,11 @@ def _members(tenant: Tenant, group: dict, transitive: bool, seen: set[str] | Non
 def _one_or_many(coll: str, tenant: Tenant, rest: list[str], req: GraphRequest, context: str):
     objects = tenant.coll(coll)
     if not rest:
-        items = [plain(coll, o, "*") for o in objects.values()]
+        items = [plain(coll, o, "*") for o in _visible_items(list(objects.values()), req)]
         return 200, Collection(items, context)
     obj = objects.get(rest[0])
+    if len(rest) == 1:
+        obj = _readable(obj, req)
     if obj is None:
         raise not_found(rest[0])
     if len(rest) == 1:
@@ -130,6 +244,8 @@ def handle(tenant: Tenant, req: GraphRequest):
         if len(segs) == 1:
             return 200, Collection(_users_view(tenant, req), "users")
         user = _find_user(tenant, segs[1])
+        if len(segs) == 2:
+            user = _readable(user, req)
         if user is None:
             raise not_found(segs[1])
         if len(segs) == 2:
@@ -154,7 +270,7 @@ def handle(tenant: Tenant, req: GraphRequest):
         if len(segs) == 2 and segs[1].startswith("(appId="):
             # /servicePrincipals(appId='...') alternate key addressing
             app_id = re.sub(r"^\(appId='?|'?\)$", "", segs[1])
-            obj = next((o for o in tenant.coll(coll).values() if o.get("appId") == app_id), None)
+            obj = _readable(next((o for o in tenant.coll(coll).values() if o.get("appId") == app_id), None), req)
             if obj is None:
                 raise not_found(app_id)
             return 200, {"@odata.context": f"{req.base_url}/$metadata#{coll}/$entity", **plain(coll, obj)}
@@ -222,14 +338,14 @@ def _directory_objects(tenant: Tenant, req: GraphRequest, segs: list[str]):
         found = []
         for oid in ids:
             hit = _find_any(tenant, str(oid), types or None)
-            if hit is not None:
+            if hit is not None and _readable(hit[1], req) is not None:
                 found.append(typed(hit[0], hit[1]))
         return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects", "value": found}
     if len(segs) == 2:
         _get_only(req)
         require(caller, DIR_RW)
         hit = _find_any(tenant, segs[1], None)
-        if hit is None:
+        if hit is None or _readable(hit[1], req) is None:
             raise not_found(segs[1])
         return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects/$entity",
                      **typed(hit[0], hit[1], req.query.get("$select"))}

@@ -73,7 +73,8 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
         started = time.perf_counter()
         query = odata.parse_query(raw_query)
         req = GraphRequest(method=method, path=path, query=query, body=body, caller=caller,
-                           base_url=f"{base}/{version}", request_id=request_id, version=version)
+                           base_url=f"{base}/{version}", request_id=request_id, version=version,
+                           now=emu.clock.now().timestamp())
         status, answer = _dispatch(emu, req)
         if isinstance(answer, Collection):
             answer = shape_collection(emu, req, answer)

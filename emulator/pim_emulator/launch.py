@@ -1,4 +1,5 @@
-"""Start the emulator in a child process the way every consumer does, and talk to its admin API.
+"""Start the emulator in a child process the way every consumer does, talk to its admin API, and turn
+its ready file into an Ansible inventory (``python -m pim_emulator inventory``).
 
 Tests, the integration harness, the demo and the benchmark all use this, so they all go through
 the public contract (the CLI and its ready file), never through the emulator's internals.
@@ -89,3 +90,63 @@ def auth_options(info: dict, tenant_index: int = 0, app_name: str = "pim-admin")
         "tenant_id": tenant["id"], "client_id": app["client_id"], "client_secret": app["client_secret"],
         "graph_url": info["graph_url"], "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"],
     }
+
+
+# Group variables that fit the default seed (every tenant has breakglass1/2 and PIM-Approvers-Tier0), so that
+# playbooks/baseline.yml and compliance_scan.yml run as written: ``inventory --default-seed-vars`` and the demo.
+DEFAULT_SEED_VARS = {
+    "baseline_tier0_approvers": ["group:PIM-Approvers-Tier0"],
+    "baseline_alert_mailbox": ["security-alerts@example.com"],
+    "baseline_activation_alert_mailbox": ["pim-activations@example.com"],
+    "baseline_protected_principals": ["breakglass1@{{ entra_tenant_domain }}", "breakglass2@{{ entra_tenant_domain }}"],
+}
+
+
+def inventory_text(info: dict, app_name: str = "pim-admin", group_vars: dict | None = None,
+                   python: str | None = None) -> str:
+    """An Ansible YAML inventory: group ``entra_tenants``, one host per tenant, as the collection's playbooks
+    read it (``entra_tenant_id``, ``entra_tenant_domain`` and the connection options in ``entra_pim_auth``).
+
+    The client secret is tagged ``!unsafe`` so Ansible never templates it (a secret may hold ``{{``).
+    Every other value is written as a JSON scalar or flow collection, which YAML reads as the same value.
+    """
+    lines = ["---",
+             "# Written by `python -m pim_emulator inventory` from an emulator's ready file. It holds the emulator's",
+             "# app secrets for this run (mode 600). Use: ansible-playbook -i THIS_FILE playbooks/compliance_scan.yml",
+             "all:", "  children:", "    entra_tenants:", "      hosts:"]
+    for index, tenant in enumerate(info["tenants"]):
+        names = [a["name"] for a in tenant["apps"]]
+        if app_name not in names:
+            raise ValueError(f"tenant {tenant['name']!r} has no app {app_name!r}; its apps are {', '.join(names)}")
+        auth = auth_options(info, index, app_name)
+        if not auth.get("client_secret"):
+            raise ValueError(f"app {app_name!r} has no client secret (a public client?); pick one that has")
+        lines += [f"        {_scalar(tenant['name'])}:",
+                  f"          entra_tenant_id: {_scalar(tenant['id'])}",
+                  f"          entra_tenant_domain: {_scalar(tenant['domain'])}",
+                  "          entra_pim_auth:"]
+        for key in ("tenant_id", "client_id", "client_secret", "graph_url", "authority_host", "ca_bundle"):
+            tag = "!unsafe " if key == "client_secret" else ""
+            lines.append(f"            {key}: {tag}{_scalar(auth[key])}")
+    group = {"ansible_connection": "local",
+             "ansible_python_interpreter": python or "{{ ansible_playbook_python }}", **(group_vars or {})}
+    lines.append("      vars:")
+    lines += [f"        {key}: {_scalar(value)}" for key, value in group.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value) -> str:
+    return json.dumps(value)  # JSON is YAML: quoted strings (escapes included), numbers, flow lists and maps
+
+
+def write_inventory(info: dict, path: str | Path, app_name: str = "pim-admin", group_vars: dict | None = None,
+                    python: str | None = None) -> Path:
+    """Write ``inventory_text`` atomically with mode 600 (it holds secrets)."""
+    path = Path(path)
+    text = inventory_text(info, app_name, group_vars, python)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    return path

@@ -99,6 +99,8 @@ _COMMON = [
     ("ivan.intune", "Intune Administrator", "active", False, "P30D", False, "/"),
     ("group:PIM-Exchange-Admins", "Exchange Administrator", "eligible", False, "P180D", False, "/"),
     ("app:pim-admin", "Privileged Role Administrator", "active", True, None, False, "/"),
+    # A custom role that shares its name's start with a built-in (see _custom_roles).
+    ("victor.ops", "Helpdesk Administrator - Tier 2", "eligible", False, "P90D", False, "/"),
 ]
 _MESSY = [  # a tenant a hardening scan should flag
     ("victor.ops", "Global Administrator", "active", True, None, False, "/"),
@@ -133,6 +135,27 @@ def default_apps() -> list[dict]:
     ]
 
 
+def _custom_roles(tenant: str) -> list[dict]:
+    """Custom directory roles named like built-ins, which broke other PIM tools more than once
+    (microsoft/Microsoft365DSC issues 5330 and 5532): a name that differs from a built-in only by case,
+    and names that add a suffix to a built-in's name. Name matching must never confuse them.
+
+    Not sure Entra lets a custom role take a built-in's name in another case (the docs do not say); the
+    seed holds one anyway, so that the collection is tested against the worst a tenant could hold.
+    """
+    return [
+        {"displayName": "exchange administrator",
+         "description": "Custom role: mailbox recipients only (named like the built-in, in lower case)",
+         "allowedResourceActions": ["microsoft.directory/users/basic/update"]},
+        {"displayName": f"Global Administrator ({tenant.capitalize()})",
+         "description": "Custom role: read the directory, reset passwords of non-admins",
+         "allowedResourceActions": ["microsoft.directory/users/standard/read"]},
+        {"displayName": "Helpdesk Administrator - Tier 2",
+         "description": "Custom role: second-line helpdesk",
+         "allowedResourceActions": ["microsoft.directory/users/invalidateAllRefreshTokens"]},
+    ]
+
+
 def default_seed_document() -> dict:
     tenants = []
     for name, extra in (("contoso", _MESSY), ("fabrikam", _TIDY), ("northwind", _TIDY[:3])):
@@ -146,6 +169,7 @@ def default_seed_document() -> dict:
             "apps": default_apps(),
             "administrativeUnits": [{"displayName": "AU-Europe", "members": ["carol.helpdesk", "victor.ops"]},
                                     {"displayName": "AU-Americas", "members": ["trent.dev"]}],
+            "customRoles": _custom_roles(name),
             "assignments": [_assignment(*a) for a in _COMMON + extra],
         })
     return {"tenants": tenants}
@@ -226,6 +250,7 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
     tenant = Tenant(tid, name)
     created = iso(clock.now() - timedelta(days=400))
     names: dict[str, str] = {}  # seed names -> object ids
+    exact_roles: dict[str, str] = {}  # role display name, case kept -> id (a custom role may differ by case only)
 
     for rd in builtin_roles():
         rid = rd["templateId"]
@@ -237,6 +262,24 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
             "rolePermissions": [{"allowedResourceActions": [_action(rd["displayName"])], "condition": None}],
         }
         names["role:" + rd["displayName"].lower()] = rid
+        exact_roles[rd["displayName"]] = rid
+
+    for cr in spec.get("customRoles", []):
+        # A custom role's shape as "Create unifiedRoleDefinition" (POST /roleManagement/directory/roleDefinitions,
+        # learn.microsoft.com/graph/api/rbacapplication-post-roledefinitions) answers it: a new GUID as id,
+        # templateId equal to the id, isBuiltIn false, version null. The uuid5 keeps the name's case, so
+        # names that differ only by case get different ids.
+        rid = cr.get("id") or str(uuid.uuid5(NS, f"{name}/customrole/{cr['displayName']}"))
+        tenant.coll("roleDefinitions")[rid] = {
+            "id": rid, "templateId": rid, "displayName": cr["displayName"], "description": cr.get("description"),
+            "isBuiltIn": False, "isEnabled": bool(cr.get("isEnabled", True)),
+            "isPrivileged": bool(cr.get("isPrivileged", False)), "resourceScopes": ["/"], "version": None,
+            "inheritsPermissionsFrom": [],
+            "rolePermissions": [{"allowedResourceActions": list(cr.get("allowedResourceActions") or []),
+                                 "condition": None}],
+        }
+        names.setdefault("role:" + cr["displayName"].lower(), rid)  # a built-in keeps its case-insensitive name
+        exact_roles[cr["displayName"]] = rid
 
     for u in spec.get("users", []):
         key = u["name"]
@@ -312,8 +355,9 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
     assignments = []
     for a in spec.get("assignments", []):
         principal = names.get(a["principal"].lower())
-        role = names.get("role:" + a["role"].lower()) or (a["role"] if a["role"] in tenant.coll("roleDefinitions")
-                                                         else None)
+        # The exact name first: "exchange administrator" (custom) is not "Exchange Administrator" (built-in).
+        role = (exact_roles.get(a["role"]) or names.get("role:" + a["role"].lower())
+                or (a["role"] if a["role"] in tenant.coll("roleDefinitions") else None))
         if principal is None or role is None:
             log.warning("seed %s: skipping assignment %s (unknown principal or role)", name, a)
             continue

@@ -110,19 +110,32 @@ def baseline_config(config=None):
 
 
 def _role_index(roles):
-    """Name, id and template id -> role entry of pim_role_setting_info (names case-insensitive)."""
-    index = {}
+    """Id and template id (any case) -> role, exact name -> role, name in lower case -> [roles] of
+    pim_role_setting_info's entries. A custom role may carry a built-in's name in another case."""
+    ids, names, folded = {}, {}, {}
     for role in roles or []:
-        for key in (role.get("template_id"), role.get("id"), role.get("role")):
+        for key in (role.get("template_id"), role.get("id")):
             if key:
-                index[str(key).lower()] = role
-    return index
+                ids.setdefault(str(key).lower(), role)
+        if role.get("role"):
+            names.setdefault(str(role["role"]), role)
+            folded.setdefault(str(role["role"]).lower(), []).append(role)
+    return ids, names, folded
 
 
 def _pick(index, refs):
+    """The roles refs name: by id, by exact name, else by name ignoring case when that finds one role."""
+    ids, names, folded = index
     out = []
     for ref in refs:
-        role = index.get(str(ref).lower())
+        role = ids.get(str(ref).lower()) or names.get(str(ref))
+        if role is None:
+            candidates = folded.get(str(ref).lower(), [])
+            if len(candidates) > 1:
+                raise AnsibleFilterError(
+                    f"baseline role {ref!r} matches {' and '.join(repr(c.get('role')) for c in candidates)} in "
+                    "another case; give the exact name or the template id")
+            role = candidates[0] if candidates else None
         if role is not None and role not in out:
             out.append(role)
     return out

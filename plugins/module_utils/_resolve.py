@@ -43,32 +43,61 @@ def _chunks(values, size):
 
 def suggest(name, candidates, limit=3):
     """The closest known names, for 'did you mean' in an error."""
-    lowered = {c.lower(): c for c in candidates}
-    return [lowered[m] for m in difflib.get_close_matches(str(name).lower(), list(lowered), n=limit, cutoff=0.5)]
+    lowered = {}
+    for c in candidates:  # names differing only by case (a built-in and a custom role) are both offered
+        lowered.setdefault(c.lower(), []).append(c)
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=limit, cutoff=0.5)
+    return [original for m in close for original in lowered[m]][:limit]
 
 
 def match_roles(refs, definitions):
-    """Pure: ref -> role definition, by id, template id or display name (case-insensitive)."""
-    by_key = {}
+    """Pure: ref -> role definition, by id, template id or display name.
+
+    A display name matches exactly first, then ignoring case, and only when that finds one role: a
+    tenant may hold a custom role named like a built-in in another case ("exchange administrator"),
+    and picking either one silently would change the wrong role. Every unknown or ambiguous ref is
+    reported together.
+    """
+    by_id, by_name, by_folded = {}, {}, {}
     for role in definitions:
-        for key in (role.get("id"), role.get("templateId"), role.get("displayName")):
+        for key in (role.get("id"), role.get("templateId")):
             if key:
-                by_key.setdefault(str(key).lower(), role)
-    found, unknown = {}, []
+                by_id.setdefault(str(key).lower(), role)
+        name = role.get("displayName")
+        if name:
+            by_name.setdefault(str(name), role)
+            by_folded.setdefault(str(name).lower(), []).append(role)
+    found, unknown, ambiguous = {}, [], []
     for ref in refs:
-        role = by_key.get(str(ref).strip().lower())
+        text = str(ref).strip()
+        role = by_id.get(text.lower()) or by_name.get(text)
+        if role is None:
+            candidates = by_folded.get(text.lower(), [])
+            if len(candidates) > 1:
+                ambiguous.append((ref, candidates))
+                continue
+            role = candidates[0] if candidates else None
         if role is None:
             unknown.append(ref)
         else:
             found[ref] = role
+    problems = []
     if unknown:
         names = [r.get("displayName") for r in definitions if r.get("displayName")]
         parts = []
         for ref in unknown:
             close = suggest(ref, names)
             parts.append(f"{ref!r}" + (f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""))
-        raise ResolveError("unknown role(s): " + "; ".join(parts) +
-                           ". Give a role's display name, template id or id.")
+        problems.append("unknown role(s): " + "; ".join(parts))
+    if ambiguous:
+        parts = []
+        for ref, candidates in ambiguous:
+            which = " and ".join(f"{r.get('displayName')!r} ({'custom' if r.get('isBuiltIn') is False else 'built-in'}"
+                                 f", id {r.get('id')})" for r in candidates)
+            parts.append(f"{ref!r} matches {which} in another case")
+        problems.append("ambiguous role(s): " + "; ".join(parts))
+    if problems:
+        raise ResolveError(". ".join(problems) + ". Give a role's exact display name, template id or id.")
     return found
 
 

@@ -321,7 +321,7 @@ def _date(days: int) -> str:
     return (base + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# Roles whose settings the scenario manages; the rest of the 123 must stay untouched.
+# Roles whose settings the scenario manages; every other role (built-in or custom) must stay untouched.
 TIER0_ROLES = ["Global Administrator", "Privileged Role Administrator"]
 SETTING_ROLES = [
     "Security Administrator", "Exchange Administrator",
@@ -389,7 +389,8 @@ def scenario_tasks(variant: str = "A") -> list[dict]:
 def declared_scope(data: dict, variant_tasks: list[dict], domain: str) -> tuple[set, set]:
     """(role ids whose settings the tasks manage, (principalId, roleId) pairs whose assignments they manage),
     resolved against a state dump."""
-    roles = {r["displayName"].lower(): r["id"] for r in data["roleDefinitions"].values()}
+    # Exact names: the seed holds a custom "exchange administrator" beside the built-in "Exchange Administrator".
+    roles = {r["displayName"]: r["id"] for r in data["roleDefinitions"].values()}
     upns = {u["userPrincipalName"].lower(): u["id"] for u in data["users"].values()}
     groups = {g["displayName"].lower(): g["id"] for g in data["groups"].values()}
     sps = {s["displayName"].lower(): s["id"] for s in data["servicePrincipals"].values()}
@@ -398,7 +399,7 @@ def declared_scope(data: dict, variant_tasks: list[dict], domain: str) -> tuple[
         for module, args in task.items():
             if not module.startswith("entra.pim."):
                 continue
-            role_ids |= {roles[r.lower()] for r in args.get("roles", [])}
+            role_ids |= {roles[r] for r in args.get("roles", [])}
             for item in args.get("assignments", []):
                 ref = item["principal"].replace("{{ domain }}", domain).lower()
                 if ref.startswith("group:"):
@@ -407,7 +408,7 @@ def declared_scope(data: dict, variant_tasks: list[dict], domain: str) -> tuple[
                     pid = sps[ref[3:]]
                 else:
                     pid = upns[ref]
-                pairs.add((pid, roles[item["role"].lower()]))
+                pairs.add((pid, roles[item["role"]]))
     return role_ids, pairs
 
 

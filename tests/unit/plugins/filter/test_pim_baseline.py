@@ -98,3 +98,19 @@ def test_compare_settings_durations_lists_and_booleans():
     assert compare_settings(expected, actual) == [
         ("activation.max_duration", "PT4H", "PT8H"), ("activation.require_mfa", True, False),
         ("notifications.activation.admin.recipients", ["a@x"], None)]
+
+
+def test_a_custom_role_named_like_a_built_in_in_another_case_is_not_hardened_in_its_place(settings):
+    # pim_role_setting_info sorts by name ignoring case, so the custom twin comes right after the built-in.
+    exchange = next(r for r in settings if r["role"] == "Exchange Administrator")
+    twin = role("7b0c9d2e-1f3a-4b5c-8d6e-9f0a1b2c3d4e", "exchange administrator")
+    roles = settings + [twin]
+    by_name = baseline_plan(roles, {**BASELINE, "highly_privileged_roles": ["Exchange Administrator"]})
+    tier1 = [r for g in by_name if g["tier"] == "tier1" for r in g["roles"]]
+    assert tier1 == [{"id": exchange["id"], "role": "Exchange Administrator"}]
+    twin_only = baseline_plan(roles, {**BASELINE, "highly_privileged_roles": ["exchange administrator"]})
+    assert [r for g in twin_only if g["tier"] == "tier1" for r in g["roles"]] == [
+        {"id": twin["id"], "role": "exchange administrator"}]
+    with pytest.raises(AnsibleFilterError, match="'EXCHANGE ADMINISTRATOR' matches 'Exchange Administrator' and "
+                                                 "'exchange administrator' in another case"):
+        baseline_plan(roles, {**BASELINE, "highly_privileged_roles": ["EXCHANGE ADMINISTRATOR"]})

@@ -52,6 +52,42 @@ def test_roles_by_name_template_id_and_case():
     assert found["62e90394-69f5-4237-9190-012177145e10"]["displayName"] == "Global Administrator"
 
 
+CUSTOM_TWIN = {"id": "7b0c9d2e-1f3a-4b5c-8d6e-9f0a1b2c3d4e", "templateId": "7b0c9d2e-1f3a-4b5c-8d6e-9f0a1b2c3d4e",
+               "displayName": "exchange administrator", "isBuiltIn": False}
+CUSTOM_SUFFIX = {"id": "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9", "templateId": "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9",
+                 "displayName": "Global Administrator (Contoso)", "isBuiltIn": False}
+
+
+@pytest.mark.parametrize("order", ["built-in first", "custom first"])
+def test_an_exact_name_wins_over_a_custom_role_that_differs_only_by_case(order):
+    roles = [dict(r, isBuiltIn=True) for r in ROLES] + [CUSTOM_TWIN, CUSTOM_SUFFIX]
+    if order == "custom first":
+        roles.reverse()
+    found = match_roles(["Exchange Administrator", "exchange administrator", "Global Administrator",
+                         "global administrator (contoso)", CUSTOM_TWIN["id"].upper()], roles)
+    assert found["Exchange Administrator"]["id"] == ROLES[0]["id"]
+    assert found["exchange administrator"] is CUSTOM_TWIN
+    assert found["Global Administrator"]["id"] == ROLES[1]["id"]
+    assert found["global administrator (contoso)"] is CUSTOM_SUFFIX  # one role in any case: still found
+    assert found[CUSTOM_TWIN["id"].upper()] is CUSTOM_TWIN
+
+
+def test_a_name_matching_several_roles_only_in_another_case_is_refused_naming_both():
+    with pytest.raises(ResolveError) as err:
+        match_roles(["EXCHANGE ADMINISTRATOR", "Nonsense Role"], [*ROLES, CUSTOM_TWIN])
+    text = str(err.value)
+    assert "unknown role(s): 'Nonsense Role'" in text
+    assert ("ambiguous role(s): 'EXCHANGE ADMINISTRATOR' matches 'Exchange Administrator' (built-in, id "
+            "29232cdf-9323-42fd-ade2-1d097af3e4de) and 'exchange administrator' (custom, id "
+            f"{CUSTOM_TWIN['id']}) in another case") in text
+
+
+def test_a_misspelt_name_suggests_the_built_in_first_and_its_custom_twin():
+    with pytest.raises(ResolveError) as err:
+        match_roles(["Exchange Administrater"], [*ROLES, CUSTOM_TWIN])
+    assert "(did you mean 'Exchange Administrator', 'exchange administrator'" in str(err.value)
+
+
 def test_unknown_roles_are_all_named_with_the_closest_names():
     with pytest.raises(ResolveError) as err:
         match_roles(["Exchange Admin", "Nonsense Role"], ROLES)
