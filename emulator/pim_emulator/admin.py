@@ -14,6 +14,7 @@ from aiohttp import web
 
 from . import directory
 from .contract import iso
+from .identity import AadError, TokenService
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -36,6 +37,8 @@ def parse_duration(value) -> timedelta:
 
 
 def routes(emu: Emulator) -> list[web.RouteDef]:
+    tokens = TokenService(emu)  # stateless but for a key cache: signs with the emulator's key
+
     def guard(handler):
         async def wrapped(request: web.Request) -> web.StreamResponse:
             supplied = request.headers.get("Authorization", "")
@@ -141,6 +144,27 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
                                       emu.clock.now().timestamp(), int(emu.options.get("read_after_write_lag_ms") or 0))
         emu.mark_dirty()
         return web.json_response(obj, status=201)
+    async def user_signin(request: web.Request):
+        """Tokens of an interactive sign-in (``az login``, browser, device code) of a user, with MFA when
+        asked and registered: the only delegated tokens that can carry ``amr: ["pwd","mfa"]``, since the
+        password grant cannot (see identity.TokenService._password). Body: client_id (an app of the tenant,
+        e.g. the public client pim-cli), mfa (default true), acrs (optional auth-context claims)."""
+        tenant = tenant_of(request)
+        uid = request.match_info["uid"]
+        users = tenant.coll("users")
+        user = users.get(uid) or next((u for u in users.values()
+                                       if u.get("userPrincipalName", "").lower() == uid.lower()), None)
+        if user is None or not user.get("accountEnabled", True):
+            raise web.HTTPNotFound(text='{"error":"not_found","message":"unknown or disabled user"}',
+                                   content_type="application/json")
+        doc = await body(request)
+        acrs = doc.get("acrs")
+        try:
+            answer = tokens.interactive_tokens(tenant, str(doc["client_id"]), user, bool(doc.get("mfa", True)),
+                                                   list(acrs) if acrs is not None else None)
+        except AadError as err:
+            return web.json_response({"error": "bad_request", "message": err.description}, status=400)
+        return web.json_response(answer)
 
     async def purge_requests(request: web.Request):
         tenant = tenant_of(request)
@@ -174,6 +198,7 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         web.get(f"{p}/tenants", guard(tenants_list)),
         web.get(f"{p}/tenants/{{tid}}/state", guard(tenant_state)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}", guard(user_update)),
+        web.post(f"{p}/tenants/{{tid}}/users/{{uid}}/signin", guard(user_signin)),
         web.post(f"{p}/tenants/{{tid}}/purge-requests", guard(purge_requests)),
         web.post(f"{p}/tenants/{{tid}}/directory/{{kind}}", guard(directory_create)),
         web.post(f"{p}/save", guard(save)),

@@ -47,12 +47,14 @@ async def run_batch(emu: Emulator, caller: Caller, body: Any, base: str, version
         return _bad(f"The number of batch requests in the input exceeds the allowed limit of {MAX_ITEMS}.", rid, crid)
     if not items:
         return _bad("Invalid batch payload format.", rid, crid)
+    # An item id is "Not case-sensitive. Must be unique in the batch, otherwise, the batch request fails
+    # with a 400" (JSON batching, learn.microsoft.com/graph/json-batching): ids and dependsOn compare folded.
     seen: set[str] = set()
     for item in items:
         if not isinstance(item, dict) or not item.get("id") or not item.get("method") or not item.get("url"):
             return _bad("Invalid batch payload format.", rid, crid)
         iid = str(item["id"])
-        if iid in seen:
+        if iid.casefold() in seen:
             return _bad(f"Batch request id '{iid}' is duplicated.", rid, crid)
         if "://" in str(item["url"]):
             return _bad("Batch request url must be relative.", rid, crid)
@@ -63,32 +65,36 @@ async def run_batch(emu: Emulator, caller: Caller, body: Any, base: str, version
         # msgraph-core writes "depends_on"; Graph's own name is "dependsOn": honour both.
         deps = item.get("dependsOn") or item.get("depends_on") or []
         for dep in deps:
-            if str(dep) not in seen:
+            if str(dep).casefold() not in seen:
                 return _bad(f"Invalid dependency for request Id {iid}: '{dep}' must be a previous request.", rid,
                             crid)
-        seen.add(iid)
+        seen.add(iid.casefold())
 
-    done: dict[str, asyncio.Future] = {str(i["id"]): asyncio.get_running_loop().create_future() for i in items}
+    done: dict[str, asyncio.Future] = {str(i["id"]).casefold(): asyncio.get_running_loop().create_future()
+                                       for i in items}
     writes = False
 
     async def one(item: dict) -> dict:
         nonlocal writes
         iid = str(item["id"])
-        deps = [str(d) for d in (item.get("dependsOn") or item.get("depends_on") or [])]
+        deps = [str(d).casefold() for d in (item.get("dependsOn") or item.get("depends_on") or [])]
         statuses = [await done[d] for d in deps]
         if any(s >= 400 for s in statuses):
             err = GraphError(424, "FailedDependency", "Failed dependency.")
-            done[iid].set_result(424)
+            done[iid.casefold()].set_result(424)
             return {"id": iid, "status": 424, "headers": {}, "body": err.envelope(rid, crid)}
         method = str(item["method"]).upper()
         item_version, path, raw_query = _split_url(str(item["url"]), version)
         if item_version == "beta" and not graph.is_engine_route(path, "beta"):
             outcome = graph.Outcome(400, GraphError(400, "BadRequest", "Unsupported beta route.").envelope(rid, crid))
         else:
+            # "To use advanced query capabilities in batch requests, specify the ConsistencyLevel header in
+            # the JSON body" (aad-advanced-queries); item header names are case-insensitive.
+            item_headers = {str(k).lower(): v for k, v in (item.get("headers") or {}).items()}
             outcome = await graph.run(emu, caller, method, path, raw_query, item.get("body"), base, item_version,
-                                      rid, crid)
+                                      rid, crid, item_headers.get("consistencylevel"))
         writes = writes or outcome.write
-        done[iid].set_result(outcome.status)
+        done[iid.casefold()].set_result(outcome.status)
         headers = dict(outcome.headers)
         if outcome.body is not None and outcome.status != 204:
             headers.setdefault("Content-Type", "application/json")

@@ -47,8 +47,10 @@ class Outcome:
 
 
 async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: str, body: Any, base: str,
-              version: str, request_id: str, client_request_id: str | None) -> Outcome:
-    """``base`` is https://host:port; ``path`` is below the version segment."""
+              version: str, request_id: str, client_request_id: str | None,
+              consistency_level: str | None = None) -> Outcome:
+    """``base`` is https://host:port; ``path`` is below the version segment; ``consistency_level`` is the
+    request's (or the $batch item's) ConsistencyLevel header."""
     write = is_write(method, path, body)
     if write and isinstance(body, dict) and body.get("isValidationOnly") is True:
         write = False  # a validation-only request changes nothing (a check-mode run may send these)
@@ -75,9 +77,12 @@ async def run(emu: Emulator, caller: Caller, method: str, path: str, raw_query: 
         req = GraphRequest(method=method, path=path, query=query, body=body, caller=caller,
                            base_url=f"{base}/{version}", request_id=request_id, version=version,
                            now=emu.clock.now().timestamp())
+        advanced = str(consistency_level or "").strip().lower() == "eventual"
+        if req.method == "GET" and version == "v1.0" and is_directory_object_route(path):
+            check_advanced_query(path, query, advanced)
         status, answer = _dispatch(emu, req)
         if isinstance(answer, Collection):
-            answer = shape_collection(emu, req, answer)
+            answer = shape_collection(emu, req, answer, advanced)
         elif isinstance(answer, dict):
             if req.method == "GET" and query.get("$select") and "value" not in answer:
                 keep = tuple(odata.parse_expand(query["$expand"])) if query.get("$expand") else ()
@@ -116,8 +121,90 @@ def _dispatch(emu: Emulator, req: GraphRequest):
     raise segment_not_found(req.path)
 
 
-def shape_collection(emu: Emulator, req: GraphRequest, coll: Collection) -> dict:
+# ---- what each PIM list documents ---------------------------------------------------------------------
+# Properties per type, from the v1.0 resource pages (unifiedRoleEligibilityScheduleInstance,
+# unifiedRoleAssignmentScheduleInstance, unifiedRoleEligibilitySchedule, unifiedRoleAssignmentSchedule,
+# unifiedRoleEligibilityScheduleRequest, unifiedRoleAssignmentScheduleRequest, unifiedRoleManagementPolicy,
+# unifiedRoleManagementPolicyAssignment); the list pages document "$select, $filter and $expand" only.
+_COMMON = {"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"}
+_SCHEDULE = _COMMON | {"createdDateTime", "createdUsing", "modifiedDateTime", "status", "memberType", "scheduleInfo"}
+_REQUEST = _COMMON | {"action", "approvalId", "completedDateTime", "createdBy", "createdDateTime", "customData",
+                      "isValidationOnly", "justification", "scheduleInfo", "status", "targetScheduleId", "ticketInfo"}
+PIM_LISTS: dict[str, tuple[str, set[str]]] = {
+    "roleManagement/directory/roleEligibilityScheduleInstances": (
+        "unifiedRoleEligibilityScheduleInstance",
+        _COMMON | {"startDateTime", "endDateTime", "memberType", "roleEligibilityScheduleId"}),
+    "roleManagement/directory/roleAssignmentScheduleInstances": (
+        "unifiedRoleAssignmentScheduleInstance",
+        _COMMON | {"startDateTime", "endDateTime", "memberType", "assignmentType", "roleAssignmentOriginId",
+                   "roleAssignmentScheduleId"}),
+    "roleManagement/directory/roleEligibilitySchedules": ("unifiedRoleEligibilitySchedule", _SCHEDULE),
+    "roleManagement/directory/roleAssignmentSchedules": (
+        "unifiedRoleAssignmentSchedule", _SCHEDULE | {"assignmentType"}),
+    "roleManagement/directory/roleEligibilityScheduleRequests": ("unifiedRoleEligibilityScheduleRequest", _REQUEST),
+    "roleManagement/directory/roleAssignmentScheduleRequests": ("unifiedRoleAssignmentScheduleRequest", _REQUEST),
+    "policies/roleManagementPolicies": (
+        "unifiedRoleManagementPolicy",
+        {"id", "displayName", "description", "isOrganizationDefault", "scopeId", "scopeType",
+         "lastModifiedDateTime"}),
+    "policies/roleManagementPolicyAssignments": (
+        "unifiedRoleManagementPolicyAssignment", {"id", "policyId", "roleDefinitionId", "scopeId", "scopeType"}),
+}
+# $top and $skiptoken stay: Graph pages these lists itself and follows its own nextLink.
+PIM_OPTIONS = {"$select", "$filter", "$expand", "$top", "$skiptoken"}
+
+# ---- directory objects and advanced queries --------------------------------------------------------------
+# "Advanced query capabilities on Microsoft Entra ID objects" (learn.microsoft.com/graph/aad-advanced-queries):
+# ne, not and endsWith, $search, and $filter with $orderby need the ConsistencyLevel: eventual header (and,
+# but for $search, $count=true); without them Graph answers 400 Request_UnsupportedQuery, and a $count=true
+# without the header is silently ignored.
+_DIRECTORY_HEADS = {"users", "groups", "serviceprincipals", "applications", "directory", "directoryobjects",
+                    "devices", "contacts", "me"}
+_ADVANCED_OPERATORS = {"ne": "ne", "not": "not", "endswith": "endsWith"}
+# $orderby that works by default (the page's sorting table); every other sort is an advanced query.
+_DEFAULT_ORDERBY = {"users": {"displayname", "userprincipalname"}, "groups": {"displayname"}}
+
+
+def is_directory_object_route(path: str) -> bool:
+    first = next((seg for seg in path.split("/") if seg), "").lower()
+    return first in _DIRECTORY_HEADS
+
+
+def _unsupported(message: str) -> GraphError:
+    return GraphError(400, "Request_UnsupportedQuery", message)
+
+
+def check_advanced_query(path: str, query: dict[str, str], advanced: bool) -> None:
+    counted = str(query.get("$count", "")).lower() == "true"
+    if "$search" in query and not advanced:
+        raise _unsupported("Request with $search query parameter only works through MSGraph with a special request "
+                           "header: 'ConsistencyLevel: eventual'")
+    for op in sorted(odata.filter_operators(query.get("$filter")) & set(_ADVANCED_OPERATORS)):
+        if not (advanced and counted):
+            raise _unsupported(f"Operator '{_ADVANCED_OPERATORS[op]}' is not supported because the required "
+                               "parameters might be missing. Try adding $count=true query parameter and "
+                               "ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries "
+                               "for more information")
+    if query.get("$orderby") and not (advanced and counted):
+        head = next((seg for seg in path.split("/") if seg), "").lower()
+        keys = {c.split()[0].lower() for c in query["$orderby"].split(",") if c.split()}
+        if query.get("$filter") or not keys <= _DEFAULT_ORDERBY.get(head, set()):
+            # Wording seen from Graph (microsoft-graph-docs-contrib issue 3145); the page gives no text.
+            raise _unsupported("Sorting not supported for current query.")
+
+
+def check_pim_list(req: GraphRequest, coll: Collection) -> None:
+    spec = PIM_LISTS.get(coll.context)
+    if spec is None or req.version != "v1.0":
+        return
+    type_name, properties = spec
+    odata.check_options(req.query, PIM_OPTIONS)
+    odata.check_eq_filter(req.query.get("$filter"), properties, type_name)
+
+
+def shape_collection(emu: Emulator, req: GraphRequest, coll: Collection, advanced: bool = False) -> dict:
     """Apply $filter/$orderby/$count/$select/$top/$skiptoken and build the OData envelope."""
+    check_pim_list(req, coll)
     q = req.query
     now = emu.clock.now().timestamp()
     items = [it for it in coll.items if not (it.get("_visible_after") and it["_visible_after"] > now)]
@@ -134,7 +221,7 @@ def shape_collection(emu: Emulator, req: GraphRequest, coll: Collection) -> dict
     keep = tuple(odata.parse_expand(q["$expand"]).keys()) if q.get("$expand") else ()
     value = [odata.strip_internal(odata.apply_select(it, fields, keep)) for it in window]
     doc: dict[str, Any] = {"@odata.context": f"{req.base_url}/$metadata#{coll.context}"}
-    if str(q.get("$count", "")).lower() == "true":
+    if str(q.get("$count", "")).lower() == "true" and (advanced or not is_directory_object_route(req.path)):
         doc["@odata.count"] = total
     # As Graph does for directory lists, $top is the page size and a nextLink leads to the rest.
     if offset + page < total:

@@ -293,8 +293,20 @@ class TokenService:
         if user is None or form.get("password") != user.get("_password") or not user.get("accountEnabled", True):
             raise AadError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or "
                            "password.")
+        if user.get("_mfa"):
+            # "Microsoft recommends you do not use the ROPC flow; it's incompatible with multifactor
+            # authentication (MFA)" and "If users need to use multifactor authentication (MFA) to log in to
+            # the application, they will be blocked instead" (Microsoft identity platform, "OAuth 2.0 Resource
+            # Owner Password Credentials", learn.microsoft.com/entra/identity-platform/v2-oauth-ropc).
+            # A seed user with ``mfa`` has MFA registered and required, so Entra answers AADSTS50076
+            # (UserStrongAuthClientAuthNRequired, "Microsoft Entra authentication and authorization error
+            # codes"); AADSTS50079 is for users who still have to enrol, which the seed does not model.
+            raise AadError(400, "invalid_grant", 50076, "Due to a configuration change made by your administrator, "
+                           "or because you moved to a new location, you must use multi-factor authentication to "
+                           f"access '{GRAPH_APP_ID}'.")
         scopes = self._delegated_scopes(app, self._scope_resource(form.get("scope", "")))
-        return self._user_tokens(tenant, app, user, scopes)
+        # A password alone is one factor: the token says so, whatever the user has registered.
+        return self._user_tokens(tenant, app, user, scopes, amr=["pwd"])
 
     def _refresh(self, tenant, form: dict) -> dict:
         try:
@@ -307,16 +319,34 @@ class TokenService:
         if user is None or doc.get("tid") != tenant.id:
             raise AadError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or "
                            "password.")
-        return self._user_tokens(tenant, app, user, doc.get("scp", []))
+        # A refreshed token keeps the authentication methods of the sign-in it came from.
+        return self._user_tokens(tenant, app, user, doc.get("scp", []), amr=list(doc.get("amr") or ["pwd"]),
+                                 acrs=doc.get("acrs"))
 
-    def _user_tokens(self, tenant, app: dict, user: dict, scopes: list[str]) -> dict:
-        amr = ["pwd", "mfa"] if user.get("_mfa") else ["pwd"]
+    def interactive_tokens(self, tenant, client_id: str, user: dict, mfa: bool, acrs: list[str] | None = None) -> dict:
+        """The tokens an interactive sign-in (browser, ``az login``, device code) would give ``user``.
+
+        Used by the admin API: tests sign in "as a person would", with MFA when the user has it, and
+        hand the access token to the modules' ``access_token`` option. Entra refuses MFA to a user with
+        no method registered, so ``mfa`` is only granted to users whose seed says ``mfa``.
+        """
+        app = self._app(tenant, client_id)
+        if mfa and not user.get("_mfa"):
+            raise ValueError(f"user {user.get('userPrincipalName')!r} has no MFA method registered")
+        scopes = sorted(set(app.get("_delegated_permissions", [])))
+        return self._user_tokens(tenant, app, user, scopes, amr=["pwd", "mfa"] if mfa else ["pwd"],
+                                 acrs=acrs if acrs is not None else user.get("_acrs"))
+
+    def _user_tokens(self, tenant, app: dict, user: dict, scopes: list[str], amr: list[str],
+                     acrs: list[str] | None = None) -> dict:
+        if acrs is None and "mfa" in amr:
+            acrs = user.get("_acrs")
         claims = self._base_claims(tenant, app)
         claims.update({"oid": user["id"], "sub": user["id"], "idtyp": "user", "scp": " ".join(scopes), "amr": amr,
                        "upn": user.get("userPrincipalName"), "name": user.get("displayName"),
                        "unique_name": user.get("userPrincipalName")})
-        if user.get("_acrs"):
-            claims["acrs"] = list(user["_acrs"])
+        if acrs:
+            claims["acrs"] = list(acrs)
         body = self._token_response(claims)
         now = int(time.time())
         body["scope"] = " ".join(f"{GRAPH_RESOURCE}/{s}" for s in scopes) + " openid profile offline_access"
@@ -327,7 +357,7 @@ class TokenService:
         })
         body["client_info"] = _b64url(json.dumps({"uid": user["id"], "utid": tenant.id}).encode())
         body["refresh_token"] = self._sign({"aud": "refresh", "oid": user["id"], "tid": tenant.id, "scp": scopes,
-                                            "iat": now, "exp": now + 86400})
+                                            "amr": amr, "acrs": list(acrs or []), "iat": now, "exp": now + 86400})
         return body
 
     def _base_claims(self, tenant, app: dict) -> dict:

@@ -453,3 +453,85 @@ def strip_internal(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_internal(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------------------------------------- strictness
+#
+# What a list route documents is what it gets: a PIM list answers 400 to an operator, function or query
+# option its pages do not list, and to a property its type does not have, so that the collection (or a
+# future module) cannot come to rely on something Graph refuses. The wording is that of the OData
+# validators Graph's PIM service is built on (ASP.NET OData "QueryValidationSettings"); the PIM pages
+# document the 400, not its text.
+
+
+def _walk(node):
+    yield node
+    for child in node[1:]:
+        if isinstance(child, tuple):
+            yield from _walk(child)
+        elif isinstance(child, list):
+            for c in child:
+                if isinstance(c, tuple):
+                    yield from _walk(c)
+
+
+def check_eq_filter(text: str | None, properties: set[str], type_name: str) -> None:
+    """Allow only ``property eq|ne literal`` terms joined by ``and``, on the type's own properties.
+
+    The PIM resource pages (unifiedRoleAssignmentScheduleRequest, ...Schedule, ...ScheduleInstance and
+    their eligibility twins) mark properties "Supports $filter (eq, ne, and on null values)" and nothing
+    else; ``and`` is what their examples combine terms with.
+    """
+    if text is None:
+        return
+    tree = parse_filter(text)
+    known = {p.lower() for p in properties}
+    for node in _walk(tree):
+        kind = node[0]
+        if kind == "or":
+            raise bad_request("The 'Or' logical operator is not allowed. To allow it, set the "
+                              "'AllowedLogicalOperators' property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "not":
+            raise bad_request("The 'Not' logical operator is not allowed. To allow it, set the "
+                              "'AllowedLogicalOperators' property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "in":
+            raise bad_request("The 'In' logical operator is not allowed. To allow it, set the "
+                              "'AllowedLogicalOperators' property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "cmp" and node[1] not in ("eq", "ne"):
+            raise bad_request(f"The '{node[1].capitalize()}' logical operator is not allowed. To allow it, set the "
+                              "'AllowedLogicalOperators' property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "func":
+            raise bad_request(f"Function '{node[1]}' is not allowed. To allow it, set the 'AllowedFunctions' "
+                              "property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "lambda":
+            raise bad_request(f"The '{node[1].capitalize()}' query option is not allowed. To allow it, set the "
+                              "'AllowedFunctions' property on EnableQueryAttribute or QueryValidationSettings.")
+        if kind == "path":
+            head = node[1][0]
+            if head.lower() not in known:
+                # ODataLib's answer to an unknown property, whatever the service.
+                raise bad_request(f"Could not find a property named '{head}' on type 'microsoft.graph.{type_name}'.")
+
+
+def check_options(query: dict[str, str], allowed: set[str]) -> None:
+    """Refuse system query options a list does not document (``$orderby``, ``$count`` ... on PIM lists)."""
+    for key in query:
+        if key.startswith("$") and key not in allowed and key[1:] in KNOWN_OPTIONS:
+            name = {"orderby": "OrderBy", "skiptoken": "SkipToken"}.get(key[1:], key[1:].capitalize())
+            raise bad_request(f"Query option '{name}' is not allowed. To allow it, set the 'AllowedQueryOptions' "
+                              "property on EnableQueryAttribute or QueryValidationSettings.")
+
+
+def filter_operators(text: str | None) -> set[str]:
+    """The operators and functions a ``$filter`` uses (``ne``, ``not``, ``endswith`` ...), for the
+    directory's advanced-query check."""
+    if not text:
+        return set()
+    out: set[str] = set()
+    for node in _walk(parse_filter(text)):
+        kind = node[0]
+        if kind in ("cmp", "func", "lambda"):
+            out.add(node[1])
+        elif kind in ("or", "and", "not", "in"):
+            out.add(kind)
+    return out

@@ -111,7 +111,7 @@ class GraphFrontDoor:
                              "(roleManagement/directory/roleAssignmentApprovals).")
             return json_response(400, err.envelope(rid, crid), ids)
         outcome = await graph.run(self.emu, caller, request.method, path, raw_query, body, self.emu.base_url,
-                                  version, rid, crid)
+                                  version, rid, crid, request.headers.get("ConsistencyLevel"))
         if outcome.write:
             self.emu.stats.count_write_request(caller.tenant_id)
         self.emu.stats.count_status(outcome.status, caller.tenant_id)

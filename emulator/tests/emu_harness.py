@@ -48,6 +48,16 @@ class Emu:
             "grant_type": "password", "client_id": a["client_id"], "username": u["userPrincipalName"],
             "password": u["password"], "scope": scope + " openid profile offline_access"})
 
+    def signin(self, user: str, tenant: str = "contoso", mfa: bool = True, acrs=None) -> str:
+        """An interactive sign-in's access token (admin API), with MFA: what ``az login`` would give."""
+        t, u = self.tenant(tenant), self.user(user, tenant)
+        body = {"client_id": self.app("pim-cli", tenant)["client_id"], "mfa": mfa}
+        if acrs is not None:
+            body["acrs"] = list(acrs)
+        r = self.admin("POST", f"tenants/{t['id']}/users/{u['id']}/signin", body)
+        r.raise_for_status()
+        return r.json()["access_token"]
+
     def get(self, path: str, token: str | None = None, **kw) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token or self.token()}", **kw.pop("headers", {})}
         return self.http.get(self.graph_url + path, headers=headers, **kw)

@@ -97,22 +97,36 @@ def test_unknown_client_and_tenant(emu):
         assert key in r.json()
 
 
-def test_password_grant_with_and_without_mfa(emu):
+def test_password_grant_refuses_mfa_users_and_never_claims_mfa(emu):
+    # ROPC "is incompatible with MFA ... users who need MFA are blocked" (identity platform, v2-oauth-ropc).
     r = emu.user_token("walter.pim")
-    assert r.status_code == 200, r.text
-    c = claims(r.json()["access_token"])
-    assert c["amr"] == ["pwd", "mfa"] and c["oid"] == emu.user("walter.pim")["id"]
-    assert "RoleAssignmentSchedule.ReadWrite.Directory" in c["scp"].split()
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_grant" and r.json()["error_codes"] == [50076]
+    assert r.json()["error_description"].startswith("AADSTS50076: Due to a configuration change")
     c = claims(emu.user_token("wendy.nomfa").json()["access_token"])
-    assert c["amr"] == ["pwd"]
-    # the admin API toggles MFA for the next sign-in
+    assert c["amr"] == ["pwd"] and c["oid"] == emu.user("wendy.nomfa")["id"]
+    # turning MFA on for a user blocks their password sign-in from then on
     t = emu.tenant()
     assert emu.admin("POST", f"tenants/{t['id']}/users/{emu.user('wendy.nomfa')['id']}", {"mfa": True}).status_code \
         == 200
-    assert claims(emu.user_token("wendy.nomfa").json()["access_token"])["amr"] == ["pwd", "mfa"]
+    assert emu.user_token("wendy.nomfa").json()["error_codes"] == [50076]
     emu.admin("POST", f"tenants/{t['id']}/users/{emu.user('wendy.nomfa')['id']}", {"mfa": False})
-    me = emu.get("/me", token=emu.user_token("walter.pim").json()["access_token"])
+    assert emu.user_token("wendy.nomfa").status_code == 200
+
+
+def test_interactive_signin_carries_mfa(emu):
+    token = emu.signin("walter.pim")
+    c = claims(token)
+    assert c["amr"] == ["pwd", "mfa"] and c["oid"] == emu.user("walter.pim")["id"]
+    assert "RoleAssignmentSchedule.ReadWrite.Directory" in c["scp"].split()
+    me = emu.get("/me", token=token)
     assert me.status_code == 200 and me.json()["userPrincipalName"].startswith("walter.pim@")
+    assert claims(emu.signin("walter.pim", mfa=False))["amr"] == ["pwd"]
+    # no MFA method registered: no MFA claim either
+    t, u = emu.tenant(), emu.user("wendy.nomfa")
+    r = emu.admin("POST", f"tenants/{t['id']}/users/{u['id']}/signin",
+                  {"client_id": emu.app("pim-cli")["client_id"], "mfa": True})
+    assert r.status_code == 400 and "MFA" in r.json()["message"]
 
 
 def test_password_grant_wrong_password(emu):

@@ -280,6 +280,12 @@ class ActivationRun:
         duration = self.duration
         if duration is None and policy and policy.get("max_duration"):
             duration = parse_duration(policy["max_duration"])
+        if duration is None and policy is None:
+            # The maximum is unknown (the settings are unreadable without a reader role) and Graph needs a
+            # scheduleInfo: one hour, within PIM's default of eight; a role set shorter than that is refused
+            # by PIM with ExpirationRule, which the failure then names.
+            duration = parse_duration("PT1H")
+            self.warnings.append(f"no duration was given and the maximum of {name} is unknown: asking for PT1H")
         problems = precheck(policy or {}, self.who, self.params["justification"], self.params["ticket_number"],
                             duration)
         if problems:

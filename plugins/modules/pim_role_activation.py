@@ -13,9 +13,13 @@ description:
   - Activates a Microsoft Entra directory role the signed-in user is eligible for through Privileged Identity
     Management (PIM), with a justification, a duration and ticket information, or deactivates it again, so a
     playbook can hold a privileged role only while it works.
-  - Acts for the signed-in user, so it needs a delegated (user) sign-in, for example
-    O(auth_method=username_password), O(auth_method=azure_cli) after C(az login --use-device-code), or a user's
-    token in O(access_token). An application cannot activate a role.
+  - Acts for the signed-in user, so it needs a delegated (user) sign-in: O(auth_method=azure_cli) after
+    C(az login) (or C(az login --use-device-code)), or a user's token in O(access_token). An application cannot
+    activate a role.
+  - For a role that requires MFA on activation (the default for most roles), sign in interactively with MFA
+    (C(az login)) and use O(auth_method=azure_cli) or pass that token in O(access_token).
+    O(auth_method=username_password) cannot carry MFA, and Entra refuses the password grant to users who need
+    MFA (C(AADSTS50076)); it only suits users and roles without MFA.
   - Idempotent. A role already active with at least O(min_remaining) left is reported unchanged; with less time
     left, O(extend=true) asks PIM to extend it. An activation already waiting for approval is not asked twice.
   - Before sending anything, checks the role's activation settings (MFA, authentication context, justification,
@@ -97,8 +101,11 @@ options:
 notes:
   - The delegated sign-in needs the scopes C(RoleAssignmentSchedule.ReadWrite.Directory),
     C(RoleEligibilitySchedule.Read.Directory) and, for the pre-checks, C(RoleManagementPolicy.Read.Directory).
-    Without the last one the module warns and leaves the checks to PIM.
-  - Whether the token satisfies MFA is read from its C(amr) claim, as PIM does.
+    Reading a role's settings also needs the user to hold an active reader role (Global Reader, Security
+    Reader, Security Operator, Security Administrator or Privileged Role Administrator). Without either the
+    module warns and leaves the checks to PIM; the user's own eligibilities are always readable.
+  - Whether the token satisfies MFA is read from its C(amr) claim, as PIM does; a password sign-in never
+    carries C(mfa).
   - Use a C(block) with an C(always) section that deactivates the role, so it is dropped even when the work
     fails; see C(playbooks/activate.yml) in the collection.
 seealso:
@@ -107,13 +114,11 @@ seealso:
 """
 
 EXAMPLES = r"""
+# After `az login --tenant <tenant>` with MFA: the Azure CLI's token carries MFA, as most roles require.
 - name: Become Exchange Administrator for an hour
   entra.pim.pim_role_activation:
-    auth_method: username_password
+    auth_method: azure_cli
     tenant_id: "{{ tenant_id }}"
-    client_id: "{{ public_client_id }}"
-    username: "{{ automation_user }}"
-    password: "{{ automation_password }}"
     role: Exchange Administrator
     duration: PT1H
     justification: "Change CHG0042: mailbox retention"
@@ -132,6 +137,14 @@ EXAMPLES = r"""
   entra.pim.pim_role_activation:
     role: Exchange Administrator
     state: inactive
+
+- name: Activate with a user token obtained elsewhere (an MFA sign-in), e.g. from a vault
+  entra.pim.pim_role_activation:
+    auth_method: access_token
+    access_token: "{{ user_graph_token }}"
+    role: Global Reader
+    duration: PT30M
+    justification: Quarterly access review
 """
 
 RETURN = r"""

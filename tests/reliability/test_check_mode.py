@@ -13,14 +13,15 @@ BREAKGLASS = ["breakglass1@{{ domain }}", "breakglass2@{{ domain }}"]
 
 
 def _user_auth(emu, index: int, upn_prefix: str) -> dict:
-    """A delegated sign-in (pim-cli, password grant) for self-activation."""
+    """A delegated sign-in with MFA for self-activation: an interactive sign-in (the emulator's admin API
+    stands in for the browser, as ``az login``), since Entra refuses the password grant to MFA users."""
     tenant = emu.tenants[index]
     user = next(u for u in tenant["users"] if u["userPrincipalName"].startswith(upn_prefix))
     cli = emu.app(index, "pim-cli")
     base = emu.auth(index)
-    return {"auth_method": "username_password", "tenant_id": tenant["id"], "client_id": cli["client_id"],
-            "username": user["userPrincipalName"], "password": user["password"], "graph_url": base["graph_url"],
-            "authority_host": base["authority_host"], "ca_bundle": base["ca_bundle"]}
+    token = emu.admin(f"tenants/{tenant['id']}/users/{user['id']}/signin", {"client_id": cli["client_id"], "mfa": True})
+    return {"auth_method": "access_token", "access_token": token["access_token"], "tenant_id": tenant["id"],
+            "graph_url": base["graph_url"], "authority_host": base["authority_host"], "ca_bundle": base["ca_bundle"]}
 
 
 def check_tasks(report_dir: str) -> list[tuple[str, dict]]:

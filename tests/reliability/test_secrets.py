@@ -29,7 +29,8 @@ MODULE_ARGS = {
     "pim_active_assignment": {"principal": "olivia.teams@{{ domain }}", "role": "Reports Reader",
                               "duration": "P10D", "justification": "secrets test"},
     "pim_activation_info": {"roles": ["Reports Reader"]},
-    "pim_role_activation": {"role": "Global Reader", "duration": "PT1H", "justification": "secrets test"},
+    # Walter and Wendy are both eligible for User Administrator.
+    "pim_role_activation": {"role": "User Administrator", "duration": "PT1H", "justification": "secrets test"},
 }
 MODULES = [m for m in MODULE_ARGS if h.have_module(m)]
 
@@ -64,9 +65,14 @@ def _credentials(emu: h.Emu, workdir: Path) -> dict[str, dict]:
     conn = {k: base[k] for k in ("tenant_id", "graph_url", "authority_host", "ca_bundle")}
     cert = _encrypted_certificate(emu, workdir / "pim-cert-encrypted.pem")
     cli = emu.app(0, "pim-cli")
+    # The password grant only works for a user without MFA (Entra blocks it for MFA users, AADSTS50076);
+    # Walter signs in interactively with MFA (admin API) and hands his token over, as after `az login`.
+    wendy = next(u for u in emu.tenants[0]["users"] if u["userPrincipalName"].startswith("wendy.nomfa"))
     walter = next(u for u in emu.tenants[0]["users"] if u["userPrincipalName"].startswith("walter.pim"))
+    walter_token = emu.admin(f"tenants/{emu.tenants[0]['id']}/users/{walter['id']}/signin",
+                             {"client_id": cli["client_id"], "mfa": True})["access_token"]
     user = {**conn, "auth_method": "username_password", "client_id": cli["client_id"],
-            "username": walter["userPrincipalName"]}
+            "username": wendy["userPrincipalName"]}
     return {
         "secret": {**conn, "client_id": base["client_id"], "client_secret": base["client_secret"]},
         "bad_secret": {**conn, "client_id": base["client_id"], "client_secret": BAD_SECRET},
@@ -76,7 +82,8 @@ def _credentials(emu: h.Emu, workdir: Path) -> dict[str, dict]:
                               "certificate_path": str(cert), "certificate_password": BAD_PASSWORD},
         "token": {**conn, "auth_method": "access_token", "access_token": _token(emu, 0, "pim-admin")},
         "reader_token": {**conn, "auth_method": "access_token", "access_token": _token(emu, 0, "pim-reader")},
-        "user": {**user, "password": walter["password"]},
+        "user": {**user, "password": wendy["password"]},
+        "user_token": {**conn, "auth_method": "access_token", "access_token": walter_token},
         "bad_user_password": {**user, "password": BAD_PASSWORD},
     }
 
@@ -93,7 +100,7 @@ def _secrets(emu: h.Emu, creds: dict) -> list[str]:
 def _tasks(creds: dict) -> list[dict]:
     tasks = []
     for module in MODULES:
-        kinds = ("user", "bad_user_password") if module == "pim_role_activation" else \
+        kinds = ("user", "user_token", "bad_user_password") if module == "pim_role_activation" else \
             ("secret", "bad_secret", "certificate", "bad_cert_password", "token", "reader_token")
         for kind in kinds:
             tasks.append({"name": f"{module} with {kind}", f"entra.pim.{module}": MODULE_ARGS[module],

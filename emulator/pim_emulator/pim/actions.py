@@ -18,9 +18,19 @@ from .validation import Submission, parse
 if TYPE_CHECKING:
     from .engine import PimEngine
 
-# Activity names: "Add/Remove ... completed", activation and expiry names are documented (fact sheet 7);
-# update/extend/renew/deactivate names are not in the fact sheet and follow PIM's visible naming.
-_VERB = {"adminUpdate": "Update", "adminExtend": "Extend", "adminRenew": "Renew"}
+# Activity names come from Microsoft's "Microsoft Entra audit log activity reference" (section Privileged
+# Identity Management, category RoleManagement). It has no update-specific pair for adminUpdate, so an update,
+# which replaces the schedule, is logged as the new assignment it makes; extend and renew have their own.
+
+
+def _update_names(action: str, what: str, perm: str) -> tuple[str, str]:
+    """(requested, completed) activity names of adminUpdate/adminExtend/adminRenew."""
+    completed = f"Add {what} to role in PIM completed {perm}"
+    if action == "adminExtend":
+        return f"Update {what} in PIM requested (extend)", completed
+    if action == "adminRenew":
+        return f"Add {what} to role in PIM requested (renew)", completed
+    return f"Add {what} to role in PIM requested {perm}", completed
 
 
 def _perm(end) -> str:
@@ -130,8 +140,8 @@ def _update(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
     keep = from_epoch(target["_start"]) if target and sub.action == "adminExtend" else None
     v = evaluate(eng, req.caller, sub, "eligibility" if eligible else "assignment", keep_start=keep)
     what = "eligible member" if eligible else "member"
-    verb = _VERB[sub.action]
-    _raise_failures(eng, req, sub, v, f"{verb} {what} in role in PIM requested {_perm(v.end)}")
+    requested, completed = _update_names(sub.action, what, _perm(v.end))
+    _raise_failures(eng, req, sub, v, requested)
     if sub.validation_only:
         return _validation_answer(eng, sub, req.caller, rid, v)
     r = new_request(eng, rid, sub, req.caller, "Provisioned", v.start, v.end)
@@ -147,8 +157,8 @@ def _update(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
         schedules.create(eng, coll, sid, *key, v.start, v.end, rid, assignment_type="Assigned")
     complete(r, eng.now(), sid)
     details = _details(sub, rid, v.start, v.end)
-    _requested_and_completed(eng, req, sub, f"{verb} {what} in role in PIM", f" {_perm(v.end)}", "Update", details,
-                             rid)
+    for who, name in ((req.caller, requested), (None, completed)):
+        audit.write(eng, who, name, "Update", sub.role_id, sub.principal_id, details=details, correlation_id=rid)
     return r
 
 
@@ -195,9 +205,12 @@ def _activate(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool
     for pending in eng.tenant.coll("roleAssignmentScheduleRequests").values():
         if pending["status"] == "PendingApproval" and (pending["principalId"], pending["roleDefinitionId"],
                                                        pending["directoryScopeId"], pending["appScopeId"]) == key:
-            # ARM PIM's code for a duplicate pending activation; Graph's is undocumented.
+            # Graph's own PIM error table ("Create governanceRoleAssignmentRequest", beta privilegedAccess API,
+            # which shares the PIM backend) lists 400 PendingRoleAssignmentRequest "There already exists a
+            # pending governanceRoleAssignmentRequest in the system." The v1.0 pages give no table; the
+            # code is kept (it is Graph's, not only ARM's) with the documented message.
             raise GraphError(400, "PendingRoleAssignmentRequest",
-                             "There is already an existing pending Role assignment request.")
+                             "There already exists a pending governanceRoleAssignmentRequest in the system.")
     elig = schedules.eligibility_for(eng, *key)
     v = evaluate(eng, req.caller, sub, "activation")
     if elig is None:
@@ -274,8 +287,10 @@ def _self_extend(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: b
         raise does_not_exist()
     r = new_request(eng, rid, sub, req.caller, "PendingAdminDecision", sub.start or eng.now(), sub.end)
     r["targetScheduleId"] = target["id"]
-    verb = "Extend" if sub.action == "selfExtend" else "Renew"
-    audit.write(eng, req.caller, f"{verb} {'eligible member' if eligible else 'member'} in role requested (PIM)",
+    what = "eligible member" if eligible else "member"
+    name = f"Update {what} in PIM requested (extend)" if sub.action == "selfExtend" else \
+        f"Add {what} to role in PIM requested (renew)"
+    audit.write(eng, req.caller, name,
                 "Update", sub.role_id, sub.principal_id, details=_details(sub, rid, sub.start, sub.end),
                 correlation_id=rid)
     return r

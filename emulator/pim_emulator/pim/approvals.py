@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from ..contract import Caller, Collection, GraphRequest, iso
+from ..contract import Caller, Collection, GraphError, GraphRequest, iso
 from . import audit, directory, schedules
 from .errors import bad_request, denied, method_not_allowed, not_found
 from .ids import GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN, new_id
@@ -103,6 +103,10 @@ def _review(eng: PimEngine, req: GraphRequest, appr: dict, step: dict | None) ->
 
     caller = req.caller
     request = eng.tenant.coll("roleAssignmentScheduleRequests").get(appr["_requestId"])
+    if step is not None and step["status"] == "Completed" and request is not None:
+        # "If the request has already been approved by another approver in the same approval stage, the method
+        # returns 409 Conflict" (Update approvalStep, beta); the page gives no code or message.
+        raise GraphError(409, "Conflict", "The approval step has already been reviewed.")
     if step is None or step["status"] != "InProgress" or request is None:
         raise bad_request("The approval step is not in progress.")
     stage = appr["_stages"][step["_stage"]]

@@ -22,6 +22,8 @@ DEFAULT_OPTIONS = {
     "request_list_requires_readwrite": False,
     # Delegated admin* actions need an active Privileged Role Administrator or Global Administrator role.
     "delegated_admin_requires_role": True,
+    # Delegated tenant-wide reads need an active reader role (permissions.READ_ROLES); self reads do not.
+    "delegated_read_requires_role": True,
 }
 
 

@@ -76,8 +76,13 @@ def evaluate(eng: PimEngine, caller: Caller, sub: Submission, level: str,
         v.fail("JustificationRule")
     if "Ticketing" in enabled and not (sub.ticket.get("ticketNumber") or "").strip():
         v.fail("TicketingRule")
-    # App-only tokens carry no authentication methods; PIM cannot demand MFA from an application.
-    if "MultiFactorAuthentication" in enabled and not caller.is_app_only and not caller.has_mfa:
+    # An app-only token carries no authentication method, so it cannot satisfy an MFA rule: with "require
+    # MFA on active assignment" (Enablement_Admin_Assignment) or its eligibility twin on, PIM refuses an
+    # application's adminAssign with MfaRule. Microsoft documents no exemption for applications (the rules
+    # overview, "identity-governance-pim-rules-overview", names no caller type), and public reports of
+    # service-principal automation blocked by exactly this rule agree (kayasax/EasyPIM issue 113). See
+    # docs/emulator.md, "MFA rules and applications".
+    if "MultiFactorAuthentication" in enabled and not caller.has_mfa:
         v.fail("MfaRule")
     if level == "activation":
         ctx = rules["AuthenticationContext_EndUser_Assignment"]

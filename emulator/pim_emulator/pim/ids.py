@@ -7,6 +7,10 @@ import uuid
 
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 PRIVILEGED_ROLE_ADMIN = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+SECURITY_ADMIN = "194ae4cb-b126-40b2-bd5b-6091b380977d"
+SECURITY_OPERATOR = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
+SECURITY_READER = "5d6b6bb7-de71-4623-b4af-96380a352509"
 
 # A fixed namespace so that seeded policy ids are stable across restarts and seeds.
 _NS = uuid.UUID("5d1f0c3e-7a4b-4c1e-9f4e-2b8f5a0c9d11")

@@ -7,7 +7,16 @@ names, so one table serves both.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..contract import Caller, pim_permission_error
+from .errors import denied
+from .ids import (
+    GLOBAL_ADMIN, GLOBAL_READER, PRIVILEGED_ROLE_ADMIN, SECURITY_ADMIN, SECURITY_OPERATOR, SECURITY_READER,
+)
+
+if TYPE_CHECKING:
+    from .engine import PimEngine
 
 RM_RW = "RoleManagement.ReadWrite.Directory"
 _RM_READ = ["RoleManagement.Read.Directory", "RoleManagement.Read.All", RM_RW]
@@ -61,3 +70,30 @@ def require(caller: Caller, kind: str) -> None:
     accepted, named = PERMS[kind]
     if not caller.permissions.intersection(accepted):
         raise pim_permission_error(named)
+
+
+# "For delegated scenarios, the signed-in user must also be assigned at least one of the following
+# Microsoft Entra roles: For read operations: Global Reader, Security Operator, Security Reader, Security
+# Administrator, or Privileged Role Administrator" (the "rbac-pim-entra-roles-apis" note on every PIM for
+# Entra roles page: List roleManagementPolicies/-Assignments, List roleEligibilitySchedule(Instance)s,
+# List roleAssignmentSchedule(Instance)s, List role*ScheduleRequests and their Get pages).
+# Global Administrator holds every permission of those roles.
+READ_ROLES = {GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN, GLOBAL_READER, SECURITY_ADMIN, SECURITY_READER, SECURITY_OPERATOR}
+
+
+def require_read_role(eng: PimEngine, caller: Caller, owner: str | None = None) -> None:
+    """A signed-in user reads tenant-wide PIM data only while active in one of ``READ_ROLES``.
+
+    ``owner``: the principal of the one object read. filterByCurrentUser exists so that any user can read
+    their own schedules, instances and requests ("Filter by current user" pages), so reading one's own
+    object by id is allowed too; whether Graph allows the by-id read without a role is not documented.
+    The 403 is the one PIM answers a delegated admin action without a role (Authorization_RequestDenied).
+    """
+    from .schedules import holds_role  # imported here: schedules -> audit -> permissions
+
+    if caller.is_app_only or not eng.options.get("delegated_read_requires_role", True):
+        return
+    if owner is not None and owner == caller.user_id:
+        return
+    if not holds_role(eng, caller.user_id or "", READ_ROLES):
+        raise denied()

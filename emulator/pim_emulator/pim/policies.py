@@ -11,7 +11,7 @@ from . import audit
 from .errors import bad_request, method_not_allowed, missing_provider, not_found
 from .expand import expand, parse_expand
 from .ids import policy_assignment_id, policy_id
-from .permissions import require
+from .permissions import require, require_read_role
 from .rules import default_rules, validate_patch
 
 if TYPE_CHECKING:
@@ -45,9 +45,15 @@ def rules_for_role(tenant: Tenant, role_id: str) -> dict[str, dict]:
     return {r["id"]: r for r in policy["_rules"]}
 
 
-def _policy_view(eng: PimEngine, policy: dict, opts: dict[str, str]) -> dict:
+def _policy_view(eng: PimEngine, policy: dict, opts: dict[str, str], directory: bool = False) -> dict:
     view = {k: policy[k] for k in _POLICY_KEYS}
     view["lastModifiedBy"] = dict(policy["lastModifiedBy"])  # the only non-scalar key
+    if directory:
+        # "To retrieve policies in PIM for Microsoft Entra roles, the scopeId must be / and scopeType can be
+        # either Directory or DirectoryRole" (List roleManagementPolicies); the page's scopeType 'Directory'
+        # example answers the same policies as "Directory_{tenant}_{guid}", named and typed Directory.
+        view.update(id=_as_directory(policy["id"]), displayName="Directory", description="Directory",
+                    scopeType="Directory")
 
     def rule_resolver(_item: dict, _opts: dict) -> list[dict]:
         return eng.clone(policy["_rules"])
@@ -55,6 +61,19 @@ def _policy_view(eng: PimEngine, policy: dict, opts: dict[str, str]) -> dict:
     expand([view], opts.get("$expand"), {"rules": rule_resolver, "effectiveRules": rule_resolver},
            "unifiedRoleManagementPolicy")
     return view
+
+
+def _as_directory(pid: str) -> str:
+    return "Directory_" + pid[len("DirectoryRole_"):] if pid.startswith("DirectoryRole_") else pid
+
+
+def _find_policy(store: dict, pid: str) -> tuple[dict | None, bool]:
+    """A policy by its DirectoryRole_ id or by the Directory_ twin of that id."""
+    if pid in store:
+        return store[pid], False
+    if pid.startswith("Directory_"):
+        return store.get("DirectoryRole_" + pid[len("Directory_"):]), True
+    return None, False
 
 
 def _require_scope_filter(query: dict[str, str], mandatory: bool) -> str | None:
@@ -75,19 +94,25 @@ def handle_policies(eng: PimEngine, req: GraphRequest, parts: list[str]) -> tupl
     store = eng.tenant.coll(POLICIES)
     write = req.method in ("PATCH", "POST", "DELETE", "PUT")
     require(req.caller, "policy.write" if write else "policy.read")
+    if not write:
+        require_read_role(eng, req.caller)
     if len(parts) == 2:
         if req.method != "GET":
             raise method_not_allowed()
-        # Real Graph also wants a scope filter here; we are lenient and only reject unknown scopeTypes.
-        scope_type = _require_scope_filter(req.query, mandatory=False)
-        items = [] if scope_type and scope_type.lower() != "directoryrole" else list(store.values())
-        return 200, Collection([_policy_view(eng, p, req.query) for p in items], "policies/roleManagementPolicies")
-    policy = store.get(parts[2])
+        # "This method requires the $filter (eq) query parameter to scope the request to a scopeId and a
+        # scopeType" (List roleManagementPolicies); Graph's answer without it is the opaque provider error.
+        scope_type = _require_scope_filter(req.query, mandatory=True).lower()
+        items = list(store.values()) if scope_type in ("directoryrole", "directory") else []
+        directory = scope_type == "directory"
+        return 200, Collection([_policy_view(eng, p, req.query, directory) for p in items],
+                               "policies/roleManagementPolicies")
+    policy, directory = _find_policy(store, parts[2])
     if policy is None:
         raise not_found("policy")
     if len(parts) == 3:
         if req.method == "GET":
-            return 200, eng.entity(req, "policies/roleManagementPolicies", _policy_view(eng, policy, req.query))
+            return 200, eng.entity(req, "policies/roleManagementPolicies",
+                                   _policy_view(eng, policy, req.query, directory))
         if req.method == "PATCH":
             return _patch_policy(eng, req, policy)
         raise method_not_allowed()
@@ -153,6 +178,7 @@ def handle_assignments(eng: PimEngine, req: GraphRequest, parts: list[str]) -> t
     require(req.caller, "policy.read")
     if req.method != "GET":
         raise method_not_allowed()
+    require_read_role(eng, req.caller)
     store = eng.tenant.coll(ASSIGNMENTS)
     policies = eng.tenant.coll(POLICIES)
     spec = parse_expand(req.query.get("$expand"))

@@ -9,7 +9,7 @@ from ..contract import Caller, Collection, GraphRequest, iso
 from . import approvals, audit, schedules
 from .durations import format_duration, from_epoch
 from .errors import bad_request, invalid_request, method_not_allowed, request_not_found
-from .permissions import require
+from .permissions import require, require_read_role
 from .validation import Submission
 
 if TYPE_CHECKING:
@@ -119,12 +119,16 @@ def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tup
         items = list(store.values())
         if rest:
             items = [r for r in items if r["principalId"] == _me(req.caller)]
+        else:
+            require_read_role(eng, req.caller)
         items = eng.clone(items)
         eng.expand_links(items, req.query.get("$expand"), "request", eligible)
         return 200, Collection(items, ctx)
     r = store.get(rest[0])
     if r is None or not eng.is_visible(r) or len(rest) > 1:
+        require_read_role(eng, req.caller)
         raise request_not_found()
+    require_read_role(eng, req.caller, owner=r["principalId"])
     item = eng.clone(r)
     eng.expand_links([item], req.query.get("$expand"), "request", eligible)
     return 200, eng.entity(req, ctx, item)
@@ -150,9 +154,28 @@ def cancel(eng: PimEngine, req: GraphRequest, coll: str, rid: str) -> tuple[int,
         schedules.remove(eng, sched_coll, target)
     if r.get("approvalId"):
         approvals.cancel(eng, r["approvalId"])
+    # "After calling this action, the status of the canceled unifiedRoleAssignmentScheduleRequest changes to
+    # Canceled" (unifiedRoleAssignmentScheduleRequest: cancel); not Revoked, which is adminRemove's status.
     r["status"] = "Canceled"
     r["completedDateTime"] = iso(eng.now())
-    # "Canceled" activity names are not in the fact sheet's list; this one follows PIM's naming.
-    audit.write(eng, req.caller, "Cancel request for role in PIM", "Update", r["roleDefinitionId"],
+    audit.write(eng, req.caller, cancel_activity(r, coll == ELIG_REQ), "Update", r["roleDefinitionId"],
                 r["principalId"], details={"RequestId": rid}, correlation_id=rid)
     return 204, None
+
+
+def cancel_activity(r: dict, eligible: bool) -> str:
+    """The "... canceled ..." name of Microsoft's audit activity reference (PIM, RoleManagement) for the
+    request's action."""
+    what = "eligible member" if eligible else "member"
+    action = r.get("action")
+    if action == "selfActivate":
+        return "Add member to role canceled (PIM activation)"
+    if action in ("selfRenew", "adminRenew"):
+        return f"Add {what} to role in PIM canceled (renew)"
+    if action in ("selfExtend", "adminExtend"):
+        return f"Update {what} in PIM canceled (extend)"
+    if action == "adminAssign":
+        return f"Add {what} to role in PIM canceled {'(permanent)' if r.get('_end') is None else '(timebound)'}"
+    if action == "adminRemove":
+        return "Cancel request for role removal"
+    return "Cancel request for role update"

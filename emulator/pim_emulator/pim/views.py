@@ -8,7 +8,7 @@ from ..contract import Collection, GraphRequest
 from . import directory, schedules
 from .errors import method_not_allowed, not_found
 from .expand import expand
-from .permissions import require
+from .permissions import require, require_read_role
 from .requests import _me, is_filter_by_me
 
 if TYPE_CHECKING:
@@ -70,12 +70,16 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
         if rest:
             me = _me(req.caller)
             items = [i for i in items if i["principalId"] == me]
+        else:
+            require_read_role(eng, req.caller)
         items = eng.clone(items)
         expand_links(eng, items, req.query.get("$expand"), what, eligible)
         return 200, Collection(items, ctx)
     item = next((i for i in items if i["id"] == rest[0] and eng.is_visible(i)), None)
     if item is None or len(rest) > 1:
+        require_read_role(eng, req.caller)  # a user without a role learns nothing from a 404 either
         raise not_found("schedule instance" if is_instance else "schedule")
+    require_read_role(eng, req.caller, owner=item["principalId"])
     item = eng.clone(item)
     expand_links(eng, [item], req.query.get("$expand"), what, eligible)
     return 200, eng.entity(req, ctx, item)
