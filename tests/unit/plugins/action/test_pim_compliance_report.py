@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import stat
 import sys
 import xml.etree.ElementTree as ET
+from xml.dom import minidom
 from pathlib import Path
 from unittest.mock import MagicMock
 
@@ -22,7 +24,7 @@ from ansible_collections.entra.pim.plugins.filter.pim_compliance import evaluate
 from ansible_collections.entra.pim.plugins.filter.pim_report import to_html, to_junit, to_markdown
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "filter"))
-from filter_data import settings_data, tidy_data  # noqa: E402
+from filter_data import HOSTILE_NAMES, hostile_report_inputs, settings_data, tidy_data  # noqa: E402
 
 ALL = ["json", "markdown", "html", "junit"]
 
@@ -205,7 +207,7 @@ def test_an_existing_directory_keeps_its_mode(reports, tmp_path, check_mode):
     """A shared 1777 folder stays 1777: only folders this task creates get directory_mode."""
     shared = tmp_path / "shared"
     shared.mkdir()
-    os.chmod(shared, 0o1777)
+    os.chmod(shared, 0o1777)  # noqa: S103 - a shared folder such as /tmp is the case under test
     changed, _ = _write(reports, shared, check_mode=check_mode, formats=["json"])
     assert changed  # the report is new (or would be)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
@@ -220,7 +222,7 @@ def test_an_existing_directory_keeps_its_mode(reports, tmp_path, check_mode):
 def test_a_symlinked_folder_and_its_target_keep_their_modes(reports, tmp_path, check_mode):
     target = tmp_path / "elsewhere"
     target.mkdir()
-    os.chmod(target, 0o755)
+    os.chmod(target, 0o755)  # noqa: S103 - a mode the writer must leave alone
     link = tmp_path / "reports"
     link.symlink_to(target)
     _write(reports, link, check_mode=check_mode, formats=["html"])
@@ -232,7 +234,7 @@ def test_a_symlinked_folder_and_its_target_keep_their_modes(reports, tmp_path, c
 def test_only_created_parents_get_the_mode(reports, tmp_path):
     existing = tmp_path / "existing"
     existing.mkdir()
-    os.chmod(existing, 0o711)
+    os.chmod(existing, 0o711)  # noqa: S103 - a mode the writer must leave alone
     dest = existing / "new" / "reports"
     assert _write(reports, dest, directory_mode=0o700, formats=["json"])[0]
     assert stat.S_IMODE(existing.stat().st_mode) == 0o711
@@ -260,3 +262,25 @@ def test_a_symlink_at_a_report_name_is_replaced_not_followed(reports, tmp_path):
     assert not (dest / "all-tenants.html").is_symlink()
     assert stat.S_IMODE(victim.stat().st_mode) == 0o600
     assert stat.S_IMODE((dest / "all-tenants.html").stat().st_mode) == 0o644
+
+
+def test_hostile_names_are_written_in_every_format_and_every_xml_parses(tmp_path):
+    """Each hostile tenant's own files and the roll-up: written (a lone surrogate does not stop the UTF-8
+    encoding), JSON exact, every XML file well-formed for a real parser, no control character in any text."""
+    reports = []
+    for i, name in enumerate(HOSTILE_NAMES):
+        settings, data = hostile_report_inputs(name, i)
+        reports.append(evaluate(settings, data, {"id": f"t-{i:02d}", "name": name}))
+    for report in reports:
+        _write([report], tmp_path, basename=report["tenant_id"])
+    _write(reports, tmp_path, basename="all-tenants")
+    xml_files = sorted(tmp_path.glob("*.xml"))
+    assert len(xml_files) == len(HOSTILE_NAMES) + 1
+    for path in xml_files:
+        root = ET.parse(path).getroot()  # noqa: S314 - our own output
+        minidom.parse(str(path))  # noqa: S318
+        assert root.tag == "testsuites"
+    assert [r["tenant"] for r in json.loads((tmp_path / "all-tenants.json").read_text())] == HOSTILE_NAMES
+    for path in list(tmp_path.glob("*.md")) + list(tmp_path.glob("*.html")) + xml_files:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text), path.name
