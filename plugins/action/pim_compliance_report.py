@@ -12,6 +12,7 @@ The documentation lives in ``plugins/modules/pim_compliance_report.py``.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 from ansible.errors import AnsibleActionFail
@@ -59,34 +60,66 @@ def _mode_of(path):
     return os.stat(path).st_mode & 0o7777
 
 
+def _missing_directories(path):
+    """``path`` and its missing parents, outermost first (nothing when ``path`` is a directory)."""
+    missing = []
+    head = path
+    while head and not os.path.isdir(head):
+        if os.path.lexists(head):
+            if os.path.isdir(head):  # another fork created it between our two looks
+                break
+            raise AnsibleActionFail(f"{head} exists and is not a directory")
+        missing.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    return list(reversed(missing))
+
+
 def ensure_directory(path, mode, check_mode):
-    """Create ``path`` (and missing parents) with ``mode``, or set the mode of the existing one; -> changed."""
-    if os.path.isdir(path):
-        if _mode_of(path) == mode:
-            return False
-        if not check_mode:
-            os.chmod(path, mode)
-        return True
-    if os.path.exists(path):
-        raise AnsibleActionFail(f"{path} exists and is not a directory")
-    if not check_mode:
-        missing = []
-        head = path
-        while head and not os.path.exists(head):
-            missing.append(head)
-            head = os.path.dirname(head)
-        for directory in reversed(missing):
-            os.mkdir(directory)
-            os.chmod(directory, mode)  # as ansible.builtin.file: the mode, whatever the umask
-    return True
+    """Create ``path`` and its missing parents with ``mode``; -> changed (whether this call created one).
+
+    Safe when several forks (or two playbook runs) create the same folder at once: whoever loses the race
+    to ``mkdir`` finds the directory there, which is all it wanted. Only directories this call creates
+    get ``mode``: an existing one (a shared 1777 folder, a symlink to someone else's) is never chmod-ed,
+    since its mode is its owner's decision and other programs depend on it.
+    """
+    missing = _missing_directories(path)
+    if check_mode or not missing:
+        return bool(missing)
+    created = False
+    for directory in missing:
+        try:
+            os.mkdir(directory, mode)
+        except FileExistsError:
+            # Another fork made it between our look and our mkdir; it is not ours to chmod.
+            if not os.path.isdir(directory):
+                raise AnsibleActionFail(f"{directory} exists and is not a directory") from None
+            continue
+        # mkdir's mode is filtered by the umask; ansible.builtin.file sets the mode whatever the umask.
+        os.chmod(directory, mode)
+        created = True
+    return created
 
 
 def write_file(path, content, mode, check_mode):
-    """Write ``content`` to ``path`` atomically when it or the mode differs; -> changed."""
+    """Write ``content`` to ``path`` atomically when it or the mode differs; -> changed.
+
+    The new content goes to a temporary file with a unique name in the same directory (``mkstemp``:
+    ``O_CREAT|O_EXCL``, so concurrent writers never share one), gets its mode, and replaces ``path``
+    with ``os.replace`` (atomic on POSIX within one file system): a reader, or a second run writing the
+    same file at the same time, only ever sees a complete report, the last one written.
+    """
     data = to_bytes(content, errors="surrogate_or_strict")
     try:
-        with open(path, "rb") as current:
-            same = current.read() == data
+        # lstat: a symlink planted at a report's name is replaced, never followed (its target's content or
+        # mode are not ours to change).
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            with open(path, "rb") as current:
+                same = current.read() == data
+        else:
+            same = False
     except FileNotFoundError:
         same = False
     if same:
@@ -96,15 +129,17 @@ def write_file(path, content, mode, check_mode):
             os.chmod(path, mode)
         return True
     if not check_mode:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pim_compliance_report.")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
+                os.fchmod(out.fileno(), mode)
                 out.write(data)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)  # a reader never sees half a report
+            os.replace(tmp, path)
         except BaseException:
-            if os.path.exists(tmp):
+            try:
                 os.unlink(tmp)
+            except FileNotFoundError:
+                pass
             raise
     return True
 

@@ -11,12 +11,14 @@ setting). Pure Python: the roles call it, tests/unit/plugins/filter/ tests it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
 from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
     GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR, baseline_plan, compare_settings,
 )
+from ansible_collections.entra.pim.plugins.filter.pim_report import wrap_var
 
 PASS = "pass"
 FAIL = "fail"
@@ -52,6 +54,29 @@ OPTIONS = {"ga_min": 2, "ga_max": 4, "excluded_principals": [], "break_glass_lim
            "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None}
 
 
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _break_glass(excluded, assignments):
+    """compliance_excluded_principals (object ids or UPNs) -> (object ids, UPNs), names resolved once.
+
+    A UPN names a user: it is matched only against the UPN of a principal whose type is ``user`` (what
+    pim_activation_info reports as ``principal`` for users). Groups, apps and service principals have display
+    names, which whoever administers the tenant may set to anything, including a break-glass account's UPN;
+    such a principal is only exempt when its object id is listed.
+    """
+    ids, upns = set(), set()
+    for entry in excluded or []:
+        entry = str(entry).strip().lower()
+        if entry:
+            (ids if _GUID.match(entry) else upns).add(entry)
+    for a in assignments:
+        principal_id = (a.get("principal_id") or "").lower()
+        if principal_id and a.get("principal_type") == "user" and (a.get("principal") or "").lower() in upns:
+            ids.add(principal_id)
+    return ids, upns
+
+
 def _finding(status, role=None, principal=None, setting=None, expected=None, actual=None, detail=None):
     return {k: v for k, v in dict(status=status, role=role, principal=principal, setting=setting,
                                   expected=expected, actual=actual, detail=detail).items() if v is not None}
@@ -70,13 +95,18 @@ class _Tenant:
         self.roles = {r.get("template_id") or r["id"]: r for r in settings or []}
         self.assignments = normalise_assignments(assignments)
         self.hp = {str(r).lower() for r in self.opts["highly_privileged_roles"]}
-        self.excluded = {str(p).lower() for p in self.opts["excluded_principals"]}
+        self.exempt_ids, self.exempt_upns = _break_glass(self.opts["excluded_principals"], self.assignments)
 
     def is_hp(self, a):
         return (a.get("role_id") or "").lower() in self.hp or (a.get("role") or "").lower() in self.hp
 
     def exempt(self, a):
-        return bool({(a.get("principal") or "").lower(), (a.get("principal_id") or "").lower()} & self.excluded)
+        """A break-glass account: by object id, never by a name anyone can give a group or an app."""
+        principal_id = (a.get("principal_id") or "").lower()
+        if principal_id:
+            return principal_id in self.exempt_ids
+        # Flat data without ids (hand-written input): a user's UPN, never another type's display name.
+        return a.get("principal_type") == "user" and (a.get("principal") or "").lower() in self.exempt_upns
 
     def holders(self, role_id):
         """Unique non-group principals holding a role, eligible or active (group members expanded when
@@ -240,10 +270,11 @@ def evaluate(settings, assignments, tenant=None, options=None):
         controls.append({"id": cid, "title": title, "requirement": requirement, "sources": sources,
                          "status": status, "summary": summary, "findings": findings})
     counts = {s: sum(c["status"] == s for c in controls) for s in (PASS, FAIL, NA)}
-    return {"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),
+    # Names in the report are the tenant's: marked unsafe, so no later task templates them (ansible-core < 2.19).
+    return wrap_var({"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),
             "generated": tenant.get("generated") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "compliant": counts[FAIL] == 0, "summary": counts,
-            "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls}
+            "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls})
 
 
 class FilterModule:

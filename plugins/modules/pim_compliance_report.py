@@ -18,6 +18,13 @@ description:
     P(entra.pim.pim_compliance_html#filter) and P(entra.pim.pim_compliance_junit#filter); the JSON is
     C(to_nice_json(indent=2)) with a final newline.
   - A file is rewritten only when its content differs, atomically (a reader never sees half a report).
+  - Safe when several forks, or several playbook runs, write into the same directory at once, also one that does
+    not exist yet. Each file is written to a uniquely named temporary file in O(dest) and renamed over the
+    report, so the last writer's report is there, complete.
+  - A symbolic link at a report's name is replaced by the report, never followed.
+  - Every name read from a tenant is inert text in every format. Control characters are replaced (XML 1.0 cannot
+    carry them), HTML and XML are escaped, and Markdown syntax is backslash-escaped. The JSON keeps the exact
+    values, escaped as JSON.
 author:
   - entra.pim contributors (@entra-pim)
 attributes:
@@ -33,7 +40,8 @@ attributes:
   check_mode:
     support: full
     description:
-      - In check mode nothing is written and C(changed) says whether a file would change.
+      - In check mode nothing is written and C(changed) says whether a file would change or O(dest) would be
+        created.
       - "The compliance role runs this task with C(check_mode: false), so that a check-mode scan still leaves its
         reports, as M(ansible.builtin.template) does with C(check_mode: false): reports are local artefacts of the
         scan, not changes to a tenant."
@@ -55,6 +63,8 @@ options:
   dest:
     description:
       - The directory on the controller to write into. It is created, with its missing parents, when missing.
+      - An existing directory, or the directory a symbolic link points to, is used as it is. Its mode is never
+        changed, in check mode or not.
     type: path
     required: true
   basename:
@@ -77,7 +87,10 @@ options:
     default: "0640"
   directory_mode:
     description:
-      - The octal mode of O(dest), set on it (and on the parents this task creates) whatever the umask.
+      - The octal mode of the directories this task creates (O(dest) and its missing parents), set whatever the
+        umask.
+      - An existing directory keeps its mode. It may be shared, for example a C(1777) directory, or belong to
+        someone else.
     type: raw
     default: "0750"
 notes:

@@ -54,3 +54,34 @@ def tidy_data():
 
 BASELINE = {"tier0_approvers": ["group:PIM-Approvers-Tier0"], "alert_mailbox": ["soc@example.com"],
             "activation_alert_mailbox": ["pim-activations@example.com"]}
+
+
+# Names whoever administers a customer tenant may give a group, a user or an app (issue 14, item 2).
+HOSTILE_NAMES = [
+    "<img src=x onerror=alert(1)>",
+    "Ops | Tier0 | `x` [link](javascript:alert(1))",
+    "]]></failure><injected/>",
+    "Red \x1b[31mALERT\x1b[0m \x1b]8;;https://evil.example\x07click\x1b]8;;\x07",
+    "{{ lookup('pipe','id') }}",
+    "{% raw %}x{% endraw %} {# c #}",
+    "line1\nline2\r\n# heading\r- item",
+    "nul\x00 bell\x07 bs\x08 vt\x0b del\x7f csi\x9b lone\ud800 nonchar\ufffe\uffff bidi\u202eevil\u202c",
+    "**bold** _em_ ~~strike~~ $x$ &lt; &#106;s https://evil.example www.evil.example <https://x> \\`",
+    "![img](https://x/y.png) <script>alert(1)</script> \"quoted\" 'single'",
+    "x" * 5000 + "<b>long</b>",
+]
+
+
+def hostile_report_inputs(name, index=0):
+    """Settings and assignments where ``name`` is a role's name, a permanent Global Administrator group,
+    the group a member holds Global Administrator through, and a user."""
+    settings = settings_data()
+    ga_role = next(r for r in settings if r["id"] == GA)
+    ga_role["role"] = name
+    data = tidy_data() + [
+        assignment(name, GA, permanent=True, principal_type="group",
+                   principal_id=f"00000000-0000-4000-8000-{index:012d}"),
+        assignment("member@x", GA, "eligible", end="2027-01-01T00:00:00Z", member_type="Group", via_group=name),
+        assignment(name, PRA, permanent=True, principal_id=f"00000000-0000-4000-9000-{index:012d}"),
+    ]
+    return settings, data

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import pytest
 from filter_data import BASELINE, GA, PRA, assignment
 
 from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
@@ -177,3 +178,47 @@ def test_flatten_activation_info_shapes():
     assert flat[1]["kind"] == "active" and flat[1]["assignment_type"] == "assigned"
     assert flat[1]["permanent"] is False and flat[1]["synced"] is True
     assert normalise_assignments(None) == []
+
+
+BREAK_GLASS = "breakglass1@contoso.onmicrosoft.com"
+BREAK_GLASS_ID = "6a0f4c3e-0000-4000-8000-000000000b01"
+
+
+@pytest.mark.parametrize("ptype", ["group", "servicePrincipal", None])
+def test_a_principal_named_like_a_break_glass_upn_is_not_exempt(settings, ptype):
+    """Whoever administers a tenant may name a group or an app anything, including a break-glass UPN: the
+    exemption follows the user with that UPN (by object id), never a display name of another type."""
+    impostor = assignment(BREAK_GLASS.upper(), GA, permanent=True, principal_type=ptype,
+                          principal_id="9d4a1b2c-0000-4000-8000-0000000000aa")
+    real = assignment(BREAK_GLASS, GA, permanent=True, principal_id=BREAK_GLASS_ID)
+    report = evaluate(settings, [real, impostor], {}, dict(OPTIONS, excluded_principals=[BREAK_GLASS]))
+    for cid in ("MS.AAD.7.4", "CIS.5.3.1"):
+        found = {f["principal"]: f["status"] for f in control(report, cid)["findings"]}
+        assert found == {BREAK_GLASS: "exempt", BREAK_GLASS.upper(): "fail"}, cid
+    assert "MS.AAD.7.4" in report["failed"]
+
+
+def test_break_glass_by_object_id_and_the_upns_other_assignments(settings):
+    """An object id exempts exactly that object (whatever its type); a UPN, resolved once, exempts every
+    assignment of that user, also one whose row carries another label (principal unresolved)."""
+    group_id = "1b2c3d4e-0000-4000-8000-0000000000cc"
+    data = [assignment(BREAK_GLASS, GA, permanent=True, principal_id=BREAK_GLASS_ID),
+            assignment(BREAK_GLASS_ID, PRA, permanent=True, principal_id=BREAK_GLASS_ID, principal_type=None),
+            assignment("Emergency group", GA, permanent=True, principal_type="group", principal_id=group_id),
+            assignment("Other group", PRA, permanent=True, principal_type="group",
+                       principal_id="1b2c3d4e-0000-4000-8000-0000000000dd")]
+    report = evaluate(settings, data, {}, dict(OPTIONS, excluded_principals=[BREAK_GLASS, group_id.upper()]))
+    found = sorted((f["principal"], f["role"], f["status"]) for f in control(report, "MS.AAD.7.4")["findings"])
+    assert found == [(BREAK_GLASS_ID, "Privileged Role Administrator", "exempt"),
+                     ("Emergency group", "Global Administrator", "exempt"),
+                     ("Other group", "Privileged Role Administrator", "fail"),
+                     (BREAK_GLASS, "Global Administrator", "exempt")]
+
+
+def test_break_glass_without_object_ids_matches_users_only(settings):
+    """Hand-written flat data without ids: a UPN still matches a user row, never a group row."""
+    data = [assignment(BREAK_GLASS, GA, permanent=True, principal_id=None),
+            assignment(BREAK_GLASS, PRA, permanent=True, principal_id=None, principal_type="group")]
+    report = evaluate(settings, data, {}, dict(OPTIONS, excluded_principals=[BREAK_GLASS]))
+    found = sorted((f["role"], f["status"]) for f in control(report, "MS.AAD.7.4")["findings"])
+    assert found == [("Global Administrator", "exempt"), ("Privileged Role Administrator", "fail")]
