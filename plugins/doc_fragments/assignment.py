@@ -145,7 +145,7 @@ options:
     description:
       - A run that removes a Global Administrator or Privileged Role Administrator assignment at directory scope
         is refused, before any write and in check mode too, when afterwards nobody would hold that role
-        B(actively) (a direct active assignment, permanent or time-bound; activations do not count): eligible
+        B(actively) (a direct active assignment, permanent or time-bound; activations do not count), because eligible
         holders must activate first, possibly with an approval nobody is left to give. The message names the
         eligible holders that would remain.
       - V(true) accepts that eligible holders are enough and warns instead. A run after which nobody at all

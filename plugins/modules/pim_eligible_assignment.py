@@ -143,7 +143,7 @@ assignments:
       type: bool
     confirmed_by_reread:
       description:
-        - V(true) when the request's outcome was unknown and a re-read showed the assignment as requested:
+        - V(true) when the request's outcome was unknown and a re-read showed the assignment as requested;
           Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried request whose
           first attempt had been applied, or another run that made the same change first), a server error
           remained after every retry, or the answer to the C($batch) request was lost.
