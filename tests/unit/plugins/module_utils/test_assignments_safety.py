@@ -308,3 +308,18 @@ def test_hostile_names_never_reach_messages_or_the_diff_raw():
                           {BG1: hostile_user, ALICE: hostile_user}, NOW)
     for text in problems + [str(diff), str(exc.value)]:
         assert "\x1b" not in text and "\x07" not in text and "\\x1b" in text
+
+
+class FailRecorder(Recorder):
+    def fail(self, msg, **kwargs):
+        raise AssertionError(msg)
+
+
+def test_warnings_and_failures_of_the_module_reach_the_terminal_printable():
+    run = AssignmentRun.__new__(AssignmentRun)
+    run.module = FailRecorder()
+    run.warn("Graph said: group \x1b[2JPwned\x9b")
+    with pytest.raises(AssertionError) as exc:
+        run.fail("refusing: \x1b]8;;http://x\x07link")
+    assert run.module.warnings == ["Graph said: group \\x1b[2JPwned\\x9b"]
+    assert str(exc.value) == "refusing: \\x1b]8;;http://x\\x07link"
