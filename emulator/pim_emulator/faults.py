@@ -136,6 +136,16 @@ class FaultConfig:
             roll -= rate
         return None
 
+    def pick_envelope(self, method: str, path: str) -> ScriptedRule | None:
+        """A scripted rule for the ``$batch`` envelope itself: the HTTP answer to the whole batch lost after
+        (``after``) or before its items ran. Only rules whose ``path`` names ``batch`` are considered, so the
+        default ``.*`` rules keep hitting operations only; random faults never hit the envelope (Graph
+        throttles per item)."""
+        for rule in self.rules:
+            if "batch" in rule.path.lower() and rule.check(method, path):
+                return rule
+        return None
+
     def update(self, doc: dict) -> None:
         for key, attr in (("latency_ms", "latency_ms"), ("jitter_ms", "jitter_ms"), ("fault_429", "rate_429"),
                           ("fault_503", "rate_503"), ("fault_504", "rate_504"), ("retry_after", "retry_after"),

@@ -101,9 +101,16 @@ class GraphFrontDoor:
             if request.method != "POST":
                 return json_response(405, GraphError(405, "BadRequest", "Only POST is supported for $batch.")
                                      .envelope(rid, crid), ids)
+            lost = self.emu.faults.pick_envelope(request.method, path)
+            if lost is not None:
+                self.emu.stats.count_fault(str(lost.status), caller.tenant_id)
+                if not lost.after:
+                    return self.lost_answer(request, lost, caller.tenant_id, rid, crid, ids)
             status, doc, writes = await batch.run_batch(self.emu, caller, body, self.emu.base_url, version, rid, crid)
             if writes:
                 self.emu.stats.count_write_request(caller.tenant_id)
+            if lost is not None:  # the items ran; the client never sees their answers
+                return self.lost_answer(request, lost, caller.tenant_id, rid, crid, ids)
             self.emu.stats.count_status(status, caller.tenant_id)
             return json_response(status, doc, ids)
         if version == "beta" and not graph.is_engine_route(path, "beta"):
@@ -117,6 +124,19 @@ class GraphFrontDoor:
         self.emu.stats.count_status(outcome.status, caller.tenant_id)
         headers = {**outcome.headers, **ids, "x-emulator-server-ms": f"{outcome.server_ms:.3f}"}
         return json_response(outcome.status, outcome.body, headers)
+
+
+    def lost_answer(self, request: web.Request, rule, tenant_id: str, rid: str, crid: str | None,
+                    ids: dict) -> web.Response:
+        """A scripted fault on the ``$batch`` envelope: its status (a 5xx, 429) in Graph's error shape, or with
+        ``status: 0`` the connection closed without any answer, as a dropped connection or a proxy timeout."""
+        if not rule.status:
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=204)  # never reaches the client: the connection is gone
+        fault = graph._scripted_fault(self.emu, rule, rid, crid, False)
+        self.emu.stats.count_status(fault.status, tenant_id)
+        return json_response(fault.status, fault.body, {**fault.headers, **ids})
 
 
 def make_app(emu: Emulator) -> web.Application:

@@ -141,6 +141,17 @@ options:
     type: list
     elements: str
     default: []
+  allow_no_active_admin:
+    description:
+      - A run that removes a Global Administrator or Privileged Role Administrator assignment at directory scope
+        is refused, before any write and in check mode too, when afterwards nobody would hold that role
+        B(actively) (a direct active assignment, permanent or time-bound; activations do not count), because eligible
+        holders must activate first, possibly with an approval nobody is left to give. The message names the
+        eligible holders that would remain.
+      - V(true) accepts that eligible holders are enough and warns instead. A run after which nobody at all
+        (eligible or active) holds Global Administrator is refused even then.
+    type: bool
+    default: false
 notes:
   - State is read from PIM schedules and schedule instances, never from schedule requests, which Graph
     purges after about 45 days.
@@ -148,8 +159,14 @@ notes:
     C(adminRenew) (an expired one) or C(adminUpdate) (anything else), never by removing and re-adding.
   - Before writing, every request is checked against the role's PIM policy; a violation fails the task
     before any write, naming the policy rule and the M(entra.pim.pim_role_setting) option to change.
-  - The last Global Administrator (eligible or active, directory scope) is never removed, whatever the input.
-  - A write that Graph reports as C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried
-    request that had already been applied), or that still answers 503 or 504 after every retry, is
-    re-read (one bulk read) and counts as done when the re-read confirms it; otherwise the task fails.
+  - The last Global Administrator (eligible or active, directory scope) is never removed, whatever the input,
+    and the last active Global Administrator or Privileged Role Administrator only with
+    O(allow_no_active_admin=true).
+  - A write whose outcome is unknown is re-read (one bulk read, repeated at most twice after a pause when the
+    write does not show yet) and counts as done when the re-read confirms it; otherwise the task fails. Unknown
+    means Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried request that had
+    already been applied, or an overlapping run that made the same change), a server error (5xx) remained after
+    every retry, or the answer to the C($batch) request itself was lost (connection dropped, timeout, 5xx).
+  - Names chosen in the tenant (principals, custom roles) have their control characters escaped (C(\x1b))
+    in messages, warnings and the diff, so they cannot drive the operator's terminal.
 """

@@ -8,11 +8,14 @@ Private to the collection (leading underscore): may change in any release.
 
 from __future__ import annotations
 
-from ._assignment_rules import guard_break_glass, guard_last_global_admin, policy_problems, policy_requirements
+import time
+
+from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
 from ._assignments import (
-    GLOBAL_ADMINISTRATOR, KINDS, AssignmentError, actual_state, holds, plan, validate_items,
+    GUARDED_ROLES, KINDS, AssignmentError, actual_state, diff_view, holds, plan, validate_items,
 )
-from ._client import GraphCallError, GraphSession
+from ._client import BATCH_LIMIT, GraphCallError, GraphSession
+from ._inert import printable
 from ._module import PimModule
 from ._resolve import ResolveError, Resolver
 from ._schedule import utcnow
@@ -20,8 +23,12 @@ from ._schedule import utcnow
 POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
 # A retried write that already landed comes back as one of these; a re-read decides.
 ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
-# Gateway errors still there after every retry: the write may have landed all the same.
-MAYBE_LANDED = (503, 504)
+# A server error still there after every retry (500, 502, 503, 504...) or no HTTP answer at all (status 0):
+# the write may have landed all the same, so a re-read decides.
+SERVER_ERROR = 500
+# Graph's lists may lag a write by a few seconds (replication): a re-read that does not show a write yet is
+# repeated after these pauses before the write counts as not applied. Bounded: three reads at most.
+REREAD_PAUSES = (1.0, 3.0)
 PAST_TENSE = {"adminAssign": "assigned", "adminUpdate": "updated", "adminExtend": "extended",
               "adminRenew": "renewed", "adminRemove": "removed"}
 ITEM_SPEC = dict(
@@ -42,6 +49,7 @@ def argument_spec(kind):
         exclusive=dict(type="bool", default=False),
         exclusive_roles=dict(type="list", elements="str"),
         protected_principals=dict(type="list", elements="str", default=[]),
+        allow_no_active_admin=dict(type="bool", default=False),
     )
     if kind == "active":
         spec["replace_permanent_with_eligible"] = dict(type="bool", default=False)
@@ -72,24 +80,27 @@ class AssignmentRun:
                 raise AssignmentError("replace_permanent_with_eligible with an empty list needs exclusive_roles "
                                       "(the roles whose permanent active assignments to replace)")
         except AssignmentError as exc:
-            self.module.fail(str(exc))
+            self.fail(str(exc))
         graph = self.module.graph()
         try:
             role_scope, protected = self.resolve(graph, desired)
             state = self.read(graph, desired, role_scope)
         except (ResolveError, AssignmentError) as exc:
-            self.module.fail(str(exc))
+            self.fail(str(exc))
         except GraphCallError as exc:
-            self.module.fail_graph(exc, "reading roles, principals and assignments")
+            self.fail_graph(exc, "reading roles, principals and assignments")
         requirements = policy_requirements(state["policies"])
-        self.name_principals(graph, state)
+        self.name_principals(graph, {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids})
         # exclusive_roles scopes both exclusive mode and the replacement, but only exclusive mode removes
         # unlisted time-bound assignments: a replacement alone touches permanent ones only.
-        the_plan = plan(self.kind, desired, state[self.kind], now, requirements,
-                        role_scope if self.params["exclusive"] else (), protected,
-                        self.replace, state.get("eligible", []), self.params.get("justification"),
-                        {i for i, t in self.principal_types.items() if t == "servicePrincipal"},
-                        replace_roles=role_scope if self.replace else ())
+        try:
+            the_plan = plan(self.kind, desired, state[self.kind], now, requirements,
+                            role_scope if self.params["exclusive"] else (), protected,
+                            self.replace, state.get("eligible", []), self.params.get("justification"),
+                            {i for i, t in self.principal_types.items() if t == "servicePrincipal"},
+                            replace_roles=role_scope if self.replace else ())
+        except AssignmentError as exc:
+            self.fail(str(exc))
         self.check(graph, the_plan, state, protected, requirements, now)
         results = self.describe(the_plan)
         extra = self.report(state)
@@ -99,8 +110,9 @@ class AssignmentRun:
             self.module.exit(changed=bool(the_plan.actions), assignments=results, **extra)
         failures = self.write(graph, the_plan, results)
         if failures:
-            self.module.fail("; ".join(failures), assignments=results, changed=any(a.done for a in the_plan.actions),
-                             **extra)
+            # An outcome nobody could confirm either way counts as a change: the write may have landed.
+            self.fail("; ".join(failures), assignments=results,
+                      changed=any(a.done or a.unknown for a in the_plan.actions), **extra)
         self.module.exit(changed=True, assignments=results, **extra)
 
     def resolve(self, graph, desired):
@@ -129,7 +141,7 @@ class AssignmentRun:
             p, r = principals[d.principal_ref], roles[d.role_ref]
             d.principal_id, d.role_id, d.role_name, d.scope = p["id"], r["id"], r.get("displayName"), scopes[
                 d.scope_ref]
-            self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+            self.principal_names[p["id"]] = _label(p)
             self.principal_types[p["id"]] = p["type"]
             if p["type"] == "group" and p.get("isAssignableToRole") is False and d.state == "present":
                 problems.append(f"group {d.principal_ref!r} is not role-assignable; only groups created with "
@@ -139,9 +151,11 @@ class AssignmentRun:
                                 f"as {seen[d.key]}")
             seen.setdefault(d.key, f"{d.principal_ref!r} / {d.role_ref!r} / {d.scope_ref!r}")
         for p in protected.values():
-            self.principal_names[p["id"]] = p.get("userPrincipalName") or p.get("displayName") or p["id"]
+            self.principal_names[p["id"]] = _label(p)
             self.principal_types[p["id"]] = p["type"]
-        self.role_names = {r["id"]: r.get("displayName") or r["id"] for r in resolver.all_roles()}
+        # Names only label messages, results and the diff: made printable once, here (a custom role's or a
+        # principal's name is chosen by the tenant's administrators and may carry terminal escapes).
+        self.role_names = {r["id"]: printable(r.get("displayName") or r["id"]) for r in resolver.all_roles()}
         if problems:
             raise AssignmentError("invalid input, nothing was changed: " + "; ".join(problems))
         return {roles[ref]["id"] for ref in exclusive_refs}, {p["id"] for p in protected.values()}
@@ -158,11 +172,10 @@ class AssignmentRun:
             "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"})
         return state
 
-    def name_principals(self, graph, state):
-        """Names and kinds of the principals the input did not mention (exclusive removals, reports), from
-        one getByIds: names make messages readable; service principals can never be made eligible."""
-        ids = {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids}
-        ids = sorted(i for i in ids - set(self.principal_types) if i)
+    def name_principals(self, graph, ids):
+        """Names and kinds of the principals the input did not mention (exclusive removals, reports, guards),
+        from one getByIds: names make messages readable; service principals can never be made eligible."""
+        ids = sorted(i for i in set(ids) - set(self.principal_types) if i)
         if not ids:
             return
         try:
@@ -170,62 +183,73 @@ class AssignmentRun:
                 found = graph.post("/directoryObjects/getByIds", {"ids": ids[start:start + 1000]}, read=True) or {}
                 for obj in found.get("value", []):
                     self.principal_types[obj["id"]] = (obj.get("@odata.type") or "").rsplit(".", 1)[-1]
-                    self.principal_names[obj["id"]] = obj.get("userPrincipalName") or obj.get("displayName") or obj[
-                        "id"]
+                    self.principal_names[obj["id"]] = _label(obj)
         except GraphCallError:
             pass  # names only decorate the report; ids are enough to act on
 
     # -- 4. guards and policy pre-check, before any write ---------------------------------
     def check(self, graph, the_plan, state, protected, requirements, now):
         try:
-            if any(a.role_id == GLOBAL_ADMINISTRATOR and a.action == "adminRemove" for a in the_plan.actions):
-                # The last-admin count spans both kinds: read the other kind for Global Administrator only.
-                ga = {k: [a for a in state.get(k, []) if a.role_id == GLOBAL_ADMINISTRATOR] for k in KINDS}
+            guarded = {a.role_id for a in the_plan.actions if a.role_id in GUARDED_ROLES and a.action == "adminRemove"}
+            if guarded:
+                # Whether an active holder is left spans both kinds: read the other kind for the guarded roles.
+                held = {k: [a for a in state.get(k, []) if a.role_id in guarded] for k in KINDS}
                 for other in KINDS:
                     if other not in state:
-                        ga[other] = read_assignments(graph, other, {GLOBAL_ADMINISTRATOR}, now)
-                guard_last_global_admin(the_plan.actions, ga["eligible"], ga["active"], self.principal_names)
+                        held[other] = read_assignments(graph, other, guarded, now)
+                self.name_principals(graph, {a.principal_id for k in KINDS for a in held[k]})
+                for warning in guard_last_admins(the_plan.actions, held["eligible"], held["active"],
+                                                 self.principal_names, now, self.params["allow_no_active_admin"]):
+                    self.warn(warning)
             if self.kind == "active":
                 guard_break_glass(the_plan.actions, state["active"], protected, self.principal_names)
         except AssignmentError as exc:
-            self.module.fail(str(exc))
+            self.fail(str(exc))
         except GraphCallError as exc:
-            self.module.fail_graph(exc, "reading Global Administrator assignments")
+            self.fail_graph(exc, "reading Global and Privileged Role Administrator assignments")
         problems, warnings = policy_problems(the_plan.actions, requirements, self.role_names,
                                              self.principal_names, now)
         for warning in warnings:
-            self.module.warn(warning)
+            self.warn(warning)
         if problems:
-            self.module.fail("the role policy would refuse this, nothing was changed: " + "; ".join(problems),
-                             policy_violations=problems)
+            self.fail("the role policy would refuse this, nothing was changed: " + "; ".join(problems),
+                      policy_violations=problems)
 
     # -- 5. writes ------------------------------------------------------------------------
     def write(self, graph, the_plan, results):
         """One schedule request per action, batched 20 at a time. Eligibility replacements go first, in their
-        own batch, and an active assignment is removed only once its replacing eligibility exists."""
+        own batch, and an active assignment is removed only once its replacing eligibility exists.
+
+        A request whose outcome is unknown (Graph answered that it was already done, a server error after
+        every retry, or the ``$batch`` answer itself was lost) is decided by one bulk re-read."""
         failures, failed_replacements, replaced = [], set(), set()
         for phase in ([a for a in the_plan.actions if a.kind != self.kind],
                       [a for a in the_plan.actions if a.kind == self.kind]):
             phase = [a for a in phase if not (a.action == "adminRemove" and a.key in failed_replacements)]
-            answers = graph.batch([{"method": "POST", "url": KINDS[a.kind]["requests"], "body": a.request_body()}
-                                   for a in phase]) if phase else []
             to_verify = []
-            for act, answer in zip(phase, answers, strict=True):
-                error = GraphSession.batch_error(answer or {"status": 0}, "POST", KINDS[act.kind]["requests"])
+            for act, answer, lost in self.submit(graph, phase):
+                error = lost or GraphSession.batch_error(answer or {"status": 0}, "POST", KINDS[act.kind]["requests"])
                 if error is None:
                     act.done = True
-                elif error.code in ALREADY_DONE or error.status in MAYBE_LANDED:
+                elif lost is not None or error.code in ALREADY_DONE or not error.status or \
+                        error.status >= SERVER_ERROR:
                     to_verify.append((act, error))
                 else:
                     act.error = error
-                    note = ""
-                    if act.action == "adminRemove" and act.key in replaced:
-                        note = " (its eligible replacement exists, so access is kept; run again to finish)"
-                    failures.append(error.describe(f"{act.action} {self._label(act)}") + note)
             if to_verify:
                 self.verify(graph, to_verify)
-                failures += [a.error.describe(f"{a.action} {self._label(a)}") + "; a re-read does not show it applied"
-                             for a, _e in to_verify if a.error]
+            checked = {id(a) for a, _e in to_verify}
+            for act in phase:
+                if act.error is None:
+                    continue
+                message = act.error.describe(f"{act.action} {self._label(act)}")
+                if act.unknown:
+                    message += "; its outcome is unknown (the re-read failed too): run again to converge"
+                elif id(act) in checked:
+                    message += "; a re-read does not show it applied"
+                if act.action == "adminRemove" and act.key in replaced:
+                    message += " (its eligible replacement exists, so access is kept; run again to finish)"
+                failures.append(message)
             failed_replacements |= {a.key for a in phase if a.kind != self.kind and not a.done}
             replaced = {a.key for a in phase if a.kind != self.kind and a.done}
         for act in the_plan.actions:
@@ -236,27 +260,60 @@ class AssignmentRun:
             entry["done"] = act.done
             if act.confirmed:
                 entry["confirmed_by_reread"] = True
+            if act.unknown:
+                entry["outcome_unknown"] = True
             if act.error is not None:
                 entry["error"] = act.error.as_dict()
         return failures
 
+    @staticmethod
+    def submit(graph, phase):
+        """``(action, batch answer, None)`` per action, or ``(action, None, error)`` for the actions of a
+        ``$batch`` request whose answer never came: a dropped connection, a timeout, a 5xx on the envelope
+        after every retry. Those requests may have been applied, so they are re-read, never reported as
+        unchanged. One ``$batch`` per 20 actions, so a lost answer leaves the other batches' answers intact."""
+        out = []
+        for start in range(0, len(phase), BATCH_LIMIT):
+            chunk = phase[start:start + BATCH_LIMIT]
+            try:
+                answers = graph.batch([{"method": "POST", "url": KINDS[a.kind]["requests"], "body": a.request_body()}
+                                       for a in chunk])
+            except Exception as exc:  # any failure of the call: what reached Graph is unknown, a re-read decides
+                lost = exc if isinstance(exc, GraphCallError) else GraphCallError(
+                    getattr(exc, "status", 0) or 0, getattr(exc, "code", None) or type(exc).__name__,
+                    str(exc) or repr(exc), method="POST", path="/$batch")
+                out += [(act, None, lost) for act in chunk]
+                continue
+            out += [(act, answer, None) for act, answer in zip(chunk, answers, strict=True)]
+        return out
+
     def verify(self, graph, answers):
-        """Re-read after ``RoleAssignmentExists`` / ``DoesNotExist`` (a retried write that had landed):
-        one bulk read per kind concerned, then success when Graph now holds what the action wanted."""
-        now, by_kind = utcnow(), {}
-        for act, _err in answers:
-            by_kind.setdefault(act.kind, set()).add(act.role_id)
-        try:
-            current = {k: read_assignments(graph, k, roles, now) for k, roles in by_kind.items()}
-        except GraphCallError as exc:
-            for act, err in answers:
-                act.error = err
-            self.module.warn(exc.describe("re-reading assignments after a retried write"))
-            return
-        for act, err in answers:
-            act.done = holds(act, current[act.kind], now)
-            act.error = None if act.done else err
-            act.confirmed = act.done
+        """Decide writes whose outcome is unknown by re-reading: one bulk read per kind concerned, then success
+        when Graph now holds what the action wanted. A write the re-read does not show is read again after a
+        pause (lists may lag a write), at most twice; what no re-read could decide is reported as unknown."""
+        pending = list(answers)
+        for pause in (0.0,) + REREAD_PAUSES:
+            if pause:
+                time.sleep(pause)
+            now, by_kind = utcnow(), {}
+            for act, _err in pending:
+                by_kind.setdefault(act.kind, set()).add(act.role_id)
+            try:
+                current = {k: read_assignments(graph, k, roles, now) for k, roles in by_kind.items()}
+            except GraphCallError as exc:
+                for act, err in pending:
+                    act.error, act.unknown = err, True
+                self.warn(exc.describe("re-reading assignments after a write whose outcome was unknown"))
+                return
+            still = []
+            for act, err in pending:
+                act.done = act.confirmed = holds(act, current[act.kind], now)
+                act.error = None if act.done else err
+                if not act.done:
+                    still.append((act, err))
+            pending = still
+            if not pending:
+                return
 
     # -- 6. results ---------------------------------------------------------------------------
     def _label(self, act):
@@ -273,8 +330,8 @@ class AssignmentRun:
                            a.after(), a.reason, a.kind, a.desired.principal_ref if a.desired else None)
                for a in the_plan.actions]
         out += [self._entry("none", d.principal_id, d.role_id, d.scope, have.view() if have else None,
-                            have.view() if have else None, "as desired", ref=d.principal_ref)
-                for d, have in the_plan.unchanged]
+                            have.view() if have else None, why, ref=d.principal_ref)
+                for d, have, why in the_plan.unchanged]
         out += [self._entry("none", a.principal_id, a.role_id, a.scope, a.view(), a.view(), why)
                 for a, why in the_plan.kept]
         return out
@@ -291,8 +348,22 @@ class AssignmentRun:
         return extra
 
     def diff(self, the_plan):
-        return {"before": {"assignments": [a.before.view() for a in the_plan.actions if a.before]},
-                "after": {"assignments": [a.after() for a in the_plan.actions if a.after()]}}
+        return diff_view(the_plan.actions, self.role_names, self.principal_names)
+
+    # -- what reaches the operator's terminal ------------------------------------------------
+    def warn(self, text):
+        self.module.warn(printable(text))
+
+    def fail(self, msg, **kwargs):
+        self.module.fail(printable(msg), **kwargs)
+
+    def fail_graph(self, error, action):
+        self.fail(error.describe(action), error=error.as_dict())
+
+
+def _label(obj):
+    """A directory object's name for messages and results, printable (the tenant chose it)."""
+    return printable(obj.get("userPrincipalName") or obj.get("displayName") or obj["id"])
 
 
 def read_assignments(graph, kind, role_ids, now):

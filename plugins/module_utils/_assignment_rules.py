@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ._assignments import GLOBAL_ADMINISTRATOR, AssignmentError, remaining_after
-from ._schedule import ScheduleError, normalize_duration, parse_duration
+from ._assignments import GLOBAL_ADMINISTRATOR, GUARDED_ROLES, AssignmentError, remaining_after
+from ._inert import printable
+from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_duration
 
 # kind -> (rule id suffix, pim_role_setting section)
 LEVELS = {"eligible": ("Admin_Eligibility", "eligible_assignment"),
@@ -65,8 +66,8 @@ def policy_problems(actions, requirements, role_names, principal_names, now):
         if req is None:
             continue
         suffix, section = LEVELS[act.kind]
-        role = role_names.get(act.role_id, act.role_id)
-        who = principal_names.get(act.principal_id, act.principal_id)
+        role = printable(role_names.get(act.role_id) or act.role_id)
+        who = _name(principal_names, act.principal_id)
         noun = NOUNS[act.kind]
         setting = f"set {section}.%s with entra.pim.pim_role_setting"
         if req.expiration_required:
@@ -107,20 +108,57 @@ def _too_long(act, req, now, role, who, noun, suffix, setting):
             f" or give an earlier end or a shorter duration")
 
 
-def guard_last_global_admin(actions, eligible_actual, active_actual, principal_names):
-    """Refuse a plan after which nobody holds Global Administrator for the directory (eligible or active)."""
-    touches = [a for a in actions if a.role_id == GLOBAL_ADMINISTRATOR and a.action == "adminRemove"]
-    if not touches:
-        return
-    remaining = [a for a in remaining_after(eligible_actual, actions, "eligible")
-                 + remaining_after(active_actual, actions, "active")
-                 if a.role_id == GLOBAL_ADMINISTRATOR and a.scope == "/"]
-    if not remaining:
-        who = ", ".join(sorted(principal_names.get(a.principal_id, a.principal_id) for a in touches))
-        raise AssignmentError(
-            f"refusing to remove the last Global Administrator assignment(s) ({who}): the tenant would have no "
-            "eligible or active Global Administrator left; nothing was changed. Add another Global Administrator "
-            "first, or list this one as desired or in protected_principals.")
+def guard_last_admins(actions, eligible_actual, active_actual, principal_names, now, allow_no_active=False):
+    """Refuse a plan after which the directory has no *active* Global Administrator or Privileged Role
+    Administrator; returns the warnings to show when ``allow_no_active`` lets it through.
+
+    Only plans that remove an assignment of such a role at the directory scope are judged (a run that leaves
+    the roles alone cannot be blamed for their state). Active means a direct assignment (not an activation,
+    which ends within hours) that gives access now or is being created by the plan; eligible holders must
+    activate first, maybe with an approval nobody is left to give, which is how a tenant locks itself out.
+    With ``allow_no_active`` eligible holders are enough, but a plan after which nobody at all (eligible or
+    active) holds Global Administrator is always refused. ``*_actual``: the managed and unmanaged state
+    of each kind, for the guarded roles at least.
+    """
+    problems, warnings = [], []
+    for role_id, role in GUARDED_ROLES.items():
+        removed = [a for a in actions if a.role_id == role_id and a.action == "adminRemove" and a.scope == "/"]
+        if not removed:
+            continue
+        active = [a for a in remaining_after(active_actual, actions, "active")
+                  if a.role_id == role_id and a.scope == "/" and a.current(now)]
+        if active:
+            continue
+        eligible = [a for a in remaining_after(eligible_actual, actions, "eligible")
+                    if a.role_id == role_id and a.scope == "/" and (a.end is None or a.end > now)]
+        who = ", ".join(sorted({_name(principal_names, a.principal_id) for a in removed}))
+        left = "; ".join(sorted(_holder(principal_names, a) for a in eligible))
+        if not eligible and role_id == GLOBAL_ADMINISTRATOR:
+            problems.append(
+                f"refusing to remove the last Global Administrator assignment(s) ({who}): the tenant would have no "
+                "eligible or active Global Administrator left. Add another Global Administrator first, or list this "
+                "one as desired or in protected_principals")
+        elif not allow_no_active:
+            problems.append(
+                f"refusing to remove the last active {role} assignment(s) ({who}): no active {role} would be left, "
+                f"only eligible ones ({left or 'none'}), who must activate first, possibly with an approval nobody "
+                f"is left to give. Keep an active {role} (a break-glass account), or set allow_no_active_admin: "
+                "true if eligible ones are enough")
+        else:
+            warnings.append(f"no active {role} is left after this run (allow_no_active_admin: true); eligible: "
+                            f"{left or 'none'}")
+    if problems:
+        raise AssignmentError("; ".join(problems) + "; nothing was changed.")
+    return warnings
+
+
+def _name(principal_names, principal_id):
+    return printable(principal_names.get(principal_id) or principal_id)
+
+
+def _holder(principal_names, act):
+    until = f"until {format_datetime(act.end)}" if act.end is not None else "permanently"
+    return f"{_name(principal_names, act.principal_id)} (eligible {until})"
 
 
 def guard_break_glass(actions, active_actual, protected, principal_names):
@@ -136,7 +174,7 @@ def guard_break_glass(actions, active_actual, protected, principal_names):
     before = permanent_break_glass(a for a in active_actual if a.managed)
     after = permanent_break_glass(remaining_after(active_actual, actions, "active"))
     if before and not after:
-        lost = sorted(principal_names.get(p, p) for p, _r, _s in before)
+        lost = sorted(_name(principal_names, p) for p, _r, _s in before)
         raise AssignmentError(
             f"refusing to remove the last permanent break-glass assignment ({', '.join(lost)}): emergency access "
             "accounts must keep a permanent active assignment; nothing was changed.")

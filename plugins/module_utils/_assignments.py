@@ -16,9 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from ._inert import printable
 from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_datetime, parse_duration
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+# The roles a tenant cannot be run without: whoever holds them actively can fix everything else. Template
+# ids, which are the role definition ids of built-in roles in every tenant.
+GUARDED_ROLES = {GLOBAL_ADMINISTRATOR: "Global Administrator",
+                 PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator"}
 # Graph rounds and rewrites times (a past start becomes the provisioning time): a difference
 # below this is noise, never a reason to write.
 TOLERANCE = timedelta(minutes=5)
@@ -97,6 +103,11 @@ class Actual:
         # Activations come from an eligibility and end by themselves: the eligibility is what we manage.
         return self.member_type == "Direct" and self.assignment_type in (None, "Assigned")
 
+    def current(self, now):
+        """Whether it gives access now: started (within the tolerance) and not yet expired."""
+        started = self.start is None or self.start <= now + TOLERANCE
+        return started and (self.end is None or self.end > now)
+
     def view(self):
         return {"principal_id": self.principal_id, "role_id": self.role_id, "scope": self.scope,
                 "start": format_datetime(self.start) if self.start else None,
@@ -126,6 +137,7 @@ class Action:
     done: bool = False  # set once Graph accepted it (or a re-read showed it applied)
     error: object = None  # the GraphCallError that stopped it
     confirmed: bool = False  # Graph answered "already done" and a re-read showed it applied
+    unknown: bool = False  # its answer was lost and no re-read could tell whether it was applied
 
     @property
     def key(self):
@@ -325,7 +337,7 @@ def change_action(want, have, diffs, now):
 @dataclass
 class Plan:
     actions: list = field(default_factory=list)  # in the order they must be sent
-    unchanged: list = field(default_factory=list)  # (Desired, Actual | None)
+    unchanged: list = field(default_factory=list)  # (Desired, Actual | None, why)
     kept: list = field(default_factory=list)  # (Actual, why): left alone on purpose in exclusive mode
 
 
@@ -342,31 +354,50 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
     request comes first in the plan so an interruption between the two steps leaves the principal
     with access, never with none. ``protected`` principals keep theirs; ``service_principals``
     cannot be eligible (Graph refuses), so theirs are kept and reported.
+
+    With ``replace_permanent``, a listed item that gives no schedule (no end, duration or ``permanent``)
+    names a principal to convert: "replace this person's standing access". Its permanent active
+    assignment is replaced like an unlisted one, and no active assignment is ever created for it (granting
+    standing access when asked to remove it is the worst outcome there is). Only ``permanent: true`` keeps
+    or makes one permanent, and an end or a duration makes it time-bound, as without the option. A named
+    principal that cannot be converted (protected, or a service principal) raises AssignmentError.
     """
     managed = {a.key: a for a in actual if a.managed}
     present_keys = {d.key for d in desired if d.state == "present"}
+    protected = set(protected)
+    converting = replace_permanent and kind == "active"
+    eligible = {a.key: a for a in eligible_actual if a.managed}
     result = Plan()
-    replacements = []
+    replacements, refusals = [], []
     for item in desired:
         have = managed.get(item.key)
         if item.state == "absent":
             if have is None:
-                result.unchanged.append((item, None))
+                result.unchanged.append((item, None, "as desired"))
             else:
                 result.actions.append(_removal(kind, have, "absent", item.justification or justification, item))
+            continue
+        if converting and not item.schedule.managed:
+            why = _convert_named(item, have, protected, service_principals, result, refusals)
+            if why is None:
+                replacements += _ensure_eligible(have, eligible, now, requirements,
+                                                 item.justification or justification)
+                result.actions.append(_removal(kind, have, "converted to an eligible assignment",
+                                               item.justification or justification, item))
             continue
         if have is None:
             result.actions.append(_assignment(kind, item, now, requirements))
             continue
         diffs = schedule_differences(item.schedule, have, now) if item.schedule.managed else []
         if not diffs:
-            result.unchanged.append((item, have))
+            result.unchanged.append((item, have, "as desired"))
             continue
         result.actions.append(_change(kind, item, have, diffs, now))
+    if refusals:
+        raise AssignmentError("replace_permanent_with_eligible cannot convert every principal named, nothing was "
+                              "changed: " + "; ".join(refusals))
     concerned = set(replace_roles) or set(exclusive_roles) or {d.role_id for d in desired}
-    protected = set(protected)
-    if replace_permanent and kind == "active":
-        eligible_keys = {a.key for a in eligible_actual if a.managed}
+    if converting:
         for have in actual:
             if not (have.managed and have.permanent and have.role_id in concerned) or have.key in present_keys:
                 continue
@@ -376,8 +407,7 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
             if have.principal_id in service_principals:
                 result.kept.append((have, "a service principal cannot be eligible: kept active"))
                 continue
-            if have.key not in eligible_keys:
-                replacements.append(_replacement_eligibility(have, now, requirements, justification))
+            replacements += _ensure_eligible(have, eligible, now, requirements, justification)
             result.actions.append(_removal(kind, have, "replaced with an eligible assignment", justification))
     if exclusive_roles:
         planned = {a.key for a in result.actions} | {k.key for k, _why in result.kept}
@@ -393,6 +423,41 @@ def plan(kind, desired, actual, now, requirements, exclusive_roles=(), protected
                                            justification or "Not in the desired list (entra.pim exclusive mode)"))
     result.actions = replacements + result.actions
     return result
+
+
+def _convert_named(item, have, protected, service_principals, result, refusals):
+    """Why a listed principal's active assignment is not converted (``None``: convert it). Never a new one."""
+    who = f"{item.principal_ref!r} / {item.role_ref!r}"
+    if have is None:
+        result.unchanged.append((item, None, "no active assignment, nothing to convert (replace_permanent_with_"
+                                             "eligible never creates one)"))
+        return "absent"
+    if not have.permanent:
+        result.unchanged.append((item, have, "time-bound, nothing permanent to convert"))
+        return "time-bound"
+    if item.principal_id in protected:
+        refusals.append(f"{who}: the principal is in protected_principals, whose permanent assignments are kept; "
+                        "give permanent: true to keep it, or take it out of protected_principals to convert it")
+        return "protected"
+    if item.principal_id in service_principals:
+        refusals.append(f"{who}: a service principal cannot be eligible, so its permanent active assignment "
+                        "cannot be converted; remove it with state: absent, or give permanent: true or an end")
+        return "service principal"
+    return None
+
+
+def _ensure_eligible(have, eligible, now, requirements, justification):
+    """The request that makes ``have``'s principal eligible before its active assignment goes: none when a
+    current (or future) eligibility exists, adminRenew for an expired one Graph still lists, else adminAssign."""
+    existing = eligible.get(have.key)
+    if existing is not None and (existing.end is None or existing.end > now):
+        return []
+    action = _replacement_eligibility(have, now, requirements, justification)
+    if existing is not None:
+        action.action, action.before = "adminRenew", existing
+        action.reason = f"renews an eligibility that expired on {format_datetime(existing.end)}, to replace a " \
+                        "permanent active assignment"
+    return [action]
 
 
 def _request_start(item, have, now):
@@ -426,11 +491,14 @@ def _apply_schedule(action, sched, requirement):
 
 def _change(kind, item, have, diffs, now):
     verb = change_action(item.schedule, have, diffs, now)
+    reason = "schedule differs: " + ", ".join(diffs)
+    if verb == "adminRenew":
+        reason = f"expired on {format_datetime(have.end)}; renewed ({reason})"
     # adminExtend keeps the assignment's original start (PIM counts the maximum duration from it).
     start = have.start if verb == "adminExtend" and have.start is not None else _request_start(item, have, now)
     action = Action(kind=kind, action=verb,
                     principal_id=item.principal_id, role_id=item.role_id, scope=item.scope,
-                    reason="schedule differs: " + ", ".join(diffs), desired=item, before=have,
+                    reason=reason, desired=item, before=have,
                     start=start, justification=item.justification,
                     ticket_number=item.ticket_number, ticket_system=item.ticket_system)
     _apply_schedule(action, item.schedule, None)
@@ -467,7 +535,8 @@ def holds(act, current, now):
         return False
     want = act.desired.schedule if act.desired is not None else None
     if want is None or not want.managed:
-        return True  # no schedule asked for (the role's default): existing is all it takes
+        # No schedule asked for (the role's default): existing, and not expired, is all it takes.
+        return have.end is None or have.end > now
     return not schedule_differences(want, have, now)
 
 
@@ -484,3 +553,32 @@ def remaining_after(actual, actions, kind):
                       permanent=a.permanent, assignment_type="Assigned" if kind == "active" else None)
                for a in changed.values())
     return out
+
+
+# -- diff ---------------------------------------------------------------------------------------
+def schedule_text(start, end, permanent):
+    """One readable line for a schedule: ``permanent, from X`` or ``from X until Y``."""
+    begin = format_datetime(start) if start else "now"
+    if permanent or end is None:
+        return f"permanent, from {begin}"
+    return f"from {begin} until {format_datetime(end)}"
+
+
+def diff_view(actions, role_names, principal_names):
+    """``--diff`` of a plan: one block per assignment the plan changes, keyed by a label naming role, principal,
+    kind and scope (Ansible sorts the keys, so each assignment's before and after line up and nothing
+    unrelated sits in between). Names fall back to ids; tenant-supplied names are made printable."""
+    before, after = {}, {}
+    for act in actions:
+        role = printable(role_names.get(act.role_id) or act.role_id)
+        who = printable(principal_names.get(act.principal_id) or act.principal_id)
+        label = f"{role} / {who} / {act.kind} / scope {act.scope}"
+        block = {"role": role, "principal": who, "kind": act.kind, "scope": act.scope}
+        if act.before is not None:
+            have = act.before
+            before[label] = dict(block, schedule=schedule_text(have.start, have.end, have.permanent))
+        view = act.after()
+        if view is not None:
+            end = parse_datetime(view["end"]) if view["end"] else None
+            after[label] = dict(block, schedule=schedule_text(act.start, end, act.permanent))
+    return {"before": before, "after": after}

@@ -37,6 +37,12 @@ options:
         so a failure in between leaves the principal with access (both assignments), never with none; a
         second run finishes the job.
       - The eligibility is permanent if the role's policy allows it, otherwise it lasts the policy's maximum.
+      - A principal listed in O(principal) or O(assignments) B(without) O(permanent), O(end) or O(duration) is
+        one to convert; its permanent active assignment is replaced the same way (eligibility first), and no
+        active assignment is ever created for it, so running the task again changes nothing. Listing a
+        protected principal or a service principal this way fails the task before any write.
+      - To keep a listed principal permanently active (a break-glass account), give it O(permanent=true);
+        with O(end) or O(duration) its active assignment becomes time-bound instead.
     type: bool
     default: false
 attributes:
@@ -83,6 +89,13 @@ EXAMPLES = r"""
       - principal: breakglass2@contoso.onmicrosoft.com
         role: Global Administrator
         permanent: true
+
+- name: Convert one person's standing Application Administrator into an eligible assignment
+  entra.pim.pim_active_assignment:
+    principal: judy.apps@contoso.onmicrosoft.com
+    role: Application Administrator
+    replace_permanent_with_eligible: true
+    justification: Zero standing access
 
 - name: Plan turning standing Global Administrators into eligible ones (break-glass accounts excepted)
   entra.pim.pim_active_assignment:
@@ -149,9 +162,16 @@ assignments:
       type: bool
     confirmed_by_reread:
       description:
-        - V(true) when Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried
-          request whose first attempt had been applied) and a re-read showed the assignment as requested.
+        - V(true) when the request's outcome was unknown and a re-read showed the assignment as requested;
+          Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried request whose
+          first attempt had been applied, or another run that made the same change first), a server error
+          remained after every retry, or the answer to the C($batch) request was lost.
         - Absent otherwise.
+      type: bool
+    outcome_unknown:
+      description:
+        - V(true) when the request's outcome was unknown and the re-read failed too; the request may have
+          been applied (the task then reports changed). Run again to converge. Absent otherwise.
       type: bool
     error:
       description: Graph's error for a request that failed (status, code, message, request_id, hint).
@@ -181,9 +201,22 @@ graph_requests:
   type: dict
   sample: {"requests": 7, "writes": 2, "retries": 0}
 diff:
-  description: The assignments changed, before and after, in diff mode.
+  description:
+    - The assignments the run changes, before and after, in diff mode. One entry per assignment, keyed
+      C(role / principal / kind / scope scope), with the role and principal names, the kind (V(eligible)
+      or V(active)), the scope and the schedule (C(permanent, from START) or C(from START until END));
+      an assignment being removed is only in C(before), a new one only in C(after).
   returned: when diff mode is on
   type: dict
+  sample:
+    before:
+      "Application Administrator / judy.apps@contoso.onmicrosoft.com / active / scope /":
+        role: Application Administrator
+        principal: judy.apps@contoso.onmicrosoft.com
+        kind: active
+        scope: /
+        schedule: permanent, from 2025-11-02T09:00:00Z
+    after: {}
 """
 
 from ansible_collections.entra.pim.plugins.module_utils._assignment_module import run

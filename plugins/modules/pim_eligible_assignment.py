@@ -143,9 +143,16 @@ assignments:
       type: bool
     confirmed_by_reread:
       description:
-        - V(true) when Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried
-          request whose first attempt had been applied) and a re-read showed the assignment as requested.
+        - V(true) when the request's outcome was unknown and a re-read showed the assignment as requested;
+          Graph answered C(RoleAssignmentExists) or C(RoleAssignmentDoesNotExist) (a retried request whose
+          first attempt had been applied, or another run that made the same change first), a server error
+          remained after every retry, or the answer to the C($batch) request was lost.
         - Absent otherwise.
+      type: bool
+    outcome_unknown:
+      description:
+        - V(true) when the request's outcome was unknown and the re-read failed too; the request may have
+          been applied (the task then reports changed). Run again to converge. Absent otherwise.
       type: bool
     error:
       description: Graph's error for a request that failed (status, code, message, request_id, hint).
@@ -172,9 +179,22 @@ graph_requests:
   type: dict
   sample: {"requests": 6, "writes": 1, "retries": 0}
 diff:
-  description: The assignments changed, before and after, in diff mode.
+  description:
+    - The assignments the run changes, before and after, in diff mode. One entry per assignment, keyed
+      C(role / principal / kind / scope scope), with the role and principal names, the kind (V(eligible)
+      or V(active)), the scope and the schedule (C(permanent, from START) or C(from START until END));
+      an assignment being removed is only in C(before), a new one only in C(after).
   returned: when diff mode is on
   type: dict
+  sample:
+    before:
+      "Application Administrator / judy.apps@contoso.onmicrosoft.com / active / scope /":
+        role: Application Administrator
+        principal: judy.apps@contoso.onmicrosoft.com
+        kind: active
+        scope: /
+        schedule: permanent, from 2025-11-02T09:00:00Z
+    after: {}
 """
 
 from ansible_collections.entra.pim.plugins.module_utils._assignment_module import run

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.entra.pim.plugins.module_utils._assignment_rules import (
-    Requirement, guard_break_glass, guard_last_global_admin, policy_problems, policy_requirements,
+    Requirement, guard_break_glass, guard_last_admins, policy_problems, policy_requirements,
 )
 from ansible_collections.entra.pim.plugins.module_utils._assignments import (
     GLOBAL_ADMINISTRATOR, Actual, AssignmentError, actual_state, holds, plan, validate_items,
@@ -240,7 +240,7 @@ def test_replace_permanent_without_exclusive_defaults_to_the_input_roles_and_kee
     result = plan("active", items, state, NOW, OPEN, replace_permanent=True)
     assert [(a.kind, a.action, a.principal_id, a.role_id) for a in result.actions] == [
         ("eligible", "adminAssign", ALICE, EXCHANGE), ("active", "adminRemove", ALICE, EXCHANGE)]
-    assert [d.principal_id for d, _have in result.unchanged] == [BOB]
+    assert [d.principal_id for d, _have, _why in result.unchanged] == [BOB]
 
 
 def test_an_empty_list_is_valid_input_for_a_replacement():
@@ -292,16 +292,22 @@ def test_last_global_admin_cannot_be_removed_but_one_of_two_can():
     ga_alice = actual(ALICE, GLOBAL_ADMINISTRATOR)
     only = plan("eligible", desired([{"principal": ALICE, "role": GLOBAL_ADMINISTRATOR, "state": "absent"}]),
                 [ga_alice], NOW, OPEN)
-    with pytest.raises(AssignmentError, match="last Global Administrator"):
-        guard_last_global_admin(only.actions, [ga_alice], [], {})
-    guard_last_global_admin(only.actions, [ga_alice], [actual(BOB, GLOBAL_ADMINISTRATOR,
-                                                              assignment_type="Assigned")], {})
+    for allow in (False, True):  # nobody at all left: no override lets that through
+        with pytest.raises(AssignmentError, match="last Global Administrator"):
+            guard_last_admins(only.actions, [ga_alice], [], {}, NOW, allow)
+    assert guard_last_admins(only.actions, [ga_alice], [actual(BOB, GLOBAL_ADMINISTRATOR,
+                                                               assignment_type="Assigned")], {}, NOW) == []
 
 
-def test_last_global_admin_counts_eligible_added_by_the_same_plan():
+def test_replacing_the_only_active_global_admin_with_eligibility_needs_the_override():
     ga = actual(ALICE, GLOBAL_ADMINISTRATOR, assignment_type="Assigned")
     result = plan("active", [], [ga], NOW, OPEN, exclusive_roles={GLOBAL_ADMINISTRATOR}, replace_permanent=True)
-    guard_last_global_admin(result.actions, [], [ga], {})  # the new eligibility keeps a Global Administrator
+    with pytest.raises(AssignmentError, match="no active Global Administrator would be left"):
+        guard_last_admins(result.actions, [], [ga], {ALICE: "alice"}, NOW)
+    # The new eligibility keeps a Global Administrator, so the override is enough, with a warning.
+    warnings = guard_last_admins(result.actions, [], [ga], {ALICE: "alice"}, NOW, allow_no_active=True)
+    assert warnings == ["no active Global Administrator is left after this run (allow_no_active_admin: true); "
+                        "eligible: alice (eligible permanently)"]
 
 
 def test_last_global_admin_ignores_group_inherited_and_scoped_holders():
@@ -309,7 +315,7 @@ def test_last_global_admin_ignores_group_inherited_and_scoped_holders():
     others = [actual(BOB, GLOBAL_ADMINISTRATOR, member_type="Group", assignment_type="Assigned")]
     result = plan("active", [], [ga] + others, NOW, OPEN, exclusive_roles={GLOBAL_ADMINISTRATOR})
     with pytest.raises(AssignmentError):
-        guard_last_global_admin(result.actions, [], [ga] + others, {ALICE: "alice"})
+        guard_last_admins(result.actions, [], [ga] + others, {ALICE: "alice"}, NOW)
 
 
 def test_last_permanent_break_glass_assignment_is_kept():
