@@ -50,7 +50,7 @@ options:
     suboptions:
       max_duration:
         description:
-          - The longest an activation may last, at most 24 hours.
+          - The longest an activation may last, from 30 minutes to 24 hours.
           - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
         type: str
       require_mfa:
@@ -380,7 +380,7 @@ options:
         suboptions:
           max_duration:
             description:
-              - The longest an activation may last, at most 24 hours.
+              - The longest an activation may last, from 30 minutes to 24 hours.
               - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
             type: str
           require_mfa:
