@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 IN_LIMIT = 15  # Graph accepts at most 15 values in one "in (...)" filter
 TYPE_PREFIXES = {"user": "user", "group": "group", "sp": "servicePrincipal", "serviceprincipal": "servicePrincipal"}
+# Words that once meant the tenant-wide scope; now refused as ambiguous (see Resolver.scopes).
+TENANT_WORDS = ("tenant", "directory")
 ODATA_TYPES = {"#microsoft.graph.user": "user", "#microsoft.graph.group": "group",
                "#microsoft.graph.servicePrincipal": "servicePrincipal"}
 
@@ -47,28 +50,58 @@ def suggest(name, candidates, limit=3):
     return [lowered[m] for m in difflib.get_close_matches(str(name).lower(), list(lowered), n=limit, cutoff=0.5)]
 
 
+def _role_label(role):
+    kind = "built-in" if role.get("isBuiltIn") else "custom" if role.get("isBuiltIn") is False else "kind unknown"
+    return f"{role.get('displayName')!r} (id {role.get('id')}, {kind}, isBuiltIn: {role.get('isBuiltIn')})"
+
+
+def match_role(ref, definitions):
+    """Pure: one ref -> (role, None) or (None, problem).
+
+    An id or template id always wins. A display name matches exactly (case-sensitive) first, because
+    custom roles may differ from built-in ones only by case ("Exchange administrator" next to
+    "Exchange Administrator", microsoft/Microsoft365DSC #5330, #5532); only when no role has exactly
+    that name is a case-insensitive match taken, and only when it is the only one. Nothing is ever
+    matched by prefix or similarity: "Global Administrator" never means "Global Administrator (custom)".
+    """
+    text = str(ref).strip()
+    if is_guid(text):
+        hits = [r for r in definitions if text.lower() in (str(r.get("id") or "").lower(),
+                                                            str(r.get("templateId") or "").lower())]
+        # An id is unique; a template id may also be a custom role's id only in theory: the id wins.
+        exact = [r for r in hits if str(r.get("id") or "").lower() == text.lower()]
+        hits = exact or hits
+        return (hits[0], None) if hits else (None, None)
+    for hits in ([r for r in definitions if r.get("displayName") == text],
+                 [r for r in definitions if str(r.get("displayName") or "").lower() == text.lower()]):
+        if len(hits) == 1:
+            return hits[0], None
+        if len(hits) > 1:
+            return None, (f"{ref!r} is ambiguous: " + "; ".join(_role_label(r) for r in hits) +
+                          "; give the exact display name (case matters) or the id")
+    return None, None
+
+
 def match_roles(refs, definitions):
-    """Pure: ref -> role definition, by id, template id or display name (case-insensitive)."""
-    by_key = {}
-    for role in definitions:
-        for key in (role.get("id"), role.get("templateId"), role.get("displayName")):
-            if key:
-                by_key.setdefault(str(key).lower(), role)
-    found, unknown = {}, []
+    """Pure: ref -> role definition, by id, template id or display name (see ``match_role``)."""
+    found, unknown, ambiguous = {}, [], []
     for ref in refs:
-        role = by_key.get(str(ref).strip().lower())
-        if role is None:
-            unknown.append(ref)
-        else:
+        role, problem = match_role(ref, definitions)
+        if role is not None:
             found[ref] = role
-    if unknown:
+        elif problem:
+            ambiguous.append(problem)
+        else:
+            unknown.append(ref)
+    if unknown or ambiguous:
         names = [r.get("displayName") for r in definitions if r.get("displayName")]
         parts = []
         for ref in unknown:
             close = suggest(ref, names)
             parts.append(f"{ref!r}" + (f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""))
-        raise ResolveError("unknown role(s): " + "; ".join(parts) +
-                           ". Give a role's display name, template id or id.")
+        problems = (["unknown role(s): " + "; ".join(parts)] if parts else []) + \
+            (["ambiguous role(s): " + " | ".join(ambiguous)] if ambiguous else [])
+        raise ResolveError(". ".join(problems) + ". Give a role's display name, template id or id.")
     return found
 
 
@@ -84,12 +117,27 @@ def split_principal_ref(ref):
 
 
 class Resolver:
-    """Bulk lookups for one run; every answer is cached for the rest of the run."""
+    """Bulk lookups for one run; every answer is cached for the rest of the run.
 
-    def __init__(self, graph):
+    A principal created seconds before the run may not be readable yet: directory reads lag behind
+    writes (kayasax/EasyPIM #22; Microsoft Learn, "Microsoft Graph service-specific throttling
+    limits" and "Known issues": directory replication). So names not found are looked up again, up to
+    ``LOOKUP_ATTEMPTS`` times in all, after ``LOOKUP_DELAYS`` seconds, never longer than
+    ``LOOKUP_CAP`` seconds of waiting in all, before they are called unknown. Only the missing names
+    are asked again, with the same exact-match rules: a retry can find the right principal later,
+    never a different one.
+    """
+
+    LOOKUP_ATTEMPTS = 3
+    LOOKUP_DELAYS = (1.0, 2.0)
+    LOOKUP_CAP = 5.0
+
+    def __init__(self, graph, sleep=time.sleep, clock=time.monotonic):
         self.graph = graph
+        self.sleep, self.clock = sleep, clock
         self._roles = None
         self._principals = {}
+        self.lookup_retries = 0  # how many times missing principals were looked up again
 
     # -- roles ----------------------------------------------------------------------------
     def all_roles(self):
@@ -113,19 +161,21 @@ class Resolver:
         or ``sp:`` to say which kind is meant when a name is shared.
         """
         todo = [r for r in dict.fromkeys(refs) if r not in self._principals]
-        ids, upns, names, app_ids = [], [], [], []
-        for ref in todo:
-            kind, text = split_principal_ref(ref)
-            if is_guid(text):
-                ids.append((ref, kind, text.lower()))
-            elif "@" in text and kind in (None, "user"):
-                upns.append((ref, text))
-            else:
-                names.append((ref, kind, text))
-        self._by_ids(ids, app_ids)
-        self._by_upns(upns)
-        self._by_names(names)
-        self._by_app_ids(app_ids)
+        waited, attempt = 0.0, 1
+        self._look_up(todo)
+        while True:
+            todo = [r for r in todo if r not in self._principals]
+            if not todo or attempt >= self.LOOKUP_ATTEMPTS:
+                break
+            delay = self.LOOKUP_DELAYS[min(attempt - 1, len(self.LOOKUP_DELAYS) - 1)]
+            if waited + delay > self.LOOKUP_CAP:
+                break  # a slow machine already spent the budget: the cap bounds the wait, not the count
+            started = self.clock()
+            self.sleep(delay)
+            waited += max(self.clock() - started, delay)
+            attempt += 1
+            self.lookup_retries += 1
+            self._look_up(todo)
         unknown = [r for r in refs if r not in self._principals]
         wrong = [r for r in refs if r in self._principals and self._principals[r]["type"] not in kinds]
         problems = []
@@ -139,6 +189,22 @@ class Resolver:
                                ". Give an object id, a user principal name, a group or service principal "
                                "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
         return {r: self._principals[r] for r in refs}
+
+    def _look_up(self, todo):
+        """One pass over ``todo``: ids, UPNs, names, then GUIDs that were no object id as app ids."""
+        ids, upns, names, app_ids = [], [], [], []
+        for ref in todo:
+            kind, text = split_principal_ref(ref)
+            if is_guid(text):
+                ids.append((ref, kind, text.lower()))
+            elif "@" in text and kind in (None, "user"):
+                upns.append((ref, text))
+            else:
+                names.append((ref, kind, text))
+        self._by_ids(ids, app_ids)
+        self._by_upns(upns)
+        self._by_names(names)
+        self._by_app_ids(app_ids)
 
     @staticmethod
     def _describe(obj, kind):
@@ -218,9 +284,17 @@ class Resolver:
         """
         out, units, apps, problems = {}, [], [], []
         for ref in dict.fromkeys(refs):
-            text = str(ref or "/").strip()
-            if text in ("/", "", "directory", "tenant"):
+            text = "/" if ref is None else str(ref).strip()
+            if text == "/":
                 out[ref] = "/"
+            elif not text:
+                problems.append(f"{ref!r} is empty; write '/' for the whole tenant")
+            elif text.lower() in TENANT_WORDS:
+                # Once these meant '/', but an administrative unit may carry the very name (tenant data
+                # decides it): a word that can mean either is refused rather than guessed.
+                problems.append(f"{ref!r} is ambiguous (the whole tenant, or an administrative unit of that "
+                                "name?); write '/' for the whole tenant, or '/administrativeUnits/{id}' for an "
+                                "administrative unit")
             elif text.lower().startswith("/administrativeunits/"):
                 units.append((ref, text.split("/", 2)[2]))
             elif text.startswith("/"):

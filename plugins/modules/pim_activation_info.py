@@ -37,7 +37,8 @@ attributes:
 options:
   roles:
     description:
-      - Only these directory roles, by display name (case-insensitive), template id or id.
+      - Only these directory roles,
+        by display name (exact case first; a case-only match when unique), template id or id.
       - Leave out for every role.
     type: list
     elements: str
@@ -53,6 +54,7 @@ options:
     description:
       - Only assignments at this directory scope, V(/) for the whole tenant, an administrative unit by name
         or id, or V(/administrativeUnits/{id}). Leave out for every scope.
+      - An empty string, V(tenant) and V(directory) are refused as ambiguous; write V(/) for the whole tenant.
     type: str
   pending_requests:
     description:

@@ -37,13 +37,17 @@ attributes:
     description: Nothing to diff; RV(activation) shows the role's state after the run.
 options:
   role:
-    description: The directory role, by display name (case-insensitive), template id or id.
+    description:
+      - The directory role, by display name, template id or id.
+      - A display name matches exactly first (custom roles may differ from built-in ones only by case); a
+        match that differs only by case is taken when it is the only one, and refused as ambiguous otherwise.
     type: str
     required: true
   scope:
     description:
       - The directory scope of the eligibility, V(/) for the whole tenant, an administrative unit by name or id,
         or V(/administrativeUnits/{id}).
+      - An empty string, V(tenant) and V(directory) are refused as ambiguous; write V(/) for the whole tenant.
     type: str
     default: /
   state:

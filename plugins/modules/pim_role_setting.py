@@ -35,7 +35,8 @@ attributes:
 options:
   roles:
     description:
-      - The directory roles to configure, by display name (case-insensitive), template id or id.
+      - The directory roles to configure,
+        by display name (exact case first; a case-only match when unique), template id or id.
       - V(all) configures every directory role of the tenant that has a PIM policy.
       - An unknown name fails before anything is written, with the closest role names.
       - Required unless O(role_settings) is given; mutually exclusive with it.
@@ -367,7 +368,8 @@ options:
         type: str
       roles:
         description:
-          - The directory roles of this group, by display name (case-insensitive), template id or id, or V(all).
+          - The directory roles of this group,
+            by display name (exact case first; a case-only match when unique), template id or id, or V(all).
         type: list
         elements: str
         required: true
