@@ -180,7 +180,10 @@ class Resolver:
         wrong = [r for r in refs if r in self._principals and self._principals[r]["type"] not in kinds]
         problems = []
         if unknown:
-            problems.append("not found in the tenant: " + ", ".join(repr(r) for r in unknown))
+            close = self._close_principals(unknown)
+            problems.append("not found in the tenant: " + ", ".join(
+                repr(r) + (f" (did you mean {', '.join(repr(c) for c in close[r])}?)" if close.get(r) else "")
+                for r in unknown))
         if wrong:
             problems.append("of a kind not allowed here (" + "/".join(kinds) + "): " +
                             ", ".join(f"{r!r} is a {self._principals[r]['type']}" for r in wrong))
@@ -189,6 +192,36 @@ class Resolver:
                                ". Give an object id, a user principal name, a group or service principal "
                                "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
         return {r: self._principals[r] for r in refs}
+
+    SUGGEST_LIMIT = 5  # unknown names given suggestions; the rest are only named
+
+    def _close_principals(self, unknown):
+        """ref -> the closest existing names, for the error only (nothing is ever chosen from them).
+
+        One ``startswith`` read per kind for the first ``SUGGEST_LIMIT`` unknown names, on the first
+        three characters; best effort: a read that fails just gives no suggestion.
+        """
+        out = {}
+        for ref in unknown[:self.SUGGEST_LIMIT]:
+            kind, text = split_principal_ref(ref)
+            if is_guid(text) or len(text) < 3:
+                continue
+            prefix = odata_quote(text[:3])
+            if "@" in text:
+                sources = [("/users", f"startswith(userPrincipalName,{prefix})", "userPrincipalName")]
+            else:
+                sources = [(path, f"startswith(displayName,{prefix})", "displayName")
+                           for k, path in (("group", "/groups"), ("servicePrincipal", "/servicePrincipals"))
+                           if kind in (None, k)]
+            names = []
+            for path, flt, key in sources:
+                try:
+                    page = self.graph.get(path, params={"$filter": flt, "$select": "id," + key, "$top": "50"}) or {}
+                except Exception:  # noqa: BLE001, S112 - a suggestion is a courtesy; the error stands without it
+                    continue
+                names += [o.get(key) for o in page.get("value", []) if o.get(key)]
+            out[ref] = suggest(text, names)
+        return out
 
     def _look_up(self, todo):
         """One pass over ``todo``: ids, UPNs, names, then GUIDs that were no object id as app ids."""

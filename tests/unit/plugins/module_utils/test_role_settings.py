@@ -171,7 +171,8 @@ class PolicyStore:
         self.reads += 1
         if self.reread_fails:
             raise ConnectionResetError("reset by peer")
-        return [{"roleDefinitionId": pid, "policy": {"id": pid, "rules": rules}} for pid, rules in self.policies.items()]
+        return [{"roleDefinitionId": pid, "policy": {"id": pid, "rules": rules}}
+                for pid, rules in self.policies.items()]
 
 
 def changes_for(names, desired=None):
