@@ -172,20 +172,31 @@ def same_duration(left, right) -> bool:
         return str(left) == str(right)
 
 
-def parse_datetime(value, option: str = "datetime") -> datetime:
+def parse_datetime(value, option: str | None = None) -> datetime:
     """ISO 8601 datetime with an explicit offset (Graph refuses offset-less ones, msgraph-sdk-python #566).
 
     A bare date (``2027-01-31``) means midnight UTC, which is what a person writing a date means
     for an expiry; a datetime without offset is refused rather than guessed.
+
+    ``option`` names user input, which must also lie between EARLIEST and LATEST. Without it the
+    value was read from Graph and is taken as Graph wrote it: the state of a tenant must stay
+    readable whatever dates it holds.
     """
+    if option is None:
+        return _parse_datetime(value, "datetime", bounded=False)
+    return _parse_datetime(value, option, bounded=True)
+
+
+def _parse_datetime(value, option, bounded):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ScheduleError(f"{option}: {value.isoformat()} has no UTC offset; add Z or +01:00")
-        return _in_range(value, value.isoformat(), option)
+        return _in_range(value, value.isoformat(), option) if bounded else value
     text = str(value).strip()
     if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
         try:
-            return _in_range(datetime.fromisoformat(text).replace(tzinfo=timezone.utc), text, option)
+            parsed = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+            return _in_range(parsed, text, option) if bounded else parsed
         except ValueError as exc:  # e.g. 2030-13-45: say which option, not only "month must be in 1..12"
             if isinstance(exc, ScheduleError):
                 raise
@@ -201,7 +212,7 @@ def parse_datetime(value, option: str = "datetime") -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise ScheduleError(f"{option}: {text!r} has no UTC offset; add Z or an offset such as +01:00")
-    return _in_range(parsed, text, option)
+    return _in_range(parsed, text, option) if bounded else parsed
 
 
 def _in_range(parsed, text, option):

@@ -169,3 +169,11 @@ def test_the_latest_datetime_plus_the_longest_duration_does_not_overflow():
     from ansible_collections.entra.pim.plugins.module_utils._schedule import LONGEST
     end = parse_datetime("8999-12-31T09:59:59-14:00", "end") + LONGEST
     assert format_datetime(end).startswith("9099-")
+
+
+def test_datetimes_read_from_graph_are_not_held_to_the_input_range():
+    # A tenant's state must stay readable whatever dates it holds; only user input (an option) is bounded.
+    assert parse_datetime("9999-12-31T23:59:59.9999999Z").year == 9999
+    assert parse_datetime("0001-01-01T00:00:00Z").year == 1
+    with pytest.raises(ScheduleError, match="^end:"):
+        parse_datetime("9999-12-31T23:59:59Z", "end")
