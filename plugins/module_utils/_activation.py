@@ -13,15 +13,29 @@ days; fact sheet section 1). An instance's end of ``None`` means permanent.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from ._schedule import ScheduleError, format_datetime, parse_datetime, parse_duration, to_iso_duration
+from ._schedule import (
+    ScheduleError, format_datetime, looks_like_duration, parse_datetime, parse_duration, to_iso_duration,
+)
 
 ELIGIBLE, ACTIVE = "eligible", "active"
 # Request statuses after which nothing more will happen (fact sheet section 1); anything else,
 # including statuses we do not know, is "in progress".
 GRANTED = ("Granted", "Provisioned", "ScheduleCreated")
 REFUSED = ("Denied", "Canceled", "Failed", "Revoked", "TimedOut", "FailedAsResourceIsLocked")
+
+
+# How long an activation may last. The longest: 24 hours, the top of the role setting "Activation
+# maximum duration" ("This value can be from one to 24 hours", Microsoft Learn, "Configure Microsoft
+# Entra role settings in Privileged Identity Management"). The shortest: Microsoft documents no
+# minimum for the request itself, but PIM refuses to end an activation younger than five minutes
+# ("ActiveDurationTooShort: The Active duration is too short. Miniumum Required is 5 minutes.", see
+# "Activate a Microsoft Entra role in PIM", Deactivate a role assignment), so five minutes is the
+# shortest active duration PIM itself names; PT30S would be an activation no one can end or use.
+ACTIVATION_SHORTEST = timedelta(minutes=5)
+ACTIVATION_LONGEST = timedelta(hours=24)
 
 
 class ActivationError(ValueError):
@@ -218,15 +232,29 @@ def audit_filter(since):
 
 def audit_since(value, now):
     """``audit_since`` as a datetime: an ISO datetime, or a duration back from now (``P7D``, ``24h``)."""
+    text = str(value).strip()
+    if looks_like_duration(text):
+        # A duration's own error (out of range, months, fractions) says more than "neither".
+        return now - parse_duration(text, "audit_since")
     try:
-        return now - parse_duration(value, "audit_since")
-    except ScheduleError:
-        pass
-    try:
-        return parse_datetime(value, "audit_since")
-    except ScheduleError:
+        return parse_datetime(text, "audit_since")
+    except ScheduleError as exc:
+        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise  # a datetime with a problem of its own (no offset, out of range): that problem
         raise ScheduleError(f"audit_since: {value!r} is neither a datetime such as 2026-01-31T00:00:00Z "
-                            "nor a duration back from now such as P7D or 24h") from None
+                            "nor a duration back from now such as P7D or 24h") from exc
+
+
+def activation_durations(duration, min_remaining):
+    """``duration`` (or None) and ``min_remaining`` as timedeltas, each within what PIM allows."""
+    span = f"{ACTIVATION_SHORTEST.total_seconds() / 60:.0f} minutes to 24 hours"
+    parsed = None
+    if duration:
+        parsed = parse_duration(duration, "duration", ACTIVATION_SHORTEST, ACTIVATION_LONGEST,
+                                why=f"PIM activations last {span}")
+    left = parse_duration(min_remaining, "min_remaining", maximum=ACTIVATION_LONGEST,
+                          why="no activation lasts longer than 24 hours")
+    return parsed, left
 
 
 def summarize(eligible, active, pending):
@@ -251,13 +279,30 @@ def signed_in(claims):
             "acrs": list(acrs) if isinstance(acrs, list) else [acrs]}
 
 
-def precheck(rules, who, justification, ticket_number, duration):
+def mfa_advice(sign_in):
+    """How to come back with a token that carries MFA, for the sign-in that did not."""
+    if sign_in == "username_password":
+        # ROPC (username and password sent by the app) has no way to ask for a second factor: its token
+        # never carries 'mfa' in amr, so "sign in with MFA" would be advice this sign-in cannot follow.
+        return ("auth_method username_password cannot do multifactor authentication (the password is sent "
+                "without a second factor), so its token never satisfies this rule; use auth_method azure_cli "
+                "after an 'az login' that completed MFA, or pass a token from an MFA sign-in in access_token")
+    if sign_in == "access_token":
+        return "the token passed in access_token came from a sign-in without MFA; pass one from an MFA sign-in"
+    if sign_in == "azure_cli":
+        return "the Azure CLI's sign-in did not complete MFA; run 'az login' again and complete MFA"
+    return ("sign in with MFA: auth_method azure_cli after an 'az login' that completed MFA, or a token from an "
+            "MFA sign-in in access_token")
+
+
+def precheck(rules, who, justification, ticket_number, duration, sign_in=None):
     """Every reason PIM's activation rules (``settings.activation`` of the role) would refuse the
-    request, in words, so the user fixes them all at once instead of one Graph error at a time."""
+    request, in words, so the user fixes them all at once instead of one Graph error at a time.
+    ``sign_in`` is the auth method used (``username_password``...), to give advice it can follow."""
     problems = []
     if rules.get("require_mfa") and who.get("mfa") is False:
         problems.append("the role's policy requires multifactor authentication on activation, and the "
-                        "signed-in token carries no 'mfa' in its amr claim; sign in with MFA (PIM's MfaRule)")
+                        "signed-in token carries no 'mfa' in its amr claim (PIM's MfaRule); " + mfa_advice(sign_in))
     context = rules.get("authentication_context") or {}
     if context.get("enabled") and who.get("acrs") is not None and context.get("claim_value") not in who["acrs"]:
         problems.append(f"the role's policy requires authentication context {context.get('claim_value')!r}, "
@@ -271,6 +316,40 @@ def precheck(rules, who, justification, ticket_number, duration):
         problems.append(f"duration {to_iso_duration(duration)} is longer than the role's maximum activation "
                         f"duration {maximum} (PIM's ExpirationRule)")
     return problems
+
+
+ELIGIBILITY_GRANTS = ("adminAssign", "adminUpdate", "adminExtend", "adminRenew")
+
+
+def request_end(req):
+    """When the schedule a request asked for ends: its end date, or start + duration; None: never."""
+    info = req.get("scheduleInfo") or {}
+    expiration = info.get("expiration") or {}
+    end = _when(expiration.get("endDateTime"))
+    if end is None and expiration.get("duration"):
+        start = _when(info.get("startDateTime")) or _when(req.get("createdDateTime"))
+        try:
+            end = start + parse_duration(expiration["duration"]) if start else None
+        except ScheduleError:
+            end = None
+    return end
+
+
+def expired_eligibility(requests, role_id, scope, now):
+    """The end of the caller's latest eligibility for the role at the scope, when it has passed.
+
+    Read from the caller's own eligibility *requests* (the instances list only current eligibility):
+    the last granted request that gave one, and no removal after it. ``None`` when the requests show
+    no eligibility that ended (never eligible, removed by an administrator, or requests purged after
+    ~45 days, fact sheet section 1).
+    """
+    mine = [r for r in requests if str(r.get("roleDefinitionId")).lower() == role_id.lower()
+            and (r.get("directoryScopeId") or "/") == scope and outcome(r.get("status")) == "granted"]
+    mine.sort(key=lambda r: r.get("createdDateTime") or "")
+    if not mine or mine[-1].get("action") not in ELIGIBILITY_GRANTS:
+        return None  # the last word was a removal (or nothing granted): not an expiry
+    end = request_end(mine[-1])
+    return end if end is not None and end <= now else None
 
 
 def pick_active(instances, role_id, scope):

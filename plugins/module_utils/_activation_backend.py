@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from ._activation import (
     ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, attribute_groups, audit_filter, describe_active,
-    has_enough_time, instance_filter, mark_synced, outcome, pick_active, precheck, select, shape_audit,
-    shape_instance, shape_request, signed_in, sort_key, sync_filters,
+    expired_eligibility, has_enough_time, instance_filter, mark_synced, outcome, pick_active, precheck, select,
+    shape_audit, shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
 from ._client import GraphCallError, GraphSession, encode_query
 from ._policy import rules_to_settings
@@ -29,6 +29,7 @@ from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_d
 RM = "/roleManagement/directory"
 INSTANCES = {ELIGIBLE: RM + "/roleEligibilityScheduleInstances", ACTIVE: RM + "/roleAssignmentScheduleInstances"}
 REQUESTS = RM + "/roleAssignmentScheduleRequests"
+ELIGIBILITY_REQUESTS = RM + "/roleEligibilityScheduleRequests"
 MINE = "/filterByCurrentUser(on='principal')"
 BY_IDS_LIMIT = 1000  # directoryObjects/getByIds takes at most 1000 ids
 
@@ -172,6 +173,12 @@ class SelfActivation:
         found = self.graph.get_all(REQUESTS + MINE, params={"$filter": f"roleDefinitionId eq {odata_quote(role_id)}"})
         return [r for r in found if (r.get("directoryScopeId") or "/") == scope]
 
+    def my_eligibility_requests(self, role_id):
+        """The caller's eligibility requests for the role (granted and removed alike), to tell an
+        eligibility that expired from one that never was."""
+        return self.graph.get_all(ELIGIBILITY_REQUESTS + MINE,
+                                  params={"$filter": f"roleDefinitionId eq {odata_quote(role_id)}"})
+
     def activation_rules(self, role_id):
         """``settings.activation`` of the role's policy (as pim_role_setting_info shows it)."""
         flt = "scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq " + odata_quote(role_id)
@@ -202,9 +209,10 @@ class RunFailed(Exception):
 class ActivationRun:
     """One run of pim_role_activation: read, check, then at most one request (and the wait for approval)."""
 
-    def __init__(self, pim, params, duration, min_remaining, check_mode, sleep=time.sleep, clock=utcnow):
+    def __init__(self, pim, params, duration, min_remaining, check_mode, sleep=time.sleep, clock=utcnow,
+                 sign_in=None):
         self.pim, self.params, self.duration, self.min_remaining = pim, params, duration, min_remaining
-        self.check_mode, self.sleep, self.clock = check_mode, sleep, clock
+        self.check_mode, self.sleep, self.clock, self.sign_in = check_mode, sleep, clock, sign_in
         self.warnings, self.base, self.who = [], {}, None
 
     # -- reads ------------------------------------------------------------------------------
@@ -273,9 +281,7 @@ class ActivationRun:
         if not any(str(i.get("roleDefinitionId")).lower() == role["id"].lower() for i in mine):
             names = {str(r["id"]).lower(): r.get("displayName") for r in self.pim.resolver.all_roles()}
             held = sorted({names.get(str(i.get("roleDefinitionId")).lower(), i.get("roleDefinitionId")) for i in mine})
-            raise RunFailed(f"the signed-in user is not eligible for {name} at scope {scope}, so PIM would refuse "
-                            "the activation (EligibilityRule); eligible at that scope for: "
-                            + (", ".join(held) or "none"))
+            raise RunFailed(self._not_eligible(role, scope, held))
         policy = self._policy(role)
         duration = self.duration
         if duration is None and policy and policy.get("max_duration"):
@@ -287,7 +293,7 @@ class ActivationRun:
             duration = parse_duration("PT1H")
             self.warnings.append(f"no duration was given and the maximum of {name} is unknown: asking for PT1H")
         problems = precheck(policy or {}, self.who, self.params["justification"], self.params["ticket_number"],
-                            duration)
+                            duration, self.sign_in)
         if problems:
             raise RunFailed(f"PIM would refuse to activate {name}, so nothing was requested: " + "; ".join(problems),
                             policy=policy)
@@ -316,6 +322,25 @@ class ActivationRun:
                 return self._wait(role, scope, answer, changed=True, policy=policy)
             return self._result(True, answer.get("status"), None, request, policy)
         return self._result(True, "Active", self._active(role, scope), request, policy)
+
+    def _not_eligible(self, role, scope, held):
+        """Why there is no eligibility: expired (and when), or none; with what the user is eligible for."""
+        name = role.get("displayName")
+        others = "; eligible at that scope for: " + (", ".join(held) or "none")
+        try:
+            ended = expired_eligibility(self.pim.my_eligibility_requests(role["id"]), role["id"], scope,
+                                        self.clock())
+        except GraphCallError as err:
+            if err.status not in (401, 403):
+                raise
+            ended = None  # cannot tell; the message below says both are possible
+        if ended is not None:
+            return (f"the signed-in user's eligibility for {name} at scope {scope} expired at "
+                    f"{format_datetime(ended)}, so PIM would refuse the activation (EligibilityRule); ask an "
+                    "administrator to renew it (entra.pim.pim_eligible_assignment, or adminRenew)" + others)
+        return (f"the signed-in user is not eligible for {name} at scope {scope} (no current eligibility, and "
+                "none that expired in the requests PIM keeps), so PIM would refuse the activation "
+                "(EligibilityRule)" + others)
 
     def _wait(self, role, scope, answer, changed, policy=None):
         """Poll the request until it is approved, refused or the timeout passes."""

@@ -41,8 +41,13 @@ NOTIFICATION_EVENTS = {
 NOTIFICATION_RECIPIENTS = {"admin": "Admin", "requestor": "Requestor", "approver": "Approver"}
 
 MFA, JUSTIFICATION, TICKETING = "MultiFactorAuthentication", "Justification", "Ticketing"
-# The portal's activation slider stops at 24 hours; Graph refuses longer activations too.
+# The role setting "Activation maximum duration": "This value can be from one to 24 hours" (Microsoft
+# Learn, "Configure Microsoft Entra role settings in Privileged Identity Management"). The portal's
+# slider moves in half hours from 0.5, and Graph's own how-to sets PT1H45M ("Update rules in PIM using
+# Microsoft Graph", example 1), so values below one hour are not refused here; below half an hour
+# (the smallest the portal offers) is. Graph refuses longer than 24 hours too.
 ACTIVATION_MAX_SECONDS = 24 * 3600
+ACTIVATION_MIN_SECONDS = 30 * 60
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -451,7 +456,11 @@ def validate(desired):
                 errors.append(str(exc))
                 continue
             if path == ("activation", "max_duration") and seconds > ACTIVATION_MAX_SECONDS:
-                errors.append(f"{option}: {value!r} is longer than the 24 hours PIM allows for an activation")
+                errors.append(f"{option}: {value!r} is longer than the 24 hours PIM allows for an activation; "
+                              "give a duration from PT30M to PT24H")
+            elif path == ("activation", "max_duration") and seconds < ACTIVATION_MIN_SECONDS:
+                errors.append(f"{option}: {value!r} is shorter than the half hour PIM's activation settings "
+                              "start at; give a duration from PT30M to PT24H")
         elif field.kind == "str" and not isinstance(value, str):
             errors.append(f"{option}: expected a string, got {value!r}")
         elif field.kind in ("approvers", "emails"):

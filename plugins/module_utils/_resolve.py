@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 IN_LIMIT = 15  # Graph accepts at most 15 values in one "in (...)" filter
 TYPE_PREFIXES = {"user": "user", "group": "group", "sp": "servicePrincipal", "serviceprincipal": "servicePrincipal"}
+# Words that once meant the tenant-wide scope; now refused as ambiguous (see Resolver.scopes).
+TENANT_WORDS = ("tenant", "directory")
 ODATA_TYPES = {"#microsoft.graph.user": "user", "#microsoft.graph.group": "group",
                "#microsoft.graph.servicePrincipal": "servicePrincipal"}
 
@@ -50,54 +53,58 @@ def suggest(name, candidates, limit=3):
     return [original for m in close for original in lowered[m]][:limit]
 
 
-def match_roles(refs, definitions):
-    """Pure: ref -> role definition, by id, template id or display name.
+def _role_label(role):
+    kind = "built-in" if role.get("isBuiltIn") else "custom" if role.get("isBuiltIn") is False else "kind unknown"
+    return f"{role.get('displayName')!r} (id {role.get('id')}, {kind}, isBuiltIn: {role.get('isBuiltIn')})"
 
-    A display name matches exactly first, then ignoring case, and only when that finds one role: a
-    tenant may hold a custom role named like a built-in in another case ("exchange administrator"),
-    and picking either one silently would change the wrong role. Every unknown or ambiguous ref is
-    reported together.
+
+def match_role(ref, definitions):
+    """Pure: one ref -> (role, None) or (None, problem).
+
+    An id or template id always wins. A display name matches exactly (case-sensitive) first, because
+    custom roles may differ from built-in ones only by case ("Exchange administrator" next to
+    "Exchange Administrator", microsoft/Microsoft365DSC #5330, #5532); only when no role has exactly
+    that name is a case-insensitive match taken, and only when it is the only one. Nothing is ever
+    matched by prefix or similarity: "Global Administrator" never means "Global Administrator (custom)".
     """
-    by_id, by_name, by_folded = {}, {}, {}
-    for role in definitions:
-        for key in (role.get("id"), role.get("templateId")):
-            if key:
-                by_id.setdefault(str(key).lower(), role)
-        name = role.get("displayName")
-        if name:
-            by_name.setdefault(str(name), role)
-            by_folded.setdefault(str(name).lower(), []).append(role)
+    text = str(ref).strip()
+    if is_guid(text):
+        hits = [r for r in definitions if text.lower() in (str(r.get("id") or "").lower(),
+                                                            str(r.get("templateId") or "").lower())]
+        # An id is unique; a template id may also be a custom role's id only in theory: the id wins.
+        exact = [r for r in hits if str(r.get("id") or "").lower() == text.lower()]
+        hits = exact or hits
+        return (hits[0], None) if hits else (None, None)
+    for hits in ([r for r in definitions if r.get("displayName") == text],
+                 [r for r in definitions if str(r.get("displayName") or "").lower() == text.lower()]):
+        if len(hits) == 1:
+            return hits[0], None
+        if len(hits) > 1:
+            return None, (f"{ref!r} is ambiguous: " + "; ".join(_role_label(r) for r in hits) +
+                          "; give the exact display name (case matters) or the id")
+    return None, None
+
+
+def match_roles(refs, definitions):
+    """Pure: ref -> role definition, by id, template id or display name (see ``match_role``)."""
     found, unknown, ambiguous = {}, [], []
     for ref in refs:
-        text = str(ref).strip()
-        role = by_id.get(text.lower()) or by_name.get(text)
-        if role is None:
-            candidates = by_folded.get(text.lower(), [])
-            if len(candidates) > 1:
-                ambiguous.append((ref, candidates))
-                continue
-            role = candidates[0] if candidates else None
-        if role is None:
-            unknown.append(ref)
-        else:
+        role, problem = match_role(ref, definitions)
+        if role is not None:
             found[ref] = role
-    problems = []
-    if unknown:
+        elif problem:
+            ambiguous.append(problem)
+        else:
+            unknown.append(ref)
+    if unknown or ambiguous:
         names = [r.get("displayName") for r in definitions if r.get("displayName")]
         parts = []
         for ref in unknown:
             close = suggest(ref, names)
             parts.append(f"{ref!r}" + (f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""))
-        problems.append("unknown role(s): " + "; ".join(parts))
-    if ambiguous:
-        parts = []
-        for ref, candidates in ambiguous:
-            which = " and ".join(f"{r.get('displayName')!r} ({'custom' if r.get('isBuiltIn') is False else 'built-in'}"
-                                 f", id {r.get('id')})" for r in candidates)
-            parts.append(f"{ref!r} matches {which} in another case")
-        problems.append("ambiguous role(s): " + "; ".join(parts))
-    if problems:
-        raise ResolveError(". ".join(problems) + ". Give a role's exact display name, template id or id.")
+        problems = (["unknown role(s): " + "; ".join(parts)] if parts else []) + \
+            (["ambiguous role(s): " + " | ".join(ambiguous)] if ambiguous else [])
+        raise ResolveError(". ".join(problems) + ". Give a role's display name, template id or id.")
     return found
 
 
@@ -113,12 +120,27 @@ def split_principal_ref(ref):
 
 
 class Resolver:
-    """Bulk lookups for one run; every answer is cached for the rest of the run."""
+    """Bulk lookups for one run; every answer is cached for the rest of the run.
 
-    def __init__(self, graph):
+    A principal created seconds before the run may not be readable yet: directory reads lag behind
+    writes (kayasax/EasyPIM #22; Microsoft Learn, "Microsoft Graph service-specific throttling
+    limits" and "Known issues": directory replication). So names not found are looked up again, up to
+    ``LOOKUP_ATTEMPTS`` times in all, after ``LOOKUP_DELAYS`` seconds, never longer than
+    ``LOOKUP_CAP`` seconds of waiting in all, before they are called unknown. Only the missing names
+    are asked again, with the same exact-match rules: a retry can find the right principal later,
+    never a different one.
+    """
+
+    LOOKUP_ATTEMPTS = 3
+    LOOKUP_DELAYS = (1.0, 2.0)
+    LOOKUP_CAP = 5.0
+
+    def __init__(self, graph, sleep=time.sleep, clock=time.monotonic):
         self.graph = graph
+        self.sleep, self.clock = sleep, clock
         self._roles = None
         self._principals = {}
+        self.lookup_retries = 0  # how many times missing principals were looked up again
 
     # -- roles ----------------------------------------------------------------------------
     def all_roles(self):
@@ -142,6 +164,70 @@ class Resolver:
         or ``sp:`` to say which kind is meant when a name is shared.
         """
         todo = [r for r in dict.fromkeys(refs) if r not in self._principals]
+        waited, attempt = 0.0, 1
+        self._look_up(todo)
+        while True:
+            todo = [r for r in todo if r not in self._principals]
+            if not todo or attempt >= self.LOOKUP_ATTEMPTS:
+                break
+            delay = self.LOOKUP_DELAYS[min(attempt - 1, len(self.LOOKUP_DELAYS) - 1)]
+            if waited + delay > self.LOOKUP_CAP:
+                break  # a slow machine already spent the budget: the cap bounds the wait, not the count
+            started = self.clock()
+            self.sleep(delay)
+            waited += max(self.clock() - started, delay)
+            attempt += 1
+            self.lookup_retries += 1
+            self._look_up(todo)
+        unknown = [r for r in refs if r not in self._principals]
+        wrong = [r for r in refs if r in self._principals and self._principals[r]["type"] not in kinds]
+        problems = []
+        if unknown:
+            close = self._close_principals(unknown)
+            problems.append("not found in the tenant: " + ", ".join(
+                repr(r) + (f" (did you mean {', '.join(repr(c) for c in close[r])}?)" if close.get(r) else "")
+                for r in unknown))
+        if wrong:
+            problems.append("of a kind not allowed here (" + "/".join(kinds) + "): " +
+                            ", ".join(f"{r!r} is a {self._principals[r]['type']}" for r in wrong))
+        if problems:
+            raise ResolveError("principal(s) " + "; ".join(problems) +
+                               ". Give an object id, a user principal name, a group or service principal "
+                               "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
+        return {r: self._principals[r] for r in refs}
+
+    SUGGEST_LIMIT = 5  # unknown names given suggestions; the rest are only named
+
+    def _close_principals(self, unknown):
+        """ref -> the closest existing names, for the error only (nothing is ever chosen from them).
+
+        One ``startswith`` read per kind for the first ``SUGGEST_LIMIT`` unknown names, on the first
+        three characters; best effort: a read that fails just gives no suggestion.
+        """
+        out = {}
+        for ref in unknown[:self.SUGGEST_LIMIT]:
+            kind, text = split_principal_ref(ref)
+            if is_guid(text) or len(text) < 3:
+                continue
+            prefix = odata_quote(text[:3])
+            if "@" in text:
+                sources = [("/users", f"startswith(userPrincipalName,{prefix})", "userPrincipalName")]
+            else:
+                sources = [(path, f"startswith(displayName,{prefix})", "displayName")
+                           for k, path in (("group", "/groups"), ("servicePrincipal", "/servicePrincipals"))
+                           if kind in (None, k)]
+            names = []
+            for path, flt, key in sources:
+                try:
+                    page = self.graph.get(path, params={"$filter": flt, "$select": "id," + key, "$top": "50"}) or {}
+                except Exception:  # noqa: BLE001, S112 - a suggestion is a courtesy; the error stands without it
+                    continue
+                names += [o.get(key) for o in page.get("value", []) if o.get(key)]
+            out[ref] = suggest(text, names)
+        return out
+
+    def _look_up(self, todo):
+        """One pass over ``todo``: ids, UPNs, names, then GUIDs that were no object id as app ids."""
         ids, upns, names, app_ids = [], [], [], []
         for ref in todo:
             kind, text = split_principal_ref(ref)
@@ -155,19 +241,6 @@ class Resolver:
         self._by_upns(upns)
         self._by_names(names)
         self._by_app_ids(app_ids)
-        unknown = [r for r in refs if r not in self._principals]
-        wrong = [r for r in refs if r in self._principals and self._principals[r]["type"] not in kinds]
-        problems = []
-        if unknown:
-            problems.append("not found in the tenant: " + ", ".join(repr(r) for r in unknown))
-        if wrong:
-            problems.append("of a kind not allowed here (" + "/".join(kinds) + "): " +
-                            ", ".join(f"{r!r} is a {self._principals[r]['type']}" for r in wrong))
-        if problems:
-            raise ResolveError("principal(s) " + "; ".join(problems) +
-                               ". Give an object id, a user principal name, a group or service principal "
-                               "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
-        return {r: self._principals[r] for r in refs}
 
     @staticmethod
     def _describe(obj, kind):
@@ -247,9 +320,17 @@ class Resolver:
         """
         out, units, apps, problems = {}, [], [], []
         for ref in dict.fromkeys(refs):
-            text = str(ref or "/").strip()
-            if text in ("/", "", "directory", "tenant"):
+            text = "/" if ref is None else str(ref).strip()
+            if text == "/":
                 out[ref] = "/"
+            elif not text:
+                problems.append(f"{ref!r} is empty; write '/' for the whole tenant")
+            elif text.lower() in TENANT_WORDS:
+                # Once these meant '/', but an administrative unit may carry the very name (tenant data
+                # decides it): a word that can mean either is refused rather than guessed.
+                problems.append(f"{ref!r} is ambiguous (the whole tenant, or an administrative unit of that "
+                                "name?); write '/' for the whole tenant, or '/administrativeUnits/{id}' for an "
+                                "administrative unit")
             elif text.lower().startswith("/administrativeunits/"):
                 units.append((ref, text.split("/", 2)[2]))
             elif text.startswith("/"):

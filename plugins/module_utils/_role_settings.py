@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from ._client import GraphCallError, GraphSession
 from ._policy import (
+    PolicyError,
     approver_ids,
     desired_approver_refs,
     merge_settings,
+    plan,
     principal_name,
     settings_argument_spec,
     validate,
@@ -180,11 +182,32 @@ def approver_names(graph, pairs):
     return names
 
 
+def _failure(exc, method, url):
+    """Any exception from sending a write as a GraphCallError (transport errors, WriteOutcomeUnknown...)."""
+    if isinstance(exc, GraphCallError):
+        return exc
+    return GraphCallError(0, type(exc).__name__, str(exc) or repr(exc), method=method, path=url)
+
+
+def outcome_unknown(error):
+    """Whether a write that answered ``error`` may have landed all the same.
+
+    A 4xx (other than 408 and 429) is Graph refusing the request: nothing was applied. No answer at
+    all (a dropped connection, status 0), a timeout, throttling or a 5xx after every retry says
+    nothing about the write, which may have been applied before the answer was lost (Graph's 503
+    and 504 can follow an applied write, see "Microsoft Graph throttling guidance" / best practices).
+    """
+    status = getattr(error, "status", 0) or 0
+    return status == 0 or status >= 500 or status in (408, 429)
+
+
 def write_rules(graph, changes):
     """PATCH the changed rules of each policy; returns ``[(change, GraphCallError | None)]`` in order.
 
     ``changes`` are dicts with ``policy_id`` and ``bodies`` ({rule_id: body}). One policy goes
     as a plain PATCH; several go through ``$batch`` so 130 roles cost 7 write requests, not 130.
+    Nothing raises: an exception while sending (any kind, ``WriteOutcomeUnknown`` included) becomes
+    the error of every change whose answer it lost, for ``settle_unknown`` to decide by re-reading.
     """
     requests = [{"method": "PATCH", "url": f"/policies/roleManagementPolicies/{c['policy_id']}",
                  "body": {"rules": list(c["bodies"].values())}} for c in changes]
@@ -192,9 +215,13 @@ def write_rules(graph, changes):
         try:
             graph.patch(requests[0]["url"], requests[0]["body"])
             return [(changes[0], None)]
-        except GraphCallError as exc:  # reported per role by the module
-            return [(changes[0], exc)]
-    answers = graph.batch(requests)
+        except Exception as exc:  # noqa: BLE001 - reported per role by the module, or settled by a re-read
+            return [(changes[0], _failure(exc, "PATCH", requests[0]["url"]))]
+    try:
+        answers = graph.batch(requests)
+    except Exception as exc:  # noqa: BLE001 - the $batch answer is lost: which PATCHes landed is unknown
+        lost = _failure(exc, "POST", "/$batch")
+        return [(change, lost) for change in changes]
     out = []
     for change, request, answer in zip(changes, requests, answers, strict=True):
         if answer is None:
@@ -204,3 +231,45 @@ def write_rules(graph, changes):
             error = GraphSession.batch_error(answer, "PATCH", request["url"])
         out.append((change, error))
     return out
+
+
+def settle_unknown(graph, outcome, approver_map=None):
+    """Decide the writes whose answer was lost by one re-read of every policy.
+
+    ``outcome`` is ``write_rules``' answer; each change must carry ``desired`` and ``policy``. A change
+    whose re-read rules already hold the desired settings landed: its error is dropped and
+    ``confirmed_by_reread`` set. One that does not keeps its error, with ``landed`` telling whether
+    any of its rules moved (a partial write still changed the tenant). Returns ``(outcome, reread_error)``;
+    when the re-read itself fails, the outcome is returned as it was with that error.
+    """
+    unknown = [(c, e) for c, e in outcome if e is not None and outcome_unknown(e)]
+    if not unknown:
+        return outcome, None
+    try:
+        policies = read_policies(graph)
+    except Exception as exc:  # noqa: BLE001 - the caller reports the writes as unconfirmed
+        return outcome, _failure(exc, "GET", POLICY_ASSIGNMENTS)
+    by_policy = {p["policy_id"]: p["rules"] for p in policies.values()}
+    settled = []
+    for change, error in outcome:
+        if error is None or not outcome_unknown(error):
+            settled.append((change, error))
+            continue
+        rules = by_policy.get(change["policy_id"])
+        if rules is None:
+            change["landed"] = False
+            settled.append((change, error))
+            continue
+        try:
+            remaining = plan(rules, change["desired"], approver_map)
+        except PolicyError:
+            remaining = True  # cannot compare: not confirmed, so the error stands
+        before = {r.get("id"): r for r in change["policy"]["rules"]}
+        now = {r.get("id"): r for r in rules}
+        change["landed"] = any(now.get(rid) != before.get(rid) for rid in change["bodies"])
+        if not remaining:
+            change["confirmed_by_reread"] = True
+            settled.append((change, None))
+        else:
+            settled.append((change, error))
+    return settled, None

@@ -37,7 +37,8 @@ attributes:
 options:
   roles:
     description:
-      - Only these directory roles, by display name (case-insensitive), template id or id.
+      - Only these directory roles,
+        by display name (exact case first; a case-only match when unique), template id or id.
       - Leave out for every role.
     type: list
     elements: str
@@ -53,6 +54,7 @@ options:
     description:
       - Only assignments at this directory scope, V(/) for the whole tenant, an administrative unit by name
         or id, or V(/administrativeUnits/{id}). Leave out for every scope.
+      - An empty string, V(tenant) and V(directory) are refused as ambiguous; write V(/) for the whole tenant.
     type: str
   pending_requests:
     description:
@@ -65,7 +67,7 @@ options:
     description:
       - Also return PIM's audit records since this time, newest first, as RV(audit).
       - An ISO 8601 datetime with an offset (V(2026-01-31T00:00:00Z)), or a duration back from now (V(P7D),
-        V(24h)).
+        V(24h)) of at most V(P36500D). Months and years (V(P1M)) are refused: their length varies; write days.
       - Needs the permission C(AuditLog.Read.All). Microsoft keeps PIM audit records for 30 days in the portal.
     type: str
   role_settings:

@@ -41,13 +41,17 @@ attributes:
     description: Nothing to diff; RV(activation) shows the role's state after the run.
 options:
   role:
-    description: The directory role, by display name (case-insensitive), template id or id.
+    description:
+      - The directory role, by display name, template id or id.
+      - A display name matches exactly first (custom roles may differ from built-in ones only by case); a
+        match that differs only by case is taken when it is the only one, and refused as ambiguous otherwise.
     type: str
     required: true
   scope:
     description:
       - The directory scope of the eligibility, V(/) for the whole tenant, an administrative unit by name or id,
         or V(/administrativeUnits/{id}).
+      - An empty string, V(tenant) and V(directory) are refused as ambiguous; write V(/) for the whole tenant.
     type: str
     default: /
   state:
@@ -64,7 +68,9 @@ options:
     type: str
   duration:
     description:
-      - How long the activation lasts, ISO 8601 (V(PT1H)) or friendly (V(90m), V(2h)).
+      - How long the activation lasts, ISO 8601 (V(PT1H)) or friendly (V(90m), V(2h)), from 5 minutes to 24 hours
+        (PIM refuses to end an activation younger than 5 minutes, and no role allows more than 24 hours).
+      - Years and months (V(P1M)) are not accepted; their length varies.
       - Defaults to the role's maximum activation duration.
     type: str
   ticket_number:
@@ -76,6 +82,7 @@ options:
   min_remaining:
     description:
       - An active role with at least this much time left counts as active; set it to how long your work takes.
+      - At most 24 hours, the longest any activation lasts.
     type: str
     default: PT15M
   extend:
@@ -246,14 +253,16 @@ graph_requests:
       type: int
 """
 
+from ansible_collections.entra.pim.plugins.module_utils._activation import activation_durations  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import (  # noqa: E402
     ActivationRun,
     RunFailed,
     SelfActivation,
 )
+from ansible_collections.entra.pim.plugins.module_utils._auth import choose_method  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError, parse_duration  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError  # noqa: E402
 
 
 def main():
@@ -273,14 +282,14 @@ def main():
     ), supports_check_mode=True)
     params = module.params
     try:
-        duration = parse_duration(params["duration"], "duration") if params["duration"] else None
-        min_remaining = parse_duration(params["min_remaining"], "min_remaining")
+        duration, min_remaining = activation_durations(params["duration"], params["min_remaining"])
     except ScheduleError as exc:
         module.fail(str(exc))
     if params["wait_timeout"] < 0 or params["poll_interval"] < 1:
         module.fail("wait_timeout must be 0 or more and poll_interval at least 1 second")
     module.check_auth()
-    run = ActivationRun(SelfActivation(module.graph()), params, duration, min_remaining, module.check_mode)
+    run = ActivationRun(SelfActivation(module.graph()), params, duration, min_remaining, module.check_mode,
+                        sign_in=choose_method(module.auth))
     try:
         result = run.ensure_active() if params["state"] == "active" else run.ensure_inactive()
     except (ResolveError, ScheduleError) as exc:

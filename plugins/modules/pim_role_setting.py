@@ -35,7 +35,8 @@ attributes:
 options:
   roles:
     description:
-      - The directory roles to configure, by display name (case-insensitive), template id or id.
+      - The directory roles to configure,
+        by display name (exact case first; a case-only match when unique), template id or id.
       - V(all) configures every directory role of the tenant that has a PIM policy.
       - An unknown name fails before anything is written, with the closest role names.
       - Required unless O(role_settings) is given; mutually exclusive with it.
@@ -50,7 +51,7 @@ options:
     suboptions:
       max_duration:
         description:
-          - The longest an activation may last, at most 24 hours.
+          - The longest an activation may last, from 30 minutes to 24 hours.
           - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
         type: str
       require_mfa:
@@ -367,7 +368,8 @@ options:
         type: str
       roles:
         description:
-          - The directory roles of this group, by display name (case-insensitive), template id or id, or V(all).
+          - The directory roles of this group,
+            by display name (exact case first; a case-only match when unique), template id or id, or V(all).
         type: list
         elements: str
         required: true
@@ -380,7 +382,7 @@ options:
         suboptions:
           max_duration:
             description:
-              - The longest an activation may last, at most 24 hours.
+              - The longest an activation may last, from 30 minutes to 24 hours.
               - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
             type: str
           require_mfa:
@@ -812,6 +814,13 @@ roles:
       description: Present and V(true) when writing this role's policy failed.
       type: bool
       returned: on a failed write
+    confirmed_by_reread:
+      description:
+        - Present and V(true) when the answer to this role's write was lost (connection dropped, or a 5xx after
+          every retry) and a re-read of the policies showed the write had landed.
+        - When the re-read shows it did not land, the role is reported with RV(roles[].failed) instead.
+      type: bool
+      returned: when a lost answer was settled by a re-read
     groups:
       description: The groups of O(role_settings) that name the role (their settings were merged).
       type: list
@@ -891,10 +900,12 @@ from ansible_collections.entra.pim.plugins.module_utils._role_settings import ( 
     combine_groups,
     group_label,
     groups_approver_refs,
+    outcome_unknown,
     pair_roles_with_policies,
     read_policies,
     role_settings_argument_spec,
     select_roles,
+    settle_unknown,
     validate_groups,
     wants_all,
     write_rules,
@@ -1008,21 +1019,35 @@ def main():
     if module.check_mode or not changes:
         module.exit(**result)
 
-    outcome = write_rules(graph, changes)
+    # A lost answer (dropped connection, 5xx after every retry) says nothing about the write: one
+    # re-read of the policies decides, so changed is true exactly when the tenant changed.
+    outcome, reread_error = settle_unknown(graph, write_rules(graph, changes), approvers)
+    by_role = {entry["id"]: entry for entry in results}
+    for change, _err in outcome:
+        if change.get("confirmed_by_reread"):
+            by_role[change["role"]["id"]]["confirmed_by_reread"] = True
     failed = [(c, err) for c, err in outcome if err is not None]
     if failed:
         applied = [c["role"]["displayName"] for c, err in outcome if err is None]
-        failed_names = {change["role"]["displayName"] for change, error in failed}
-        for entry in results:
-            if entry["role"] in failed_names:
-                entry["changed"] = False
-                entry["failed"] = True
+        partly = [c["role"]["displayName"] for c, err in failed if c.get("landed")]
+        unsure = [c["role"]["displayName"] for c, err in failed if reread_error is not None and outcome_unknown(err)]
+        for change, _error in failed:
+            entry = by_role[change["role"]["id"]]
+            entry["changed"] = bool(change.get("landed")) or entry["role"] in unsure
+            entry["failed"] = True
         extra = {"groups": summarise_groups(groups, results)} if grouped else {}
+        notes = (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied" if not unsure else "")
+        if partly:
+            notes += f". Partly applied (some rules landed, re-read): {', '.join(partly)}"
+        if unsure:
+            notes += (f". Whether these landed is unknown, the re-read failed too ({reread_error.describe()}): "
+                      f"{', '.join(unsure)}; run again to converge")
         module.fail(
             f"writing PIM settings failed for {len(failed)} of {len(changes)} changed role(s): " +
-            "; ".join(f"{c['role']['displayName']}: {err.describe()}" for c, err in failed) +
-            (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied"),
-            changed=bool(applied), roles=results,
+            "; ".join(f"{c['role']['displayName']}: {err.describe()}" +
+                      (" (the re-read shows it did not land)" if outcome_unknown(err) and reread_error is None
+                       else "") for c, err in failed) + notes,
+            changed=bool(applied) or bool(partly) or bool(unsure), roles=results,
             errors=[dict(err.as_dict(), role=c["role"]["displayName"]) for c, err in failed], **extra)
     module.exit(**result)
 

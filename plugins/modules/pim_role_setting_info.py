@@ -31,7 +31,8 @@ attributes:
 options:
   roles:
     description:
-      - The directory roles to read, by display name (case-insensitive), template id or id.
+      - The directory roles to read,
+        by display name (exact case first; a case-only match when unique), template id or id.
       - Leave out, or give V(all), for every directory role with a PIM policy.
     type: list
     elements: str

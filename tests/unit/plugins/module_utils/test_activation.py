@@ -321,3 +321,115 @@ def test_users_sync_reads_in_bulk():
     assert len(graph.batches) == 1 and len(graph.batches[0]) == 3  # 40 users: one $batch of three reads
     assert [u["id"] for u in users if act.is_synced(u)] == ["u-07"] and len(users) == 40
     assert ActivityReader(_FakeGraph(())).users_sync([]) == []
+
+
+# ---- messages that say what really happened, and what can fix it (issue 14.7) ---------------------
+
+def test_mfa_advice_fits_the_sign_in():
+    who = act.signed_in({"oid": USER, "scp": "x", "amr": ["pwd"]})
+    ropc = " ".join(act.precheck(DEFAULT_RULES, who, "why", None, timedelta(hours=1), "username_password"))
+    assert "MfaRule" in ropc and "username_password cannot do multifactor authentication" in ropc
+    assert "azure_cli" in ropc and "access_token" in ropc
+    cli = " ".join(act.precheck(DEFAULT_RULES, who, "why", None, timedelta(hours=1), "azure_cli"))
+    assert "az login" in cli and "cannot do multifactor" not in cli
+
+
+def test_run_tells_a_password_sign_in_what_can_do_mfa():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import RunFailed
+    pim = FakePim(eligible=[instance()], mfa=False)
+    activation = run(pim)
+    activation.sign_in = "username_password"
+    with pytest.raises(RunFailed) as err:
+        activation.ensure_active()
+    assert "cannot do multifactor authentication" in str(err.value) and "azure_cli" in str(err.value)
+    assert pim.sent == []
+
+
+def eligibility_request(action="adminAssign", status="Provisioned", created="2026-01-01T00:00:00Z",
+                        end="2026-02-01T00:00:00Z", duration=None):
+    expiration = {"type": "afterDuration", "duration": duration} if duration else \
+        {"type": "afterDateTime", "endDateTime": end}
+    return {"id": "q-" + created, "action": action, "status": status, "principalId": USER, "roleDefinitionId": EXO,
+            "directoryScopeId": "/", "createdDateTime": created,
+            "scheduleInfo": {"startDateTime": created, "expiration": expiration}}
+
+
+def test_expired_eligibility_is_found_in_the_requests():
+    assert act.expired_eligibility([eligibility_request()], EXO, "/", NOW) == \
+        datetime(2026, 2, 1, tzinfo=timezone.utc)
+    by_duration = eligibility_request(duration="P30D")
+    assert act.expired_eligibility([by_duration], EXO.upper(), "/", NOW) == datetime(2026, 1, 31, tzinfo=timezone.utc)
+    # Not an expiry: still running, removed afterwards, denied, another scope.
+    assert act.expired_eligibility([eligibility_request(end="2026-06-01T00:00:00Z")], EXO, "/", NOW) is None
+    removed = eligibility_request(action="adminRemove", created="2026-01-15T00:00:00Z")
+    assert act.expired_eligibility([eligibility_request(), removed], EXO, "/", NOW) is None
+    assert act.expired_eligibility([eligibility_request(status="Denied")], EXO, "/", NOW) is None
+    assert act.expired_eligibility([eligibility_request()], EXO, "/administrativeUnits/x", NOW) is None
+    assert act.expired_eligibility([], EXO, "/", NOW) is None
+
+
+class EligibilityHistory(FakePim):
+    def __init__(self, history, **kwargs):
+        super().__init__(**kwargs)
+        self.history = history
+
+    def my_eligibility_requests(self, role_id):
+        if isinstance(self.history, Exception):
+            raise self.history
+        return self.history
+
+
+def test_run_says_the_eligibility_expired_and_when():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import RunFailed
+    with pytest.raises(RunFailed) as err:
+        run(EligibilityHistory([eligibility_request()])).ensure_active()
+    text = str(err.value)
+    assert "eligibility for Exchange Administrator at scope / expired at 2026-02-01T00:00:00Z" in text
+    assert "renew" in text and "not eligible" not in text
+
+
+def test_run_says_never_eligible_only_when_nothing_expired():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import RunFailed
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+    with pytest.raises(RunFailed) as err:
+        run(EligibilityHistory([])).ensure_active()
+    assert "is not eligible for Exchange Administrator" in str(err.value) and "expired at" not in str(err.value)
+    # Requests unreadable (403): the same message, which names both possibilities, never a crash.
+    denied = GraphCallError(403, "PermissionScopeNotGranted", "no")
+    with pytest.raises(RunFailed, match="not eligible"):
+        run(EligibilityHistory(denied)).ensure_active()
+
+
+# ---- activation durations within what PIM allows (issue 17.7) --------------------------------------
+
+@pytest.mark.parametrize("duration, fragment", [
+    ("PT30S", "shorter than PT5M (5 minutes)"),
+    ("PT0.4S", "not a whole number of seconds"),
+    ("PT25H", "longer than P1D (1 day)"),
+    ("P99999999999D", "longer than P36500D"),
+    ("P1M", "years and months are not accepted"),
+])
+def test_activation_durations_are_refused_outside_pims_range(duration, fragment):
+    with pytest.raises(ScheduleError) as err:
+        act.activation_durations(duration, "PT15M")
+    assert str(err.value).startswith("duration:") and fragment in str(err.value)
+
+
+def test_activation_durations_accept_the_range_and_no_duration():
+    assert act.activation_durations("PT5M", "PT15M") == (timedelta(minutes=5), timedelta(minutes=15))
+    assert act.activation_durations("24h", "1h") == (timedelta(hours=24), timedelta(hours=1))
+    assert act.activation_durations(None, "PT15M")[0] is None
+    with pytest.raises(ScheduleError, match="^min_remaining:"):
+        act.activation_durations(None, "P2D")
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("P99999999D", "longer than P36500D"),
+    ("P1M", "years and months are not accepted"),
+    ("9999-12-31T23:59:59-14:00", "outside the datetimes accepted"),
+    ("2026-01-01T00:00:00", "no UTC offset"),
+])
+def test_audit_since_out_of_range_says_why(value, fragment):
+    with pytest.raises(ScheduleError) as err:
+        act.audit_since(value, NOW)
+    assert str(err.value).startswith("audit_since:") and fragment in str(err.value)

@@ -129,3 +129,120 @@ def test_group_by_settings_makes_one_group_per_distinct_settings():
                {"id": "pra", "role": "Privileged Role Administrator", "settings": dict(strict)}]
     assert group_by_settings(entries) == [dict(strict, roles=["ga", "pra"]), dict(loose, roles=["gr"])]
     assert group_by_settings([]) == []
+
+
+# ---- writes whose answer is lost (issue 17.3) ------------------------------------------------------
+
+class PolicyStore:
+    """Policies in memory; PATCHes apply, then the answer can be lost in several ways."""
+
+    def __init__(self, names, lose=None, batch_answer_status=None, reread_fails=False):
+        self.policies = {f"policy-{n}": documented_default_rules() for n in names}
+        self.lose, self.batch_answer_status, self.reread_fails = lose, batch_answer_status, reread_fails
+        self.reads = 0
+
+    def _apply(self, url, body):
+        pid = url.rsplit("/", 1)[1]
+        bodies = {r["id"]: r for r in body["rules"]}
+        self.policies[pid] = [bodies.get(r["id"], r) for r in self.policies[pid]]
+
+    def patch(self, url, body):
+        self._apply(url, body)
+        if self.lose:
+            raise self.lose
+
+    def batch(self, requests):
+        for request in requests:
+            if request["url"].endswith("policy-refused"):
+                continue  # refused by Graph below: not applied
+            self._apply(request["url"], request["body"])
+        if self.lose:
+            raise self.lose
+        answers = []
+        for request in requests:
+            if request["url"].endswith("policy-refused"):
+                answers.append({"status": 403, "body": {"error": {"code": "PermissionScopeNotGranted",
+                                                                  "message": "no"}}})
+            else:
+                answers.append({"status": self.batch_answer_status or 204, "body": None})
+        return answers
+
+    def get_all(self, path, params=None):
+        self.reads += 1
+        if self.reread_fails:
+            raise ConnectionResetError("reset by peer")
+        return [{"roleDefinitionId": pid, "policy": {"id": pid, "rules": rules}}
+                for pid, rules in self.policies.items()]
+
+
+def changes_for(names, desired=None):
+    desired = desired or {"activation": {"max_duration": "PT2H", "require_ticket": True}}
+    out = []
+    for name in names:
+        pol = policy(name)
+        out.append({"role": {"id": name, "displayName": name}, "policy": pol, "policy_id": pol["policy_id"],
+                    "desired": desired, "bodies": plan(pol["rules"], desired)})
+    return out
+
+
+class WriteOutcomeUnknown(Exception):
+    """Stands for _client's exception of that name: any exception type must be handled alike."""
+
+
+def test_a_lost_batch_answer_is_settled_by_one_reread():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+    store = PolicyStore(["a", "b", "c"], lose=WriteOutcomeUnknown("connection dropped after the request was sent"))
+    changes = changes_for(["a", "b", "c"])
+    outcome = write_rules(store, changes)
+    assert [e.code for _c, e in outcome] == ["WriteOutcomeUnknown"] * 3  # nothing raised
+    settled, reread_error = settle_unknown(store, outcome)
+    assert reread_error is None and store.reads == 1
+    assert [e for _c, e in settled] == [None, None, None]
+    assert all(c["confirmed_by_reread"] and c["landed"] for c, _e in settled)
+
+
+def test_a_lost_answer_for_a_write_that_did_not_land_stays_an_error():
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+
+    class Dropped(PolicyStore):
+        def batch(self, requests):  # the connection drops before Graph saw anything
+            raise GraphCallError(0, "ConnectError", "connection refused", method="POST", path="/$batch")
+
+    store = Dropped(["a", "b"])
+    settled, reread_error = settle_unknown(store, write_rules(store, changes_for(["a", "b"])))
+    assert reread_error is None
+    assert [e.code for _c, e in settled] == ["ConnectError", "ConnectError"]
+    assert not any(c.get("landed") or c.get("confirmed_by_reread") for c, _e in settled)
+
+
+def test_a_5xx_after_every_retry_is_settled_but_a_403_is_not_reread():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+    store = PolicyStore(["a", "refused"], batch_answer_status=503)
+    outcome = write_rules(store, changes_for(["a", "refused"]))
+    assert [e.status for _c, e in outcome] == [503, 403]
+    settled, _ = settle_unknown(store, outcome)
+    assert settled[0][1] is None and settled[0][0]["confirmed_by_reread"]
+    assert settled[1][1].code == "PermissionScopeNotGranted" and "landed" not in settled[1][0]
+
+
+def test_a_single_patch_with_a_lost_answer_is_settled_too():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+    store = PolicyStore(["a"], lose=TimeoutError("read timed out"))
+    settled, _ = settle_unknown(store, write_rules(store, changes_for(["a"])))
+    assert settled[0][1] is None and settled[0][0]["confirmed_by_reread"]
+
+
+def test_no_reread_when_every_answer_arrived():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+    store = PolicyStore(["a", "b"])
+    settled, reread_error = settle_unknown(store, write_rules(store, changes_for(["a", "b"])))
+    assert store.reads == 0 and reread_error is None and [e for _c, e in settled] == [None, None]
+
+
+def test_a_failed_reread_leaves_the_writes_undecided():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
+    store = PolicyStore(["a", "b"], lose=WriteOutcomeUnknown("lost"), reread_fails=True)
+    settled, reread_error = settle_unknown(store, write_rules(store, changes_for(["a", "b"])))
+    assert reread_error is not None and reread_error.code == "ConnectionResetError"
+    assert [e.code for _c, e in settled] == ["WriteOutcomeUnknown"] * 2

@@ -102,3 +102,78 @@ def test_impossible_date_names_the_option_and_the_value():
     with pytest.raises(ScheduleError) as err:
         parse_datetime("2030-13-45", "end")
     assert str(err.value).startswith("end: '2030-13-45' is not a valid date")
+
+
+# ---- out of range, fractions, calendar units (issue 17.7, 14.7) ---------------------------------
+
+@pytest.mark.parametrize("value, fragments", [
+    ("P99999999999D", ["longer than P36500D", "from PT1S to P36500D"]),
+    ("PT99999999999999999999H", ["longer than P36500D"]),
+    ("9" * 400 + "d", ["longer than P36500D"]),
+    ("PT0.4S", ["not a whole number of seconds"]),
+    ("PT1.5S", ["not a whole number of seconds"]),
+])
+def test_overflowing_and_sub_second_durations_fail_cleanly(value, fragments):
+    with pytest.raises(ScheduleError) as err:
+        parse_duration(value, "eligible_assignment.max_duration")
+    assert str(err.value).startswith("eligible_assignment.max_duration:")
+    for fragment in fragments:
+        assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("value, suggestion", [
+    ("P1M", "P30D"), ("p3m", "P90D"), ("P1Y", "P365D"), ("P1Y2M", "P425D"), ("P1M2D", "P32D"),
+    ("P1MT2H", "P30D"),
+])
+def test_months_and_years_are_iso_but_refused_with_a_reason(value, suggestion):
+    with pytest.raises(ScheduleError) as err:
+        parse_duration(value, "duration")
+    text = str(err.value)
+    assert "is ISO 8601" in text and "not a duration" not in text
+    assert "length varies" in text and f"for example {suggestion}" in text
+
+
+def test_minutes_stay_minutes():
+    # ISO's M after T and the friendly m are minutes; only P...M (before T) is a month.
+    assert parse_duration("PT1M") == timedelta(minutes=1)
+    assert parse_duration("1m") == timedelta(minutes=1)
+
+
+def test_ranges_name_the_option_the_range_and_why():
+    with pytest.raises(ScheduleError) as err:
+        parse_duration("PT30S", "duration", minimum=timedelta(minutes=5), maximum=timedelta(hours=24),
+                       why="PIM activations last 5 minutes to 24 hours")
+    assert str(err.value) == ("duration: 'PT30S' is shorter than PT5M (5 minutes); give a duration from PT5M "
+                              "to P1D (PIM activations last 5 minutes to 24 hours)")
+    with pytest.raises(ScheduleError) as err:
+        parse_duration("25h", "duration", maximum=timedelta(hours=24))
+    assert "longer than P1D (1 day)" in str(err.value)
+    assert parse_duration("PT5M", "duration", minimum=timedelta(minutes=5)) == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("value", [
+    "9999-12-31T23:59:59-14:00",  # year 10000 in UTC: astimezone() itself overflows
+    "9999-12-31T00:00:00Z",
+    "9999-12-31",
+    "0001-01-01T00:00:00+14:00",
+    "1969-12-31T23:59:59Z",
+])
+def test_datetimes_out_of_range_fail_cleanly(value):
+    with pytest.raises(ScheduleError) as err:
+        parse_datetime(value, "end")
+    assert str(err.value).startswith("end:")
+    assert "from 1970-01-01T00:00:00Z to before 9000-01-01T00:00:00Z" in str(err.value)
+
+
+def test_the_latest_datetime_plus_the_longest_duration_does_not_overflow():
+    from ansible_collections.entra.pim.plugins.module_utils._schedule import LONGEST
+    end = parse_datetime("8999-12-31T09:59:59-14:00", "end") + LONGEST
+    assert format_datetime(end).startswith("9099-")
+
+
+def test_datetimes_read_from_graph_are_not_held_to_the_input_range():
+    # A tenant's state must stay readable whatever dates it holds; only user input (an option) is bounded.
+    assert parse_datetime("9999-12-31T23:59:59.9999999Z").year == 9999
+    assert parse_datetime("0001-01-01T00:00:00Z").year == 1
+    with pytest.raises(ScheduleError, match="^end:"):
+        parse_datetime("9999-12-31T23:59:59Z", "end")
