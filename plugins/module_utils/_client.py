@@ -83,8 +83,8 @@ HINTS = {
     "(for the emulator: the ca_bundle of its ready file); verification is never turned off",
     "IdentityPlatformError": "the identity platform failed, not your credential; retry later (check "
     "https://status.azure.com for Microsoft's authority)",
-    "AuthorityUnreachable": "check authority_host (or the cloud option) and the network or proxy between this "
-    "host and the authority",
+    "AuthorityUnreachable": "check authority_host (or the cloud option), tenant_id, and the network or proxy "
+    "between this host and the authority",
     "SignInTimeout": "the authority did not answer within timeout; check authority_host and the network, or raise "
     "timeout",
     "WriteOutcomeUnknown": "the write may or may not have landed; re-read to decide, never resend blindly",
@@ -427,8 +427,11 @@ class GraphSession:
         if type(exc).__name__ in ("ServiceRequestError", "ServiceResponseError") or any(
                 marker in lowered for marker in unreachable):
             first = text[:300]
+            tenant = self._auth.get("tenant_id")
+            unknown_tenant = f", or does not know tenant {tenant}" if tenant and "authority configuration" in lowered \
+                else ""
             return GraphCallError(0, "AuthorityUnreachable", f"the sign-in authority {authority} could not be "
-                                  f"reached or is not an identity endpoint ({first}){hint_authority}",
+                                  f"reached or is not an identity endpoint{unknown_tenant} ({first}){hint_authority}",
                                   method="POST", path=authority)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return GraphCallError(401, "AuthenticationFailed", first + hint_authority, method=method, path=url)

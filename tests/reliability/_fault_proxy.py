@@ -70,7 +70,7 @@ class Rule:
 class FaultProxy:
     """``FaultProxy(emulator_info)``; ``.url`` replaces the emulator's base URL in the connection options."""
 
-    def __init__(self, info: dict):
+    def __init__(self, info: dict, plain: bool = False):
         up = urlsplit(info["authority_host"])
         self.upstream_base = f"{up.scheme}://{up.netloc}"
         self._up_host, self._up_port = up.hostname, up.port or 443
@@ -84,8 +84,11 @@ class FaultProxy:
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._server.socket = self._server_ctx.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        if plain:  # plain HTTP in front of the emulator, for the allow_insecure_http opt-in
+            self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        else:
+            self._server.socket = self._server_ctx.wrap_socket(self._server.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -100,10 +103,10 @@ class FaultProxy:
         with self._lock:
             self.rules, self.log = [], []
 
-    def auth(self, options: dict) -> dict:
-        """Connection options of the emulator, pointed at this proxy instead."""
+    def auth(self, options: dict, keys=("graph_url", "authority_host")) -> dict:
+        """Connection options of the emulator, pointed at this proxy instead (for ``keys``)."""
         out = dict(options)
-        for key in ("graph_url", "authority_host"):
+        for key in keys:
             if out.get(key):
                 out[key] = out[key].replace(self.upstream_base, self.url)
         return out

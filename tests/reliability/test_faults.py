@@ -336,3 +336,23 @@ def test_module_keeps_its_tenant_through_resets_cut_bodies_and_html_pages(net, t
                   if p.get("_roleDefinitionId") == REPORTS_READER)
     rule = next(r for r in policy["_rules"] if r["id"] == "Expiration_EndUser_Assignment")
     assert rule["maximumDuration"] == "PT3H"
+
+
+def test_plain_http_graph_only_with_the_opt_in_on_loopback(net):
+    """allow_insecure_http end to end: plain HTTP to a loopback Graph works only when asked for."""
+    emu, _proxy = net
+    plain = FaultProxy(emu.info, plain=True)
+    try:
+        auth = plain.auth(emu.auth(0), keys=("graph_url",))  # sign-in stays https at the emulator
+        assert auth["graph_url"].startswith("http://127.0.0.1:")
+        with pytest.raises(AuthError, match="clear text"):
+            GraphSession(auth).get(ROLE_DEFS)
+        assert plain.count() == 0
+        graph = GraphSession({**auth, "allow_insecure_http": True})
+        try:
+            assert len(graph.get_all(ROLE_DEFS)) > 100
+        finally:
+            graph.close()
+        assert plain.count("GET", FIRST) == 1
+    finally:
+        plain.stop()
