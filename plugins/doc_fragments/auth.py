@@ -37,6 +37,10 @@ options:
     description:
       - The Entra tenant (directory) id or primary domain.
       - Falls back to the environment variable E(AZURE_TENANT_ID), then E(AZURE_TENANT) (AWX's Azure credential).
+      - With O(access_token), a token issued for another tenant (its C(tid) claim) is refused, so a mixed-up
+        inventory cannot change the wrong tenant. This check needs the tenant id, not a domain name.
+      - For every connection option, an empty value (or an empty environment variable, as AWX injects for an
+        optional credential field left empty) counts as not set.
     type: str
   client_id:
     description:
@@ -67,6 +71,7 @@ options:
   access_token:
     description:
       - A bearer token for Microsoft Graph, used as it is. Falls back to E(ENTRA_PIM_ACCESS_TOKEN).
+      - When O(tenant_id) is set, the token must have been issued for that tenant.
       - Never logged or returned.
     type: str
   username:
@@ -89,27 +94,49 @@ options:
       - Override of the Graph v1.0 base URL, for example V(https://127.0.0.1:8443/v1.0) for the
         entra.pim Graph PIM emulator. Falls back to E(ENTRA_PIM_GRAPH_URL).
       - Tokens are still requested for the O(cloud)'s Graph resource.
+      - Must be C(https://); plain C(http://) would send the bearer token in clear text and is refused
+        unless O(allow_insecure_http=true) and the host is a loopback address.
+      - When you set it for the emulator, set O(authority_host) too, or sign-in goes to the O(cloud)'s authority.
     type: str
   authority_host:
     description:
       - Override of the login authority, for example the emulator's V(https://127.0.0.1:8443).
-        Falls back to E(AZURE_AUTHORITY_HOST). Instance discovery is turned off for an overridden authority.
+        Falls back to E(ENTRA_PIM_AUTHORITY_HOST) (set by the collection's AWX credential type), then
+        E(AZURE_AUTHORITY_HOST). Instance discovery is turned off for an overridden authority.
+      - Always C(https://) (a value without a scheme gets C(https://), as azure-identity does).
     type: str
   ca_bundle:
     description:
       - A PEM file of CA certificates to trust for Graph and for the authority, for example the
-        emulator's generated CA. TLS is always verified; this only adds trust.
+        emulator's generated CA or a TLS-inspecting proxy's CA. It is trusted in addition to the public CAs
+        (certifi's bundle, which requests and httpx trust by default, and the system's CA file), never instead
+        of them. TLS is always verified.
+      - The file is checked before anything is sent; a missing, unreadable or non-PEM file fails with a message
+        saying which.
       - Falls back to E(ENTRA_PIM_CA_BUNDLE).
     type: path
+  allow_insecure_http:
+    description:
+      - Allow a plain C(http://) O(graph_url) on a loopback address (V(127.0.0.1), V(::1), V(localhost)),
+        for local testing only, since the bearer token then travels unencrypted.
+      - Never allows plain HTTP to any other host, nor for O(authority_host).
+    type: bool
+    default: false
   max_retries:
     description:
-      - How often a request throttled or refused with 429, 503 or 504 is sent again, each time after
-        the C(Retry-After) Graph asked for (fractions of a second honoured).
+      - How often a request throttled or refused with 429, 503 or 504 is sent again (whatever the body of the
+        answer), each time after the C(Retry-After) Graph asked for (seconds, fractions of a second or an HTTP
+        date, at most 120 seconds), else after an exponential back-off.
+      - A read whose connection was reset, timed out or whose answer was cut short is sent again too, within
+        the same limit. A write whose answer was lost is never sent again blindly (it may have landed), so
+        it is reported as C(WriteOutcomeUnknown) unless the module can decide by re-reading; a rerun converges.
+      - Paged reads stop with an error when Graph returns a C(nextLink) already followed, or after 10,000 pages.
     type: int
     default: 6
   timeout:
     description:
-      - Seconds to wait for one Graph answer.
+      - Seconds to wait for one Graph answer, and for each connection to and answer of the sign-in authority
+        (which azure-identity tries at most three times).
     type: int
     default: 60
 requirements:

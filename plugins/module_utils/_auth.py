@@ -8,11 +8,21 @@ Private to the collection (leading underscore): may change in any release.
 Options arrive already merged with their environment fallbacks (both azure-identity's names,
 ``AZURE_TENANT_ID``/``AZURE_CLIENT_SECRET``, and AWX's Azure credential names,
 ``AZURE_TENANT``/``AZURE_SECRET``), so this file only chooses and builds.
+
+An empty value is an unset one everywhere (``normalise_auth``): AWX injects every field of a
+credential type into the environment, the empty ones as ``""``, and azure-identity turns an empty
+``AZURE_AUTHORITY_HOST`` into the authority ``https://``, so every sign-in would fail.
 """
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import json
 import os
+import re
+import ssl
+import tempfile
 import warnings
 from urllib.parse import urlsplit
 
@@ -46,8 +56,64 @@ CLOUDS = {
 }
 
 
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+
+
 class AuthError(Exception):
     """Credential options that cannot work; raised before any network call."""
+
+
+def normalise_auth(auth):
+    """The options with every empty or blank string turned into ``None`` (unset).
+
+    AWX renders every field of a credential type, so an optional field left empty arrives as
+    ``""`` (in the environment, then through the options' fallbacks); Ansible templating does the
+    same with ``default('')``. Empty never means "use an empty value" for any of these options.
+    Non-blank values are kept byte for byte (a secret is never trimmed).
+    """
+    out = {}
+    for key, value in (auth or {}).items():
+        if isinstance(value, str) and not value.strip():
+            value = None
+        out[key] = value
+    return out
+
+
+def _is_loopback(host):
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_endpoint(option, url, allow_insecure_http):
+    """An endpoint URL that is https, or plain http on a loopback address with the explicit opt-in.
+
+    A bearer token (or a client secret, at the authority) sent over plain HTTP can be read by anyone
+    on the path, so plain HTTP is refused unless the user opted in for a local test endpoint.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise AuthError(f"{option} {url!r} is not an https:// URL (for example https://graph.microsoft.com/v1.0)")
+    if parts.scheme == "https":
+        return
+    if option == "authority_host":
+        # azure-identity itself refuses a non-https authority ("must be a TLS protected (https) URL").
+        raise AuthError(f"{option} {url} is plain HTTP: credentials and tokens would travel in clear text, and "
+                        "azure-identity only signs in over https://; use the https:// URL of the authority")
+    if not allow_insecure_http:
+        raise AuthError(f"{option} {url} is plain HTTP: the bearer token would travel in clear text; use "
+                        "https://, or, only for a local test endpoint on a loopback address, set "
+                        "allow_insecure_http: true")
+    if not _is_loopback(parts.hostname):
+        raise AuthError(f"{option} {url} is plain HTTP to {parts.hostname}, which is not a loopback address: "
+                        "allow_insecure_http only allows http:// to 127.0.0.1, ::1 or localhost (local testing); "
+                        "use https://")
 
 
 def resolve_cloud(auth):
@@ -55,17 +121,105 @@ def resolve_cloud(auth):
 
     ``graph_url``/``authority_host`` override the cloud's (that is how the emulator is reached);
     the scope stays the cloud's Graph resource, since that is the audience tokens are issued for.
+    Raises ``AuthError`` for an endpoint that would send tokens in clear text.
     """
+    auth = normalise_auth(auth)
     cloud = auth.get("cloud") or "public"
+    if cloud not in CLOUDS:
+        raise AuthError(f"cloud {cloud!r} is not one of {', '.join(CLOUDS)}")
     graph_root, authority = CLOUDS[cloud]
-    graph_url = auth.get("graph_url") or graph_root + "/v1.0"
+    graph_url = (auth.get("graph_url") or graph_root + "/v1.0").strip().rstrip("/")
+    custom = auth.get("authority_host")
+    if custom:
+        custom = custom.strip()
+        if "://" not in custom:
+            # azure-identity documents AZURE_AUTHORITY_HOST values without a scheme
+            # (AzureAuthorityHosts.AZURE_GOVERNMENT == "login.microsoftonline.us") and adds https://.
+            custom = "https://" + custom
+    _check_endpoint("graph_url", graph_url, auth.get("allow_insecure_http"))
+    if custom:
+        _check_endpoint("authority_host", custom, False)
     return {
         "name": cloud,
-        "graph_url": graph_url.rstrip("/"),
-        "authority_host": (auth.get("authority_host") or authority).rstrip("/"),
+        "graph_url": graph_url,
+        "authority_host": (custom or authority).rstrip("/"),
         "scope": graph_root + "/.default",
-        "custom_authority": bool(auth.get("authority_host")),
+        "custom_authority": bool(custom),
+        "custom_graph": bool(auth.get("graph_url")),
     }
+
+
+def token_tenant(token):
+    """The ``tid`` claim of a JWT access token, read without verifying it (Graph verifies it); ``None``
+    when the token is not a JWT or carries no tenant."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return tid if isinstance(tid, str) else None
+
+
+def check_ca_bundle(path):
+    """Say in plain words why a ``ca_bundle`` cannot be used, before OpenSSL does in its own."""
+    if not os.path.exists(path):
+        raise AuthError(f"ca_bundle {path} does not exist; give the path of a PEM file of CA certificates")
+    if os.path.isdir(path):
+        raise AuthError(f"ca_bundle {path} is a directory; give the path of a PEM file of CA certificates")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise AuthError(f"ca_bundle {path} cannot be read ({exc.strerror or exc}); make it readable by the user "
+                        "that runs the module") from None
+    if PEM_CERTIFICATE not in data:
+        raise AuthError(f"ca_bundle {path} holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' block); "
+                        "convert a DER file with: openssl x509 -inform der -in CA.cer -out ca.pem")
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        raise AuthError(f"ca_bundle {path} has a PEM block that is not a valid certificate ({exc.reason or exc})"
+                        ) from None
+
+
+def _public_ca_files():
+    """The CA files TLS trusts without ``ca_bundle``: certifi's (what requests and httpx use by default)
+    and the system's, when there is one."""
+    files = []
+    try:
+        import certifi
+
+        files.append(certifi.where())
+    except ImportError:  # pragma: no cover - requests and httpx both depend on certifi
+        pass
+    system = ssl.get_default_verify_paths().cafile
+    if system and os.path.isfile(system) and system not in files:
+        files.append(system)
+    return files
+
+
+def trust_context(ca_bundle):
+    """An SSL context trusting the public CAs *and* ``ca_bundle`` (it adds trust, never replaces it)."""
+    ctx = ssl.create_default_context()
+    for path in _public_ca_files():
+        ctx.load_verify_locations(cafile=path)
+    if ca_bundle:
+        ctx.load_verify_locations(cafile=ca_bundle)
+    return ctx
+
+
+def trust_file(ca_bundle):
+    """A private temporary PEM file of the public CAs plus ``ca_bundle``, for azure-identity's transport
+    (``connection_verify`` takes one file, which replaces its default trust). The caller removes it."""
+    fd, path = tempfile.mkstemp(prefix="entra-pim-ca-", suffix=".pem")
+    with os.fdopen(fd, "wb") as out:
+        for source in [*_public_ca_files(), ca_bundle]:
+            with open(source, "rb") as handle:
+                out.write(handle.read().rstrip(b"\n") + b"\n")
+    return path
 
 
 def choose_method(auth):
@@ -88,6 +242,8 @@ def choose_method(auth):
 
 def validate_auth(auth):
     """Every missing or conflicting auth option, named, before anything is sent."""
+    auth = normalise_auth(auth)
+    resolve_cloud(auth)
     method = choose_method(auth)
     needs = {
         "client_secret": ("tenant_id", "client_id", "client_secret"),
@@ -109,9 +265,26 @@ def validate_auth(auth):
     if method == "workload_identity" and not os.path.isfile(token_file):
         raise AuthError(f"federated_token_file {token_file} is not a readable file")
     ca = auth.get("ca_bundle")
-    if ca and not os.path.isfile(ca):
-        raise AuthError(f"ca_bundle {ca} is not a readable file (a PEM CA certificate)")
+    if ca:
+        check_ca_bundle(ca)
+    if method == "access_token":
+        _check_token_tenant(auth.get("access_token"), auth.get("tenant_id"))
     return method
+
+
+def _check_token_tenant(token, tenant_id):
+    """Refuse a token issued for another tenant than ``tenant_id``: Graph would accept it and act on
+    the token's tenant, so a mixed-up inventory would silently change the wrong customer."""
+    tid = token_tenant(token)
+    if not tid or not tenant_id:
+        return
+    if not GUID.match(tenant_id):
+        # A domain name cannot be compared with the token's tenant id without a request; the docs say so.
+        return
+    if tid.lower() != tenant_id.lower():
+        raise AuthError(f"access_token was issued for tenant {tid}, but tenant_id is {tenant_id}: refusing to act "
+                        f"on another tenant than the one named; get a token for tenant {tenant_id}, or correct "
+                        "tenant_id")
 
 
 class _StaticToken:
@@ -142,17 +315,27 @@ def _skip_user_realm_discovery(authority_host):
         known.add(host.lower())
 
 
-def build_credential(auth, cloud):
-    """The azure-identity credential for the options; never logs or returns a secret."""
+def build_credential(auth, cloud, timeout=None, verify=None):
+    """The azure-identity credential for the options; never logs or returns a secret.
+
+    ``timeout`` bounds each sign-in request (connect and read) and sign-in is retried at most twice,
+    so a dead identity endpoint cannot hold a run longer than the Graph ``timeout`` promises.
+    ``verify`` is the CA file the sign-in transport trusts (see ``trust_file``).
+    """
+    auth = normalise_auth(auth)
     method = validate_auth(auth)
-    common = {}
-    if cloud["custom_authority"] or cloud["name"] != "public":
-        common["authority"] = cloud["authority_host"]
+    # The authority is always passed, never left to azure-identity's AZURE_AUTHORITY_HOST fallback: that
+    # variable may be set by AWX to "" (which azure-identity reads as the authority "https://").
+    common = {"authority": cloud["authority_host"]}
     if cloud["custom_authority"]:
         # A private authority (the emulator, a proxy) is not in Microsoft's instance list.
         common["disable_instance_discovery"] = True
-    if auth.get("ca_bundle"):
-        common["connection_verify"] = auth["ca_bundle"]
+    if verify or auth.get("ca_bundle"):
+        common["connection_verify"] = verify or auth["ca_bundle"]
+    if timeout:
+        # azure-core's transport waits 300 s by default for a connection and for each read, and its retry
+        # policy retries 5xx answers 10 times with back-off: bound both.
+        common.update(connection_timeout=timeout, read_timeout=timeout, retry_total=2, retry_backoff_max=5)
     tenant, client = auth.get("tenant_id"), auth.get("client_id")
     if method == "access_token":
         return _StaticToken(auth["access_token"])

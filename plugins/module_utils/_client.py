@@ -13,7 +13,12 @@ Microsoft see byte-for-byte the same requests.
 Retries are ours, not kiota's: kiota's RetryHandler reads ``Retry-After`` with ``int()`` and
 so ignores Graph's fractional values ("2.128"), and it cannot retry the items of a ``$batch``
 that were throttled one by one. We disable it and retry 429/503/504 here, honouring
-``Retry-After`` to the millisecond, for single requests and batch items alike.
+``Retry-After`` to the millisecond (or as an HTTP date), for single requests and batch items alike,
+whatever the body of the answer (a gateway's HTML page included).
+
+A connection reset, a timeout or a body cut short is retried (boundedly) for a request that only
+reads. For a write it is not: the write may have landed, so ``WriteOutcomeUnknown`` is raised and the
+caller decides by re-reading. Every loop over retries and pages is bounded.
 """
 
 from __future__ import annotations
@@ -21,12 +26,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import random
+import re
 import ssl
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
-from ._auth import build_credential, resolve_cloud
+from ._auth import build_credential, normalise_auth, resolve_cloud, trust_context, trust_file
 
 try:
     import httpx
@@ -50,6 +59,10 @@ except ImportError as exc:  # pragma: no cover - reported by the module through 
 
 RETRY_STATUSES = (429, 503, 504)
 BATCH_LIMIT = 20  # Graph's documented maximum number of requests in one $batch
+MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After (or a date far ahead) is capped, not obeyed
+# Pages of one collection: 10,000 pages of Graph's largest page size (999) is ~10 million objects, far above
+# any tenant's directory roles; a run that reaches it is following a broken nextLink, not reading data.
+MAX_PAGES = 10000
 
 # What to do next, by Graph error code: the part of an error message a user acts on.
 HINTS = {
@@ -66,8 +79,19 @@ HINTS = {
     "CannotDeleteLastAdminAssignment": "a tenant must keep at least one Global Administrator",
     "RoleAssignmentRequestNotFound": "Graph purges schedule requests after about 45 days; read schedules instead",
     "AuthenticationFailed": "check tenant_id, client_id and the secret or certificate of the app registration",
-    "TLSVerificationFailed": "set ca_bundle to the CA certificate that signed the Graph endpoint's certificate "
+    "TLSVerificationFailed": "set ca_bundle to the CA certificate that signed the endpoint's certificate "
     "(for the emulator: the ca_bundle of its ready file); verification is never turned off",
+    "IdentityPlatformError": "the identity platform failed, not your credential; retry later (check "
+    "https://status.azure.com for Microsoft's authority)",
+    "AuthorityUnreachable": "check authority_host (or the cloud option), tenant_id, and the network or proxy "
+    "between this host and the authority",
+    "SignInTimeout": "the authority did not answer within timeout; check authority_host and the network, or raise "
+    "timeout",
+    "WriteOutcomeUnknown": "the write may or may not have landed; re-read to decide, never resend blindly",
+    "PagingLoop": "Graph (or a proxy) returned a nextLink that leads back to a page already read; rerun, and "
+    "report it with the request-id if it persists",
+    "TooManyPages": "the collection did not end within the page limit; narrow the read or report it",
+    "ConnectionFailed": "check graph_url and the network or proxy between this host and Graph; rerun",
 }
 
 
@@ -82,6 +106,7 @@ class GraphCallError(Exception):
         self.method = method
         self.path = path
         self.retry_after = retry_after
+        self.transport = None  # "unsent" / "lost" for a request that got no HTTP answer (see _transport_kind)
         self.hint = HINTS.get(self.code)
         super().__init__(self.describe())
 
@@ -89,8 +114,10 @@ class GraphCallError(Exception):
         parts = []
         if action:
             parts.append(f"{action} failed")
-        if self.method and self.path:
+        if self.method and self.path and self.status:
             parts.append(f"{self.method} {self.path.split('?')[0]} answered {self.status} {self.code}: {self.message}")
+        elif self.method and self.path:  # no HTTP answer at all (connection, TLS, sign-in, paging)
+            parts.append(f"{self.method} {self.path.split('?')[0]}: {self.code}: {self.message}")
         else:
             parts.append(f"{self.code}: {self.message}")
         if self.request_id:
@@ -106,6 +133,22 @@ class GraphCallError(Exception):
         }
 
 
+class WriteOutcomeUnknown(GraphCallError):
+    """A write whose answer was lost (connection reset or timed out after the request was sent, or its
+    body cut short): Graph may or may not have applied it.
+
+    It is never resent blindly, since a second POST of a schedule request can create a second
+    schedule. Callers catch it (it is a ``GraphCallError``, ``status`` 0, ``code``
+    ``WriteOutcomeUnknown``) and re-read what the write meant to change to decide whether it landed,
+    as they do after a 503/504 answer to a write.
+    """
+
+    def __init__(self, method, path, cause):
+        super().__init__(0, "WriteOutcomeUnknown",
+                         f"the connection was lost before Graph's answer arrived ({cause}); the write may or "
+                         "may not have been applied", method=method, path=path)
+
+
 def _unwrap_pim_message(code, message):
     """PIM puts a JSON document in ``message`` (fact sheet section 4): surface its real code."""
     if code == "UnknownError" and message and message.lstrip().startswith("{"):
@@ -117,6 +160,32 @@ def _unwrap_pim_message(code, message):
     return code, message
 
 
+def _retry_after_seconds(value, now=None):
+    """``Retry-After`` in seconds, capped at ``MAX_RETRY_AFTER``; ``None`` when absent or unreadable.
+
+    RFC 9110 section 10.2.3 allows delay-seconds or an HTTP-date; Graph sends seconds, sometimes
+    fractional ("2.128"), and gateways in front of it may send a date.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT; a naive one comes from the obsolete forms
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
 def _retry_delay(headers, attempt):
     """Seconds to wait: ``Retry-After`` (fractional or HTTP date) or jittered exponential backoff."""
     value = None
@@ -124,12 +193,26 @@ def _retry_delay(headers, attempt):
         if key.lower() == "retry-after":
             value = val
             break
-    if value is not None:
-        try:
-            return max(0.0, min(float(value), 120.0))
-        except (TypeError, ValueError):
-            pass
+    seconds = _retry_after_seconds(value)
+    if seconds is not None:
+        return seconds
     return min(30.0, 0.5 * (2 ** attempt)) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
+
+
+def _transport_kind(exc):
+    """How far a request got when it failed without an HTTP answer.
+
+    ``"unsent"``: the connection was never made (connect error or timeout, no free connection) - safe
+    to resend anything. ``"lost"``: the request may have reached Graph and its answer was lost (reset,
+    read timeout, body cut short, unreadable body). ``None``: not a transport failure.
+    """
+    if not HAS_GRAPH_SDK:  # pragma: no cover
+        return None
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return "unsent"
+    if isinstance(exc, (httpx.TransportError, ConnectionError, json.JSONDecodeError, UnicodeDecodeError)):
+        return "lost"
+    return None
 
 
 def encode_query(params):
@@ -150,11 +233,13 @@ class GraphSession:
     """Graph for one module run: one credential, one token cache, one event loop, one client."""
 
     def __init__(self, auth, max_retries=6, timeout=60):
+        auth = normalise_auth(auth)
         self.cloud = resolve_cloud(auth)
         self.graph_url = self.cloud["graph_url"].rstrip("/")
         self.ca_bundle = auth.get("ca_bundle")
-        self.max_retries = max_retries
+        self.max_retries = max(0, int(max_retries))
         self.timeout = timeout
+        self.max_pages = MAX_PAGES
         self.request_count = 0
         self.write_count = 0
         self.retries = 0
@@ -162,13 +247,17 @@ class GraphSession:
         self._loop = None
         self._adapter = None
         self._credential = None
+        self._trust_file = None
 
     # -- plumbing -------------------------------------------------------------------------
     def _open(self):
         if self._adapter is not None:
             return
-        self._credential = build_credential(self._auth, self.cloud)
-        verify = ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+        if self.ca_bundle:
+            # ca_bundle adds a CA to the public ones (the docs promise that), for Graph and for sign-in.
+            self._trust_file = trust_file(self.ca_bundle)
+        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
+        verify = trust_context(self.ca_bundle) if self.ca_bundle else True
         http = httpx.AsyncClient(verify=verify, timeout=self.timeout)
         no_sdk_retry = {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0, should_retry=False)}
         http = GraphClientFactory.create_with_default_middleware(client=http, options=no_sdk_retry)
@@ -194,10 +283,23 @@ class GraphSession:
             self._loop.close()
             self._loop = None
             self._adapter = None
+        if self._trust_file:
+            try:
+                os.unlink(self._trust_file)
+            except OSError:
+                pass
+            self._trust_file = None
 
     def _url(self, path):
         if path.startswith("https://") or path.startswith("http://"):
-            return path  # a nextLink: requested verbatim, as Graph requires
+            # A nextLink: requested verbatim, as Graph requires, but only on Graph's own origin, so a
+            # link elsewhere (or to plain http) never receives the bearer token.
+            own, link = urlsplit(self.graph_url), urlsplit(path)
+            if (link.scheme, link.netloc.lower()) != (own.scheme, own.netloc.lower()):
+                raise GraphCallError(0, "UnexpectedNextLink", f"a nextLink points to {link.scheme}://{link.netloc}, "
+                                     f"not to {own.scheme}://{own.netloc}; it is not followed", method="GET",
+                                     path=f"{link.scheme}://{link.netloc}{link.path}")
+            return path
         return self.graph_url + (path if path.startswith("/") else "/" + path)
 
     async def _send_once(self, method, url, body):
@@ -211,9 +313,13 @@ class GraphSession:
         raw = await self._adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
         return json.loads(raw) if raw else None
 
-    def _call(self, method, path, body=None, params=None, read=False):
+    def _call(self, method, path, body=None, params=None, read=False, idempotent=None):
+        """One request, retried (at most ``max_retries`` times) on 429/503/504 and, for a request that
+        only reads (``idempotent``, by default GETs and ``read=True`` POSTs), on a lost connection."""
         self._open()
         url = self._url(path) + encode_query(params)
+        if idempotent is None:
+            idempotent = method == "GET" or read
         attempt = 0
         while True:
             self.request_count += 1
@@ -223,7 +329,11 @@ class GraphSession:
                 return self._loop.run_until_complete(self._send_once(method, url, body))
             except Exception as exc:  # translated below; nothing is swallowed
                 err = self._translate(exc, method, url)
-            if err.status in RETRY_STATUSES and attempt < self.max_retries:
+                kind = getattr(err, "transport", None)
+            if kind == "lost" and not idempotent:
+                raise WriteOutcomeUnknown(method, url, err.message) from None
+            retryable = err.status in RETRY_STATUSES or kind in ("unsent", "lost")
+            if retryable and attempt < self.max_retries:
                 self.retries += 1
                 time.sleep(_retry_delay({"retry-after": err.retry_after} if err.retry_after else {}, attempt))
                 attempt += 1
@@ -243,15 +353,88 @@ class GraphSession:
             retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
             request_id = request_id or next((v for k, v in headers.items() if k.lower() == "request-id"), None)
             return GraphCallError(status, code, message, request_id, method, url, retry_after)
+        status = getattr(exc, "response_status_code", None)
+        if isinstance(status, int) and status >= 400:
+            # An answer whose body is not Graph's JSON error (a gateway's HTML page, an empty body): kiota
+            # raises a bare APIError; its status and Retry-After still decide retries.
+            headers = dict(getattr(exc, "response_headers", None) or {})
+            retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+            request_id = next((v for k, v in headers.items() if k.lower() == "request-id"), None)
+            code = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(
+                status, f"HTTP{status}")
+            return GraphCallError(status, code, f"HTTP {status} with a body that is not a Graph error (e.g. a "
+                                  "gateway's HTML page)", request_id, method, url, retry_after)
         text = str(exc)
+        if type(exc).__name__ in ("ClientAuthenticationError", "ServiceRequestError", "ServiceResponseError",
+                                  "CredentialUnavailableError"):
+            return self._sign_in_error(exc, method, url)
         if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc, ssl.SSLError):
-            return GraphCallError(0, "TLSVerificationFailed", f"TLS verification failed for {url}: {text}",
+            return GraphCallError(0, "TLSVerificationFailed", f"TLS verification failed for {self.graph_url}: {text}",
                                   method=method, path=url)
-        auth_failure = type(exc).__name__ == "ClientAuthenticationError"
-        if auth_failure:
-            first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-            return GraphCallError(401, "AuthenticationFailed", first, method=method, path=url)
+        kind = _transport_kind(exc)
+        if kind is not None:
+            what = "the connection could not be made" if kind == "unsent" else (
+                "the connection was lost or the answer was cut short or unreadable")
+            err = GraphCallError(0, "ConnectionFailed", f"{what} ({type(exc).__name__}: {text or repr(exc)})",
+                                 method=method, path=url)
+            err.transport = kind
+            return err
         return GraphCallError(0, type(exc).__name__, text or repr(exc), method=method, path=url)
+
+    def _sign_in_error(self, exc, method, url):
+        """A failed sign-in, reported against the authority with what went wrong there.
+
+        azure-identity raises ``ClientAuthenticationError`` for a refused credential *and* for an
+        identity platform that failed (5xx) or could not be reached; only the first is the secret's fault.
+        """
+        authority = self.cloud["authority_host"]
+        text = " ".join(str(exc).split())
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+        if not isinstance(status, int):
+            # MSAL-based credentials keep no response; azure-identity writes "HTTP Error: 500" in the message.
+            found = re.search(r"HTTP Error:? (\d{3})", text)
+            status = int(found.group(1)) if found else None
+        inner = exc
+        for _depth in range(10):  # the chain of causes, boundedly (a chain can be long, never needs more)
+            inner = inner.__cause__ or inner.__context__
+            if inner is None:
+                break
+            text_inner = str(inner)
+            if "CERTIFICATE_VERIFY_FAILED" in text_inner or isinstance(inner, ssl.SSLError):
+                text = text_inner
+                break
+        hint_authority = ""
+        if self.cloud.get("custom_graph") and not self.cloud["custom_authority"]:
+            hint_authority = (f"; graph_url is set to {self.graph_url} but authority_host is not, so sign-in went to "
+                              f"{authority}: set authority_host too (for the emulator: the authority_host of its "
+                              "ready file)")
+        if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in text or "SSL:" in text:
+            return GraphCallError(0, "TLSVerificationFailed", f"TLS verification failed for the authority "
+                                  f"{authority}: {text[:300]}{hint_authority}", method="POST", path=authority)
+        if isinstance(status, int) and status >= 500:
+            return GraphCallError(status, "IdentityPlatformError", f"the identity platform at {authority} answered "
+                                  f"HTTP {status} to the sign-in; this is a failure of the service, not of the "
+                                  "credential", method="POST", path=authority)
+        lowered = text.lower()
+        if "timed out" in lowered or "timeout" in lowered:
+            return GraphCallError(0, "SignInTimeout", f"signing in at {authority} did not finish within the "
+                                  f"timeout of {self.timeout} s{hint_authority}", method="POST", path=authority)
+        unreachable = ("unable to get authority configuration", "failed to establish a new connection",
+                       "connection refused", "name or service not known", "nodename nor servname",
+                       "temporary failure in name resolution", "max retries exceeded", "connection aborted",
+                       "connection reset", "remote end closed")
+        if type(exc).__name__ in ("ServiceRequestError", "ServiceResponseError") or any(
+                marker in lowered for marker in unreachable):
+            first = text[:300]
+            tenant = self._auth.get("tenant_id")
+            unknown_tenant = f", or does not know tenant {tenant}" if tenant and "authority configuration" in lowered \
+                else ""
+            return GraphCallError(0, "AuthorityUnreachable", f"the sign-in authority {authority} could not be "
+                                  f"reached or is not an identity endpoint{unknown_tenant} ({first}){hint_authority}",
+                                  method="POST", path=authority)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return GraphCallError(401, "AuthenticationFailed", first + hint_authority, method=method, path=url)
 
     # -- the API the modules use ----------------------------------------------------------
     def token_claims(self):
@@ -275,12 +458,28 @@ class GraphSession:
         return self._call("GET", path, params=params)
 
     def get_all(self, path, params=None):
-        """Every item of a collection, following ``@odata.nextLink`` verbatim."""
+        """Every item of a collection, following ``@odata.nextLink`` verbatim.
+
+        A nextLink already followed (a page that repeats, or a cycle) and more than ``max_pages``
+        pages both stop the read with a ``GraphCallError`` instead of looping forever.
+        """
         page = self._call("GET", path, params=params) or {}
         items = list(page.get("value", []))
+        seen = {self._url(path) + encode_query(params)}
+        pages = 1
         while page.get("@odata.nextLink"):
-            page = self._call("GET", page["@odata.nextLink"]) or {}
+            link = page["@odata.nextLink"]
+            if link in seen:
+                raise GraphCallError(0, "PagingLoop", f"page {pages + 1} of {path.split('?')[0]} would repeat a page "
+                                     "already read (its nextLink was followed before); stopped instead of looping",
+                                     method="GET", path=link)
+            if pages >= self.max_pages:
+                raise GraphCallError(0, "TooManyPages", f"{path.split('?')[0]} still had a nextLink after "
+                                     f"{pages} pages; stopped", method="GET", path=link)
+            seen.add(link)
+            page = self._call("GET", link) or {}
             items.extend(page.get("value", []))
+            pages += 1
         return items
 
     def post(self, path, body, read=False):
@@ -309,7 +508,9 @@ class GraphSession:
                 chunk = pending[start:start + BATCH_LIMIT]
                 body = {"requests": [self._batch_item(str(i), requests[i]) for i in chunk]}
                 writes = sum(1 for i in chunk if requests[i]["method"].upper() != "GET")
-                result = self._call("POST", "/$batch", body=body, read=True) or {}
+                # A $batch of writes whose answer is lost raises WriteOutcomeUnknown (never resent
+                # blindly); a $batch of reads is resent like any read.
+                result = self._call("POST", "/$batch", body=body, read=True, idempotent=not writes) or {}
                 self.write_count += writes
                 for item in result.get("responses", []):
                     index = int(item["id"])

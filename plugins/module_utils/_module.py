@@ -12,18 +12,33 @@ request-id and a hint, plus the Graph request count so a run's cost is visible.
 
 from __future__ import annotations
 
+import os
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
-from ._auth import AUTH_METHODS, HAS_AZURE_IDENTITY, AZURE_IDENTITY_IMPORT_ERROR, AuthError, validate_auth
+from ._auth import (AUTH_METHODS, AZURE_IDENTITY_IMPORT_ERROR, HAS_AZURE_IDENTITY, AuthError, normalise_auth,
+                    validate_auth)
 from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, GraphSession
 
 AUTH_OPTIONS = (
     "auth_method", "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password",
     "federated_token_file", "access_token", "cloud", "graph_url", "authority_host", "ca_bundle",
-    "username", "password",
+    "username", "password", "allow_insecure_http",
 )
+
+
+def env_fallback(*names):
+    """The first of the environment variables that is set *and not empty*.
+
+    Ansible's own ``env_fallback`` takes an empty variable as set, so AWX's ``AZURE_TENANT_ID=""``
+    (an optional credential field left empty) would hide ``AZURE_TENANT`` and arrive as ``""``.
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value
+    raise AnsibleFallbackNotFound
 
 
 def auth_argument_spec():
@@ -43,8 +58,9 @@ def auth_argument_spec():
         password=dict(type="str", no_log=True, fallback=(env_fallback, ["AZURE_PASSWORD"])),
         cloud=dict(type="str", default="public", choices=["public", "usgovernment", "usgovernment_dod", "china"]),
         graph_url=dict(type="str", fallback=(env_fallback, ["ENTRA_PIM_GRAPH_URL"])),
-        authority_host=dict(type="str", fallback=(env_fallback, ["AZURE_AUTHORITY_HOST"])),
+        authority_host=dict(type="str", fallback=(env_fallback, ["ENTRA_PIM_AUTHORITY_HOST", "AZURE_AUTHORITY_HOST"])),
         ca_bundle=dict(type="path", fallback=(env_fallback, ["ENTRA_PIM_CA_BUNDLE"])),
+        allow_insecure_http=dict(type="bool", default=False),
         max_retries=dict(type="int", default=6),
         timeout=dict(type="int", default=60),
     )
@@ -73,7 +89,8 @@ class PimModule:
 
     @property
     def auth(self):
-        return {name: self.module.params.get(name) for name in AUTH_OPTIONS}
+        """The connection options, an empty string counting as unset (``normalise_auth``)."""
+        return normalise_auth({name: self.module.params.get(name) for name in AUTH_OPTIONS})
 
     def check_auth(self):
         """Fail on missing or conflicting credential options before any other work."""
@@ -86,8 +103,12 @@ class PimModule:
         """The run's Graph session (created on first use, one per module run)."""
         if self._graph is None:
             self.check_auth()
-            self._graph = GraphSession(self.auth, max_retries=self.module.params["max_retries"],
-                                       timeout=self.module.params["timeout"])
+            params = self.module.params
+            for name in ("max_retries", "timeout"):
+                if params[name] is None or params[name] < (0 if name == "max_retries" else 1):
+                    self.module.fail_json(msg=f"{name} must be {'0 or more' if name == 'max_retries' else '1 or more'}"
+                                          f" (got {params[name]})")
+            self._graph = GraphSession(self.auth, max_retries=params["max_retries"], timeout=params["timeout"])
         return self._graph
 
     def graph_stats(self):
