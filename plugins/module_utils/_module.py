@@ -20,6 +20,7 @@ from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, m
 from ._auth import (AUTH_METHODS, AZURE_IDENTITY_IMPORT_ERROR, HAS_AZURE_IDENTITY, AuthError, normalise_auth,
                     validate_auth)
 from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, GraphSession
+from ._inert import printable
 
 AUTH_OPTIONS = (
     "auth_method", "tenant_id", "client_id", "client_secret", "certificate_path", "certificate_password",
@@ -117,10 +118,15 @@ class PimModule:
         return {"requests": self._graph.request_count, "writes": self._graph.write_count,
                 "retries": self._graph.retries}
 
+    def warn(self, warning):
+        """A warning, with tenant-chosen names in it unable to drive the operator's terminal."""
+        self.module.warn(printable(warning))
+
     def fail(self, msg, **kwargs):
         self._close()
         kwargs.setdefault("graph_requests", self.graph_stats())
-        self.module.fail_json(msg=msg, **kwargs)
+        # Messages quote role and principal names and Graph's own text: none may carry terminal escapes.
+        self.module.fail_json(msg=printable(msg), **kwargs)
 
     def fail_graph(self, error, action, **kwargs):
         """One failure message: what failed, Graph's code and message, the request-id, a hint."""
