@@ -26,6 +26,9 @@ options:
       - Where the role applies. V(/) is the whole directory; an administrative unit is given by display
         name, id or V(/administrativeUnits/{id}); an application scope as V(/{applicationObjectId}).
       - The default for the items of O(assignments) that do not set their own.
+      - An empty scope and the words V(tenant) and V(directory) are refused before any request, here and
+        in the items of O(assignments), since an administrative unit may carry such a name; write V(/)
+        for the whole directory. Leaving the scope unset means V(/).
     type: str
     default: /
   start:

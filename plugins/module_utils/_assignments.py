@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ._inert import printable
+from ._resolve import ambiguous_scope
 from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_datetime, parse_duration
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
@@ -231,9 +232,14 @@ def validate_item(raw, now):
         raise AssignmentError(f"end {format_datetime(end)} is not after start {format_datetime(start)}")
     if state == "present" and end is not None and end <= now:
         raise AssignmentError(f"end {format_datetime(end)} is already in the past")
+    # Only an unset scope means the whole tenant: `scope: ""` must reach the ambiguity check, not become '/'.
+    scope = "/" if raw.get("scope") is None else str(raw["scope"])
+    problem = ambiguous_scope(scope)
+    if problem:
+        raise AssignmentError(f"scope {problem}")
     if end is not None or duration is not None:
         permanent = False
-    return Desired(principal_ref=principal, role_ref=role, scope_ref=str(raw.get("scope") or "/"), state=state,
+    return Desired(principal_ref=principal, role_ref=role, scope_ref=scope, state=state,
                    schedule=Schedule(start=start, end=end, duration=duration, permanent=permanent),
                    justification=raw.get("justification"), ticket_number=raw.get("ticket_number"),
                    ticket_system=raw.get("ticket_system"))

@@ -30,6 +30,23 @@ class ResolveError(ValueError):
     """Names that do not exist in the tenant; the message lists them all."""
 
 
+def ambiguous_scope(ref):
+    """What is wrong with a scope that can be refused without a read, or None.
+
+    An empty scope and the words that once meant '/' ("tenant", "directory") are refused: an
+    administrative unit may carry the very name (tenant data decides it), so a value that can mean
+    either is refused rather than guessed. Only an unset scope (None) means the whole tenant; the
+    callers map it to '/' before asking. Pure, so input validation can refuse these before any call.
+    """
+    text = str(ref).strip()
+    if not text:
+        return f"{ref!r} is empty; write '/' for the whole tenant"
+    if text.lower() in TENANT_WORDS:
+        return (f"{ref!r} is ambiguous (the whole tenant, or an administrative unit of that name?); write '/' "
+                "for the whole tenant, or '/administrativeUnits/{id}' for an administrative unit")
+    return None
+
+
 def is_guid(value):
     return bool(value) and bool(GUID.match(str(value)))
 
@@ -321,16 +338,11 @@ class Resolver:
         out, units, apps, problems = {}, [], [], []
         for ref in dict.fromkeys(refs):
             text = "/" if ref is None else str(ref).strip()
+            problem = None if ref is None else ambiguous_scope(ref)
             if text == "/":
                 out[ref] = "/"
-            elif not text:
-                problems.append(f"{ref!r} is empty; write '/' for the whole tenant")
-            elif text.lower() in TENANT_WORDS:
-                # Once these meant '/', but an administrative unit may carry the very name (tenant data
-                # decides it): a word that can mean either is refused rather than guessed.
-                problems.append(f"{ref!r} is ambiguous (the whole tenant, or an administrative unit of that "
-                                "name?); write '/' for the whole tenant, or '/administrativeUnits/{id}' for an "
-                                "administrative unit")
+            elif problem:
+                problems.append(problem)
             elif text.lower().startswith("/administrativeunits/"):
                 units.append((ref, text.split("/", 2)[2]))
             elif text.startswith("/"):

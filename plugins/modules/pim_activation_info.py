@@ -67,7 +67,7 @@ options:
     description:
       - Also return PIM's audit records since this time, newest first, as RV(audit).
       - An ISO 8601 datetime with an offset (V(2026-01-31T00:00:00Z)), or a duration back from now (V(P7D),
-        V(24h)) of at most V(P36500D). Months and years (V(P1M)) are refused: their length varies; write days.
+        V(24h)) of at most V(P36500D). Months and years (V(P1M)) are refused, since their length varies; write days.
       - Needs the permission C(AuditLog.Read.All). Microsoft keeps PIM audit records for 30 days in the portal.
     type: str
   role_settings:

@@ -13,7 +13,7 @@ description:
   - Activates a Microsoft Entra directory role the signed-in user is eligible for through Privileged Identity
     Management (PIM), with a justification, a duration and ticket information, or deactivates it again, so a
     playbook can hold a privileged role only while it works.
-  - Acts for the signed-in user, so it needs a delegated (user) sign-in: O(auth_method=azure_cli) after
+  - Acts for the signed-in user, so it needs a delegated (user) sign-in, with O(auth_method=azure_cli) after
     C(az login) (or C(az login --use-device-code)), or a user's token in O(access_token). An application cannot
     activate a role.
   - For a role that requires MFA on activation (the default for most roles), sign in interactively with MFA

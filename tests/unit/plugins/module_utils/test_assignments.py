@@ -81,6 +81,31 @@ def test_duplicates_and_single_plus_list_are_refused():
         validate_items(params(principal="a", role="x", assignments=[]), NOW)
 
 
+@pytest.mark.parametrize("scope", ["", "   ", "tenant", "Directory"])
+def test_empty_or_ambiguous_scopes_are_refused_at_both_levels(scope):
+    # Issue 17.4: `scope: ""` used to become '/' here, before the resolver's check could see it.
+    expected = f"scope {scope!r} is "
+    with pytest.raises(AssignmentError) as top:  # the module-level option (one assignment)
+        validate_items(params(principal="a", role="x", scope=scope), NOW)
+    assert expected in str(top.value) and "write '/' for the whole tenant" in str(top.value)
+    with pytest.raises(AssignmentError) as listed:  # inherited by every item of a list
+        validate_items(params(scope=scope, assignments=[{"principal": "a", "role": "x"}]), NOW)
+    assert f"assignments[0]: {expected}" in str(listed.value)
+    with pytest.raises(AssignmentError) as item:  # per item, next to a good one that is not written either
+        validate_items(params(assignments=[{"principal": "a", "role": "x"},
+                                           {"principal": "b", "role": "x", "scope": scope}]), NOW)
+    assert f"assignments[1]: {expected}" in str(item.value) and "assignments[0]" not in str(item.value)
+
+
+def test_an_unset_scope_still_means_the_whole_tenant():
+    assert validate_items(params(principal="a", role="x"), NOW)[0].scope_ref == "/"
+    assert validate_items(params(principal="a", role="x", scope=None), NOW)[0].scope_ref == "/"
+    items = validate_items(params(assignments=[{"principal": "a", "role": "x"},
+                                               {"principal": "b", "role": "x", "scope": None},
+                                               {"principal": "c", "role": "x", "scope": "AU-Europe"}]), NOW)
+    assert [d.scope_ref for d in items] == ["/", "/", "AU-Europe"]
+
+
 def test_list_items_inherit_top_level_justification_and_durations_normalise():
     items = validate_items(params(justification="JIT-1", assignments=[{"principal": "a", "role": "x",
                                                                        "duration": "90d"}]), NOW)
