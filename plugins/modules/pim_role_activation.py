@@ -149,7 +149,7 @@ EXAMPLES = r"""
   entra.pim.pim_role_activation:
     auth_method: access_token
     access_token: "{{ user_graph_token }}"
-    role: Global Reader
+    role: Exchange Administrator
     duration: PT30M
     justification: Quarterly access review
 """

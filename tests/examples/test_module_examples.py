@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -74,19 +75,38 @@ def emulator():
         yield emu
 
 
-def user_sign_in(info: dict, user: str) -> dict:
+def user_sign_in(emulator, user: str) -> dict:
+    """Connection options of a seed user after an interactive sign-in with MFA (the emulator's admin API
+    stands in for the browser and the second factor): Entra refuses the password grant to users who need
+    MFA, and the activation examples are for roles that require it."""
+    info = emulator.info
     tenant = info["tenants"][0]
     account = next(u for u in tenant["users"] if u["userPrincipalName"].startswith(user + "@"))
     public = next(a for a in tenant["apps"] if a["name"] == "pim-cli")
-    return {"auth_method": "username_password", "tenant_id": tenant["id"], "client_id": public["client_id"],
-            "username": account["userPrincipalName"], "password": account["password"],
+    signed_in = emulator.admin(f"tenants/{tenant['id']}/users/{account['userPrincipalName']}/signin",
+                               {"client_id": public["client_id"], "mfa": True})
+    return {"auth_method": "access_token", "access_token": signed_in["access_token"], "tenant_id": tenant["id"],
+            "client_id": public["client_id"], "username": account["userPrincipalName"],
             "graph_url": info["graph_url"], "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"]}
 
 
-def play_for(module: str, info: dict) -> dict:
+def azure_cli(bin_dir: Path, token: str) -> None:
+    """A stand-in for the Azure CLI after ``az login`` with MFA, for the example that uses
+    ``auth_method: azure_cli``: it answers ``az account get-access-token`` as the real CLI does (the JSON
+    azure-identity's AzureCliCredential parses) with the signed-in user's token. Only this test's PATH
+    sees it; the module runs azure-identity's real credential against it."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    answer = json.dumps({"accessToken": token, "expires_on": int(time.time()) + 3000, "tokenType": "Bearer"})
+    script = bin_dir / "az"
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{answer}\nEOF\n")
+    script.chmod(0o755)
+
+
+def play_for(module: str, emulator) -> dict:
+    info = emulator.info
     tenant = info["tenants"][0]
     admin = auth_options(info, 0, "pim-admin")
-    user = user_sign_in(info, ACTIVATION_USER)
+    user = user_sign_in(emulator, ACTIVATION_USER)
     tasks = examples(module)
     names = {t.get("name") for t in tasks}
     for (mod, name) in [*CHECK_MODE, *SIGN_IN]:
@@ -98,7 +118,7 @@ def play_for(module: str, info: dict) -> dict:
             tasks[i] = task = {**task, "check_mode": True}
         if key in SIGN_IN:
             tasks[i] = {**task, "module_defaults": {
-                "entra.pim.pim_role_activation": user_sign_in(info, SIGN_IN[key][0])}}
+                "entra.pim.pim_role_activation": user_sign_in(emulator, SIGN_IN[key][0])}}
     return {
         "name": f"EXAMPLES of {module}",
         "hosts": "localhost",
@@ -112,7 +132,7 @@ def play_for(module: str, info: dict) -> dict:
             "tenant_id": tenant["id"], "client_id": admin["client_id"], "client_secret": admin["client_secret"],
             "source_tenant_id": tenant["id"], "target_tenant_id": tenant["id"], "entra_tenant_id": tenant["id"],
             "public_client_id": user["client_id"], "automation_user": user["username"],
-            "automation_password": user["password"],
+            "user_graph_token": user["access_token"],
         },
         "tasks": tasks,
     }
@@ -121,10 +141,12 @@ def play_for(module: str, info: dict) -> dict:
 @pytest.mark.parametrize("module", MODULES)
 def test_examples_run_against_the_default_seed(emulator, module, tmp_path):
     emulator.admin("reset", {})
-    info = emulator.info
     play = tmp_path / f"{module}-examples.yml"
-    play.write_text(json.dumps([play_for(module, info)], indent=1))  # JSON is YAML
+    play_doc = play_for(module, emulator)
+    play.write_text(json.dumps([play_doc], indent=1))  # JSON is YAML
+    azure_cli(tmp_path / "bin", play_doc["vars"]["user_graph_token"])
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ENTRA_PIM_"))},
+           "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"), "ANSIBLE_NOCOLOR": "1",
            "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_LOCALHOST_WARNING": "0",
            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0"}
