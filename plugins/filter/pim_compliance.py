@@ -271,10 +271,11 @@ def evaluate(settings, assignments, tenant=None, options=None):
                          "status": status, "summary": summary, "findings": findings})
     counts = {s: sum(c["status"] == s for c in controls) for s in (PASS, FAIL, NA)}
     # Names in the report are the tenant's: marked unsafe, so no later task templates them (ansible-core < 2.19).
-    return wrap_var({"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),
-            "generated": tenant.get("generated") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "compliant": counts[FAIL] == 0, "summary": counts,
-            "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls})
+    report = {"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),
+              "generated": tenant.get("generated") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "compliant": counts[FAIL] == 0, "summary": counts,
+              "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls}
+    return wrap_var(report)
 
 
 class FilterModule:

@@ -18,7 +18,6 @@ import re
 from xml.sax.saxutils import quoteattr
 
 
-
 def _unsafe_marker():
     """``wrap_var`` before ansible-core 2.19: what a filter returns is then templated again when a later task
     reads the variable holding it, unless marked unsafe. Since 2.19 (data tagging) only strings from trusted

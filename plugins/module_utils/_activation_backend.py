@@ -242,9 +242,10 @@ class ActivationRun:
             if err.status not in (401, 403):
                 raise
             self.warnings.append(f"the activation settings of {role.get('displayName')} could not be read, so PIM "
-                                 f"checks the request itself ({err.code}); Graph serves the policy to a signed-in user who "
-                                 "holds the delegated permission RoleManagementPolicy.Read.Directory and is active in a "
-                                 "reader role (e.g. Global Reader or Security Reader); see docs/permissions.md")
+                                 f"checks the request itself ({err.code}); Graph serves the policy to a signed-in "
+                                 "user who holds the delegated permission RoleManagementPolicy.Read.Directory and is "
+                                 "active in a reader role (e.g. Global Reader or Security Reader); see "
+                                 "docs/permissions.md")
             return None
 
     def _result(self, changed, status, active, request=None, policy=None):

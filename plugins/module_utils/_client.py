@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import os
 import random
 import re
@@ -181,7 +182,7 @@ def _retry_after_seconds(value, now=None):
         if when.tzinfo is None:  # RFC 9110 dates are GMT; a naive one comes from the obsolete forms
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 

@@ -86,8 +86,9 @@ def match_role(ref, definitions):
     """
     text = str(ref).strip()
     if is_guid(text):
-        hits = [r for r in definitions if text.lower() in (str(r.get("id") or "").lower(),
-                                                            str(r.get("templateId") or "").lower())]
+        folded = text.lower()
+        hits = [r for r in definitions
+                if folded in (str(r.get("id") or "").lower(), str(r.get("templateId") or "").lower())]
         # An id is unique; a template id may also be a custom role's id only in theory: the id wins.
         exact = [r for r in hits if str(r.get("id") or "").lower() == text.lower()]
         hits = exact or hits

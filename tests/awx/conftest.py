@@ -18,7 +18,8 @@ from pim_emulator.launch import start
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 - tests/ is no package; COLLECTIONS for the tests
+# tests/ is no package; COLLECTIONS for the tests
+from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 # pylint: disable=unused-import
 SCANNER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "entra.pim/tests/awx/msp-scanner"))
 
 

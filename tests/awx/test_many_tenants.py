@@ -43,7 +43,7 @@ def twenty(tmp_path_factory):
     for i in range(TENANTS):
         tenant = copy.deepcopy(base[i % len(base)])
         tenant["name"] = f"tenant{i:02d}"
-        reader = next(a for a in tenant["apps"] if a["name"] == "pim-reader")
+        reader = [a for a in tenant["apps"] if a["name"] == "pim-reader"][0]
         tenant["apps"].append({"name": "msp-scanner", "client_id": SCANNER_ID, "client_secret": secret,
                                "permissions": reader["permissions"]})
         tenants.append(tenant)

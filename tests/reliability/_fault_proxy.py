@@ -113,7 +113,7 @@ class FaultProxy:
 
     def count(self, method: str = "*", path: str = ".*") -> int:
         rx = re.compile(path)
-        return sum(1 for m, p, _ in self.log if method in ("*", m) and rx.search(p))
+        return sum(1 for m, p, *_rest in self.log if method in ("*", m) and rx.search(p))
 
     def stop(self) -> None:
         self._stop.set()

@@ -22,7 +22,8 @@ from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 - tests/ is not a package; conftest links
+# tests/ is not a package; conftest links
+from collection_link import COLLECTIONS, link_collection  # noqa: E402,F401 # pylint: disable=unused-import
 
 BIN = Path(sys.executable).parent
 MODULES_DIR = ROOT / "plugins" / "modules"

@@ -268,7 +268,7 @@ def test_tls_failure_at_the_authority_names_the_authority(net, session, tmp_path
             graph.get(ROLE_DEFS)
         msg = str(err.value)
         assert err.value.code == "TLSVerificationFailed"
-        assert f"the authority {impostor.url}" in msg and "/v1.0" not in msg.split("hint:")[0]
+        assert f"the authority {impostor.url}" in msg and "/v1.0" not in msg.split("hint:", maxsplit=1)[0]
     finally:
         impostor.stop()
 

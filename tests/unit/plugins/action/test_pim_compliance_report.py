@@ -155,7 +155,7 @@ def test_many_forks_write_into_one_fresh_folder(tmp_path):
     workers = [ctx.Process(target=_hammer, args=(str(tmp_path), i, barrier, results)) for i in range(PROCESSES)]
     for worker in workers:
         worker.start()
-    outcomes = dict(results.get(timeout=1800) for _ in workers)
+    outcomes = dict(results.get(timeout=1800) for _worker in workers)
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
@@ -208,7 +208,7 @@ def test_an_existing_directory_keeps_its_mode(reports, tmp_path, check_mode):
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o1777)  # noqa: S103 - a shared folder such as /tmp is the case under test
-    changed, _ = _write(reports, shared, check_mode=check_mode, formats=["json"])
+    changed = _write(reports, shared, check_mode=check_mode, formats=["json"])[0]
     assert changed  # the report is new (or would be)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
     assert (shared / "all-tenants.json").exists() != check_mode

@@ -105,7 +105,7 @@ def test_plain_yaml_would_have_run_the_template(tmp_path):
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_names_load_back_exactly(tmp_path, name):
-    _, variables = load_as_extra_vars(tmp_path, to_unsafe_yaml(export(name)))
+    variables = load_as_extra_vars(tmp_path, to_unsafe_yaml(export(name)))[1]
     name = name.replace("\ud800", "\ufffd")  # a lone surrogate has no UTF-8 or YAML form
     assert variables["baseline_role_settings"][0]["role"] == name
     assert variables["pim_role_settings"][0]["activation"]["approvers"] == [f"group:{name}"]

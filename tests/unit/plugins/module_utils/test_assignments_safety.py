@@ -231,7 +231,7 @@ def lost_answer_run(graph):
     run.module, run.kind, run.params = Recorder(), "eligible", {}
     run.principal_names, run.role_names = {JUDY: "judy"}, {APP_ADMIN: "Application Administrator"}
     the_plan = plan("eligible", desired([{"principal": JUDY, "role": APP_ADMIN, "duration": "P30D"}]), [], NOW, OPEN)
-    results = [{} for _ in the_plan.actions]
+    results = [{} for _action in the_plan.actions]
     return run, the_plan, results, run.write(graph, the_plan, results)
 
 

@@ -221,7 +221,7 @@ def test_a_5xx_after_every_retry_is_settled_but_a_403_is_not_reread():
     store = PolicyStore(["a", "refused"], batch_answer_status=503)
     outcome = write_rules(store, changes_for(["a", "refused"]))
     assert [e.status for _c, e in outcome] == [503, 403]
-    settled, _ = settle_unknown(store, outcome)
+    settled = settle_unknown(store, outcome)[0]
     assert settled[0][1] is None and settled[0][0]["confirmed_by_reread"]
     assert settled[1][1].code == "PermissionScopeNotGranted" and "landed" not in settled[1][0]
 
@@ -229,7 +229,7 @@ def test_a_5xx_after_every_retry_is_settled_but_a_403_is_not_reread():
 def test_a_single_patch_with_a_lost_answer_is_settled_too():
     from ansible_collections.entra.pim.plugins.module_utils._role_settings import settle_unknown, write_rules
     store = PolicyStore(["a"], lose=TimeoutError("read timed out"))
-    settled, _ = settle_unknown(store, write_rules(store, changes_for(["a"])))
+    settled = settle_unknown(store, write_rules(store, changes_for(["a"])))[0]
     assert settled[0][1] is None and settled[0][0]["confirmed_by_reread"]
 
 
