@@ -2,8 +2,8 @@
 
 - the permissions table of docs/permissions.md is parsed; for every module an app holding exactly the
   permissions its row lists runs it (writes included): application permissions for the app-only modules,
-  and for pim_role_activation (a signed-in user, as it runs today) a public client whose delegated
-  permissions are exactly the row's;
+  and for pim_role_activation (a user signed in interactively with MFA) a public client whose delegated
+  permissions are exactly the row's, signed in with MFA;
 - the read-only app (pim-reader) runs the info modules and check-mode runs of the write modules;
 - a write with the read-only app fails with a message naming the missing permission, and writes nothing;
 - TLS: a wrong or missing CA fails with a clear message; no option turns verification off.
@@ -83,11 +83,17 @@ def perm_emu(tmp_path_factory):
 
 
 def _signed_in(emu, app: str, user: str) -> dict:
-    """username_password sign-in options of one seed user through a public client (no secret)."""
+    """access_token sign-in options of one seed user through a public client whose delegated permissions
+    are exactly the row's. The user signs in interactively with MFA (the emulator's admin sign-in, standing
+    in for ``az login`` or a browser): the password grant cannot carry MFA, and Entra refuses it for users
+    who need MFA (AADSTS50076), as the emulator does."""
     tenant = emu.tenants[0]
     account = next(u for u in tenant["users"] if u["userPrincipalName"].startswith(user + "@"))
-    return {"auth_method": "username_password", "tenant_id": tenant["id"], "client_id": emu.app(0, app)["client_id"],
-            "username": account["userPrincipalName"], "password": account["password"],
+    client_id = emu.app(0, app)["client_id"]
+    signed_in = emu.admin(f"tenants/{tenant['id']}/users/{account['userPrincipalName']}/signin",
+                          {"client_id": client_id, "mfa": True})
+    return {"auth_method": "access_token", "access_token": signed_in["access_token"], "tenant_id": tenant["id"],
+            "client_id": client_id, "username": account["userPrincipalName"],
             "graph_url": emu.info["graph_url"], "authority_host": emu.info["authority_host"],
             "ca_bundle": emu.info["ca_bundle"]}
 
