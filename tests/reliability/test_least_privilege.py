@@ -3,7 +3,7 @@
 - the permissions table of docs/permissions.md is parsed; for every module an app holding exactly the
   permissions its row lists runs it (writes included): application permissions for the app-only modules,
   and for pim_role_activation (a user signed in interactively with MFA) a public client whose delegated
-  permissions are exactly the row's, signed in with MFA;
+  permissions are exactly the row's;
 - the read-only app (pim-reader) runs the info modules and check-mode runs of the write modules;
 - a write with the read-only app fails with a message naming the missing permission, and writes nothing;
 - TLS: a wrong or missing CA fails with a clear message; no option turns verification off.
