@@ -33,6 +33,10 @@ attributes:
     support: full
     description: Shows the settings of each changed role before and after.
 options:
+  # role_settings repeats these options for each group: YAML anchors (&name) mark what it shares with
+  # them and aliases (*name) reuse it, so each text is written once. Only the descriptions that point
+  # at a sibling option (O(activation.require_mfa) becomes O(role_settings[].activation.require_mfa))
+  # are written twice.
   roles:
     description:
       - The directory roles to configure,
@@ -43,13 +47,13 @@ options:
     type: list
     elements: str
   activation:
-    description:
+    description: &activation_description
       - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
         C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and
         C(AuthenticationContext_EndUser_Assignment)).
     type: dict
     suboptions:
-      max_duration:
+      max_duration: &activation_max_duration
         description:
           - The longest an activation may last, from 30 minutes to 24 hours.
           - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
@@ -59,16 +63,16 @@ options:
           - Require multifactor authentication on activation.
           - Cannot be true together with O(activation.authentication_context.enabled); PIM asks for one or the other.
         type: bool
-      require_justification:
+      require_justification: &activation_require_justification
         description:
           - Require a justification on activation.
         type: bool
-      require_ticket:
+      require_ticket: &activation_require_ticket
         description:
           - Require ticket information (ticket number and system) on activation.
         type: bool
       authentication_context:
-        description:
+        description: &authentication_context_description
           - Require a Conditional Access authentication context on activation instead of plain MFA.
         type: dict
         suboptions:
@@ -78,7 +82,7 @@ options:
               - When V(true), O(activation.require_mfa) must be false (set it in the same task if the role
                 currently requires MFA) and a claim value must be set.
             type: bool
-          claim_value:
+          claim_value: &authentication_context_claim_value
             description:
               - The authentication context id, for example V(c1).
             type: str
@@ -87,7 +91,7 @@ options:
           - Require approval to activate.
           - Needs at least one approver, given in O(activation.approvers) or already on the role.
         type: bool
-      approvers:
+      approvers: &activation_approvers
         description:
           - The users and groups that approve activations (first approval stage), compared as a set.
           - A user principal name, a group display name, an object id, or any of them prefixed with
@@ -95,12 +99,12 @@ options:
           - An empty list removes every approver (not allowed while approval is required).
         type: list
         elements: str
-      approval_for_extension:
+      approval_for_extension: &activation_approval_for_extension
         description:
           - Require approval to extend an activation as well.
         type: bool
   eligible_assignment:
-    description:
+    description: &eligible_assignment_description
       - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility) and
         C(Enablement_Admin_Eligibility)).
     type: dict
@@ -110,19 +114,19 @@ options:
           - Allow eligible assignments without an end date. V(false) makes O(eligible_assignment.max_duration)
             the longest an eligibility may last.
         type: bool
-      max_duration:
+      max_duration: &eligible_assignment_max_duration
         description:
           - The longest an eligible assignment may last when it must expire (V(P365D), V(365d), V(90d)).
         type: str
-      require_mfa:
+      require_mfa: &eligible_assignment_require_mfa
         description:
           - Require multifactor authentication from the administrator who assigns (not shown in the portal).
         type: bool
-      require_justification:
+      require_justification: &eligible_assignment_require_justification
         description:
           - Require a justification from the administrator who assigns (not shown in the portal).
         type: bool
-  active_assignment:
+  active_assignment: &active_assignment
     description:
       - How administrators assign the role as active (rules C(Expiration_Admin_Assignment) and
         C(Enablement_Admin_Assignment)).
@@ -145,7 +149,7 @@ options:
         description:
           - Require a justification from the administrator who assigns.
         type: bool
-  notifications:
+  notifications: &notifications
     description:
       - The nine e-mail notification rules, three moments times three recipients.
       - PIM also knows the notification level C(None), which the portal does not offer; it reads as
@@ -162,7 +166,8 @@ options:
               - The alert to administrators (the portal's role assignment or activation alert).
               - Rule C(Notification_Admin_Admin_Eligibility).
             type: dict
-            suboptions:
+            # The same three settings for each of the nine rules.
+            suboptions: &notification_rule
               recipients:
                 description:
                   - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
@@ -182,41 +187,13 @@ options:
               - The notice to the assigned or activating principal.
               - Rule C(Notification_Requestor_Admin_Eligibility).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
           approver:
             description:
               - The request to approvers (of an activation, renewal or extension).
               - Rule C(Notification_Approver_Admin_Eligibility).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
       active_assignment:
         description:
           - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
@@ -227,61 +204,19 @@ options:
               - The alert to administrators (the portal's role assignment or activation alert).
               - Rule C(Notification_Admin_Admin_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
           requestor:
             description:
               - The notice to the assigned or activating principal.
               - Rule C(Notification_Requestor_Admin_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
           approver:
             description:
               - The request to approvers (of an activation, renewal or extension).
               - Rule C(Notification_Approver_Admin_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
       activation:
         description:
           - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
@@ -292,61 +227,19 @@ options:
               - The alert to administrators (the portal's role assignment or activation alert).
               - Rule C(Notification_Admin_EndUser_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
           requestor:
             description:
               - The notice to the assigned or activating principal.
               - Rule C(Notification_Requestor_EndUser_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
           approver:
             description:
               - The request to approvers (of an activation, renewal or extension).
               - Rule C(Notification_Approver_EndUser_Assignment).
             type: dict
-            suboptions:
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
+            suboptions: *notification_rule
   role_settings:
     description:
       - Several groups of roles and settings applied in one run, for example the tiers of a baseline.
@@ -374,34 +267,20 @@ options:
         elements: str
         required: true
       activation:
-        description:
-          - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
-            C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and
-            C(AuthenticationContext_EndUser_Assignment)).
+        description: *activation_description
         type: dict
         suboptions:
-          max_duration:
-            description:
-              - The longest an activation may last, from 30 minutes to 24 hours.
-              - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
-            type: str
+          max_duration: *activation_max_duration
           require_mfa:
             description:
               - Require multifactor authentication on activation.
               - Cannot be true together with O(role_settings[].activation.authentication_context.enabled); PIM asks
                 for one or the other.
             type: bool
-          require_justification:
-            description:
-              - Require a justification on activation.
-            type: bool
-          require_ticket:
-            description:
-              - Require ticket information (ticket number and system) on activation.
-            type: bool
+          require_justification: *activation_require_justification
+          require_ticket: *activation_require_ticket
           authentication_context:
-            description:
-              - Require a Conditional Access authentication context on activation instead of plain MFA.
+            description: *authentication_context_description
             type: dict
             suboptions:
               enabled:
@@ -410,31 +289,16 @@ options:
                   - When V(true), O(role_settings[].activation.require_mfa) must be false (set it in the same task
                     if the role currently requires MFA) and a claim value must be set.
                 type: bool
-              claim_value:
-                description:
-                  - The authentication context id, for example V(c1).
-                type: str
+              claim_value: *authentication_context_claim_value
           require_approval:
             description:
               - Require approval to activate.
               - Needs at least one approver, given in O(role_settings[].activation.approvers) or already on the role.
             type: bool
-          approvers:
-            description:
-              - The users and groups that approve activations (first approval stage), compared as a set.
-              - A user principal name, a group display name, an object id, or any of them prefixed with
-                V(user:) or V(group:) when a name is ambiguous. Service principals cannot approve.
-              - An empty list removes every approver (not allowed while approval is required).
-            type: list
-            elements: str
-          approval_for_extension:
-            description:
-              - Require approval to extend an activation as well.
-            type: bool
+          approvers: *activation_approvers
+          approval_for_extension: *activation_approval_for_extension
       eligible_assignment:
-        description:
-          - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility) and
-            C(Enablement_Admin_Eligibility)).
+        description: *eligible_assignment_description
         type: dict
         suboptions:
           allow_permanent:
@@ -442,243 +306,11 @@ options:
               - Allow eligible assignments without an end date. V(false) makes
                 O(role_settings[].eligible_assignment.max_duration) the longest an eligibility may last.
             type: bool
-          max_duration:
-            description:
-              - The longest an eligible assignment may last when it must expire (V(P365D), V(365d), V(90d)).
-            type: str
-          require_mfa:
-            description:
-              - Require multifactor authentication from the administrator who assigns (not shown in the portal).
-            type: bool
-          require_justification:
-            description:
-              - Require a justification from the administrator who assigns (not shown in the portal).
-            type: bool
-      active_assignment:
-        description:
-          - How administrators assign the role as active (rules C(Expiration_Admin_Assignment) and
-            C(Enablement_Admin_Assignment)).
-        type: dict
-        suboptions:
-          allow_permanent:
-            description:
-              - Allow active assignments without an end date. CISA MS.AAD.7.4 asks for V(false) on highly
-                privileged roles.
-            type: bool
-          max_duration:
-            description:
-              - The longest an active assignment may last when it must expire (V(P180D), V(180d)).
-            type: str
-          require_mfa:
-            description:
-              - Require multifactor authentication from the administrator who assigns.
-            type: bool
-          require_justification:
-            description:
-              - Require a justification from the administrator who assigns.
-            type: bool
-      notifications:
-        description:
-          - The nine e-mail notification rules, three moments times three recipients.
-          - PIM also knows the notification level C(None), which the portal does not offer; it reads as
-            C(critical_only=false) and is only replaced when C(critical_only) is set to V(true).
-        type: dict
-        suboptions:
-          eligible_assignment:
-            description:
-              - Sent when a principal is assigned as eligible for the role (rules C(Notification_*_Admin_Eligibility)).
-            type: dict
-            suboptions:
-              admin:
-                description:
-                  - The alert to administrators (the portal's role assignment or activation alert).
-                  - Rule C(Notification_Admin_Admin_Eligibility).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              requestor:
-                description:
-                  - The notice to the assigned or activating principal.
-                  - Rule C(Notification_Requestor_Admin_Eligibility).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              approver:
-                description:
-                  - The request to approvers (of an activation, renewal or extension).
-                  - Rule C(Notification_Approver_Admin_Eligibility).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-          active_assignment:
-            description:
-              - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
-            type: dict
-            suboptions:
-              admin:
-                description:
-                  - The alert to administrators (the portal's role assignment or activation alert).
-                  - Rule C(Notification_Admin_Admin_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              requestor:
-                description:
-                  - The notice to the assigned or activating principal.
-                  - Rule C(Notification_Requestor_Admin_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              approver:
-                description:
-                  - The request to approvers (of an activation, renewal or extension).
-                  - Rule C(Notification_Approver_Admin_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-          activation:
-            description:
-              - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
-            type: dict
-            suboptions:
-              admin:
-                description:
-                  - The alert to administrators (the portal's role assignment or activation alert).
-                  - Rule C(Notification_Admin_EndUser_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              requestor:
-                description:
-                  - The notice to the assigned or activating principal.
-                  - Rule C(Notification_Requestor_EndUser_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
-              approver:
-                description:
-                  - The request to approvers (of an activation, renewal or extension).
-                  - Rule C(Notification_Approver_EndUser_Assignment).
-                type: dict
-                suboptions:
-                  recipients:
-                    description:
-                      - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                      - An empty list removes every additional recipient.
-                    type: list
-                    elements: str
-                  default_recipients:
-                    description:
-                      - Whether PIM also mails its default recipients for this event.
-                    type: bool
-                  critical_only:
-                    description:
-                      - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                    type: bool
+          max_duration: *eligible_assignment_max_duration
+          require_mfa: *eligible_assignment_require_mfa
+          require_justification: *eligible_assignment_require_justification
+      active_assignment: *active_assignment
+      notifications: *notifications
 
 notes:
   - Needs the application permission C(RoleManagementPolicy.ReadWrite.Directory) (or
