@@ -252,6 +252,69 @@ def compare_settings(expected, actual, path=""):
     return out
 
 
+def _merge(base, over):
+    """``over`` on top of ``base``, dicts merged key by key and anything else replaced: what Ansible's
+    ``combine(recursive=True)`` does. Returns new dicts, so the tiers' settings are never changed."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _given(entry, key):
+    """An entry's value for key, None when absent or null (a null id names no role, not the text "None")."""
+    return entry.get(key) if isinstance(entry, dict) else None
+
+
+def _explicit_role_id(entry, index):
+    """The tenant role id a ``baseline_role_settings`` entry is for: its ``id`` (else its ``role`` name) found
+    as the tiers find their roles (id or template id in any case, then the exact name, then the name in another
+    case when only one role has it), so a custom role named like a built-in in another case never takes the
+    built-in's settings. Unmatched, the reference as given: pim_role_setting then names it as unknown before
+    anything is written."""
+    ref = _given(entry, "id")
+    if ref is None:
+        ref = _given(entry, "role")
+    if ref is None:
+        raise AnsibleFilterError(f"baseline_role_settings entry {entry!r} has neither an id nor a role name")
+    found = _pick(index, [ref])
+    return found[0]["id"] if found else ref
+
+
+def baseline_role_settings(groups, role_settings=None, roles=None):
+    """pim_baseline_plan's groups + the role's ``baseline_role_settings`` -> pim_role_setting ``role_settings``.
+
+    A role with explicit settings leaves its tier's group and gets a group of its own: its tier's settings,
+    then each of its entries merged on top in the order given (what applying the tiers and then the explicit
+    settings would leave behind). Tier groups left without roles are dropped. ``roles`` are
+    pim_role_setting_info's, to find the role an entry's id or name means.
+    """
+    entries = list(role_settings or [])
+    index = _role_index(roles)
+    explicit = [_explicit_role_id(entry, index) for entry in entries]
+    out = []
+    for group in groups or []:
+        ids = [r["id"] for r in group["roles"] if r["id"] not in explicit]
+        if ids:
+            out.append(dict(group["settings"], name=group["tier"], roles=ids))
+    for role_id in dict.fromkeys(explicit):  # each role once, in the order first named
+        settings, name = {}, role_id
+        for group in groups or []:
+            if role_id in [r["id"] for r in group["roles"]]:
+                settings = group["settings"]
+        for entry, entry_id in zip(entries, explicit, strict=True):
+            if entry_id == role_id:
+                settings = _merge(settings, _given(entry, "settings") or {})
+                if _given(entry, "role") is not None:
+                    name = entry["role"]
+        out.append(dict(settings, name=f"baseline_role_settings: {name}", roles=[role_id]))
+    return out
+
+
 class FilterModule:
     def filters(self):
-        return {"pim_baseline_plan": baseline_plan, "pim_baseline_problems": baseline_problems}
+        return {"pim_baseline_plan": baseline_plan, "pim_baseline_problems": baseline_problems,
+                "pim_baseline_role_settings": baseline_role_settings}

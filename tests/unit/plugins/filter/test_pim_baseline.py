@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
-    baseline_plan, baseline_problems, compare_settings,
+    baseline_plan, baseline_problems, baseline_role_settings, compare_settings,
 )
 
-from filter_data import BASELINE, GA, role
+from filter_data import BASELINE, GA, PRA, role
 
 
 def by_tier(groups):
@@ -114,3 +116,83 @@ def test_a_custom_role_named_like_a_built_in_in_another_case_is_not_hardened_in_
     with pytest.raises(AnsibleFilterError, match="'EXCHANGE ADMINISTRATOR' matches 'Exchange Administrator' and "
                                                  "'exchange administrator' in another case"):
         baseline_plan(roles, {**BASELINE, "highly_privileged_roles": ["EXCHANGE ADMINISTRATOR"]})
+
+
+# baseline_role_settings: the tiers as pim_role_setting's role_settings, with explicit per-role settings on top.
+HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+
+
+def groups_by_name(groups):
+    return {g["name"]: g for g in groups}
+
+
+def test_without_explicit_settings_the_tiers_become_role_settings_groups(settings):
+    plan = baseline_plan(settings, BASELINE)
+    out = baseline_role_settings(plan, [], settings)
+    assert [g["name"] for g in out] == ["tier0", "tier0", "tier1", "other"]
+    assert out[0] == dict(plan[0]["settings"], name="tier0", roles=[GA])
+    assert out[2]["roles"] == [r["id"] for r in plan[2]["roles"]]
+
+
+def test_an_explicit_role_leaves_its_tier_and_gets_its_tier_settings_with_its_own_on_top(settings):
+    plan = baseline_plan(settings, BASELINE)
+    tier0 = copy.deepcopy(plan[1]["settings"])
+    entry = {"id": PRA, "role": "Privileged Role Administrator",
+             "settings": {"activation": {"max_duration": "PT30M"}, "eligible_assignment": {"max_duration": "P90D"}}}
+    out = groups_by_name(baseline_role_settings(plan, [entry], settings))
+    # PRA was alone in its tier group, which is dropped rather than sent with no roles.
+    assert [g["roles"] for g in baseline_role_settings(plan, [entry], settings) if g["name"] == "tier0"] == [[GA]]
+    own = out["baseline_role_settings: Privileged Role Administrator"]
+    assert own["roles"] == [PRA]
+    # Merged key by key: the entry's duration wins, the tier's approval, MFA and alerts stay.
+    assert own["activation"] == dict(tier0["activation"], max_duration="PT30M")
+    assert own["eligible_assignment"] == {"allow_permanent": False, "max_duration": "P90D"}
+    assert own["notifications"] == tier0["notifications"]
+    assert plan[1]["settings"] == tier0  # the plan's settings are not changed in place
+
+
+def test_entries_match_by_name_or_template_id_in_any_case_and_merge_in_order(settings):
+    plan = baseline_plan(settings, BASELINE)
+    entries = [{"role": "helpdesk ADMINISTRATOR", "settings": {"activation": {"max_duration": "PT2H",
+                                                                              "require_ticket": True}}},
+               {"id": HELPDESK.upper(), "settings": {"activation": {"max_duration": "PT3H"}}}]
+    out = baseline_role_settings(plan, entries, settings)
+    helpdesk = [g for g in out if g["roles"] == [HELPDESK]]
+    assert len(helpdesk) == 1  # two entries for one role: one group
+    assert helpdesk[0]["name"] == "baseline_role_settings: helpdesk ADMINISTRATOR"
+    assert helpdesk[0]["activation"]["max_duration"] == "PT3H"  # the later entry wins
+    assert helpdesk[0]["activation"]["require_ticket"] is True
+    assert helpdesk[0]["activation"]["require_mfa"] is True  # from the "other" tier
+    assert HELPDESK not in groups_by_name(out)["other"]["roles"]
+
+
+def test_an_entry_for_a_role_outside_the_tiers_or_the_tenant(settings):
+    plan = baseline_plan(settings, dict(BASELINE, other_roles=False))
+    out = baseline_role_settings(plan, [{"id": HELPDESK, "settings": {"activation": {"require_ticket": True}}},
+                                        {"id": "No Such Role"}], settings)
+    # Not in a tier: only its own settings. Unknown: kept as given, so pim_role_setting names it before writing.
+    assert out[-2] == {"activation": {"require_ticket": True}, "name": f"baseline_role_settings: {HELPDESK}",
+                       "roles": [HELPDESK]}
+    assert out[-1] == {"name": "baseline_role_settings: No Such Role", "roles": ["No Such Role"]}
+
+
+def test_an_entry_for_a_built_in_is_not_applied_to_its_custom_twin_named_in_another_case(settings):
+    # pim_role_setting_info sorts by name ignoring case, so the custom twin comes right after the built-in.
+    exchange = next(r for r in settings if r["role"] == "Exchange Administrator")
+    twin = role("7b0c9d2e-1f3a-4b5c-8d6e-9f0a1b2c3d4e", "exchange administrator")
+    roles = settings + [twin]
+    plan = baseline_plan(roles, BASELINE)
+    for ref in ({"role": "Exchange Administrator"}, {"id": exchange["template_id"].upper()}):
+        out = baseline_role_settings(plan, [dict(ref, settings={"activation": {"require_ticket": True}})], roles)
+        assert out[-1]["roles"] == [exchange["id"]]
+        assert out[-1]["activation"]["max_duration"] == "PT4H"  # tier 1's, which the twin is not in
+    out = baseline_role_settings(plan, [{"role": "exchange administrator"}], roles)
+    assert out[-1]["roles"] == [twin["id"]]
+    with pytest.raises(AnsibleFilterError, match="'EXCHANGE ADMINISTRATOR' matches 'Exchange Administrator' and "
+                                                 "'exchange administrator' in another case"):
+        baseline_role_settings(plan, [{"role": "EXCHANGE ADMINISTRATOR"}], roles)
+
+
+def test_an_entry_naming_no_role_fails():
+    with pytest.raises(AnsibleFilterError, match="neither an id nor a role name"):
+        baseline_role_settings([], [{"settings": {}}], [])
