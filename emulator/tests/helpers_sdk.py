@@ -1,4 +1,4 @@
-"""Build the real msgraph-sdk client against the emulator, as the collection does (fact sheet section 8)."""
+"""Build the real msgraph-sdk client against the emulator, as the collection does."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Faults that answer after the write landed: the client retries and Graph says it is already done.
 
-Fact sheet section 5: the SDK's RetryHandler re-sends POST on 429/503/504, so a write may land twice and
+msgraph-sdk's default RetryHandler (kiota-http) re-sends POST on 429/503/504, so a write may land twice and
 the second answer is ``RoleAssignmentExists`` (adminAssign) or ``RoleAssignmentDoesNotExist`` (adminRemove).
 A rule with ``"after": true`` stages exactly that.
 """
@@ -95,7 +95,7 @@ def test_unknown_mode_is_refused(emu):
 
 
 async def test_sdk_retry_handler_resends_the_write_and_gets_role_assignment_exists(fresh):
-    """The fact sheet's warning, reproduced with the real msgraph-sdk and its default RetryHandler."""
+    """That double write, reproduced with the real msgraph-sdk and its default RetryHandler."""
     from datetime import datetime, timedelta, timezone
 
     from helpers_sdk import graph_client, secret_credential

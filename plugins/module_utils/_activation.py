@@ -8,7 +8,8 @@ Private to the collection (leading underscore): may change in any release.
 
 Pure Python, no I/O: the backend (``_activation_backend``) reads Graph, this file decides.
 State is read from schedule *instances*, never from requests (requests are purged after ~45
-days; fact sheet section 1). An instance's end of ``None`` means permanent.
+days, seen in terraform-provider-azuread issue 1306; not in Microsoft's docs). An instance's end of ``None``
+means permanent.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ._schedule import (
 )
 
 ELIGIBLE, ACTIVE = "eligible", "active"
-# Request statuses after which nothing more will happen (fact sheet section 1); anything else,
+# Request statuses after which nothing more will happen (Graph docs: request resource type, status); anything else,
 # including statuses we do not know, is "in progress".
 GRANTED = ("Granted", "Provisioned", "ScheduleCreated")
 REFUSED = ("Denied", "Canceled", "Failed", "Revoked", "TimedOut", "FailedAsResourceIsLocked")
@@ -68,7 +69,7 @@ def principal_kind(obj):
 def is_outside_pim(inst):
     """An active assignment made outside PIM (classic roleAssignments, or the portal's "Assigned
     roles" before PIM): Graph reports it with no start and with the classic assignment's own id as
-    its schedule id (fact sheet section 2; ScubaGear tests ``StartDateTime == null``)."""
+    its schedule id (Graph docs: unifiedRoleAssignmentScheduleInstance; ScubaGear tests ``StartDateTime == null``)."""
     if inst.get("assignmentType", "Assigned") != "Assigned":
         return False
     schedule = inst.get("roleAssignmentScheduleId")
@@ -341,7 +342,7 @@ def expired_eligibility(requests, role_id, scope, now):
     Read from the caller's own eligibility *requests* (the instances list only current eligibility):
     the last granted request that gave one, and no removal after it. ``None`` when the requests show
     no eligibility that ended (never eligible, removed by an administrator, or requests purged after
-    ~45 days, fact sheet section 1).
+    ~45 days, an observed lifetime that Microsoft does not document).
     """
     mine = [r for r in requests if str(r.get("roleDefinitionId")).lower() == role_id.lower()
             and (r.get("directoryScopeId") or "/") == scope and outcome(r.get("status")) == "granted"]
@@ -374,12 +375,12 @@ def has_enough_time(inst, now, min_remaining):
 
 def activation_body(action, principal_id, role_id, scope, justification=None, duration=None,
                     ticket_number=None, ticket_system=None, now=None):
-    """A roleAssignmentScheduleRequest for the caller's own role (fact sheet section 2)."""
+    """A roleAssignmentScheduleRequest for the caller's own role (Graph docs: Create roleAssignmentScheduleRequests)."""
     body = {"action": action, "principalId": principal_id, "roleDefinitionId": role_id, "directoryScopeId": scope}
     if justification:
         body["justification"] = justification
     if duration is not None:
-        # ISO 8601 strings only: msgraph-sdk would serialise a timedelta as "1:00:00" (fact sheet 8).
+        # ISO 8601 strings only: msgraph-sdk would serialise a timedelta as "1:00:00", which Graph rejects.
         body["scheduleInfo"] = {"startDateTime": format_datetime(now),
                                 "expiration": {"type": "afterDuration", "duration": to_iso_duration(duration)}}
     if ticket_number or ticket_system:

@@ -167,7 +167,7 @@ class AssignmentRun:
         state = {self.kind: read_assignments(graph, self.kind, self.role_ids, now)}
         if self.replace:
             state["eligible"] = read_assignments(graph, "eligible", self.role_ids, now)
-        # One read for every role's policy (fact sheet 3): the pre-check needs only a few rules of it.
+        # One read for every role's policy: the pre-check needs only a few rules of it.
         state["policies"] = graph.get_all(POLICY_ASSIGNMENTS, params={
             "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"})
         return state

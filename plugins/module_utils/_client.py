@@ -151,7 +151,7 @@ class WriteOutcomeUnknown(GraphCallError):
 
 
 def _unwrap_pim_message(code, message):
-    """PIM puts a JSON document in ``message`` (fact sheet section 4): surface its real code."""
+    """PIM puts a JSON document in ``message`` (microsoft-graph-docs issue 22292): surface its real code."""
     if code == "UnknownError" and message and message.lstrip().startswith("{"):
         try:
             inner = json.loads(message)

@@ -75,7 +75,7 @@ RULES = _rule_catalogue()
 
 
 def documented_default_rules():
-    """The 17 rules of a directory role as Microsoft documents their defaults (fact sheet section 3).
+    """The 17 rules of a directory role as Microsoft documents their defaults (Graph docs: List rules, sample).
 
     What a fresh tenant holds, so a baseline can be compared with "untouched" and tests start from it.
     """

@@ -29,7 +29,7 @@ from ._resolve import match_roles
 ALL_ROLES = "all"
 POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
 DIRECTORY_ROLE_POLICIES = {
-    # Graph requires both scope terms in this filter (fact sheet section 3).
+    # Graph requires both scope terms in this filter (Graph docs: List roleManagementPolicyAssignments).
     "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'",
     "$expand": "policy($expand=rules)",
 }

@@ -1,4 +1,5 @@
-"""The nine schedule request actions (fact sheet 1-2) for eligibilities and active assignments."""
+"""The nine schedule request actions (Graph docs: unifiedRoleAssignmentScheduleRequest, action) for eligibilities
+and active assignments."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ def submit(eng: PimEngine, req: GraphRequest, coll: str) -> tuple[int, dict]:
             raise invalid_request("Activation is requested with roleAssignmentScheduleRequests.")
     elif (not caller.is_app_only and eng.options["delegated_admin_requires_role"]
           and not schedules.holds_role(eng, caller.user_id, {GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN})):
-        # A signed-in admin needs Privileged Role Administrator or Global Administrator (fact sheet 4).
+        # A signed-in admin needs Privileged Role Administrator or Global Administrator (Graph docs: PIM API overview).
         raise denied()
     if sub.action in ("adminAssign", "adminUpdate", "adminExtend", "adminRenew"):
         _check_principal(eng, sub, eligible)
@@ -172,7 +173,7 @@ def _requested_and_completed(eng: PimEngine, req: GraphRequest, sub: Submission,
 
 
 def _revoked(r: dict) -> dict:
-    # adminRemove/selfDeactivate answer "Revoked" with these fields null (doc sample, fact sheet 1).
+    # adminRemove/selfDeactivate: "Revoked", these fields null (Graph docs: Create roleEligibilityScheduleRequests).
     r.update(status="Revoked", completedDateTime=None, targetScheduleId=None, scheduleInfo=None, justification=None)
     return r
 

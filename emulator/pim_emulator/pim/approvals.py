@@ -1,5 +1,5 @@
 """Approvals of directory-role activations: beta only, /beta/roleManagement/directory/roleAssignmentApprovals
-(fact sheet 2). One step per approval stage; stages run one after another."""
+(Graph docs: approval resource type, beta). One step per approval stage; stages run one after another."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def cancel(eng: PimEngine, aid: str) -> None:
 
 def approvers(eng: PimEngine, stage: dict) -> set[str]:
     """Users who may review a stage: the listed users and group members; nobody listed means the
-    Privileged Role Administrators and Global Administrators (fact sheet 3)."""
+    Privileged Role Administrators and Global Administrators (Entra docs: Configure Microsoft Entra role settings
+    in Privileged Identity Management)."""
     users: set[str] = set()
     for subject in stage.get("primaryApprovers") or []:
         sid = subject.get("userId") or subject.get("groupId") or subject.get("id")

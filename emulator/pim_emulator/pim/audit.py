@@ -1,4 +1,5 @@
-"""PIM's directoryAudits records (fact sheet section 7).
+"""PIM's directoryAudits records (Graph docs: directoryAudit resource type; Entra docs: View audit history for
+Microsoft Entra roles in Privileged Identity Management).
 
 Every PIM operation writes one or more records: the caller's "requested" record and, for changes
 PIM carries out itself, a "completed" record initiated by the MS-PIM app, as the portal shows.

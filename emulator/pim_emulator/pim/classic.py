@@ -93,7 +93,7 @@ def _delete(eng: PimEngine, req: GraphRequest, rid: str) -> tuple[int, None]:
         if not others:
             raise last_admin()
     schedules.remove(eng, coll, target["id"])
-    # Not in the fact sheet's list; mirrors the "outside of PIM" add record.
+    # Not in Microsoft's list of audit activities; mirrors the "outside of PIM" add record.
     audit.write(eng, req.caller, "Remove permanent direct role assignment", "Delete",
                 target["roleDefinitionId"], target["principalId"], details={"RoleAssignmentId": rid})
     return 204, None

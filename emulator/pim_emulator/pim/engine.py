@@ -13,11 +13,12 @@ from .errors import method_not_allowed, not_found
 from .schedules import ASSIGN, ELIG
 
 DEFAULT_OPTIONS = {
-    "rule_patch_status": 204,  # v1.0 doc: 204; newer doc text: 200 + rule (fact sheet 3)
+    # Graph docs, Update unifiedRoleManagementPolicyRule: the v1.0 page says 204, newer text 200 and the rule.
+    "rule_patch_status": 204,
     "last_admin_protection": True,
     "request_retention_days": 45,
     "read_after_write_lag_ms": 0,
-    # Listing eligibility requests was observed to demand ReadWrite (fact sheet 1, docs issue #22292).
+    # Listing eligibility requests was observed to demand ReadWrite (microsoft-graph-docs issue 22292).
     # Off by default: the permission table documents the Read scopes, and read-only apps need pending requests.
     "request_list_requires_readwrite": False,
     # Delegated admin* actions need an active Privileged Role Administrator or Global Administrator role.
@@ -99,7 +100,7 @@ class PimEngine:
         raise not_found()
 
     def _beta(self, req: GraphRequest, parts: list[str]) -> tuple[int, object]:
-        # Directory-role approvals exist only in beta (fact sheet 2).
+        # Directory-role approvals exist only in beta (Graph docs: approval resource type, beta).
         if parts[:3] == ["roleManagement", "directory", approvals.APPROVALS]:
             self._upkeep()
             return approvals.handle(self, req, parts[3:])

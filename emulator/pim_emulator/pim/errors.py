@@ -1,4 +1,5 @@
-"""PIM's error answers, with Microsoft's exact codes and messages where the fact sheet has them (section 4)."""
+"""PIM's error answers, with Microsoft's exact codes and messages where they are known (Graph docs: Microsoft
+Graph error responses and resource types; issues cited per error)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def invalid_request(detail: str | None = None) -> GraphError:
 
 
 def role_not_found() -> GraphError:
-    # The fact sheet has the code, not the message; this wording is ours.
+    # Only the code is known, not the message; this wording is ours.
     return GraphError(404, "RoleNotFound", "The role is not found.")
 
 
@@ -80,7 +81,7 @@ def missing_provider() -> GraphError:
 
 
 def last_admin() -> GraphError:
-    # PIM's HTTP answer is undocumented: the code is seen only as an audit resultReason (fact sheet 4).
+    # PIM's HTTP answer is undocumented: the code is seen only as an audit resultReason.
     return GraphError(
         400, "CannotDeleteLastAdminAssignment", "The last Global Administrator assignment cannot be removed."
     )

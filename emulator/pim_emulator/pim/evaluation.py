@@ -1,4 +1,5 @@
-"""Evaluation of a role's policy against a schedule request (fact sheet 3-4): the schedule window and the
+"""Evaluation of a role's policy against a schedule request (Graph docs: Rules in PIM - mapping guide): the
+schedule window and the
 names of the failed rules, in the order Graph lists them (["EligibilityRule","ExpirationRule"] ...)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Id formats Graph uses for PIM objects (fact sheet sections 1-3)."""
+"""Id formats Graph uses for PIM objects (the samples of Graph's PIM API reference pages)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Least-privileged permission sets per kind of call (fact sheet section 4).
+"""Least-privileged permission sets per kind of call (the Permissions table of each Graph API reference page).
 
 A token passes when it holds any permission of the set. The 403 names the first (least) entries,
 as Graph's PermissionScopeNotGranted message does. Delegated scopes and application roles share

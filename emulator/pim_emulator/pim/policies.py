@@ -81,7 +81,7 @@ def _require_scope_filter(query: dict[str, str], mandatory: bool) -> str | None:
     terms = {k.lower(): v for k, v in _FILTER_TERM.findall(query.get("$filter") or "")}
     if "scopetype" not in terms or "scopeid" not in terms:
         if mandatory:
-            # Graph's answer to a missing scope filter is the same opaque provider error (fact sheet 4).
+            # Graph's answer to a missing scope filter is the same opaque provider error (microsoft-graph-docs #20060).
             raise missing_provider()
         return None
     if terms["scopetype"].lower() not in ("directory", "directoryrole", "group"):

@@ -38,7 +38,7 @@ def created_by(caller: Caller) -> dict:
 
 
 def new_request(eng: PimEngine, rid: str, sub: Submission, caller: Caller, status: str, start, end) -> dict:
-    """A request object in the documented shape and key order (fact sheet 1)."""
+    """A request object in the documented shape and key order (Graph docs: unifiedRoleEligibilityScheduleRequest)."""
     exp = {"type": sub.exp_type,
            "endDateTime": iso(sub.end) if sub.exp_type == "afterDateTime" else None,
            "duration": format_duration(sub.duration) if sub.duration is not None else None}

@@ -1,4 +1,5 @@
-"""The 17 rules of a directory role's PIM policy: documented defaults and PATCH validation (fact sheet 3)."""
+"""The 17 rules of a directory role's PIM policy: documented defaults and PATCH validation (Graph docs: Rules in PIM -
+mapping guide; List rules)."""
 
 from __future__ import annotations
 

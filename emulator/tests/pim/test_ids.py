@@ -1,6 +1,6 @@
 from pim_emulator.pim.ids import b64_pair, decode_pair, instance_id
 
-# Doc samples (fact sheet 1-2): the role halves are known, so the encoder must reproduce them.
+# Samples of Graph's List role*ScheduleInstances pages: the role halves are known, so the encoder must reproduce them.
 DOC_ELIG = "8MYkhImhnkm70CbBdTyW1BbHHAdHgZdDpbqyEFlRzAs-1-e"
 DOC_ACTIVE = "lAPpYvVpN0KRkAEhdxReEAWz5Gtet_xOv8wxvTtTpfg-1"
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, entra.pim contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The settings <-> rules mapping, checked against the documented defaults (fact sheet section 3)."""
+"""The settings <-> rules mapping, checked against the documented defaults (Graph docs: List rules, sample)."""
 
 from __future__ import annotations
 
