@@ -8,7 +8,8 @@ or a seed user's MFA sign-in), and ``map``: literal strings of the example (its 
 replaces them in the request, ``{user:NAME}`` (a seed user's id), ``{group:NAME}``, ``{sp:APP}``,
 ``{tenant}``, ``{now}``/``{now+P1D}`` (the emulated clock), ``{policy:ROLE_ID}`` (the role's PIM policy) or
 ``{saved:EXAMPLE.path}`` (a value from an earlier example's answer on the same page). ``before`` requests
-prepare state (a request to cancel). The examples of a page replay in order, on an emulator of this
+prepare state (a request to cancel). ``differences`` (JSON paths, ``[*]`` for any index) are the
+known differences from the example, each with its reason. The examples of a page replay in order, on an emulator of this
 module's own reset to the default seed before each page, so a page's "remove" finds what its "assign" made.
 
 The check: the emulator answers the documented status, with a body of the same shape as the example's
@@ -32,6 +33,7 @@ from pim_emulator.pim.durations import parse_duration
 EXAMPLES_DIR = Path(__file__).resolve().parent / "published_examples"
 PAGES = sorted(EXAMPLES_DIR.glob("*.json"))
 GRAPH = re.compile(r"^https://graph\.microsoft\.com/(v1\.0|beta)")
+INDEX = re.compile(r"\[\d+\]")  # "$.value[3].x" matches a recorded difference "$.value[*].x"
 PLACEHOLDER = re.compile(r"\{(?P<kind>[a-z]+)(?::(?P<arg>[^{}]*)|(?P<shift>[+-]P[0-9A-Z]+))?\}")
 
 
@@ -145,7 +147,7 @@ def replay_page(emu: Emu, page: dict) -> tuple[list[str], int]:
             continue
         allowed = {d["path"] for d in plan.get("differences", [])}
         found = [d for d in shape_differences(expected["body"], body, expected.get("truncated", True))
-                 if d.split(":", 1)[0] not in allowed]
+                 if INDEX.sub("[*]", d.split(": ", 1)[0]) not in allowed]
         reference_items = expected["body"].get("value") if isinstance(expected["body"], dict) else None
         if reference_items and not body.get("value"):
             found.append("$.value: empty, so the items' shape went unchecked (the replay must select seeded objects)")
