@@ -56,7 +56,8 @@ def shape_differences(reference, answer, truncated: bool = True, path: str = "$"
     out: list[str] = []
     if ref_kind == "object":
         if "@odata.type" in reference and "@odata.type" in answer and reference["@odata.type"] != answer["@odata.type"]:
-            out.append(f"{path}: @odata.type {answer['@odata.type']!r} where the reference has {reference['@odata.type']!r}")
+            out.append(f"{path}: @odata.type {answer['@odata.type']!r} "
+                       f"where the reference has {reference['@odata.type']!r}")
         for key in reference:
             if key in IGNORED_KEYS:
                 continue

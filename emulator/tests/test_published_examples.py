@@ -128,7 +128,8 @@ def replay_page(emu: Emu, page: dict) -> tuple[list[str], int]:
         token = r.token(plan.get("token", "app:pim-admin"))
         mapping = plan.get("map", {})
         for step in plan.get("before", []):
-            answer = r.send(step, {**mapping, **step.get("map", {})}, r.token(step["token"]) if "token" in step else token)
+            step_token = r.token(step["token"]) if "token" in step else token
+            answer = r.send(step, {**mapping, **step.get("map", {})}, step_token)
             assert answer.status_code == step["status"], f"{example['name']} set-up {step['url']}: {answer.text[:400]}"
             if "save" in step:
                 r.saved[step["save"]] = answer.json()
@@ -136,7 +137,8 @@ def replay_page(emu: Emu, page: dict) -> tuple[list[str], int]:
         replayed += 1
         expected = example["response"]
         if answer.status_code != expected["status"]:
-            problems.append(f"{example['name']}: status {answer.status_code} where the example has {expected['status']}: "
+            problems.append(f"{example['name']}: status {answer.status_code} "
+                            f"where the example has {expected['status']}: "
                             f"{answer.text[:400]}")
             continue
         body = answer.json() if answer.content else None
@@ -184,8 +186,8 @@ def test_every_example_names_its_source_and_says_how_it_replays():
 def test_the_shape_check_can_fail():
     """An invented property, a missing one, a changed type: each is reported."""
     reference = {"value": [{"id": "a", "status": "Provisioned", "scheduleInfo": {"startDateTime": "x"}}]}
-    assert shape_differences(reference, {"value": [{"id": "b", "status": "Granted", "scheduleInfo": {"startDateTime": "y"}}]},
-                             truncated=False) == []
+    same_shape = {"value": [{"id": "b", "status": "Granted", "scheduleInfo": {"startDateTime": "y"}}]}
+    assert shape_differences(reference, same_shape, truncated=False) == []
     assert shape_differences(reference, {"value": [{"id": "b", "status": "G", "scheduleInfo": {}}]}) == \
         ["$.value[0].scheduleInfo.startDateTime: missing"]
     assert shape_differences(reference, {"value": [{"id": "b", "status": 3, "scheduleInfo": None}]}) == \

@@ -132,7 +132,7 @@ def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tup
         items = eng.clone(items)
         eng.expand_links(items, req.query.get("$expand"), "request", eligible)
         if rest:
-            items = typed(items, "unifiedRoleEligibilityScheduleRequest" if eligible else "unifiedRoleAssignmentScheduleRequest")
+            items = typed(items, "unifiedRole{}ScheduleRequest".format("Eligibility" if eligible else "Assignment"))
         return 200, Collection(items, ctx)
     r = store.get(rest[0])
     if r is None or not eng.is_visible(r) or len(rest) > 1:
