@@ -16,7 +16,7 @@ BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check test demo bench clean
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check test demo bench clean live-check live-check-selftest
 
 help:
 	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make examples | make sanity | make build"
@@ -71,6 +71,16 @@ awx-test: $(STAMP) $(COLL)
 # RELIABILITY_LONG=1 (what CI runs) adds interruptions, fault seeds and check-mode starting states.
 reliability: $(STAMP) $(COLL)
 	cd tests/reliability && RELIABILITY_LONG=$(RELIABILITY_LONG) ../../$(BIN)/python -m pytest -c pytest.ini -q
+
+# Opt-in, never part of `make test`: the collection and the emulator against YOUR tenant (docs/emulator.md,
+# "Proving the emulator against your tenant"). Skipped unless ENTRA_PIM_LIVE_TENANT_ID, _CLIENT_ID and
+# _CLIENT_SECRET are set; writes only with ENTRA_PIM_LIVE_ROLE (and _TEST_USER). live-check-selftest runs it
+# with an emulator standing in for the tenant.
+live-check: $(STAMP) $(COLL)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -rs tests/live
+
+live-check-selftest: $(STAMP) $(COLL)
+	$(BIN)/python tests/live/against_emulator.py
 
 # Molecule does not start services: the wrapper starts the emulator, then runs each scenario.
 molecule: $(STAMP) $(COLL)

@@ -184,13 +184,19 @@ def handle_assignments(eng: PimEngine, req: GraphRequest, parts: list[str]) -> t
     spec = parse_expand(req.query.get("$expand"))
 
     def policy_resolver(item: dict, opts: dict[str, str]) -> dict | None:
-        p = policies.get(item["policyId"])
-        return _policy_view(eng, p, opts) if p else None
+        p, directory = _find_policy(policies, item["policyId"])
+        return _policy_view(eng, p, opts, directory) if p else None
 
     resolvers = {"policy": policy_resolver}
     if len(parts) == 2:
-        scope_type = _require_scope_filter(req.query, mandatory=True)
-        items = [eng.clone(a) for a in store.values()] if scope_type.lower() == "directoryrole" else []
+        scope_type = _require_scope_filter(req.query, mandatory=True).lower()
+        items = [eng.clone(a) for a in store.values()] if scope_type in ("directoryrole", "directory") else []
+        if scope_type == "directory":
+            # "the scopeId must be / and scopeType can be either Directory or DirectoryRole" (List
+            # roleManagementPolicyAssignments); its scopeType 'Directory' example answers the same assignments
+            # with Directory_ ids and scopeType Directory, as List roleManagementPolicies does for policies.
+            for a in items:
+                a.update(id=_as_directory(a["id"]), policyId=_as_directory(a["policyId"]), scopeType="Directory")
         expand(items, req.query.get("$expand"), resolvers, "unifiedRoleManagementPolicyAssignment")
         return 200, Collection(items, "policies/roleManagementPolicyAssignments")
     item = store.get(parts[2])

@@ -31,6 +31,14 @@ def is_filter_by_me(segment: str) -> bool:
     return True
 
 
+def typed(items: list[dict], type_name: str) -> list[dict]:
+    """filterByCurrentUser is a function returning ``Collection(microsoft.graph.<type>)``, not an entity set,
+    and Graph types each item: the published examples of unifiedRoleAssignmentScheduleInstance,
+    unifiedRoleEligibilityScheduleInstance and unifiedRoleEligibilityScheduleRequest: filterByCurrentUser
+    carry ``@odata.type`` on every item (emulator/tests/published_examples)."""
+    return [{"@odata.type": f"#microsoft.graph.{type_name}", **item} for item in items]
+
+
 def created_by(caller: Caller) -> dict:
     if caller.is_app_only:
         return {"application": {"displayName": None, "id": caller.app_id}, "device": None, "user": None}
@@ -123,6 +131,8 @@ def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tup
             require_read_role(eng, req.caller)
         items = eng.clone(items)
         eng.expand_links(items, req.query.get("$expand"), "request", eligible)
+        if rest:
+            items = typed(items, "unifiedRole{}ScheduleRequest".format("Eligibility" if eligible else "Assignment"))
         return 200, Collection(items, ctx)
     r = store.get(rest[0])
     if r is None or not eng.is_visible(r) or len(rest) > 1:

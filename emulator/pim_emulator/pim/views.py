@@ -9,7 +9,7 @@ from . import directory, schedules
 from .errors import method_not_allowed, not_found
 from .expand import expand
 from .permissions import require, require_read_role
-from .requests import _me, is_filter_by_me
+from .requests import _me, is_filter_by_me, typed
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -74,6 +74,9 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
             require_read_role(eng, req.caller)
         items = eng.clone(items)
         expand_links(eng, items, req.query.get("$expand"), what, eligible)
+        if rest:
+            items = typed(items, "unifiedRole{}Schedule{}".format("Eligibility" if eligible else "Assignment",
+                                                                   "Instance" if is_instance else ""))
         return 200, Collection(items, ctx)
     item = next((i for i in items if i["id"] == rest[0] and eng.is_visible(i)), None)
     if item is None or len(rest) > 1:
