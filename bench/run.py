@@ -48,7 +48,7 @@ from measure import (  # noqa: E402
     run_measured,
     system_busy_seconds,
 )
-from pim_emulator.launch import auth_options, start  # noqa: E402
+from pim_emulator.launch import DEFAULT_SEED_VARS, auth_options, start, write_inventory  # noqa: E402
 from profiling import import_costs, profile_module  # noqa: E402
 from report import write_reports  # noqa: E402
 from seeds import write_bench_seed  # noqa: E402
@@ -92,24 +92,13 @@ class Bench:
         }
 
     def inventory(self, emu, app: str, count: int | None = None) -> Path:
-        """One host per tenant, shaped like inventory/example.yml (group entra_tenants, entra_pim_auth)."""
-        tenants = emu.info["tenants"][:count] if count else emu.info["tenants"]
-        hosts = {t["name"]: {"entra_tenant_id": t["id"], "entra_tenant_domain": f"{t['name']}.onmicrosoft.com",
-                             "entra_pim_auth": auth_options(emu.info, i, app)} for i, t in enumerate(tenants)}
-        group_vars = {
-            "ansible_connection": "local", "ansible_python_interpreter": PY,
-            # roles/baseline and roles/compliance inputs (their documented defaults for everything else)
-            "baseline_tier0_approvers": ["group:PIM-Approvers-Tier0"],
-            "baseline_alert_mailbox": ["security-alerts@example.com"],
-            "baseline_activation_alert_mailbox": ["pim-activations@example.com"],
-            "baseline_protected_principals": ["breakglass1@{{ entra_tenant_domain }}",
-                                              "breakglass2@{{ entra_tenant_domain }}"],
-            "compliance_report_dir": str(self.work / "reports"),
-        }
-        doc = {"all": {"children": {"entra_tenants": {"hosts": hosts, "vars": group_vars}}}}
-        path = self.work / f"inventory-{app}-{len(hosts)}.json"
-        path.write_text(json.dumps(doc))
-        return path
+        """One host per tenant, shaped like inventory/example.yml (group entra_tenants, entra_pim_auth), from
+        the emulator's one inventory builder; roles/baseline and roles/compliance inputs that fit the seed
+        (their documented defaults for everything else)."""
+        count = min(count or len(emu.info["tenants"]), len(emu.info["tenants"]))
+        group_vars = {**DEFAULT_SEED_VARS, "compliance_report_dir": str(self.work / "reports")}
+        return write_inventory(emu.info, self.work / f"inventory-{app}-{count}.yml", app, group_vars, python=PY,
+                               tenants=range(count))
 
     def playbook(self, emu, name: str, playbook: Path, inventory: Path, limit: str | None = None,
                  forks: int = 5, extra: list[str] | None = None) -> dict:

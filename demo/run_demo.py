@@ -19,7 +19,11 @@ from pathlib import Path
 from pim_emulator.launch import DEFAULT_SEED_VARS, start, write_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
-COLLECTIONS = os.environ.get("ENTRA_PIM_COLLECTIONS", str(ROOT / ".build" / "collections"))
+sys.path.insert(0, str(ROOT / "tests"))
+from collection_link import COLLECTIONS as LINKED, link_collection  # noqa: E402 - tests/ is not a package
+
+# ENTRA_PIM_COLLECTIONS: run the demo against an installed copy instead of this tree.
+COLLECTIONS = os.environ.get("ENTRA_PIM_COLLECTIONS", str(LINKED))
 
 
 def play(workdir: Path, name: str, inv: str, *args: str) -> int:
@@ -38,6 +42,8 @@ def summary(report_dir: Path) -> str:
 
 
 def main() -> int:
+    if "ENTRA_PIM_COLLECTIONS" not in os.environ:
+        link_collection()  # also when run without make
     workdir = Path(tempfile.mkdtemp(prefix="pim-demo-"))
     with start(workdir) as emulator:
         info = emulator.info

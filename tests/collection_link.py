@@ -2,7 +2,8 @@
 
 ansible finds entra.pim at ``.build/collections/ansible_collections/entra/pim``, a symlink to the work tree
 (no copy to go stale). The Makefile (``python tests/collection_link.py``), tests/integration/run.py,
-tests/examples, tests/reliability, tests/awx and bench/run.py all call ``link_collection``.
+tests/examples, tests/reliability, tests/awx, extensions/molecule/run.py, demo/run_demo.py and bench/run.py
+all call ``link_collection`` and take the path from ``COLLECTIONS``: nothing else builds or spells it.
 """
 
 from __future__ import annotations

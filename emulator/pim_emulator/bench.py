@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import ssl
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 
+from .launch import start
+
 PATH = "/policies/roleManagementPolicyAssignments"
 QUERY = {"$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"}
 
 
-def _start() -> tuple[subprocess.Popen, str, str]:
-    tmp = tempfile.mkdtemp(prefix="pim-bench-")
-    ready = os.path.join(tmp, "ready.json")
-    proc = subprocess.Popen([sys.executable, "-m", "pim_emulator", "serve", "--port", "0", "--ready-file", ready,  # noqa: S603
-                             "--log-level", "WARNING"])
-    deadline = time.monotonic() + 60
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("emulator did not start")
-        time.sleep(0.05)
-    return proc, ready, tmp
+def _start():
+    """An emulator of its own, started by ``launch.start`` like every other harness; its log goes to a file
+    so that stdout carries only the result."""
+    try:
+        return start(tempfile.mkdtemp(prefix="pim-bench-"), ["--log-level", "WARNING"])
+    except RuntimeError as exc:
+        raise SystemExit(f"emulator did not start: {exc}") from None
 
 
 def _token(doc: dict, ctx: ssl.SSLContext) -> str:
@@ -76,14 +70,14 @@ async def _client(host: str, port: int, ctx: ssl.SSLContext, token: str, first_p
 
 
 def run_bench(args) -> int:
-    proc = None
+    emulator = None
     if args.ready_file:
-        ready = args.ready_file
-    else:
-        proc, ready, _ = _start()
-    try:
-        with open(ready, encoding="utf-8") as fh:
+        with open(args.ready_file, encoding="utf-8") as fh:
             doc = json.load(fh)
+    else:
+        emulator = _start()
+        doc = emulator.info
+    try:
         ctx = ssl.create_default_context(cafile=doc["ca_bundle"])
         token = _token(doc, ctx)
         parts = urllib.parse.urlsplit(doc["graph_url"])
@@ -112,6 +106,5 @@ def run_bench(args) -> int:
         print(json.dumps(result, indent=2))
         return 0
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=15)
+        if emulator is not None:
+            emulator.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -39,13 +40,16 @@ class Emulator:
             raw = resp.read()
         return json.loads(raw) if raw else {}
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; returns the exit code (0: a clean shutdown)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
 
     def __enter__(self) -> Emulator:
         return self
@@ -55,7 +59,13 @@ class Emulator:
 
 
 def start(workdir: str | Path, args: list[str] | None = None, timeout: float = 60) -> Emulator:
-    """``python -m pim_emulator serve --port 0 --ready-file ...`` and wait for the ready file."""
+    """``python -m pim_emulator serve --port 0 --ready-file ...`` and wait for the ready file.
+
+    The one way every harness starts an emulator (tests, integration, examples, AWX, reliability, molecule,
+    demo, bench, ``python -m pim_emulator bench``): ``workdir`` gets ``ready.json`` and ``emulator.log``,
+    and is the child's working directory. A child that exits or never gets ready raises RuntimeError
+    carrying the end of its log.
+    """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     ready = workdir / "ready.json"
@@ -76,10 +86,20 @@ def start(workdir: str | Path, args: list[str] | None = None, timeout: float = 6
             except ValueError:
                 pass  # still being written
         if proc.poll() is not None:
-            raise RuntimeError(f"emulator exited with {proc.returncode}; see {workdir / 'emulator.log'}")
+            raise RuntimeError(f"emulator exited with {proc.returncode}; {_log_tail(workdir)}")
         time.sleep(0.05)
     proc.kill()
-    raise RuntimeError(f"emulator not ready within {timeout} s; see {workdir / 'emulator.log'}")
+    proc.wait()
+    raise RuntimeError(f"emulator not ready within {timeout} s; {_log_tail(workdir)}")
+
+
+def _log_tail(workdir: Path, size: int = 4000) -> str:
+    path = workdir / "emulator.log"
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"no log at {path}"
+    return f"the end of {path}:\n{text[-size:]}"
 
 
 def auth_options(info: dict, tenant_index: int = 0, app_name: str = "pim-admin") -> dict:
@@ -102,48 +122,81 @@ DEFAULT_SEED_VARS = {
 }
 
 
-def inventory_text(info: dict, app_name: str = "pim-admin", group_vars: dict | None = None,
-                   python: str | None = None) -> str:
-    """An Ansible YAML inventory: group ``entra_tenants``, one host per tenant, as the collection's playbooks
-    read it (``entra_tenant_id``, ``entra_tenant_domain`` and the connection options in ``entra_pim_auth``).
-
-    The client secret is tagged ``!unsafe`` so Ansible never templates it (a secret may hold ``{{``).
-    Every other value is written as a JSON scalar or flow collection, which YAML reads as the same value.
+def tenant_hosts(info: dict, app_name: str | None = "pim-admin", tenants=None) -> dict:
+    """The one place an emulator's tenants become inventory hosts: tenant name -> ``entra_tenant_id``,
+    ``entra_tenant_domain`` and, unless ``app_name`` is None (credentials injected as environment variables,
+    as AWX does), ``entra_pim_auth`` for that app. ``tenants``: the tenant indexes to include (all if None).
     """
-    lines = ["---",
-             "# Written by `python -m pim_emulator inventory` from an emulator's ready file. It holds the emulator's",
-             "# app secrets for this run (mode 600). Use: ansible-playbook -i THIS_FILE playbooks/compliance_scan.yml",
-             "all:", "  children:", "    entra_tenants:", "      hosts:"]
-    for index, tenant in enumerate(info["tenants"]):
-        names = [a["name"] for a in tenant["apps"]]
-        if app_name not in names:
-            raise ValueError(f"tenant {tenant['name']!r} has no app {app_name!r}; its apps are {', '.join(names)}")
-        auth = auth_options(info, index, app_name)
-        if not auth.get("client_secret"):
-            raise ValueError(f"app {app_name!r} has no client secret (a public client?); pick one that has")
-        lines += [f"        {_scalar(tenant['name'])}:",
-                  f"          entra_tenant_id: {_scalar(tenant['id'])}",
-                  f"          entra_tenant_domain: {_scalar(tenant['domain'])}",
-                  "          entra_pim_auth:"]
-        for key in ("tenant_id", "client_id", "client_secret", "graph_url", "authority_host", "ca_bundle"):
-            tag = "!unsafe " if key == "client_secret" else ""
-            lines.append(f"            {key}: {tag}{_scalar(auth[key])}")
+    hosts = {}
+    for index in range(len(info["tenants"])) if tenants is None else tenants:
+        tenant = info["tenants"][index]
+        host = {"entra_tenant_id": tenant["id"],
+                "entra_tenant_domain": tenant.get("domain") or f"{tenant['name']}.onmicrosoft.com"}
+        if app_name is not None:
+            names = [a["name"] for a in tenant["apps"]]
+            if app_name not in names:
+                raise ValueError(f"tenant {tenant['name']!r} has no app {app_name!r}; its apps are {', '.join(names)}")
+            auth = auth_options(info, index, app_name)
+            if not auth.get("client_secret"):
+                raise ValueError(f"app {app_name!r} has no client secret (a public client?); pick one that has")
+            host["entra_pim_auth"] = auth
+        hosts[tenant["name"]] = host
+    return hosts
+
+
+def inventory_doc(info: dict, app_name: str | None = "pim-admin", group_vars: dict | None = None,
+                  python: str | None = None, tenants=None) -> dict:
+    """An Ansible inventory as data: group ``entra_tenants``, one host per tenant (``tenant_hosts``), as the
+    collection's playbooks read it, run on the controller (``ansible_connection: local``)."""
     group = {"ansible_connection": "local",
              "ansible_python_interpreter": python or "{{ ansible_playbook_python }}", **(group_vars or {})}
-    lines.append("      vars:")
-    lines += [f"        {key}: {_scalar(value)}" for key, value in group.items()]
-    return "\n".join(lines) + "\n"
+    return {"all": {"children": {"entra_tenants": {"hosts": tenant_hosts(info, app_name, tenants), "vars": group}}}}
+
+
+def inventory_text(info: dict, app_name: str | None = "pim-admin", group_vars: dict | None = None,
+                   python: str | None = None, tenants=None) -> str:
+    """``inventory_doc`` as YAML (``entra_tenant_id``, ``entra_tenant_domain`` and the connection options in
+    ``entra_pim_auth`` per host).
+
+    The client secret is tagged ``!unsafe`` so Ansible never templates it (a secret may hold ``{{``).
+    Every other value is written as a JSON scalar or flow list, which YAML reads as the same value.
+    """
+    doc = inventory_doc(info, app_name, group_vars, python, tenants)
+    what = ("It holds the emulator's\n# app secrets for this run (mode 600)" if app_name is not None else
+            "Its hosts carry no\n# credentials: give them as environment variables (AZURE_CLIENT_ID ...)")
+    lines = ["---",
+             f"# Written by `python -m pim_emulator inventory` from an emulator's ready file. {what}.",
+             "# Use: ansible-playbook -i THIS_FILE playbooks/compliance_scan.yml"]
+    return "\n".join(lines + _yaml_lines(doc, 0)) + "\n"
+
+
+# A key written bare: a name YAML cannot read as anything but that string (a tenant named "yes" or "null"
+# would be a boolean or null key in YAML 1.1, so such a key is quoted like every other one).
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+
+
+def _yaml_lines(mapping: dict, indent: int) -> list[str]:
+    lines = []
+    for key, value in mapping.items():
+        bare = _PLAIN_KEY.match(str(key)) and str(key).lower() not in _YAML_WORDS
+        head = " " * indent + (str(key) if bare else _scalar(str(key))) + ":"
+        if isinstance(value, dict) and value:
+            lines += [head, *_yaml_lines(value, indent + 2)]
+        else:
+            lines.append(f"{head} {'!unsafe ' if key == 'client_secret' else ''}{_scalar(value)}")
+    return lines
 
 
 def _scalar(value) -> str:
     return json.dumps(value)  # JSON is YAML: quoted strings (escapes included), numbers, flow lists and maps
 
 
-def write_inventory(info: dict, path: str | Path, app_name: str = "pim-admin", group_vars: dict | None = None,
-                    python: str | None = None) -> Path:
+def write_inventory(info: dict, path: str | Path, app_name: str | None = "pim-admin",
+                    group_vars: dict | None = None, python: str | None = None, tenants=None) -> Path:
     """Write ``inventory_text`` atomically with mode 600 (it holds secrets)."""
     path = Path(path)
-    text = inventory_text(info, app_name, group_vars, python)
+    text = inventory_text(info, app_name, group_vars, python, tenants)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,18 +1,15 @@
-"""Start the emulator exactly as everybody does (``python -m pim_emulator serve --port 0 --ready-file``) and
-talk to it: raw Graph calls, tokens, admin API."""
+"""Start the emulator exactly as everybody does (``pim_emulator.launch.start``: ``python -m pim_emulator serve
+--port 0 --ready-file``) and talk to it: raw Graph calls, tokens, admin API."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import ssl
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from pim_emulator.launch import start
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 
@@ -72,27 +69,14 @@ class Emu:
 
 
 def start_emulator(tmp: Path, *args: str) -> Emu:
-    ready_file = tmp / "ready.json"
-    log = open(tmp / "emulator.log", "wb")  # kept open for the process's lifetime
-    env = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    argv = [sys.executable, "-m", "pim_emulator", "serve", "--port", "0", "--ready-file", str(ready_file), *args]
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603 - our own module
-    deadline = time.monotonic() + 60
-    while not ready_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("emulator did not start:\n" + (tmp / "emulator.log").read_text())
-        time.sleep(0.05)
-    return Emu(json.loads(ready_file.read_text()), proc)
+    """Through ``pim_emulator.launch.start``, the one launcher every harness uses."""
+    launched = start(tmp, list(args))
+    emu = Emu(launched.info, launched.proc)
+    emu.launched = launched
+    return emu
 
 
 def stop_emulator(emu: Emu) -> int:
+    """SIGTERM and the exit code (0: the emulator shut down cleanly)."""
     emu.http.close()
-    emu.proc.send_signal(signal.SIGTERM)
-    try:
-        return emu.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        emu.proc.kill()
-        return -9
-
-
+    return emu.launched.stop()

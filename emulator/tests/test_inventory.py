@@ -108,3 +108,24 @@ def test_a_secret_that_looks_like_a_template_stays_data(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     shown = json.loads(r.stdout[r.stdout.index("{"):])
     assert shown["entra_pim_auth.client_secret"] == secret
+
+
+@needs_ansible
+def test_one_builder_for_every_inventory_shape(tmp_path):
+    # The harnesses' inventories (AWX: no credentials on the hosts; reliability and bench: some tenants) come
+    # from launch.tenant_hosts/write_inventory; a tenant named like a YAML boolean stays a host name.
+    from pim_emulator.launch import write_inventory
+
+    apps = [{"name": "pim-admin", "client_id": "c1", "client_secret": "s1"}]
+    info = {"graph_url": "https://127.0.0.1:1/v1.0", "authority_host": "https://127.0.0.1:1", "ca_bundle": "/ca.pem",
+            "tenants": [{"id": f"id-{n}", "name": n, "domain": f"{n}.example", "apps": apps}
+                        for n in ("alpha", "yes", "gamma")]}
+    out = write_inventory(info, tmp_path / "inv.yml", None, {"extra": {"nested": [1]}}, "/py", tenants=[1, 2])
+    listed = _ansible("ansible-inventory", "-i", str(out), "--list", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    doc = json.loads(listed.stdout)
+    assert sorted(doc["entra_tenants"]["hosts"]) == ["gamma", "yes"]
+    hv = doc["_meta"]["hostvars"]["yes"]
+    assert hv["entra_tenant_id"] == "id-yes" and hv["entra_tenant_domain"] == "yes.example"
+    assert "entra_pim_auth" not in hv and hv["extra"] == {"nested": [1]} and hv["ansible_python_interpreter"] == "/py"
+    assert "s1" not in out.read_text() and "carry no" in out.read_text()

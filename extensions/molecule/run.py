@@ -17,11 +17,15 @@ from pathlib import Path
 from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from collection_link import COLLECTIONS, link_collection  # noqa: E402 - tests/ is not a package
+
 # default is Molecule's shared-state scenario (a read-only connection check); it runs first, as Molecule would.
 SCENARIOS = {"default": "pim-reader", "baseline": "pim-admin", "compliance": "pim-reader"}
 
 
 def main(names: list[str]) -> int:
+    link_collection()  # also when run without make
     failed = []
     workdir = Path(tempfile.mkdtemp(prefix="pim-molecule-"))
     with start(workdir) as emulator:
@@ -30,7 +34,7 @@ def main(names: list[str]) -> int:
             emulator.admin("reset", {})
             auth = auth_options(info, 0, SCENARIOS[name])
             env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-                   "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"),
+                   "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
                    "AZURE_TENANT_ID": auth["tenant_id"], "AZURE_CLIENT_ID": auth["client_id"],
                    "AZURE_CLIENT_SECRET": auth["client_secret"], "ENTRA_PIM_GRAPH_URL": auth["graph_url"],
                    "AZURE_AUTHORITY_HOST": auth["authority_host"], "ENTRA_PIM_CA_BUNDLE": auth["ca_bundle"],

@@ -21,17 +21,17 @@ from ._activation import (
     shape_audit, shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
 from ._client import GraphCallError, GraphSession, encode_query
+from ._graph_paths import (
+    DIRECTORY_AUDITS, ME, MINE, SCHEDULES, USERS, odata_quote, principals_by_ids, read_policy_assignments,
+)
 from ._policy import rules_to_settings
-from ._resolve import Resolver, odata_quote
+from ._resolve import Resolver
 from ._role_settings import approver_names, pair_roles_with_policies, read_policies, select_roles
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
-RM = "/roleManagement/directory"
-INSTANCES = {ELIGIBLE: RM + "/roleEligibilityScheduleInstances", ACTIVE: RM + "/roleAssignmentScheduleInstances"}
-REQUESTS = RM + "/roleAssignmentScheduleRequests"
-ELIGIBILITY_REQUESTS = RM + "/roleEligibilityScheduleRequests"
-MINE = "/filterByCurrentUser(on='principal')"
-BY_IDS_LIMIT = 1000  # directoryObjects/getByIds takes at most 1000 ids
+INSTANCES = {kind: SCHEDULES[kind]["instances"] for kind in (ELIGIBLE, ACTIVE)}
+REQUESTS = SCHEDULES[ACTIVE]["requests"]
+ELIGIBILITY_REQUESTS = SCHEDULES[ELIGIBLE]["requests"]
 
 
 class ActivityReader:
@@ -54,20 +54,13 @@ class ActivityReader:
     def principals_by_id(self, ids):
         """Every principal in one ``getByIds`` per 1000 ids; unknown ids are simply absent."""
         ids = sorted({str(i).lower() for i in ids if i})
-        out = {}
-        for start in range(0, len(ids), BY_IDS_LIMIT):
-            answer = self.graph.post("/directoryObjects/getByIds", {
-                "ids": ids[start:start + BY_IDS_LIMIT], "types": ["user", "group", "servicePrincipal"]},
-                read=True) or {}
-            for obj in answer.get("value", []):
-                out[str(obj.get("id")).lower()] = obj
-        return out
+        return {str(obj.get("id")).lower(): obj for obj in principals_by_ids(self.graph, ids)}
 
     def users_sync(self, user_ids):
         """``id``, ``onPremisesSyncEnabled`` and ``onPremisesImmutableId`` of the given users: 15 ids per
         ``in`` (Graph's limit), those reads 20 per ``$batch``, so 300 users cost one HTTP request. Both
         properties are outside Graph's default set for users: only ``$select`` returns them."""
-        reads = [{"method": "GET", "url": "/users" + encode_query({"$filter": flt, "$select": SYNC_SELECT})}
+        reads = [{"method": "GET", "url": USERS + encode_query({"$filter": flt, "$select": SYNC_SELECT})}
                  for flt in sync_filters(user_ids)]
         users = []
         for read, answer in zip(reads, self.graph.batch(reads) if reads else [], strict=True):
@@ -82,7 +75,7 @@ class ActivityReader:
         return users
 
     def audit(self, since):
-        return self.graph.get_all("/auditLogs/directoryAudits", params={"$filter": audit_filter(since)})
+        return self.graph.get_all(DIRECTORY_AUDITS, params={"$filter": audit_filter(since)})
 
     def role_settings(self, role_refs=None):
         """Each role's PIM settings, as ``pim_role_setting_info`` returns them in ``roles``.
@@ -156,7 +149,7 @@ class SelfActivation:
         """The signed-in identity from the token; ``/me`` only when the token cannot be read."""
         who = signed_in(self.graph.token_claims())
         if who["user_id"] is None:
-            me = self.graph.get("/me", params={"$select": "id,userPrincipalName"}) or {}
+            me = self.graph.get(ME, params={"$select": "id,userPrincipalName"}) or {}
             who.update(user_id=me.get("id"), delegated=True)
         return who
 
@@ -181,9 +174,7 @@ class SelfActivation:
 
     def activation_rules(self, role_id):
         """``settings.activation`` of the role's policy (as pim_role_setting_info shows it)."""
-        flt = "scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq " + odata_quote(role_id)
-        found = self.graph.get_all("/policies/roleManagementPolicyAssignments",
-                                   params={"$filter": flt, "$expand": "policy($expand=rules)"})
+        found = read_policy_assignments(self.graph, role_id)
         if not found:
             return None
         return rules_to_settings((found[0].get("policy") or {}).get("rules") or [])["activation"]

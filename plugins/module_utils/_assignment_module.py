@@ -15,12 +15,12 @@ from ._assignments import (
     GUARDED_ROLES, KINDS, AssignmentError, actual_state, diff_view, holds, plan, validate_items,
 )
 from ._client import BATCH_LIMIT, GraphCallError, GraphSession
+from ._graph_paths import principals_by_ids, read_policy_assignments
 from ._inert import printable
 from ._module import PimModule
 from ._resolve import ResolveError, Resolver
 from ._schedule import utcnow
 
-POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
 # A retried write that already landed comes back as one of these; a re-read decides.
 ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
 # A server error still there after every retry (500, 502, 503, 504...) or no HTTP answer at all (status 0):
@@ -168,8 +168,7 @@ class AssignmentRun:
         if self.replace:
             state["eligible"] = read_assignments(graph, "eligible", self.role_ids, now)
         # One read for every role's policy: the pre-check needs only a few rules of it.
-        state["policies"] = graph.get_all(POLICY_ASSIGNMENTS, params={
-            "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'", "$expand": "policy($expand=rules)"})
+        state["policies"] = read_policy_assignments(graph)
         return state
 
     def name_principals(self, graph, ids):
@@ -179,11 +178,9 @@ class AssignmentRun:
         if not ids:
             return
         try:
-            for start in range(0, len(ids), 1000):
-                found = graph.post("/directoryObjects/getByIds", {"ids": ids[start:start + 1000]}, read=True) or {}
-                for obj in found.get("value", []):
-                    self.principal_types[obj["id"]] = (obj.get("@odata.type") or "").rsplit(".", 1)[-1]
-                    self.principal_names[obj["id"]] = _label(obj)
+            for obj in principals_by_ids(graph, ids, types=None):  # any kind: whatever holds the role
+                self.principal_types[obj["id"]] = (obj.get("@odata.type") or "").rsplit(".", 1)[-1]
+                self.principal_names[obj["id"]] = _label(obj)
         except GraphCallError:
             pass  # names only decorate the report; ids are enough to act on
 

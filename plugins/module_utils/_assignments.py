@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from ._graph_paths import SCHEDULES
 from ._inert import printable
 from ._resolve import ambiguous_scope
 from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_datetime, parse_duration
@@ -31,14 +32,8 @@ GUARDED_ROLES = {GLOBAL_ADMINISTRATOR: "Global Administrator",
 TOLERANCE = timedelta(minutes=5)
 ITEM_OPTIONS = ("principal", "role", "scope", "start", "end", "duration", "permanent", "justification",
                 "ticket_number", "ticket_system", "state")
-KINDS = {
-    "eligible": {"noun": "eligible assignment", "requests": "/roleManagement/directory/roleEligibilityScheduleRequests",
-                 "instances": "/roleManagement/directory/roleEligibilityScheduleInstances",
-                 "schedules": "/roleManagement/directory/roleEligibilitySchedules"},
-    "active": {"noun": "active assignment", "requests": "/roleManagement/directory/roleAssignmentScheduleRequests",
-               "instances": "/roleManagement/directory/roleAssignmentScheduleInstances",
-               "schedules": "/roleManagement/directory/roleAssignmentSchedules"},
-}
+# The kind's noun and its Graph paths ("requests", "instances", "schedules").
+KINDS = {kind: dict(SCHEDULES[kind], noun=f"{kind} assignment") for kind in ("eligible", "active")}
 
 
 class AssignmentError(ValueError):

@@ -17,6 +17,10 @@ import difflib
 import re
 import time
 
+from ._graph_paths import (  # odata_quote: still importable from here, where it was first
+    ADMINISTRATIVE_UNITS, GROUPS, ROLE_DEFINITIONS, SERVICE_PRINCIPALS, USERS, odata_quote, principals_by_ids,
+)
+
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 IN_LIMIT = 15  # Graph accepts at most 15 values in one "in (...)" filter
 TYPE_PREFIXES = {"user": "user", "group": "group", "sp": "servicePrincipal", "serviceprincipal": "servicePrincipal"}
@@ -49,11 +53,6 @@ def ambiguous_scope(ref):
 
 def is_guid(value):
     return bool(value) and bool(GUID.match(str(value)))
-
-
-def odata_quote(value):
-    """A string literal for ``$filter``: quotes doubled, so a name is data and never OData syntax."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _chunks(values, size):
@@ -164,7 +163,7 @@ class Resolver:
     def all_roles(self):
         if self._roles is None:
             self._roles = self.graph.get_all(
-                "/roleManagement/directory/roleDefinitions",
+                ROLE_DEFINITIONS,
                 params={"$select": "id,displayName,templateId,isBuiltIn,isEnabled"},
             )
         return self._roles
@@ -229,10 +228,10 @@ class Resolver:
                 continue
             prefix = odata_quote(text[:3])
             if "@" in text:
-                sources = [("/users", f"startswith(userPrincipalName,{prefix})", "userPrincipalName")]
+                sources = [(USERS, f"startswith(userPrincipalName,{prefix})", "userPrincipalName")]
             else:
                 sources = [(path, f"startswith(displayName,{prefix})", "displayName")
-                           for k, path in (("group", "/groups"), ("servicePrincipal", "/servicePrincipals"))
+                           for k, path in (("group", GROUPS), ("servicePrincipal", SERVICE_PRINCIPALS))
                            if kind in (None, k)]
             names = []
             for path, flt, key in sources:
@@ -271,23 +270,19 @@ class Resolver:
     def _by_ids(self, ids, app_ids):
         if not ids:
             return
-        for chunk in _chunks(ids, 1000):
-            answer = self.graph.post("/directoryObjects/getByIds",
-                                     {"ids": [oid for _ref, _kind, oid in chunk],
-                                      "types": ["user", "group", "servicePrincipal"]}, read=True) or {}
-            found = {o["id"].lower(): o for o in answer.get("value", [])}
-            for ref, kind, oid in chunk:
-                obj = found.get(oid)
-                obj_kind = ODATA_TYPES.get((obj or {}).get("@odata.type"))
-                if obj is not None and (kind is None or kind == obj_kind):
-                    self._principals[ref] = self._describe(obj, obj_kind)
-                elif kind in (None, "servicePrincipal"):
-                    app_ids.append((ref, oid))  # a GUID that is no object id may be an app id
+        found = {o["id"].lower(): o for o in principals_by_ids(self.graph, [oid for _ref, _kind, oid in ids])}
+        for ref, kind, oid in ids:
+            obj = found.get(oid)
+            obj_kind = ODATA_TYPES.get((obj or {}).get("@odata.type"))
+            if obj is not None and (kind is None or kind == obj_kind):
+                self._principals[ref] = self._describe(obj, obj_kind)
+            elif kind in (None, "servicePrincipal"):
+                app_ids.append((ref, oid))  # a GUID that is no object id may be an app id
 
     def _by_upns(self, upns):
         for chunk in _chunks(upns, IN_LIMIT):
             values = ",".join(odata_quote(upn) for _ref, upn in chunk)
-            users = self.graph.get_all("/users", params={
+            users = self.graph.get_all(USERS, params={
                 "$filter": f"userPrincipalName in ({values})",
                 "$select": "id,displayName,userPrincipalName"})
             by_upn = {u["userPrincipalName"].lower(): u for u in users}
@@ -296,8 +291,8 @@ class Resolver:
                     self._principals[ref] = self._describe(by_upn[upn.lower()], "user")
 
     def _by_names(self, names):
-        sources = (("group", "/groups", "id,displayName,isAssignableToRole"),
-                   ("servicePrincipal", "/servicePrincipals", "id,displayName,appId"))
+        sources = (("group", GROUPS, "id,displayName,isAssignableToRole"),
+                   ("servicePrincipal", SERVICE_PRINCIPALS, "id,displayName,appId"))
         for chunk in _chunks(names, IN_LIMIT):
             matches = {item[0]: [] for item in chunk}
             for kind, path, select in sources:
@@ -321,7 +316,7 @@ class Resolver:
     def _by_app_ids(self, app_ids):
         for chunk in _chunks(app_ids, IN_LIMIT):
             values = ",".join(odata_quote(app) for _ref, app in chunk)
-            sps = self.graph.get_all("/servicePrincipals", params={
+            sps = self.graph.get_all(SERVICE_PRINCIPALS, params={
                 "$filter": f"appId in ({values})", "$select": "id,displayName,appId"})
             by_app = {s["appId"].lower(): s for s in sps}
             for ref, app in chunk:
@@ -371,7 +366,7 @@ class Resolver:
                 clauses.append("displayName in (" + ",".join(odata_quote(n) for n in names) + ")")
             if ids:
                 clauses.append("id in (" + ",".join(odata_quote(i) for i in ids) + ")")
-            found = self.graph.get_all("/directory/administrativeUnits",
+            found = self.graph.get_all(ADMINISTRATIVE_UNITS,
                                        params={"$filter": " or ".join(clauses), "$select": "id,displayName"})
             for ref, text in chunk:
                 hit = [u for u in found if u["id"].lower() == text.lower()
@@ -387,9 +382,7 @@ class Resolver:
     def _app_scopes(self, apps, out):
         if not apps:
             return []
-        answer = self.graph.post("/directoryObjects/getByIds",
-                                 {"ids": [oid for _ref, oid in apps], "types": ["application"]}, read=True) or {}
-        known = {o["id"].lower() for o in answer.get("value", [])}
+        known = {o["id"].lower() for o in principals_by_ids(self.graph, [oid for _ref, oid in apps], ["application"])}
         problems = []
         for ref, oid in apps:
             if oid in known:

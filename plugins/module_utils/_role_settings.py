@@ -14,6 +14,7 @@ more than one policy changes. The mapping itself lives in ``_policy`` and does n
 from __future__ import annotations
 
 from ._client import GraphCallError, GraphSession
+from ._graph_paths import POLICY_ASSIGNMENTS, policy_path, principals_by_ids, read_policy_assignments
 from ._policy import (
     PolicyError,
     approver_ids,
@@ -27,13 +28,6 @@ from ._policy import (
 from ._resolve import match_roles
 
 ALL_ROLES = "all"
-POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
-DIRECTORY_ROLE_POLICIES = {
-    # Graph requires both scope terms in this filter (Graph docs: List roleManagementPolicyAssignments).
-    "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'",
-    "$expand": "policy($expand=rules)",
-}
-
 
 SECTIONS = ("activation", "eligible_assignment", "active_assignment", "notifications")
 
@@ -144,7 +138,7 @@ def select_roles(resolver, refs):
 def read_policies(graph):
     """roleDefinitionId (lower case) -> {"policy_id", "rules"}, for every directory role at once."""
     out = {}
-    for assignment in graph.get_all(POLICY_ASSIGNMENTS, params=DIRECTORY_ROLE_POLICIES):
+    for assignment in read_policy_assignments(graph):
         policy = assignment.get("policy") or {}
         role_id = str(assignment.get("roleDefinitionId") or "").lower()
         out[role_id] = {"policy_id": policy.get("id") or assignment.get("policyId"),
@@ -173,12 +167,9 @@ def approver_names(graph, pairs):
     """Approver object id (lower case) -> exportable name, with one ``getByIds`` (tolerant of deleted ones)."""
     ids = sorted({oid for pair in pairs for oid in approver_ids(pair[1]["rules"])})
     names = {}
-    for start in range(0, len(ids), 1000):
-        answer = graph.post("/directoryObjects/getByIds",
-                            {"ids": ids[start:start + 1000], "types": ["user", "group"]}, read=True) or {}
-        for obj in answer.get("value", []):
-            kind = "group" if str(obj.get("@odata.type", "")).endswith("group") else "user"
-            names[str(obj["id"]).lower()] = principal_name(dict(obj, type=kind))
+    for obj in principals_by_ids(graph, ids, ["user", "group"]):
+        kind = "group" if str(obj.get("@odata.type", "")).endswith("group") else "user"
+        names[str(obj["id"]).lower()] = principal_name(dict(obj, type=kind))
     return names
 
 
@@ -209,7 +200,7 @@ def write_rules(graph, changes):
     Nothing raises: an exception while sending (any kind, ``WriteOutcomeUnknown`` included) becomes
     the error of every change whose answer it lost, for ``settle_unknown`` to decide by re-reading.
     """
-    requests = [{"method": "PATCH", "url": f"/policies/roleManagementPolicies/{c['policy_id']}",
+    requests = [{"method": "PATCH", "url": policy_path(c["policy_id"]),
                  "body": {"rules": list(c["bodies"].values())}} for c in changes]
     if len(requests) == 1:
         try:

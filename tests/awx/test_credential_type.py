@@ -24,6 +24,8 @@ from ansible.module_utils.testing import patch_module_args
 from conftest import COLLECTIONS, ROOT
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from pim_emulator.launch import write_inventory
+
 CREDENTIAL_TYPE = yaml.safe_load((ROOT / "awx" / "credential_type.yml").read_text())
 TENANT = "11111111-2222-3333-4444-555555555555"
 
@@ -91,9 +93,7 @@ def test_runner_job_with_empty_optional_fields(msp_emulator, tmp_path):
                                                        "roles": ["Global Administrator"]}, "register": "out"},
                   {"ansible.builtin.assert": {"that": ["out.roles | length == 1"]}}]}]))
     (pdd / "inventory").mkdir()
-    (pdd / "inventory" / "hosts.json").write_text(json.dumps({"all": {"hosts": {tenant["name"]: {
-        "entra_tenant_id": tenant["id"], "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable}}}}))
+    write_inventory(info, pdd / "inventory" / "hosts.yml", None, python=sys.executable, tenants=[0])
     (pdd / "env").mkdir()
     (pdd / "env" / "envvars").write_text(json.dumps({
         **env, "ENTRA_PIM_CA_BUNDLE": info["ca_bundle"], "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),

@@ -25,7 +25,7 @@ import ansible_runner
 import pytest
 from conftest import COLLECTIONS, ROOT, link_collection
 
-from pim_emulator.launch import start
+from pim_emulator.launch import start, tenant_hosts, write_inventory
 
 TENANTS = 20
 SCANNER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "entra.pim/tests/awx/msp-scanner-20"))
@@ -61,9 +61,8 @@ def test_twenty_forks_scan_twenty_tenants_into_one_fresh_folder(twenty, tmp_path
     shutil.copytree(ROOT / "playbooks", pdd / "project", ignore=shutil.ignore_patterns("*.retry"))
     (pdd / "inventory").mkdir(parents=True)
     (pdd / "env").mkdir()
-    hosts = {t["name"]: {"entra_tenant_id": t["id"], "entra_tenant_domain": t["domain"]} for t in info["tenants"]}
-    (pdd / "inventory" / "hosts.json").write_text(json.dumps({"entra_tenants": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}))
+    hosts = tenant_hosts(info, None)  # no credentials: AWX injects them as environment variables
+    write_inventory(info, pdd / "inventory" / "hosts.yml", None)
     (pdd / "env" / "envvars").write_text(json.dumps({
         "AZURE_CLIENT_ID": twenty.scanner["client_id"], "AZURE_CLIENT_SECRET": twenty.scanner["client_secret"],
         "AZURE_AUTHORITY_HOST": info["authority_host"], "ENTRA_PIM_GRAPH_URL": info["graph_url"],

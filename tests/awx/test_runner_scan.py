@@ -23,6 +23,8 @@ import ansible_runner
 import pytest
 from conftest import COLLECTIONS, ROOT
 
+from pim_emulator.launch import write_inventory
+
 JWT = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}\.")
 
 
@@ -37,14 +39,11 @@ def credential_env(emulator) -> dict:
 def private_data_dir(tmp: Path, emulator) -> Path:
     pdd = tmp / "job"
     shutil.copytree(ROOT / "playbooks", pdd / "project", ignore=shutil.ignore_patterns("*.retry"))
-    hosts = {t["name"]: {"entra_tenant_id": t["id"], "entra_tenant_domain": t["domain"]}
-             for t in emulator.info["tenants"]}
-    inventory = {"entra_tenants": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-        "compliance_excluded_principals": ["breakglass1@{{ entra_tenant_domain }}",
-                                           "breakglass2@{{ entra_tenant_domain }}"]}}}
     (pdd / "inventory").mkdir(parents=True)
-    (pdd / "inventory" / "hosts.json").write_text(json.dumps(inventory))
+    # No credentials on the hosts: AWX injects them as environment variables (env/envvars below).
+    write_inventory(emulator.info, pdd / "inventory" / "hosts.yml", None, {
+        "compliance_excluded_principals": ["breakglass1@{{ entra_tenant_domain }}",
+                                           "breakglass2@{{ entra_tenant_domain }}"]})
     (pdd / "env").mkdir()
     # In AWX the EE provides ansible-playbook and the collection; here our venv and the .build link do.
     env = credential_env(emulator) | {"ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),

@@ -37,7 +37,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import is_trusted_as_template
 from conftest import COLLECTIONS, ROOT, link_collection
 
-from pim_emulator.launch import start
+from pim_emulator.launch import start, write_inventory
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 PRA = "e8611ab8-c189-46e8-94e1-60213ab1f814"
@@ -89,17 +89,7 @@ def hostile(tmp_path_factory):
 
 
 def inventory(tmp: Path, emulator) -> Path:
-    info = emulator.info
-    tenant = info["tenants"][0]
-    app = next(a for a in tenant["apps"] if a["name"] == "pim-admin")
-    auth = {"client_id": app["client_id"], "client_secret": app["client_secret"], "graph_url": info["graph_url"],
-            "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"]}
-    path = tmp / "inventory.json"
-    path.write_text(json.dumps({"entra_tenants": {
-        "hosts": {"contoso": {"entra_tenant_id": tenant["id"]}},
-        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                 "entra_pim_auth": auth}}}))
-    return path
+    return write_inventory(emulator.info, tmp / "inventory.yml", "pim-admin", python=sys.executable)
 
 
 def playbook(tmp: Path, inv: Path, play: Path, *args: str) -> subprocess.CompletedProcess:
@@ -253,10 +243,8 @@ def scan(hostile, export_and_apply):
     (pdd / "inventory").mkdir(parents=True)
     (pdd / "env").mkdir()
     shutil.copytree(ROOT / "playbooks", pdd / "project", ignore=shutil.ignore_patterns("*.retry"))
-    (pdd / "inventory" / "hosts.json").write_text(json.dumps({"entra_tenants": {
-        "hosts": {"contoso": {"entra_tenant_id": tenant["id"]}},
-        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                 "compliance_excluded_principals": [f"breakglass1@{DOMAIN}", f"breakglass2@{DOMAIN}"]}}}))
+    write_inventory(emulator.info, pdd / "inventory" / "hosts.yml", None, {
+        "compliance_excluded_principals": [f"breakglass1@{DOMAIN}", f"breakglass2@{DOMAIN}"]}, python=sys.executable)
     info = emulator.info
     (pdd / "env" / "envvars").write_text(json.dumps({
         "AZURE_CLIENT_ID": scanner["client_id"], "AZURE_CLIENT_SECRET": scanner["client_secret"],

@@ -30,7 +30,7 @@ from pim_emulator.launch import auth_options, start
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from collection_link import link_collection  # noqa: E402 - tests/ is not a package
+from collection_link import COLLECTIONS, link_collection  # noqa: E402 - tests/ is not a package
 
 MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("pim_*.py"))
 # Who runs pim_role_activation's examples: Niaj (the "automation account") is eligible for Exchange
@@ -147,7 +147,7 @@ def test_examples_run_against_the_default_seed(emulator, module, tmp_path):
     azure_cli(tmp_path / "bin", play_doc["vars"]["user_graph_token"])
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ENTRA_PIM_"))},
            "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-           "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build" / "collections"), "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS), "ANSIBLE_NOCOLOR": "1",
            "ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_LOCALHOST_WARNING": "0",
            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0"}
     before = emulator.admin("stats")["writes"]

@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pim_emulator.launch import auth_options, start
+from pim_emulator.launch import auth_options, start, tenant_hosts
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -238,13 +238,19 @@ class PlaybookResult:
 
 
 def inventory(emu: Emu, tenant_indexes, app: str = "pim-admin") -> dict:
-    """One inventory host per tenant (the MSP pattern): each carries its own connection options."""
+    """One inventory host per tenant (the MSP pattern): each carries its own connection options.
+
+    The hosts come from the emulator's one builder (``launch.tenant_hosts``); the suite's plays read them
+    as ``pim_auth``, ``tenant_index`` and ``domain``. ``app`` may be a public client (no secret): tests
+    that sign a user in put their own ``pim_auth`` on the host.
+    """
+    indexes = list(tenant_indexes)
+    built = tenant_hosts(emu.info, None, indexes)
     hosts = {}
-    for i in tenant_indexes:
-        t = emu.tenants[i]
-        hosts[t["name"]] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                            "pim_auth": emu.auth(i, app), "tenant_index": i, "domain": t.get("domain")
-                            or f"{t['name']}.onmicrosoft.com"}
+    for i in indexes:
+        name = emu.tenants[i]["name"]
+        hosts[name] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                       "pim_auth": emu.auth(i, app), "tenant_index": i, "domain": built[name]["entra_tenant_domain"]}
     return {"all": {"hosts": hosts}}
 
 

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every Microsoft Graph v1.0 path the directory-role surface calls, spelled once, in PIM's words.
+
+Private to the collection (leading underscore): may change in any release.
+
+The modules' backends (``_role_settings``, ``_assignment_module``, ``_activation_backend``, ``_resolve``)
+name what they read (``read_policy_assignments``, ``principals_by_ids``) instead of spelling URLs and
+filters; a path Graph renames changes here only. Requests still go through ``_client.GraphSession``
+(msgraph-sdk's request adapter); nothing here talks HTTP by itself.
+"""
+
+from __future__ import annotations
+
+# Unified role management, directory provider: role definitions and PIM's schedules, instances and requests.
+# https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagementv3-overview
+ROLE_MANAGEMENT = "/roleManagement/directory"
+ROLE_DEFINITIONS = ROLE_MANAGEMENT + "/roleDefinitions"
+SCHEDULES = {
+    "eligible": {"requests": ROLE_MANAGEMENT + "/roleEligibilityScheduleRequests",
+                 "instances": ROLE_MANAGEMENT + "/roleEligibilityScheduleInstances",
+                 "schedules": ROLE_MANAGEMENT + "/roleEligibilitySchedules"},
+    "active": {"requests": ROLE_MANAGEMENT + "/roleAssignmentScheduleRequests",
+               "instances": ROLE_MANAGEMENT + "/roleAssignmentScheduleInstances",
+               "schedules": ROLE_MANAGEMENT + "/roleAssignmentSchedules"},
+}
+# The caller's own items of a schedule, instance or request list ("filterByCurrentUser" function).
+MINE = "/filterByCurrentUser(on='principal')"
+
+# PIM's role settings: one policy per directory role, linked to it by a policy assignment.
+# "List roleManagementPolicyAssignments" requires both scope terms in $filter for directory roles.
+POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
+DIRECTORY_ROLE_POLICIES = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
+WITH_RULES = "policy($expand=rules)"
+
+# "directoryObject: getByIds": at most 1000 ids per request; a POST that only reads.
+BY_IDS = "/directoryObjects/getByIds"
+BY_IDS_LIMIT = 1000
+PRINCIPAL_TYPES = ("user", "group", "servicePrincipal")
+
+USERS = "/users"
+GROUPS = "/groups"
+SERVICE_PRINCIPALS = "/servicePrincipals"
+ADMINISTRATIVE_UNITS = "/directory/administrativeUnits"
+DIRECTORY_AUDITS = "/auditLogs/directoryAudits"
+ME = "/me"
+
+
+def odata_quote(value):
+    """A string literal for ``$filter``: quotes doubled, so a name is data and never OData syntax."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def policy_path(policy_id):
+    """One role management policy (PATCH it with the changed rules)."""
+    return "/policies/roleManagementPolicies/" + str(policy_id)
+
+
+def policy_assignments_for(role_id=None):
+    """``(path, params)`` of every directory role's policy assignment with its policy and rules, or of one
+    role's when ``role_id`` is given."""
+    flt = DIRECTORY_ROLE_POLICIES
+    if role_id is not None:
+        flt += " and roleDefinitionId eq " + odata_quote(role_id)
+    return POLICY_ASSIGNMENTS, {"$filter": flt, "$expand": WITH_RULES}
+
+
+def read_policy_assignments(graph, role_id=None):
+    """Every directory role's policy assignment (one role's with ``role_id``), policy and rules expanded."""
+    path, params = policy_assignments_for(role_id)
+    return graph.get_all(path, params=params)
+
+
+def by_ids_bodies(ids, types=PRINCIPAL_TYPES):
+    """The ``getByIds`` request bodies for ``ids``, 1000 per request, in order; ``types=None`` asks for any
+    kind of directory object."""
+    ids = list(ids)
+    extra = {"types": list(types)} if types is not None else {}
+    return [dict({"ids": ids[start:start + BY_IDS_LIMIT]}, **extra) for start in range(0, len(ids), BY_IDS_LIMIT)]
+
+
+def principals_by_ids(graph, ids, types=PRINCIPAL_TYPES):
+    """The directory objects among ``ids`` (of ``types``; any kind when None), one ``getByIds`` per 1000 ids,
+    yielded as each answer arrives (a caller keeps what came before a failed request). Ids that name nothing
+    (deleted, or of another type) are simply absent."""
+    for body in by_ids_bodies(ids, types):
+        yield from (graph.post(BY_IDS, body, read=True) or {}).get("value", [])
