@@ -7,7 +7,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from ..contract import Clock, Collection, GraphError, GraphRequest, Tenant
-from . import approvals, audit, classic, policies, requests, schedules, views
+from . import approvals, audit, classic, policies, requests, schedules
+from ..responses.graph_directory import schedules as views
 from .durations import parse_duration
 from .errors import method_not_allowed, not_found
 from .schedules import ASSIGN, ELIG

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..contract import Collection, GraphRequest
-from . import directory, schedules
-from .errors import method_not_allowed, not_found
-from .expand import expand
-from .permissions import require, require_read_role
-from .requests import _me, is_filter_by_me
+from ...contract import Collection, GraphRequest
+from ...pim import directory, schedules
+from ...pim.errors import method_not_allowed, not_found
+from ...pim.expand import expand
+from ...pim.permissions import require, require_read_role
+from ...pim.requests import _me, is_filter_by_me
 
 if TYPE_CHECKING:
-    from .engine import PimEngine
+    from ...pim.engine import PimEngine
 
 
 def _strip(obj: dict | None) -> dict | None:
