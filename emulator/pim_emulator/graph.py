@@ -14,10 +14,16 @@ from typing import TYPE_CHECKING, Any
 from . import directory, odata
 from .contract import Caller, Collection, GraphError, GraphRequest
 from .faults import ScriptedRule, fault_error, is_write, too_many_requests
-from .routes import GRAPH
+from .routes import graph_directory
+from .routing import RouteTable
 
 if TYPE_CHECKING:
     from .emulator import Emulator
+
+# Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table (a later
+# API, e.g. PIM for Groups, adds its ROUTES here).
+GRAPH = RouteTable(graph_directory.ROUTES)
+
 
 class Outcome:
     __slots__ = ("status", "body", "headers", "write", "server_ms")

@@ -21,7 +21,7 @@ from importlib import resources
 
 from . import tls
 from .contract import Clock, Tenant, iso
-from .pim import seed_tenant
+from .pim.seeding import seed_tenant
 
 log = logging.getLogger("pim_emulator")
 NS = uuid.UUID("7f1c3a52-4f0e-4a43-9c55-2b6a0e3b9d10")

@@ -2,12 +2,7 @@
 roles and directory objects). PIM for Groups (Graph ``identityGovernance/privilegedAccess/group``) would be
 one more module of rows whose handlers, in ``responses/``, work on the same engine; Azure resource roles (ARM
 ``Microsoft.Authorization``) one more with its own table, since ARM is another host and another error shape.
+
+The Graph front door joins the Graph tables into one (``graph.GRAPH``). This file imports nothing, for the
+reason ``pim/__init__.py`` gives.
 """
-
-from __future__ import annotations
-
-from ..routing import RouteTable
-from . import graph_directory
-
-# Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table.
-GRAPH = RouteTable(graph_directory.ROUTES)

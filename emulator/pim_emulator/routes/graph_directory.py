@@ -25,7 +25,7 @@ from ..routing import Permission, Route
 
 def pim(kind: str) -> Permission:
     accepted, named = PERMS[kind]
-    return Permission(frozenset(accepted), lambda: pim_permission_error(named), kind)
+    return Permission(frozenset(accepted), lambda: pim_permission_error(named), named[0])
 
 
 def directory_read(accepted: set[str], least: str) -> Permission:

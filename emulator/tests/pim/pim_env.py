@@ -15,8 +15,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pim_emulator.contract import Caller, Clock, GraphError, GraphRequest, Tenant
-from pim_emulator.pim import PimEngine, seed_tenant
-from pim_emulator.routes import GRAPH
+from pim_emulator.graph import GRAPH
+from pim_emulator.pim.engine import PimEngine
+from pim_emulator.pim.seeding import seed_tenant
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 GA = "62e90394-69f5-4237-9190-012177145e10"

@@ -6,8 +6,9 @@ from pim_env import ALICE, EXCH, TENANT, Env
 from helpers import ELIG, body, permanent
 
 from pim_emulator.contract import Caller, Clock, GraphRequest, Tenant
-from pim_emulator.pim import PimEngine, seed_tenant
-from pim_emulator.routes import GRAPH
+from pim_emulator.graph import GRAPH
+from pim_emulator.pim.engine import PimEngine
+from pim_emulator.pim.seeding import seed_tenant
 
 
 def test_state_is_plain_json_and_survives_reload(env):
