@@ -1,7 +1,8 @@
-"""Directory objects: users, groups, service principals, applications, administrative units,
-role definitions, ``directoryObjects/getByIds`` and ``/me``.
+"""Directory objects, the model: users, groups, service principals, applications, administrative units;
+their permission sets, errors, visibility and lookups. The Graph routes that read them are in
+``routes/graph_directory.py``, their handlers in ``responses/graph_directory/directory_objects.py``.
 
-Only reads are emulated through Graph: the collection resolves names to ids here, it never writes the
+Only reads are emulated through Graph: the collection resolves names to ids, it never writes the
 directory. Tests create principals through the admin API (``create_object``), which is how a principal
 made seconds before a run is emulated: with the read-after-write lag on, a new object is left out of every
 read (lists, ``/{id}``, ``getByIds``) until the emulated clock passes its creation time plus the lag,
@@ -19,7 +20,7 @@ import uuid
 from datetime import datetime, timezone
 
 from . import odata
-from .contract import Caller, GraphError, GraphRequest, Tenant, iso
+from .contract import GraphError, GraphRequest, Tenant, iso
 
 DIR_RW = {"Directory.Read.All", "Directory.ReadWrite.All"}
 USERS_READ = DIR_RW | {"User.Read.All", "User.ReadWrite.All", "User.ReadBasic.All"}
@@ -44,11 +45,6 @@ TYPE_NAMES = {"user": "users", "group": "groups", "serviceprincipal": "servicePr
 
 def denied() -> GraphError:
     return GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-
-
-def require(caller: Caller, allowed: set[str]) -> None:
-    if not caller.permissions & allowed:
-        raise denied()
 
 
 def not_found(oid: str) -> GraphError:
