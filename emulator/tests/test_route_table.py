@@ -270,3 +270,12 @@ def test_filter_by_current_user_is_not_taken_for_an_id():
     route, params = GRAPH.resolve("v1.0", "GET", "/roleManagement/directory/roleEligibilitySchedules/"
                                                  "filterByCurrentUser(on='principal')")
     assert route.template.endswith("filterByCurrentUser(on={on})") and params == {"on": "'principal'"}
+
+
+def test_alternate_key_addressing_over_http(emu):
+    # msgraph-sdk's service_principals_with_app_id builds /servicePrincipals(appId='{appId}'), quotes encoded
+    app = emu.app("pim-admin")
+    r = emu.get(f"/servicePrincipals(appId=%27{app['client_id']}%27)")
+    assert r.status_code == 200 and r.json()["id"] == app["service_principal_id"], r.text
+    r = emu.get(f"/applications(appId='{app['client_id']}')")
+    assert r.status_code == 200 and r.json()["id"] == app["object_id"], r.text
