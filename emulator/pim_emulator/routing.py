@@ -44,7 +44,9 @@ class Permission:
 
 class _Segment:
     """One template segment: a literal (``users``), a parameter (``{id}``), or a literal with parameters
-    (``filterByCurrentUser(on={on})``). Literals compare without case, as Graph's URL segments do."""
+    (``filterByCurrentUser(on={on})``). Literals compare without case: the directory part of the emulator always
+    did, and Graph resolves /Users as /users in practice; Microsoft documents case-insensitivity for query option names
+    ("Use query parameters"), not for path segments, so this is observed behaviour, not a documented rule."""
 
     def __init__(self, text: str):
         self.text = text
