@@ -1,4 +1,6 @@
-"""Read routes for schedules and instances, and the $expand relationships of PIM objects."""
+"""Handlers of the schedule and instance reads (their rows: ``routes/graph_directory.py``), and the $expand
+relationships of PIM objects. ``handle`` serves the four lists alike by name; its permission and method checks
+repeat what the route table has checked before it (it kept its body when it moved here from pim/views.py)."""
 
 from __future__ import annotations
 
