@@ -52,6 +52,7 @@ class _Segment:
         self.text = text
         self.names = _PARAM.findall(text)
         self.literal = not self.names
+        self.folded = text.lower()
         parts = _PARAM.split(text)  # literal, name, literal, name, ...
         pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
         self.regex = re.compile(f"^{pattern}$", re.IGNORECASE)
@@ -59,6 +60,8 @@ class _Segment:
         self.rank = 2 if self.literal else (0 if _PARAM.fullmatch(text) else 1)
 
     def match(self, segment: str) -> dict[str, str] | None:
+        if self.literal:
+            return {} if segment.lower() == self.folded else None
         m = self.regex.match(segment)
         return None if m is None else m.groupdict()
 
@@ -84,6 +87,25 @@ class Route:
         return [_Segment(s) for s in self.template.strip("/").split("/")]
 
 
+def _depth(segs: list[str], pattern: list[_Segment]) -> int:
+    depth = 0
+    for seg, pat in zip(segs, pattern, strict=False):
+        if pat.match(seg) is None:
+            break
+        depth += 1
+    return depth
+
+
+def _match(segs: list[str], pattern: list[_Segment]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    for seg, pat in zip(segs, pattern, strict=True):
+        got = pat.match(seg)
+        if got is None:
+            return None
+        params.update(got)
+    return params
+
+
 class RouteTable:
     """Routes of one or more APIs served under the same versions (Graph's ``/v1.0`` and ``/beta``)."""
 
@@ -91,32 +113,25 @@ class RouteTable:
         self.routes = list(routes)
         seen: set[tuple[str, str, str]] = set()
         self._compiled: list[tuple[Route, list[_Segment]]] = []
+        # Routes by (version, number of segments): a request only tries the templates of its own length.
+        self._by_shape: dict[tuple[str, int], list[tuple[Route, list[_Segment]]]] = {}
         for route in self.routes:
             key = (route.version, route.method, route.template.lower())
             if key in seen:
                 raise ValueError(f"route listed twice: {route.method} {route.template} ({route.version})")
             seen.add(key)
-            self._compiled.append((route, route.segments))
+            pattern = route.segments
+            self._compiled.append((route, pattern))
+            self._by_shape.setdefault((route.version, len(pattern)), []).append((route, pattern))
 
     def resolve(self, version: str, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route serving ``method path`` and its parameters; a GraphError for an unknown path (400) or a
         method the path does not take (the route's 405)."""
         segs = [s for s in path.split("/") if s]
         matches: list[tuple[tuple[int, ...], Route, dict[str, str]]] = []
-        depth = 0  # how many leading segments some route of this version resolves
-        for route, pattern in self._compiled:
-            if route.version != version:
-                continue
-            params: dict[str, str] = {}
-            matched = 0
-            for seg, pat in zip(segs, pattern, strict=False):
-                got = pat.match(seg)
-                if got is None:
-                    break
-                params.update(got)
-                matched += 1
-            depth = max(depth, matched)
-            if matched == len(segs) == len(pattern):
+        for route, pattern in self._by_shape.get((version, len(segs)), ()):
+            params = _match(segs, pattern)
+            if params is not None:
                 matches.append((tuple(p.rank for p in pattern), route, params))
         if matches:
             # The most literal template names the resource (filterByCurrentUser(...) is not an {id}); another
@@ -128,8 +143,11 @@ class RouteTable:
             raise next(route for rank, route, _ in matches if rank == top).not_allowed()
         if not segs:
             raise unknown_segment("")
-        # Every segment resolved but the path stops above a resource the emulator serves (e.g.
-        # /roleManagement/directory): the last segment is the one that names nothing served here.
+        # How many leading segments some route of this version resolves: the next one is the unknown one. When
+        # every segment resolves, the path stops above a resource the emulator serves (e.g.
+        # /roleManagement/directory) and its last segment is the one that names nothing served here.
+        depth = max((_depth(segs, pattern) for route, pattern in self._compiled if route.version == version),
+                    default=0)
         raise unknown_segment(segs[min(depth, len(segs) - 1)])
 
     def dispatch(self, backend: Any, req: GraphRequest) -> tuple[int, Any]:
