@@ -6,7 +6,6 @@ Not part of Graph: plain JSON, no OData envelope, no faults, no latency.
 from __future__ import annotations
 
 import hmac
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,25 +14,21 @@ from aiohttp import web
 from . import directory
 from .contract import iso
 from .identity import AadError, TokenService
+from .pim.durations import parse_duration as iso_duration
+from .pim.requests import purge_requests as purge_old_requests
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-_DURATION = re.compile(r"^(-)?P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?"
-                       r"(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-
-
 def parse_duration(value) -> timedelta:
-    """ISO 8601 duration ("PT2H", "P1DT30M") or a number of seconds."""
-    if isinstance(value, (int, float)):
+    """A number of seconds (negative ones too, for ``set_offset``), or an ISO 8601 duration ("PT2H", "P1DT30M")
+    read by the engine's parser, the emulator's only one."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return timedelta(seconds=value)
-    m = _DURATION.match(str(value).strip().upper())
-    if not m or str(value).strip().upper() in ("P", "PT", "-P"):
-        raise ValueError(f"not an ISO 8601 duration: {value!r}")
-    sign, w, d, h, mi, s = m.groups()
-    delta = timedelta(weeks=float(w or 0), days=float(d or 0), hours=float(h or 0), minutes=float(mi or 0),
-                      seconds=float(s or 0))
-    return -delta if sign else delta
+    parsed = iso_duration(value)
+    if parsed is None:
+        raise ValueError(f"not a number of seconds or an ISO 8601 duration: {value!r}")
+    return parsed
 
 
 def routes(emu: Emulator) -> list[web.RouteDef]:
@@ -171,12 +166,7 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         doc = await body(request)
         older = parse_duration(doc["older_than"]) if "older_than" in doc else \
             timedelta(days=float(emu.options["request_retention_days"]))
-        engine = emu.engine(tenant.id)
-        hook = getattr(engine, "purge_requests", None)
-        if hook is None:
-            return web.json_response({"error": "not_supported", "message": "the PIM engine has no purge_requests"},
-                                     status=501)
-        result = hook(older)
+        result = purge_old_requests(emu.engine(tenant.id), older)
         emu.mark_dirty()
         return web.json_response({"ok": True, "purged": result})
 

@@ -85,14 +85,11 @@ async def run_batch(emu: Emulator, caller: Caller, body: Any, base: str, version
             return {"id": iid, "status": 424, "headers": {}, "body": err.envelope(rid, crid)}
         method = str(item["method"]).upper()
         item_version, path, raw_query = _split_url(str(item["url"]), version)
-        if item_version == "beta" and not graph.is_engine_route(path, "beta"):
-            outcome = graph.Outcome(400, GraphError(400, "BadRequest", "Unsupported beta route.").envelope(rid, crid))
-        else:
-            # "To use advanced query capabilities in batch requests, specify the ConsistencyLevel header in
-            # the JSON body" (aad-advanced-queries); item header names are case-insensitive.
-            item_headers = {str(k).lower(): v for k, v in (item.get("headers") or {}).items()}
-            outcome = await graph.run(emu, caller, method, path, raw_query, item.get("body"), base, item_version,
-                                      rid, crid, item_headers.get("consistencylevel"))
+        # "To use advanced query capabilities in batch requests, specify the ConsistencyLevel header in
+        # the JSON body" (aad-advanced-queries); item header names are case-insensitive.
+        item_headers = {str(k).lower(): v for k, v in (item.get("headers") or {}).items()}
+        outcome = await graph.run(emu, caller, method, path, raw_query, item.get("body"), base, item_version,
+                                  rid, crid, item_headers.get("consistencylevel"))
         writes = writes or outcome.write
         done[iid.casefold()].set_result(outcome.status)
         headers = dict(outcome.headers)

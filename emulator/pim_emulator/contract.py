@@ -1,10 +1,10 @@
-"""The seam between the emulator's HTTP layer and its PIM engine.
+"""The seam between the emulator's HTTP layer and everything under it.
 
-The HTTP layer (server, identity, OData, $batch, admin API, directory objects) turns every
-Graph call into a ``GraphRequest`` and hands PIM routes to ``pim.engine.PimEngine.dispatch``.
-The engine answers with ``(status, body)`` or raises ``GraphError``; it never sees aiohttp.
-Keeping this seam framework-free lets the engine be unit-tested without a socket and lets
-``$batch`` items reuse exactly the same path as top-level requests.
+The HTTP layer (server, identity, OData, $batch, admin API) turns every Graph call into a
+``GraphRequest`` and hands it to the route table (``graph.GRAPH``), whose handlers
+(``responses/``) answer ``(status, body)`` or raise ``GraphError``; nothing under the HTTP layer
+sees aiohttp. Keeping this seam framework-free lets routes, handlers and the PIM engine be
+tested without a socket and lets ``$batch`` items take exactly the same path as top-level requests.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Directory objects: users, groups, service principals, applications, administrative units,
-role definitions, ``directoryObjects/getByIds`` and ``/me``.
+"""Directory objects, the model: users, groups, service principals, applications, administrative units;
+their permission sets, errors, visibility and lookups. The Graph routes that read them are in
+``routes/graph_directory.py``, their handlers in ``responses/graph_directory/directory_objects.py``.
 
-Only reads are emulated through Graph: the collection resolves names to ids here, it never writes the
+Only reads are emulated through Graph: the collection resolves names to ids, it never writes the
 directory. Tests create principals through the admin API (``create_object``), which is how a principal
 made seconds before a run is emulated: with the read-after-write lag on, a new object is left out of every
 read (lists, ``/{id}``, ``getByIds``) until the emulated clock passes its creation time plus the lag,
@@ -19,7 +20,7 @@ import uuid
 from datetime import datetime, timezone
 
 from . import odata
-from .contract import Caller, Collection, GraphError, GraphRequest, Tenant, iso, pim_permission_error
+from .contract import GraphError, GraphRequest, Tenant, iso
 
 DIR_RW = {"Directory.Read.All", "Directory.ReadWrite.All"}
 USERS_READ = DIR_RW | {"User.Read.All", "User.ReadWrite.All", "User.ReadBasic.All"}
@@ -44,11 +45,6 @@ TYPE_NAMES = {"user": "users", "group": "groups", "serviceprincipal": "servicePr
 
 def denied() -> GraphError:
     return GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-
-
-def require(caller: Caller, allowed: set[str]) -> None:
-    if not caller.permissions & allowed:
-        raise denied()
 
 
 def not_found(oid: str) -> GraphError:
@@ -84,7 +80,7 @@ def visible(obj: dict, now: float) -> bool:
     return True
 
 
-def _visible_items(items: list[dict], req: GraphRequest) -> list[dict]:
+def visible_items(items: list[dict], req: GraphRequest) -> list[dict]:
     """A list read: lagging objects that the request's ``$filter`` selects are left out (and use up a hidden
     read); objects it does not select are not "read" and keep their count."""
     if not any(_lagging(o) for o in items):
@@ -113,12 +109,12 @@ def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int)
         raise ValueError("hidden_reads must be 0 or more")
     domain = f"{tenant.name}.onmicrosoft.com"
     oid = str(doc.get("id") or uuid.uuid4())
-    if _find_any(tenant, oid, None) is not None:
+    if find_any(tenant, oid, None) is not None:
         raise ValueError(f"an object with id {oid} exists already")
     created = iso(datetime.fromtimestamp(now, timezone.utc))
     if coll == "users":
         upn = doc.get("userPrincipalName") or f"{name.lower().replace(' ', '.')}@{domain}"
-        if _find_user(tenant, upn) is not None:
+        if find_user(tenant, upn) is not None:
             raise ValueError(f"userPrincipalName {upn} exists already")
         given, _, sur = name.partition(" ")
         obj = {"id": oid, "displayName": name, "userPrincipalName": upn, "mail": upn, "givenName": given,
@@ -148,10 +144,10 @@ def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int)
 
 def _member_id(tenant: Tenant, ref) -> str:
     ref = str(ref)
-    user = _find_user(tenant, ref)
+    user = find_user(tenant, ref)
     if user is not None:
         return user["id"]
-    if _find_any(tenant, ref, None) is not None:
+    if find_any(tenant, ref, None) is not None:
         return ref
     raise ValueError(f"unknown member {ref!r}: give an object id or a user principal name")
 
@@ -169,12 +165,7 @@ def plain(coll: str, obj: dict, select: str | None = None) -> dict:
     return dict(obj)
 
 
-def _users_view(tenant: Tenant, req: GraphRequest) -> list[dict]:
-    # Full objects: $filter may use any property; graph.py trims to USER_DEFAULT when there is no $select.
-    return [plain("users", u, "*") for u in _visible_items(list(tenant.coll("users").values()), req)]
-
-
-def _find_user(tenant: Tenant, ref: str) -> dict | None:
+def find_user(tenant: Tenant, ref: str) -> dict | None:
     users = tenant.coll("users")
     if ref in users:
         return users[ref]
@@ -182,14 +173,15 @@ def _find_user(tenant: Tenant, ref: str) -> dict | None:
     return next((u for u in users.values() if u.get("userPrincipalName", "").lower() == low), None)
 
 
-def _readable(obj: dict | None, req: GraphRequest) -> dict | None:
+def readable(obj: dict | None, req: GraphRequest) -> dict | None:
     """One object read by id: None (404) while it lags."""
     if obj is None or not _lagging(obj):
         return obj
     return obj if visible(obj, _now_ts(req)) else None
 
 
-def _members(tenant: Tenant, group: dict, transitive: bool, seen: set[str] | None = None) -> list[tuple[str, dict]]:
+def members_of(tenant: Tenant, group: dict, transitive: bool,
+               seen: set[str] | None = None) -> list[tuple[str, dict]]:
     seen = seen if seen is not None else set()
     out: list[tuple[str, dict]] = []
     for mid in group.get("_members", []):
@@ -201,171 +193,15 @@ def _members(tenant: Tenant, group: dict, transitive: bool, seen: set[str] | Non
             if obj is not None:
                 out.append((coll, obj))
                 if transitive and coll == "groups":
-                    out.extend(_members(tenant, obj, True, seen))
+                    out.extend(members_of(tenant, obj, True, seen))
                 break
     return out
 
 
-def _one_or_many(coll: str, tenant: Tenant, rest: list[str], req: GraphRequest, context: str):
-    objects = tenant.coll(coll)
-    if not rest:
-        items = [plain(coll, o, "*") for o in _visible_items(list(objects.values()), req)]
-        return 200, Collection(items, context)
-    obj = objects.get(rest[0])
-    if len(rest) == 1:
-        obj = _readable(obj, req)
-    if obj is None:
-        raise not_found(rest[0])
-    if len(rest) == 1:
-        return 200, {"@odata.context": f"{req.base_url}/$metadata#{context}/$entity",
-                     **plain(coll, obj, req.query.get("$select"))}
-    return None
-
-
-def handle(tenant: Tenant, req: GraphRequest):
-    """Answer a directory route, or return None when the path is not one."""
-    segs = [s for s in req.path.split("/") if s]
-    if not segs:
-        return None
-    head = segs[0].lower()
-    caller = req.caller
-    if head == "me":
-        if caller.is_app_only:
-            raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
-        _get_only(req)
-        user = tenant.coll("users").get(caller.user_id or "")
-        if user is None:
-            raise not_found(caller.user_id or "me")
-        return 200, {"@odata.context": f"{req.base_url}/$metadata#users/$entity",
-                     **plain("users", user, req.query.get("$select"))}
-    if head == "users":
-        _get_only(req)
-        require(caller, USERS_READ)
-        if len(segs) == 1:
-            return 200, Collection(_users_view(tenant, req), "users")
-        user = _find_user(tenant, segs[1])
-        if len(segs) == 2:
-            user = _readable(user, req)
-        if user is None:
-            raise not_found(segs[1])
-        if len(segs) == 2:
-            return 200, {"@odata.context": f"{req.base_url}/$metadata#users/$entity",
-                         **plain("users", user, req.query.get("$select"))}
-        return None
-    if head == "groups":
-        _get_only(req)
-        require(caller, GROUPS_READ)
-        answer = _one_or_many("groups", tenant, segs[1:], req, "groups")
-        if answer is not None:
-            return answer
-        if len(segs) == 3 and segs[2].lower() in ("members", "transitivemembers"):
-            group = tenant.coll("groups")[segs[1]]
-            members = _members(tenant, group, transitive=segs[2].lower() == "transitivemembers")
-            return 200, Collection([typed(c, o, req.query.get("$select")) for c, o in members], "directoryObjects")
-        return None
-    if head in ("serviceprincipals", "applications"):
-        _get_only(req)
-        require(caller, APPS_READ)
-        coll = "servicePrincipals" if head == "serviceprincipals" else "applications"
-        if len(segs) == 2 and segs[1].startswith("(appId="):
-            # /servicePrincipals(appId='...') alternate key addressing
-            app_id = re.sub(r"^\(appId='?|'?\)$", "", segs[1])
-            obj = _readable(next((o for o in tenant.coll(coll).values() if o.get("appId") == app_id), None), req)
-            if obj is None:
-                raise not_found(app_id)
-            return 200, {"@odata.context": f"{req.base_url}/$metadata#{coll}/$entity", **plain(coll, obj)}
-        return _one_or_many(coll, tenant, segs[1:], req, coll)
-    if head == "directory" and len(segs) >= 2 and segs[1].lower() == "administrativeunits":
-        _get_only(req)
-        require(caller, AU_READ)
-        answer = _one_or_many("administrativeUnits", tenant, segs[2:], req, "directory/administrativeUnits")
-        if answer is not None:
-            return answer
-        if len(segs) == 4 and segs[3].lower() == "members":
-            au = tenant.coll("administrativeUnits")[segs[2]]
-            members = _members(tenant, au, transitive=False)
-            return 200, Collection([typed(c, o) for c, o in members], "directoryObjects")
-        return None
-    if head == "organization":
-        _get_only(req)
-        require(caller, ORG_READ)
-        org = {"id": tenant.id, "displayName": tenant.name.capitalize(), "tenantType": "AAD",
-               "verifiedDomains": [{"name": f"{tenant.name}.onmicrosoft.com", "isDefault": True, "isInitial": True,
-                                    "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}]}
-        return 200, Collection([org], "organization")
-    if head == "directoryobjects":
-        return _directory_objects(tenant, req, segs)
-    if [s.lower() for s in segs[:3]] == ["rolemanagement", "directory", "roledefinitions"]:
-        return _role_definitions(tenant, req, segs[3:])
-    return None
-
-
-def _get_only(req: GraphRequest) -> None:
-    if req.method != "GET":
-        raise method_not_allowed()
-
-
-def _find_any(tenant: Tenant, oid: str, types: list[str] | None) -> tuple[str, dict] | None:
+def find_any(tenant: Tenant, oid: str, types: list[str] | None) -> tuple[str, dict] | None:
     colls = [TYPE_NAMES[t] for t in types] if types else list(TYPE_NAMES.values())
     for coll in colls:
         obj = tenant.coll(coll).get(oid)
         if obj is not None:
             return coll, obj
-    return None
-
-
-def _directory_objects(tenant: Tenant, req: GraphRequest, segs: list[str]):
-    caller = req.caller
-    if len(segs) == 2 and segs[1].lower() == "getbyids":
-        if req.method != "POST":
-            raise method_not_allowed()
-        body = req.body if isinstance(req.body, dict) else {}
-        ids = body.get("ids")
-        if not isinstance(ids, list) or not ids:
-            raise GraphError(400, "Request_BadRequest", "Invalid value specified for property 'ids' of resource "
-                             "'GetByIdsRequest'.")
-        if len(ids) > 1000:
-            raise GraphError(400, "Request_BadRequest", "Too many ids specified. The maximum is 1000.")
-        types = [str(t).lower().rpartition(".")[2] for t in body.get("types") or []]
-        unknown = [t for t in types if t not in TYPE_NAMES]
-        if unknown:
-            raise GraphError(400, "Request_BadRequest", f"Invalid value '{unknown[0]}' specified for property "
-                             "'types' of resource 'GetByIdsRequest'.")
-        # Directory.Read.All always works; otherwise each requested type needs its own read permission.
-        if not caller.permissions & DIR_RW:
-            if not types or any(not caller.permissions & TYPE_READ[t] for t in types):
-                raise denied()
-        found = []
-        for oid in ids:
-            hit = _find_any(tenant, str(oid), types or None)
-            if hit is not None and _readable(hit[1], req) is not None:
-                found.append(typed(hit[0], hit[1]))
-        return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects", "value": found}
-    if len(segs) == 2:
-        _get_only(req)
-        require(caller, DIR_RW)
-        hit = _find_any(tenant, segs[1], None)
-        if hit is None or _readable(hit[1], req) is None:
-            raise not_found(segs[1])
-        return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects/$entity",
-                     **typed(hit[0], hit[1], req.query.get("$select"))}
-    return None
-
-
-def _role_definitions(tenant: Tenant, req: GraphRequest, rest: list[str]):
-    _get_only(req)
-    # roleDefinitions is served by the same RBAC service as PIM, so a missing permission is answered in
-    # PIM's style; the fact sheet does not record this case, it is our reading of that service split.
-    if not req.caller.permissions & ROLEDEF_READ:
-        raise pim_permission_error(["RoleManagement.Read.Directory"])
-    defs = tenant.coll("roleDefinitions")
-    if not rest:
-        return 200, Collection(list(defs.values()), "roleManagement/directory/roleDefinitions")
-    rd = defs.get(rest[0]) or next((d for d in defs.values() if d.get("templateId") == rest[0]), None)
-    if rd is None:
-        raise GraphError(404, "Request_ResourceNotFound", f"Resource '{rest[0]}' does not exist or one of its "
-                         "queried reference-property objects are not present.")
-    if len(rest) == 1:
-        return 200, {"@odata.context": f"{req.base_url}/$metadata#roleManagement/directory/roleDefinitions/$entity",
-                     **rd}
     return None

@@ -19,29 +19,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from . import tls
-from .contract import Clock, GraphError, GraphRequest, Tenant
+from .contract import Clock, Tenant
 from .faults import FaultConfig, Stats
+from .pim.engine import PimEngine
 
 log = logging.getLogger("pim_emulator")
-
-try:  # The PIM engine is built in parallel; without it the directory side still works.
-    from .pim.engine import PimEngine, seed_tenant
-    ENGINE_ERROR: str | None = None
-except ImportError as exc:  # pragma: no cover - only while the engine is missing
-    PimEngine = None  # type: ignore[assignment,misc]
-    seed_tenant = None  # type: ignore[assignment]
-    ENGINE_ERROR = str(exc)
-
-
-class _MissingEngine:
-    """Stands in for the PIM engine while it cannot be imported: PIM routes answer 501."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def dispatch(self, req: GraphRequest):
-        raise GraphError(501, "NotImplemented", f"The PIM engine is not available in this build ({ENGINE_ERROR}).")
-
 
 @dataclass
 class Settings:
@@ -75,7 +57,7 @@ class Emulator:
         self.admin_token = secrets.token_urlsafe(32)
         self.base_url = ""  # https://127.0.0.1:PORT once bound
         self.tenants: dict[str, Tenant] = {}
-        self.engines: dict[str, object] = {}
+        self.engines: dict[str, PimEngine] = {}
         self.snapshot: list[dict] = []
         self.signing_key_pem = ""
         self.signing_kid = ""
@@ -115,8 +97,7 @@ class Emulator:
 
     def _install(self, tenants: list[Tenant]) -> None:
         self.tenants = {t.id: t for t in tenants}
-        engine_cls = PimEngine or _MissingEngine
-        self.engines = {t.id: engine_cls(t, self.clock, self.options) for t in tenants}
+        self.engines = {t.id: PimEngine(t, self.clock, self.options) for t in tenants}
 
     def reset(self) -> None:
         """Back to the seed: tenants, engines, clock, stats and faults."""
@@ -175,7 +156,8 @@ class Emulator:
             if isinstance(opts, dict) and opts is not self.options:
                 opts.update(changes)
 
-    def engine(self, tenant_id: str):
+    def engine(self, tenant_id: str) -> PimEngine:
+        """The tenant's backend: the handlers of every route work on it."""
         return self.engines[tenant_id]
 
     # -- persistence ----------------------------------------------------------------------------

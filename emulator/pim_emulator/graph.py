@@ -1,8 +1,8 @@
 """One Graph operation, from a verified caller to a JSON answer; shared by requests and $batch items.
 
 The order mirrors the real service: authentication (by the caller of ``run``), then throttling and
-other injected faults, then latency, then the route's own permission check and work. Engine answers
-that are ``Collection``s get the OData options applied here, generically.
+other injected faults, then latency, then the route table (``routes.GRAPH``: the route's permission check
+and its handler). Handler answers that are ``Collection``s get the OData options applied here, generically.
 """
 
 from __future__ import annotations
@@ -14,28 +14,15 @@ from typing import TYPE_CHECKING, Any
 from . import directory, odata
 from .contract import Caller, Collection, GraphError, GraphRequest
 from .faults import ScriptedRule, fault_error, is_write, too_many_requests
+from .routes import graph_directory
+from .routing import RouteTable
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-ENGINE_PREFIXES = ("/rolemanagement/directory/", "/policies/rolemanagementpolic", "/auditlogs/directoryaudits",
-                   "/identitygovernance/privilegedaccess/")
-BETA_ENGINE_PREFIX = "/rolemanagement/directory/roleassignmentapprovals"
-
-
-def is_engine_route(path: str, version: str) -> bool:
-    low = path.lower()
-    if version == "beta":
-        return low.startswith(BETA_ENGINE_PREFIX)
-    if low.startswith("/rolemanagement/directory/roledefinitions"):
-        return False
-    return low.startswith(ENGINE_PREFIXES)
-
-
-def segment_not_found(path: str) -> GraphError:
-    """Graph answers an unknown path with 400 (not 404): "Resource not found for the segment 'x'."."""
-    first = next((s for s in path.split("/") if s), "")
-    return GraphError(400, "BadRequest", f"Resource not found for the segment '{first}'.")
+# Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table (a later
+# API, e.g. PIM for Groups, adds its ROUTES here).
+GRAPH = RouteTable(graph_directory.ROUTES)
 
 
 class Outcome:
@@ -111,14 +98,9 @@ def _scripted_fault(emu: Emulator, rule: ScriptedRule, request_id: str, client_r
 
 
 def _dispatch(emu: Emulator, req: GraphRequest):
-    tenant = emu.tenants[req.caller.tenant_id]
-    if is_engine_route(req.path, req.version):
-        return emu.engine(tenant.id).dispatch(req)
-    if req.version == "v1.0":
-        answer = directory.handle(tenant, req)
-        if answer is not None:
-            return answer
-    raise segment_not_found(req.path)
+    """The route table answers: the handler's (status, body), or a GraphError for an unknown route (400), a
+    method the route does not take (405) or a missing permission (403)."""
+    return GRAPH.dispatch(emu.engine(req.caller.tenant_id), req)
 
 
 # ---- what each PIM list documents ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from importlib import resources
 
 from . import tls
 from .contract import Clock, Tenant, iso
+from .pim.seeding import seed_tenant
 
 log = logging.getLogger("pim_emulator")
 NS = uuid.UUID("7f1c3a52-4f0e-4a43-9c55-2b6a0e3b9d10")
@@ -242,8 +243,6 @@ def build_seed(settings, clock: Clock) -> list[Tenant]:
 
 
 def build_tenant(spec: dict, clock: Clock) -> Tenant:
-    from .emulator import seed_tenant  # the engine's, or None while it is missing
-
     name = spec["name"]
     tid = spec.get("id") or _id(name, "tenant", name)
     domain = spec.get("domain") or f"{name}.onmicrosoft.com"
@@ -371,10 +370,7 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
         user = tenant.coll("users").get(principal)
         if user is not None:
             user.setdefault("_seed_roles", []).append(f"{a['kind']}:{a['role']}")
-    if seed_tenant is not None:
-        seed_tenant(tenant, clock, assignments)
-    else:
-        log.warning("seed %s: PIM engine missing, %d assignments not created", name, len(assignments))
+    seed_tenant(tenant, clock, assignments)
     return tenant
 
 

@@ -113,10 +113,6 @@ class GraphFrontDoor:
                 return self.lost_answer(request, lost, caller.tenant_id, rid, crid, ids)
             self.emu.stats.count_status(status, caller.tenant_id)
             return json_response(status, doc, ids)
-        if version == "beta" and not graph.is_engine_route(path, "beta"):
-            err = GraphError(400, "BadRequest", "This emulator serves v1.0 and only the beta routes PIM needs "
-                             "(roleManagement/directory/roleAssignmentApprovals).")
-            return json_response(400, err.envelope(rid, crid), ids)
         outcome = await graph.run(self.emu, caller, request.method, path, raw_query, body, self.emu.base_url,
                                   version, rid, crid, request.headers.get("ConsistencyLevel"))
         if outcome.write:

@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..contract import Caller, Collection, iso
+from ..contract import Caller, iso
 from . import directory
-from .errors import not_found
 from .ids import new_id
-from .permissions import require
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -22,6 +20,7 @@ if TYPE_CHECKING:
 # The first-party "MS-PIM" application that carries out PIM's own directory changes.
 MS_PIM = {"appId": "01fc33a7-78ba-4d2f-a4b7-768e336e890e", "displayName": "MS-PIM",
           "servicePrincipalId": None, "servicePrincipalName": None}
+
 
 def initiated_by(eng: PimEngine, caller: Caller | None) -> dict:
     if caller is None:
@@ -81,19 +80,3 @@ def write(
     rec["_seq"] = len(audits)  # records are never deleted, so this orders same-second records after a reload
     audits[rec["id"]] = rec
     return rec
-
-
-def handle(eng: PimEngine, req, parts: list[str]) -> tuple[int, object]:
-    """GET /auditLogs/directoryAudits[/{id}]."""
-    require(req.caller, "audit.read")
-    if req.method != "GET":
-        raise eng.method_not_allowed()
-    audits = eng.tenant.coll("directoryAudits")
-    if len(parts) == 2:
-        # Newest first, as the audit log answers without $orderby.
-        items = sorted(audits.values(), key=lambda r: (r["activityDateTime"], r.get("_seq", 0)), reverse=True)
-        return 200, Collection([eng.clone(r) for r in items], "auditLogs/directoryAudits")
-    rec = audits.get(parts[2])
-    if rec is None:
-        raise not_found("audit record")
-    return 200, eng.entity(req, "auditLogs/directoryAudits", rec)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..contract import Collection, GraphError, GraphRequest
+from ..contract import GraphError, GraphRequest
 from . import audit, directory, schedules
-from .errors import last_admin, method_not_allowed, role_not_found, subject_not_found
+from .errors import last_admin, role_not_found, subject_not_found
 from .ids import GLOBAL_ADMIN
-from .permissions import require
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -25,38 +24,16 @@ def _view(inst: dict) -> dict:
     return out
 
 
-def _all(eng: PimEngine) -> list[dict]:
+def all_direct(eng: PimEngine) -> list[dict]:
     return [_view(i) for i in schedules.instances(eng, False) if i["memberType"] == "Direct"]
 
 
-def _directory_not_found(rid: str) -> GraphError:
+def directory_not_found(rid: str) -> GraphError:
     return GraphError(404, "Request_ResourceNotFound", f"Resource '{rid}' does not exist or one of its queried "
                       "reference-property objects are not present.")
 
 
-def handle(eng: PimEngine, req: GraphRequest, rest: list[str]) -> tuple[int, object]:
-    if req.method == "GET":
-        require(req.caller, "classic.read")
-        items = _all(eng)
-        if not rest:
-            items = eng.clone(items)
-            eng.expand_links(items, req.query.get("$expand"), "roleAssignment", False)
-            return 200, Collection(items, CTX)
-        item = next((i for i in items if i["id"] == rest[0] and eng.is_visible(i)), None)
-        if item is None:
-            raise _directory_not_found(rest[0])
-        item = eng.clone(item)
-        eng.expand_links([item], req.query.get("$expand"), "roleAssignment", False)
-        return 200, eng.entity(req, CTX, item)
-    require(req.caller, "classic.write")
-    if req.method == "POST" and not rest:
-        return _create(eng, req)
-    if req.method == "DELETE" and len(rest) == 1:
-        return _delete(eng, req, rest[0])
-    raise method_not_allowed()
-
-
-def _create(eng: PimEngine, req: GraphRequest) -> tuple[int, dict]:
+def create(eng: PimEngine, req: GraphRequest) -> tuple[int, dict]:
     body = req.body if isinstance(req.body, dict) else {}
     role = directory.find_role(eng.tenant, body.get("roleDefinitionId") or "")
     if role is None:
@@ -79,13 +56,13 @@ def _create(eng: PimEngine, req: GraphRequest) -> tuple[int, dict]:
     return 201, eng.entity(req, CTX, eng.clone(_view({**c, "roleAssignmentOriginId": c["id"]})))
 
 
-def _delete(eng: PimEngine, req: GraphRequest, rid: str) -> tuple[int, None]:
+def delete(eng: PimEngine, req: GraphRequest, rid: str) -> tuple[int, None]:
     coll, target = schedules.CLASSIC, eng.tenant.coll(schedules.CLASSIC).get(rid)
     if target is None:
         inst = next((i for i in schedules.instances(eng, False)
                      if i["roleAssignmentOriginId"] == rid and i["memberType"] == "Direct"), None)
         if inst is None:
-            raise _directory_not_found(rid)
+            raise directory_not_found(rid)
         coll, target = schedules.ASSIGN, eng.tenant.coll(schedules.ASSIGN)[inst["roleAssignmentScheduleId"]]
     if eng.options["last_admin_protection"] and target["roleDefinitionId"] == GLOBAL_ADMIN:
         others = [s for c in (schedules.ELIG, schedules.ASSIGN, schedules.CLASSIC)

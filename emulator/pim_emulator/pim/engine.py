@@ -1,16 +1,13 @@
-"""PimEngine: routes PIM Graph paths to the engine's modules and owns the shared helpers."""
+"""PimEngine: one tenant's PIM backend (its tenant, the emulated clock, the engine options) and the helpers every
+model shares. The bottom of the engine: it imports no other engine module, so every model can name it; the
+routes that reach the models are in ``pim_emulator.routes``, their handlers in ``pim_emulator.responses``."""
 
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from ..contract import Clock, Collection, GraphError, GraphRequest, Tenant
-from . import approvals, audit, classic, policies, requests, schedules, views
-from .durations import parse_duration
-from .errors import method_not_allowed, not_found
-from .schedules import ASSIGN, ELIG
+from ..contract import Clock, GraphRequest, Tenant
 
 DEFAULT_OPTIONS = {
     # Graph docs, Update unifiedRoleManagementPolicyRule: the v1.0 page says 204, newer text 200 and the rule.
@@ -48,10 +45,6 @@ class PimEngine:
         return json.loads(json.dumps(obj))
 
     @staticmethod
-    def method_not_allowed() -> GraphError:
-        return method_not_allowed()
-
-    @staticmethod
     def entity(req: GraphRequest, context: str, obj: dict) -> dict:
         """A single object answer with Graph's ``@odata.context`` first."""
         body = {"@odata.context": f"{req.base_url}/$metadata#{context}/$entity"}
@@ -66,77 +59,3 @@ class PimEngine:
     def is_visible(self, obj: dict) -> bool:
         va = obj.get("_visible_after")
         return va is None or va <= self.now().timestamp()
-
-    # ---- routing ------------------------------------------------------------------------------
-    def dispatch(self, req: GraphRequest) -> tuple[int, dict | Collection | None]:
-        parts = [p for p in req.path.split("/") if p]
-        if not parts:
-            raise not_found()
-        head = parts[0]
-        if req.version == "beta":
-            return self._beta(req, parts)
-        if head == "policies" and len(parts) >= 2:
-            if parts[1] == "roleManagementPolicies":
-                return policies.handle_policies(self, req, parts)
-            if parts[1] == "roleManagementPolicyAssignments":
-                return policies.handle_assignments(self, req, parts)
-        if head == "auditLogs" and len(parts) >= 2 and parts[1] == "directoryAudits":
-            self._upkeep()  # so that lazily detected expiries are in the log when it is read
-            return audit.handle(self, req, parts)
-        if head == "roleManagement" and len(parts) >= 3 and parts[1] == "directory":
-            return self._directory(req, parts[2:])
-        raise not_found()
-
-    def _directory(self, req: GraphRequest, parts: list[str]) -> tuple[int, object]:
-        self._upkeep()
-        name, rest = parts[0], parts[1:]
-        if name in (requests.ELIG_REQ, requests.ASSIGN_REQ):
-            return requests.handle(self, req, name, rest)
-        if name in ("roleEligibilitySchedules", "roleAssignmentSchedules", "roleEligibilityScheduleInstances",
-                    "roleAssignmentScheduleInstances"):
-            return views.handle(self, req, name, rest)
-        if name == "roleAssignments":
-            return classic.handle(self, req, rest)
-        raise not_found()
-
-    def _beta(self, req: GraphRequest, parts: list[str]) -> tuple[int, object]:
-        # Directory-role approvals exist only in beta (Graph docs: approval resource type, beta).
-        if parts[:3] == ["roleManagement", "directory", approvals.APPROVALS]:
-            self._upkeep()
-            return approvals.handle(self, req, parts[3:])
-        raise not_found()
-
-    def _upkeep(self) -> None:
-        """Expiry and request purge happen lazily, on the emulated clock, before each PIM call."""
-        schedules.sweep(self)
-        requests.sweep(self)
-
-    def expand_links(self, items: list[dict], text: str | None, what: str, eligible: bool) -> None:
-        views.expand_links(self, items, text, what, eligible)
-
-    def purge_requests(self, older_than: timedelta | None = None) -> int:
-        """Drop schedule requests older than ``older_than`` (default: the retention option); schedules stay."""
-        schedules.sweep(self)
-        return requests.purge(self, older_than if older_than is not None
-                              else timedelta(days=self.options["request_retention_days"]))
-
-
-def seed_tenant(tenant: Tenant, clock: Clock, assignments: list[dict]) -> None:
-    """Default policies for every role and the given assignments (which bypass policy checks)."""
-    for role_id in tenant.coll("roleDefinitions"):
-        policies.seed_policy(tenant, role_id)
-    eng = PimEngine(tenant, clock, {})
-    now = clock.now()
-    for a in assignments:
-        principal, role = a["principalId"], a["roleDefinitionId"]
-        scope = a.get("directoryScopeId") or "/"
-        if a["kind"] == "active" and a.get("outsidePim"):
-            schedules.create_classic(eng, principal, role, scope, None)
-            continue
-        end = None
-        if not a.get("permanent"):
-            end = now + (parse_duration(a.get("duration") or "P90D") or timedelta(days=90))
-        sid = str(uuid.uuid4())
-        # Seeded PIM assignments look old: their requests are long purged, so createdUsing has no request.
-        schedules.create(eng, ELIG if a["kind"] == "eligible" else ASSIGN, sid, principal, role, scope, None, now,
-                         end, sid, assignment_type="Assigned")

@@ -1,54 +1,13 @@
 """$expand for PIM objects. The HTTP layer applies every other OData option generically; only the
-engine knows the relationships, so expansion (nested, with a nested $select) happens here."""
+engine knows the relationships, so expansion (nested, with a nested $select) happens here. The option is
+read by ``odata.parse_expand``, the emulator's one $expand parser."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..odata import parse_expand
 from .errors import bad_request
-
-try:  # the HTTP layer's parser, when present, so both layers read options identically
-    from ..odata import parse_expand as _shared_parse_expand  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the colleague's module
-    _shared_parse_expand = None
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside parentheses."""
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _own_parse_expand(text: str) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for item in _split_top(text, ","):
-        name, _, rest = item.partition("(")
-        opts: dict[str, str] = {}
-        if rest:
-            for opt in _split_top(rest.removesuffix(")"), ";"):
-                key, _, value = opt.partition("=")
-                opts[key.strip()] = value.strip()
-        out[name.strip()] = opts
-    return out
-
-
-def parse_expand(text: str | None) -> dict[str, dict[str, str]]:
-    if not text:
-        return {}
-    if _shared_parse_expand is not None:
-        return _shared_parse_expand(text)
-    return _own_parse_expand(text)
 
 
 def select(obj: dict | None, select_text: str | None) -> dict | None:

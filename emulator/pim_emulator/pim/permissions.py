@@ -14,6 +14,7 @@ from .errors import denied
 from .ids import (
     GLOBAL_ADMIN, GLOBAL_READER, PRIVILEGED_ROLE_ADMIN, SECURITY_ADMIN, SECURITY_OPERATOR, SECURITY_READER,
 )
+from .schedules import holds_role
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -89,8 +90,6 @@ def require_read_role(eng: PimEngine, caller: Caller, owner: str | None = None) 
     object by id is allowed too; whether Graph allows the by-id read without a role is not documented.
     The 403 is the one PIM answers a delegated admin action without a role (Authorization_RequestDenied).
     """
-    from .schedules import holds_role  # imported here: schedules -> audit -> permissions
-
     if caller.is_app_only or not eng.options.get("delegated_read_requires_role", True):
         return
     if owner is not None and owner == caller.user_id:

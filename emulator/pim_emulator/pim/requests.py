@@ -1,15 +1,14 @@
-"""roleEligibilityScheduleRequests and roleAssignmentScheduleRequests: routes, stored shape, cancel, purge."""
+"""roleEligibilityScheduleRequests and roleAssignmentScheduleRequests: stored shape, cancel, upkeep, purge."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ..contract import Caller, Collection, GraphRequest, iso
+from ..contract import Caller, GraphRequest, iso
 from . import approvals, audit, schedules
 from .durations import format_duration, from_epoch
-from .errors import bad_request, invalid_request, method_not_allowed, request_not_found
-from .permissions import require, require_read_role
+from .errors import invalid_request, request_not_found
 from .validation import Submission
 
 if TYPE_CHECKING:
@@ -18,25 +17,6 @@ if TYPE_CHECKING:
 ELIG_REQ, ASSIGN_REQ = "roleEligibilityScheduleRequests", "roleAssignmentScheduleRequests"
 CANCELLABLE = {"Granted", "PendingApproval", "PendingAdminDecision", "PendingProvisioning",
                "PendingScheduleCreation", "ScheduleCreated"}
-FILTER_BY_ME = "filterByCurrentUser("
-
-
-def is_filter_by_me(segment: str) -> bool:
-    """``filterByCurrentUser(on='principal')``; other ``on`` values are not supported here (400)."""
-    if not segment.startswith(FILTER_BY_ME):
-        return False
-    on = segment[len(FILTER_BY_ME):].rstrip(")").replace("%27", "'").replace(" ", "")
-    if on.lower() not in ("on='principal'", "on=principal"):
-        raise bad_request(f"Unsupported filterByCurrentUser option '{on}'.")
-    return True
-
-
-def typed(items: list[dict], type_name: str) -> list[dict]:
-    """filterByCurrentUser is a function returning ``Collection(microsoft.graph.<type>)``, not an entity set,
-    and Graph types each item: the published examples of unifiedRoleAssignmentScheduleInstance,
-    unifiedRoleEligibilityScheduleInstance and unifiedRoleEligibilityScheduleRequest: filterByCurrentUser
-    carry ``@odata.type`` on every item (emulator/tests/published_examples)."""
-    return [{"@odata.type": f"#microsoft.graph.{type_name}", **item} for item in items]
 
 
 def created_by(caller: Caller) -> dict:
@@ -88,6 +68,18 @@ def sweep(eng: PimEngine) -> None:
     purge(eng, timedelta(days=eng.options["request_retention_days"]))
 
 
+def upkeep(eng: PimEngine) -> None:
+    """Expiry and request purge happen lazily, on the emulated clock, before each PIM call."""
+    schedules.sweep(eng)
+    sweep(eng)
+
+
+def purge_requests(eng: PimEngine, older_than: timedelta | None = None) -> int:
+    """Drop schedule requests older than ``older_than`` (default: the retention option) now; schedules stay."""
+    schedules.sweep(eng)
+    return purge(eng, older_than if older_than is not None else timedelta(days=eng.options["request_retention_days"]))
+
+
 def purge(eng: PimEngine, older_than: timedelta) -> int:
     """Drop requests older than ``older_than`` (cancelled ones after 30 days, per the cancel doc);
     schedules and instances stay, which is the trap the collection must survive."""
@@ -102,53 +94,6 @@ def purge(eng: PimEngine, older_than: timedelta) -> int:
                 del store[rid]
                 dropped += 1
     return dropped
-
-
-def handle(eng: PimEngine, req: GraphRequest, coll: str, rest: list[str]) -> tuple[int, object]:
-    from .actions import submit  # actions imports this module
-
-    eligible = coll == ELIG_REQ
-    kind = "eligibility" if eligible else "assignment"
-    ctx = f"roleManagement/directory/{coll}"
-    store = eng.tenant.coll(coll)
-    if not rest and req.method == "POST":
-        require(req.caller, f"{kind}.write")
-        return submit(eng, req, coll)
-    if rest and len(rest) == 2 and rest[1] == "cancel":
-        if req.method != "POST":
-            raise method_not_allowed()
-        require(req.caller, f"{kind}.write")
-        return cancel(eng, req, coll, rest[0])
-    if req.method != "GET":
-        raise method_not_allowed()
-    require(req.caller, f"{kind}.write" if eligible and eng.options["request_list_requires_readwrite"]
-            else f"{kind}.read")
-    if not rest or is_filter_by_me(rest[0]):
-        items = list(store.values())
-        if rest:
-            items = [r for r in items if r["principalId"] == _me(req.caller)]
-        else:
-            require_read_role(eng, req.caller)
-        items = eng.clone(items)
-        eng.expand_links(items, req.query.get("$expand"), "request", eligible)
-        if rest:
-            items = typed(items, "unifiedRole{}ScheduleRequest".format("Eligibility" if eligible else "Assignment"))
-        return 200, Collection(items, ctx)
-    r = store.get(rest[0])
-    if r is None or not eng.is_visible(r) or len(rest) > 1:
-        require_read_role(eng, req.caller)
-        raise request_not_found()
-    require_read_role(eng, req.caller, owner=r["principalId"])
-    item = eng.clone(r)
-    eng.expand_links([item], req.query.get("$expand"), "request", eligible)
-    return 200, eng.entity(req, ctx, item)
-
-
-def _me(caller: Caller) -> str:
-    if caller.is_app_only:
-        # filterByCurrentUser needs a signed-in user; an app token has none.
-        raise bad_request("filterByCurrentUser is only supported for a signed-in user.")
-    return caller.user_id or ""
 
 
 def cancel(eng: PimEngine, req: GraphRequest, coll: str, rid: str) -> tuple[int, None]:

@@ -5,6 +5,7 @@ from helpers import ELIG, body, for_, permanent
 
 from pim_emulator.contract import iso
 from pim_emulator.pim.ids import instance_id, policy_id
+from pim_emulator.pim.requests import purge_requests
 
 INST = "/roleManagement/directory/roleEligibilityScheduleInstances"
 SCHED = "/roleManagement/directory/roleEligibilitySchedules"
@@ -154,7 +155,7 @@ def test_purge_keeps_schedules(env):
     _, s = env.call("GET", f"{SCHED}/{r['id']}")
     assert s["principalId"] == ALICE
     env.call("POST", ELIG, body("adminAssign", BOB, EXCH, exp=permanent()))
-    assert env.engine.purge_requests(timedelta(0)) == 1
+    assert purge_requests(env.engine, timedelta(0)) == 1
 
 
 def test_permissions(env):

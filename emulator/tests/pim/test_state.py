@@ -6,7 +6,9 @@ from pim_env import ALICE, EXCH, TENANT, Env
 from helpers import ELIG, body, permanent
 
 from pim_emulator.contract import Caller, Clock, GraphRequest, Tenant
-from pim_emulator.pim import PimEngine, seed_tenant
+from pim_emulator.graph import GRAPH
+from pim_emulator.pim.engine import PimEngine
+from pim_emulator.pim.seeding import seed_tenant
 
 
 def test_state_is_plain_json_and_survives_reload(env):
@@ -15,7 +17,7 @@ def test_state_is_plain_json_and_survives_reload(env):
     engine = PimEngine(Tenant.from_json(doc), env.clock, {})
     req = GraphRequest("GET", "/roleManagement/directory/roleEligibilityScheduleInstances", {}, None,
                        env.app(), "https://x/v1.0")
-    _, coll = engine.dispatch(req)
+    _, coll = GRAPH.dispatch(engine, req)
     assert [i["principalId"] for i in coll.items] == [ALICE]
 
 
@@ -47,7 +49,7 @@ def test_whole_tenant_policy_read_is_fast():
                         "$expand": "policy($expand=rules)"}, None,
                        Caller(TENANT, "app", frozenset({"RoleManagement.Read.Directory"})), "https://x/v1.0")
     began = time.perf_counter()
-    _, coll = engine.dispatch(req)
+    _, coll = GRAPH.dispatch(engine, req)
     elapsed = time.perf_counter() - began
     assert len(coll.items) == len(roles) and all(len(i["policy"]["rules"]) == 17 for i in coll.items)
     print(f"all {len(roles)} policies with rules: {elapsed * 1000:.1f} ms")  # measured, not asserted

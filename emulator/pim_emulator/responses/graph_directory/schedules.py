@@ -1,18 +1,47 @@
-"""Read routes for schedules and instances, and the $expand relationships of PIM objects."""
+"""Handlers of the schedule and instance reads (their rows: ``routes/graph_directory.py``), and the $expand
+relationships of PIM objects. ``handle`` serves the four lists alike by name; its permission and method checks
+repeat what the route table has checked before it (it kept its body when it moved here from pim/views.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..contract import Collection, GraphRequest
-from . import directory, schedules
-from .errors import method_not_allowed, not_found
-from .expand import expand
-from .permissions import require, require_read_role
-from .requests import _me, is_filter_by_me, typed
+from ...contract import Collection, GraphRequest
+from ...pim import directory, requests, schedules
+from ...pim.errors import bad_request, method_not_allowed, not_found
+from ...pim.expand import expand
+from ...pim.permissions import require, require_read_role
 
 if TYPE_CHECKING:
-    from .engine import PimEngine
+    from ...pim.engine import PimEngine
+
+
+FILTER_BY_ME = "filterByCurrentUser("
+
+
+def typed(items: list[dict], type_name: str) -> list[dict]:
+    """filterByCurrentUser is a function returning ``Collection(microsoft.graph.<type>)``, not an entity set,
+    and Graph types each item: the published examples of unifiedRoleAssignmentScheduleInstance,
+    unifiedRoleEligibilityScheduleInstance and unifiedRoleEligibilityScheduleRequest: filterByCurrentUser
+    carry ``@odata.type`` on every item (emulator/tests/published_examples)."""
+    return [{"@odata.type": f"#microsoft.graph.{type_name}", **item} for item in items]
+
+
+def is_filter_by_me(segment: str) -> bool:
+    """``filterByCurrentUser(on='principal')``; other ``on`` values are not supported here (400)."""
+    if not segment.startswith(FILTER_BY_ME):
+        return False
+    on = segment[len(FILTER_BY_ME):].rstrip(")").replace("%27", "'").replace(" ", "")
+    if on.lower() not in ("on='principal'", "on=principal"):
+        raise bad_request(f"Unsupported filterByCurrentUser option '{on}'.")
+    return True
+
+
+def _me(caller) -> str:
+    if caller.is_app_only:
+        # filterByCurrentUser needs a signed-in user; an app token has none.
+        raise bad_request("filterByCurrentUser is only supported for a signed-in user.")
+    return caller.user_id or ""
 
 
 def _strip(obj: dict | None) -> dict | None:
@@ -86,3 +115,32 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
     item = eng.clone(item)
     expand_links(eng, [item], req.query.get("$expand"), what, eligible)
     return 200, eng.entity(req, ctx, item)
+
+
+# ---- the routes' handlers: handle() serves the four lists alike, by name --------------------------------------
+
+
+def _lists(name: str):
+    def list_all(eng: PimEngine, req: GraphRequest) -> tuple[int, object]:
+        requests.upkeep(eng)
+        return handle(eng, req, name, [])
+
+    def mine(eng: PimEngine, req: GraphRequest, on: str) -> tuple[int, object]:
+        requests.upkeep(eng)
+        return handle(eng, req, name, [f"{FILTER_BY_ME}on={on})"])
+
+    def get(eng: PimEngine, req: GraphRequest, item_id: str) -> tuple[int, object]:
+        requests.upkeep(eng)
+        return handle(eng, req, name, [item_id])
+
+    for fn, verb in ((list_all, "list"), (mine, "filter_by_current_user"), (get, "get")):
+        fn.__name__ = fn.__qualname__ = f"{verb}_{name}"
+    return list_all, mine, get
+
+
+list_eligibility_schedules, my_eligibility_schedules, get_eligibility_schedule = _lists("roleEligibilitySchedules")
+list_assignment_schedules, my_assignment_schedules, get_assignment_schedule = _lists("roleAssignmentSchedules")
+list_eligibility_instances, my_eligibility_instances, get_eligibility_instance = _lists(
+    "roleEligibilityScheduleInstances")
+list_assignment_instances, my_assignment_instances, get_assignment_instance = _lists(
+    "roleAssignmentScheduleInstances")
