@@ -1,4 +1,4 @@
-"""JSON batching (``POST /v1.0/$batch``) as Graph documents it (fact sheet section 5).
+"""JSON batching (``POST /v1.0/$batch``) as Graph documents it ("Combine multiple HTTP requests using JSON batching").
 
 Validation of the envelope is all-or-nothing (400 for the whole batch); after that every item runs
 through ``graph.run`` like a top-level request, so it gets its own permission check, its own

@@ -1,4 +1,4 @@
-"""Command line: ``serve`` (the contract of DESIGN.md section 5), ``generate``, ``default-seed``, ``inventory``
+"""Command line: ``serve`` (the ready-file contract of docs/emulator.md), ``generate``, ``default-seed``, ``inventory``
 and ``bench``."""
 
 from __future__ import annotations

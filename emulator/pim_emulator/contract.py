@@ -55,7 +55,7 @@ class GraphError(Exception):
     """An error answered in Graph's OData envelope.
 
     ``message`` is sent verbatim; for PIM permission errors Graph sends a JSON *string* as the
-    message (see fact sheet section 4), which callers build with ``pim_permission_error``.
+    message (microsoft-graph-docs #22292 shows one), which callers build with ``pim_permission_error``.
     """
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
@@ -81,7 +81,7 @@ class GraphError(Exception):
 
 
 def pim_permission_error(needed: list[str]) -> GraphError:
-    """403 as PIM answers a token that lacks every one of ``needed`` (fact sheet section 4)."""
+    """403 as PIM answers a token that lacks every one of ``needed`` (microsoft-graph-docs #22292)."""
     inner = {
         "errorCode": "PermissionScopeNotGranted",
         "message": "Authorization failed due to missing permission scope " + ",".join(needed) + ".",

@@ -45,7 +45,7 @@ def is_write(method: str, path: str, body) -> bool:
 
 
 def too_many_requests(retry_after: float, request_id: str) -> tuple[int, dict, dict]:
-    """429 exactly as fact sheet section 5 shows it (fractional Retry-After allowed)."""
+    """429 as Graph's throttling guidance shows it (fractional Retry-After allowed)."""
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     body = {"error": {"code": "TooManyRequests", "message": "Please retry again later.",
                       "innerError": {"code": "429", "status": "429", "message": "Please retry after", "date": now,
@@ -73,7 +73,7 @@ class ScriptedRule:
 
     With ``after`` the operation is processed first and its answer is then replaced by the fault: the
     write landed, but the client saw a 503 (or 429, 504) and will send it again, as a gateway timeout or
-    a throttled retry does in Graph (fact sheet section 5).
+    a throttled retry does in Graph (Microsoft Graph throttling guidance).
     """
 
     method: str = "*"

@@ -236,7 +236,7 @@ class TokenService:
         valid = {f"{self.emu.base_url}/{r}/oauth2/v2.0/token" for r in (ref, tenant.id, tenant.name)}
         valid |= {f"{self.emu.base_url}/{tenant.id}/v2.0", f"{self.emu.base_url}/{tenant.id}/"}
         if not auds & valid:
-            # Entra's wording for this case is not in the fact sheet; AADSTS50013 is its audience error.
+            # Entra's wording for this case is not documented; AADSTS50013 is its audience error.
             raise AadError(401, "invalid_client", 50013, f"Assertion audience claim does not match the required "
                            f"value. Expected one of {sorted(valid)}.")
 
