@@ -148,7 +148,7 @@ def derive(results: dict) -> dict:
         peaks += [(name, m["peak_rss_mb"]) for name, m in r["modules"].items()]
     large = results.get("large")
     if large:
-        peaks += [(name, m["peak_rss_mb"]) for name, m in large["scan"]["modules"].items()]
+        d["large_module_peak_mb"] = _peak_module(large["scan"])
         d["large_floor_ratio"] = _floor_ratio(large["scan"], large["floor"])
     if many:
         d["many_floor_ratios"] = {r["tenants"]: _floor_ratio(r, r.get("floor")) for r in many["runs"]}
@@ -183,17 +183,18 @@ def derive(results: dict) -> dict:
                   f"R^2 {fit.get('r2')}, {fit.get('seconds_per_tenant')} s/tenant", (fit.get("r2") or 0) >= 0.98))
     t.append(("Scan: >= 20x fewer requests than the per-role pattern", ">= 20x",
               f"{d['scan_request_ratio']}x (assignments in bulk on both sides); "
-              f"{d.get('scan3_request_ratio', '-')}x vs three reads per role; "
+              f"{d.get('scan3_request_ratio', '-')}x vs EasyPIM's reads (three settings reads per role); "
               f"settings alone {d['settings_requests']['ratio']}x", (d["scan_request_ratio"] or 0) >= 20))
     t.append(("Scan: a time ratio to match (per-role client over plain HTTP)",
               f">= {d['scan_request_ratio']}x (the request ratio)",
               f"{d['scan_time_ratio']}x; {d.get('scan3_time_ratio', '-')}x vs EasyPIM's reads; "
               f"{d.get('scan_sdk_time_ratio', '-')}x vs the same requests through msgraph-sdk's models",
               (d["scan_time_ratio"] or 0) >= (d["scan_request_ratio"] or 0)))
-    t.append(("A module process < 150 MB peak RSS (its own VmHWM)", "< 150 MB",
-              f"{d['module_peak_mb']} MB" + (f" (20k-assignment tenant: {_peak_module(large['scan'])} MB)"
-                                             if large else ""),
+    t.append(("A module process < 150 MB peak RSS (its own VmHWM)", "< 150 MB", f"{d['module_peak_mb']} MB",
               d["module_peak_mb"] is not None and d["module_peak_mb"] < 150))
+    if large:
+        t.append((f"The same at {large['eligible'] + large['active']:,} assignments (scan module)", "< 150 MB",
+                  f"{d['large_module_peak_mb']} MB", (d["large_module_peak_mb"] or 0) < 150))
     d["targets"] = [{"target": a, "bound": b, "measured": c, "met": m} for a, b, c, m in t]
     return d
 
