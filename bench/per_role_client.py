@@ -17,8 +17,9 @@ Transport (``--transport``): ``http`` (default) sends the requests as plain HTTP
 plain JSON, so the time the bench compares is the requests' (one round trip each), not the client's
 object mapping; ``sdk`` sends the same ``scan`` through msgraph-sdk's typed request builders and models
 (what an SDK user writes), whose deserialisation into kiota models was most of the client's time
-(about 30 of 45 CPU-s in the runs of issue 19). Auth is azure-identity's ``ClientSecretCredential``
-either way. Requests are sequential, as those tools make them. Writes one JSON document with its own counts.
+(make bench, 2026-11-29: 10.0 CPU-s for the 132 requests of ``scan``, 0.6 CPU-s over plain HTTP).
+Auth is azure-identity's ``ClientSecretCredential`` either way. Requests are sequential, as those
+tools make them. Writes one JSON document with its own counts.
 
 msgraph-sdk serialises ``maximumDuration`` (a ``timedelta``) as ``8:00:00``, which Graph rejects, so a
 typed PATCH cannot set an expiration rule: PATCH bodies are always the snapshot's raw JSON.
