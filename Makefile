@@ -52,6 +52,7 @@ ansible-lint: $(STAMP) $(COLL)
 
 unit: $(STAMP) $(COLL)
 	PYTHONPATH=$(CURDIR)/$(BUILD)/collections $(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q bench/tests
 
 emulator-test: $(STAMP)
 	cd emulator && ../$(BIN)/python -m pytest -q tests

@@ -1,20 +1,28 @@
-"""The per-role pattern, for comparison: what Microsoft365DSC-style tools do, through the real SDK.
+"""The per-role pattern, for comparison: what per-role tools do, with the same requests as theirs.
 
 - ``scan``: list the role definitions, then **one policy read per role**
   (``roleManagementPolicyAssignments?$filter=... and roleDefinitionId eq '{id}'&$expand=policy($expand=rules)``),
-  then the eligible and active schedule instances. The assignment lists are read in bulk and paged,
-  exactly as entra.pim does, so the request ratio measured against it is a *lower* bound.
-  ``--assignments-per-role`` reads them per role too (three reads per role, EasyPIM's pattern).
-- ``apply``: the same per-role read, then **one PATCH per changed rule**
+  then the eligible and active schedule instances, read in bulk and paged, as entra.pim reads them.
+- ``scan --easypim``: EasyPIM's reads (kayasax/EasyPIM): **three reads per role, all for its settings**
+  (``get-EntraRoleConfig``, which ``Get-PIMEntraRolePolicy`` calls for each role: the role definition by
+  display name, its policy assignment, then ``roleManagementPolicies/{policyId}/rules``), and the
+  assignments **in bulk** (``Get-PIMEntraRoleEligibleAssignment`` / ``Get-PIMEntraRoleActiveAssignment``:
+  ``role{Eligibility,Assignment}ScheduleInstances?$expand=roleDefinition,principal``, paged).
+- ``apply``: the one-read-per-role settings read, then **one PATCH per changed rule**
   (``PATCH /policies/roleManagementPolicies/{pid}/rules/{ruleId}``), sequentially.
 - ``snapshot`` (not measured): every policy's rules as raw JSON, the desired state for ``apply``,
   taken after entra.pim applied the baseline so both sides make the same change.
 
-Reads go through msgraph-sdk's typed request builders and models (what an SDK user writes), auth
-through azure-identity's ``ClientSecretCredential``. PATCH bodies are the snapshot's raw JSON sent
-through the same request adapter: msgraph-sdk serialises ``maximumDuration`` (a ``timedelta``) as
-``8:00:00``, which Graph rejects, so a typed PATCH cannot set an expiration rule correctly.
-Requests are sequential, as those tools make them. Prints one JSON document with its own counts.
+Transport (``--transport``): ``http`` (default) sends the requests as plain HTTP with ``httpx`` and reads
+plain JSON, so the time the bench compares is the requests' (one round trip each), not the client's
+object mapping; ``sdk`` sends the same ``scan`` through msgraph-sdk's typed request builders and models
+(what an SDK user writes), whose deserialisation into kiota models was most of the client's time
+(make bench, 2026-11-29: 10.0 CPU-s for the 132 requests of ``scan``, 0.6 CPU-s over plain HTTP).
+Auth is azure-identity's ``ClientSecretCredential`` either way. Requests are sequential, as those
+tools make them. Writes one JSON document with its own counts.
+
+msgraph-sdk serialises ``maximumDuration`` (a ``timedelta``) as ``8:00:00``, which Graph rejects, so a
+typed PATCH cannot set an expiration rule: PATCH bodies are always the snapshot's raw JSON.
 """
 
 from __future__ import annotations
@@ -26,59 +34,165 @@ import ssl
 import sys
 import time
 from collections import Counter
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from azure.identity import ClientSecretCredential
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_abstractions.method import Method
-from kiota_abstractions.request_information import RequestInformation
-from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
-from kiota_serialization_json.json_parse_node import JsonParseNode
-from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
-from msgraph import GraphServiceClient
-from msgraph.generated.models.unified_role_management_policy_rule import UnifiedRoleManagementPolicyRule
-from msgraph.generated.policies.role_management_policy_assignments.role_management_policy_assignments_request_builder import (  # noqa: E501
-    RoleManagementPolicyAssignmentsRequestBuilder as PolicyAssignments,
-)
-from msgraph.graph_request_adapter import GraphRequestAdapter
-from msgraph_core import GraphClientFactory
 
 DIRECTORY_ROLE_FILTER = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
+SCOPE = "https://graph.microsoft.com/.default"
+ELIGIBLE = "/roleManagement/directory/roleEligibilityScheduleInstances"
+ACTIVE = "/roleManagement/directory/roleAssignmentScheduleInstances"
 
 
-class PerRoleClient:
+def _credential(auth: dict) -> ClientSecretCredential:
+    return ClientSecretCredential(
+        auth["tenant_id"], auth["client_id"], auth["client_secret"], authority=auth["authority_host"],
+        disable_instance_discovery=True, connection_verify=auth["ca_bundle"])
+
+
+class LeanClient:
+    """Plain HTTP: each request is one ``httpx`` call on a kept-alive connection; answers stay JSON dicts."""
+
     def __init__(self, auth: dict):
-        self.auth = auth
+        self.base = auth["graph_url"].rstrip("/")
         self.counts: Counter = Counter()
-        credential = ClientSecretCredential(
-            auth["tenant_id"], auth["client_id"], auth["client_secret"], authority=auth["authority_host"],
-            disable_instance_discovery=True, connection_verify=auth["ca_bundle"])
+        self.credential = _credential(auth)
+        self.http = httpx.Client(verify=ssl.create_default_context(cafile=auth["ca_bundle"]), timeout=60)
+        self._token = None
+
+    def _headers(self) -> dict:
+        if self._token is None or self._token.expires_on - time.time() < 300:
+            self._token = self.credential.get_token(SCOPE)
+        return {"Authorization": f"Bearer {self._token.token}", "Accept": "application/json"}
+
+    def request(self, method: str, url: str, body: dict | None = None) -> dict | None:
+        url = url if url.startswith("https://") else self.base + url
+        self.counts[method] += 1
+        answer = self.http.request(method, url, headers=self._headers(), json=body)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def pages(self, url: str) -> list[dict]:
+        items = []
+        while url:
+            page = self.request("GET", url)
+            items += page.get("value", [])
+            url = page.get("@odata.nextLink")
+        return items
+
+    # -- reads --------------------------------------------------------------------------------
+    def role_definitions(self) -> list[dict]:
+        return self.pages("/roleManagement/directory/roleDefinitions")
+
+    def policy_of(self, role_id: str) -> dict | None:
+        """One request per role: the role's policy assignment with the policy and its 17 rules."""
+        flt = quote(f"{DIRECTORY_ROLE_FILTER} and roleDefinitionId eq '{role_id}'")
+        items = self.request("GET", f"/policies/roleManagementPolicyAssignments?$filter={flt}"
+                             "&$expand=policy($expand=rules)").get("value", [])
+        return items[0].get("policy") if items else None
+
+    def easypim_settings(self, display_name: str) -> list[dict]:
+        """EasyPIM's get-EntraRoleConfig: role id by display name, policy id, then the rules (three reads)."""
+        role = self.request("GET", "/roleManagement/directory/roleDefinitions?$filter="
+                            + quote(f"displayName eq '{display_name}'"))["value"][0]
+        flt = quote(f"{DIRECTORY_ROLE_FILTER} and roleDefinitionId eq '{role['id']}'")
+        assignment = self.request("GET", f"/policies/roleManagementPolicyAssignments?$filter={flt}")["value"][0]
+        return self.request("GET", f"/policies/roleManagementPolicies/{assignment['policyId']}/rules")["value"]
+
+    # -- the commands -------------------------------------------------------------------------
+    def scan(self, easypim: bool = False) -> dict:
+        roles = self.role_definitions()
+        rules = {}
+        for role in roles:
+            if easypim:
+                rules[role["id"]] = len(self.easypim_settings(role["displayName"]))
+            else:
+                policy = self.policy_of(role["id"])
+                if policy is not None:
+                    rules[role["id"]] = len(policy.get("rules") or [])
+        expand = "?$expand=roleDefinition,principal" if easypim else ""
+        eligible, active = self.pages(ELIGIBLE + expand), self.pages(ACTIVE + expand)
+        return {"roles": len(roles), "policies": len(rules), "rules": sum(rules.values()),
+                "eligible": len(eligible), "active": len(active)}
+
+    def snapshot(self) -> dict:
+        """{roleDefinitionId: {"policy_id", "rules": {ruleId: raw rule}}}, from one paged bulk read."""
+        out = {}
+        for item in self.pages(f"/policies/roleManagementPolicyAssignments?$filter={quote(DIRECTORY_ROLE_FILTER)}"
+                               "&$expand=policy($expand=rules)"):
+            policy = item.get("policy") or {}
+            out[item["roleDefinitionId"]] = {"policy_id": policy.get("id") or item.get("policyId"),
+                                             "rules": {r["id"]: r for r in policy.get("rules", [])}}
+        return out
+
+    def apply(self, desired: dict) -> dict:
+        roles = self.role_definitions()
+        patched, errors, changed_roles = 0, [], 0
+        for role in roles:
+            want = desired.get(role["id"])
+            policy = self.policy_of(role["id"])
+            if want is None or policy is None:
+                continue
+            changed = False
+            for rule in policy.get("rules") or []:
+                target = want["rules"].get(rule["id"])
+                if target is None or _plain(rule) == _plain(target):
+                    continue
+                changed = True
+                try:
+                    self.request("PATCH", f"/policies/roleManagementPolicies/{policy['id']}/rules/{rule['id']}",
+                                 _plain(target))
+                    patched += 1
+                except httpx.HTTPError as exc:  # reported, the run goes on like the per-role tools do
+                    errors.append(f"{role['displayName']}/{rule['id']}: {type(exc).__name__}: {exc}"[:300])
+            changed_roles += int(changed)
+        return {"roles": len(roles), "changed_roles": changed_roles, "rule_patches": patched, "errors": errors}
+
+
+def _plain(rule: dict) -> dict:
+    """A rule without the response's annotations but its type: the same on both sides of the comparison."""
+    return {k: v for k, v in rule.items() if not k.startswith("@odata.") or k == "@odata.type"}
+
+
+class SdkClient:
+    """The same ``scan`` through msgraph-sdk's typed request builders and models (imported only for it)."""
+
+    def __init__(self, auth: dict):
+        from kiota_authentication_azure.azure_identity_authentication_provider import (
+            AzureIdentityAuthenticationProvider,
+        )
+        from msgraph import GraphServiceClient
+        from msgraph.graph_request_adapter import GraphRequestAdapter
+        from msgraph_core import GraphClientFactory
+
+        self.counts: Counter = Counter()
         http = httpx.AsyncClient(verify=ssl.create_default_context(cafile=auth["ca_bundle"]), timeout=60)
         http = GraphClientFactory.create_with_default_middleware(client=http)
         http.event_hooks["request"].append(self._count)
         provider = AzureIdentityAuthenticationProvider(
-            credential, scopes=["https://graph.microsoft.com/.default"],
-            allowed_hosts=[urlsplit(auth["graph_url"]).hostname])
-        self.adapter = GraphRequestAdapter(provider, client=http)
-        self.adapter.base_url = auth["graph_url"].rstrip("/")
-        self.client = GraphServiceClient(request_adapter=self.adapter)
+            _credential(auth), scopes=[SCOPE], allowed_hosts=[urlsplit(auth["graph_url"]).hostname])
+        adapter = GraphRequestAdapter(provider, client=http)
+        adapter.base_url = auth["graph_url"].rstrip("/")
+        self.client = GraphServiceClient(request_adapter=adapter)
 
     async def _count(self, request: httpx.Request) -> None:
         self.counts[request.method] += 1
 
-    # -- reads --------------------------------------------------------------------------------
-    async def role_definitions(self) -> list:
-        builder = self.client.role_management.directory.role_definitions
+    async def all_pages(self, builder) -> list:
         page = await builder.get()
-        roles = list(page.value or [])
+        items = list(page.value or [])
         while page.odata_next_link:
             page = await builder.with_url(page.odata_next_link).get()
-            roles.extend(page.value or [])
-        return roles
+            items.extend(page.value or [])
+        return items
 
     async def policy_of(self, role_id: str):
-        """One request per role: the role's policy assignment with the policy and its 17 rules."""
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.policies.role_management_policy_assignments.role_management_policy_assignments_request_builder import (  # noqa: E501
+            RoleManagementPolicyAssignmentsRequestBuilder as PolicyAssignments,
+        )
+
         query = PolicyAssignments.RoleManagementPolicyAssignmentsRequestBuilderGetQueryParameters(
             filter=f"{DIRECTORY_ROLE_FILTER} and roleDefinitionId eq '{role_id}'", expand=["policy($expand=rules)"])
         answer = await self.client.policies.role_management_policy_assignments.get(
@@ -86,99 +200,18 @@ class PerRoleClient:
         items = answer.value or []
         return items[0].policy if items else None
 
-    async def all_pages(self, builder, role_id: str | None = None) -> list:
-        config = None
-        if role_id:
-            query = next(getattr(builder, n) for n in dir(builder) if n.endswith("GetQueryParameters"))
-            config = RequestConfiguration(query_parameters=query(filter=f"roleDefinitionId eq '{role_id}'"))
-        page = await builder.get(request_configuration=config)
-        items = list(page.value or [])
-        while page.odata_next_link:
-            page = await builder.with_url(page.odata_next_link).get()
-            items.extend(page.value or [])
-        return items
-
-    async def raw(self, method: str, url: str, body: dict | None = None):
-        info = RequestInformation()
-        info.http_method = getattr(Method, method)
-        info.url = url if url.startswith("https://") else self.adapter.base_url + url
-        info.headers.try_add("Accept", "application/json")
-        if body is not None:
-            info.headers.try_add("Content-Type", "application/json")
-            info.content = json.dumps(body).encode()
-        data = await self.adapter.send_primitive_async(info, "bytes", None)
-        return json.loads(data) if data else None
-
-    # -- the three commands -------------------------------------------------------------------
-    async def scan(self, assignments_per_role: bool = False) -> dict:
-        roles = await self.role_definitions()
-        policies = {}
+    async def scan(self) -> dict:
         rm = self.client.role_management.directory
-        eligible, active = [], []
+        roles = await self.all_pages(rm.role_definitions)
+        rules = {}
         for role in roles:
             policy = await self.policy_of(role.id)
             if policy is not None:
-                policies[role.id] = len(policy.rules or [])
-            if assignments_per_role:  # three reads per role, as EasyPIM makes them
-                eligible += await self.all_pages(rm.role_eligibility_schedule_instances, role.id)
-                active += await self.all_pages(rm.role_assignment_schedule_instances, role.id)
-        if not assignments_per_role:
-            eligible = await self.all_pages(rm.role_eligibility_schedule_instances)
-            active = await self.all_pages(rm.role_assignment_schedule_instances)
-        return {"roles": len(roles), "policies": len(policies), "rules": sum(policies.values()),
+                rules[role.id] = len(policy.rules or [])
+        eligible = await self.all_pages(rm.role_eligibility_schedule_instances)
+        active = await self.all_pages(rm.role_assignment_schedule_instances)
+        return {"roles": len(roles), "policies": len(rules), "rules": sum(rules.values()),
                 "eligible": len(eligible), "active": len(active)}
-
-    async def snapshot(self) -> dict:
-        """{roleDefinitionId: {"policy_id", "rules": {ruleId: raw rule}}}, from one paged bulk read."""
-        out = {}
-        url = (f"/policies/roleManagementPolicyAssignments?$filter={DIRECTORY_ROLE_FILTER}"
-               "&$expand=policy($expand=rules)").replace(" ", "%20")
-        while url:
-            page = await self.raw("GET", url)
-            for item in page.get("value", []):
-                policy = item.get("policy") or {}
-                out[item["roleDefinitionId"]] = {"policy_id": policy.get("id") or item.get("policyId"),
-                                                 "rules": {r["id"]: r for r in policy.get("rules", [])}}
-            url = page.get("@odata.nextLink")
-        return out
-
-    async def apply(self, desired: dict) -> dict:
-        roles = await self.role_definitions()
-        patched, errors, changed_roles = 0, [], 0
-        for role in roles:
-            want = desired.get(role.id)
-            policy = await self.policy_of(role.id)
-            if want is None or policy is None:
-                continue
-            changed = False
-            for rule in policy.rules or []:
-                target = want["rules"].get(rule.id)
-                if target is None or _canonical(rule) == _canonical(_model(target)):
-                    continue
-                changed = True
-                try:
-                    await self.raw("PATCH", f"/policies/roleManagementPolicies/{policy.id}/rules/{rule.id}",
-                                   _patch_body(target))
-                    patched += 1
-                except Exception as exc:  # reported, the run goes on like the per-role tools do
-                    errors.append(f"{role.display_name}/{rule.id}: {type(exc).__name__}: {exc}"[:300])
-            changed_roles += int(changed)
-        return {"roles": len(roles), "changed_roles": changed_roles, "rule_patches": patched, "errors": errors}
-
-
-def _model(raw: dict):
-    return JsonParseNode(raw).get_object_value(UnifiedRoleManagementPolicyRule)
-
-
-def _canonical(rule) -> bytes:
-    """A rule as the SDK serialises it: the same function on both sides, so the comparison is fair."""
-    writer = JsonSerializationWriter()
-    writer.write_object_value(None, rule)
-    return writer.get_serialized_content()
-
-
-def _patch_body(raw: dict) -> dict:
-    return {k: v for k, v in raw.items() if k != "@odata.context"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,28 +220,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth", required=True, help="JSON file: tenant_id, client_id, client_secret, "
                         "graph_url, authority_host, ca_bundle")
     parser.add_argument("--desired", help="snapshot file, for apply")
-    parser.add_argument("--assignments-per-role", action="store_true",
-                        help="scan: read eligible and active assignments per role too (three reads per role)")
+    parser.add_argument("--easypim", action="store_true",
+                        help="scan: EasyPIM's reads (three settings reads per role, assignments in bulk)")
+    parser.add_argument("--transport", choices=("http", "sdk"), default="http",
+                        help="plain HTTP (default) or msgraph-sdk's typed models (scan only)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    if args.transport == "sdk" and (args.command != "scan" or args.easypim):
+        parser.error("--transport sdk runs the one-read-per-role scan only")
     with open(args.auth, encoding="utf-8") as fh:
         auth = json.load(fh)
     started = time.perf_counter()
-    client = PerRoleClient(auth)
-    loop = asyncio.new_event_loop()
-    try:
+    if args.transport == "sdk":
+        client = SdkClient(auth)
+        result = asyncio.run(client.scan())
+    else:
+        client = LeanClient(auth)
         if args.command == "scan":
-            result = loop.run_until_complete(client.scan(args.assignments_per_role))
+            result = client.scan(args.easypim)
         elif args.command == "snapshot":
-            result = loop.run_until_complete(client.snapshot())
+            result = client.snapshot()
         else:
             with open(args.desired, encoding="utf-8") as fh:
-                desired = json.load(fh)
-            result = loop.run_until_complete(client.apply(desired))
-    finally:
-        loop.close()
+                result = client.apply(json.load(fh))
     if args.command != "snapshot":
-        result = {"result": result, "requests_by_method": dict(client.counts),
+        result = {"result": result, "requests_by_method": dict(client.counts), "transport": args.transport,
                   "wall_s_inside": round(time.perf_counter() - started, 3)}
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from measure import run_measured
+from measure import hook_env, run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = {
@@ -29,10 +29,11 @@ def import_costs(work: Path, collections: Path, repeat: int = 3) -> dict:
     """Wall and CPU of a fresh interpreter importing each thing (best of ``repeat``), plus -X importtime."""
     env = {**os.environ, "PYTHONPATH": str(collections)}
     out = {}
-    for label, code in IMPORTS.items():
-        runs = [run_measured([sys.executable, "-c", code], env=env) for _ in range(repeat)]
+    for n, (label, code) in enumerate(IMPORTS.items()):
+        logs = [work / f"imports-{n}-{i}.jsonl" for i in range(repeat)]  # each process's own peak (measure.py)
+        runs = [run_measured([sys.executable, "-c", code], env=hook_env(env, log), proc_log=log) for log in logs]
         best = min(runs, key=lambda r: r["wall_s"])
-        out[label] = {"wall_s": best["wall_s"], "cpu_s": best["cpu_s"], "maxrss_mb": best["tree_maxrss_mb"]}
+        out[label] = {"wall_s": best["wall_s"], "cpu_s": best["cpu_s"], "maxrss_mb": best["peak_mb"]}
     # -X importtime of the module base: self time per top-level package.
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", IMPORTS["entra.pim module base (_module)"]],  # noqa: S603
                           env=env, capture_output=True, text=True, check=False)
@@ -59,10 +60,11 @@ def profile_module(work: Path, collections: Path, module: str, auth: dict) -> di
     args = work / f"profile-{module}.args.json"
     args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {**auth, "_ansible_check_mode": True}}))
     prof = work / f"profile-{module}.prof"
-    env = {**os.environ, "PYTHONPATH": str(collections)}
+    proc_log = work / f"profile-{module}.procs.jsonl"
+    env = hook_env({**os.environ, "PYTHONPATH": str(collections)}, proc_log)
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), str(ROOT / "plugins" / "modules" / f"{module}.py"),
            str(args)]
-    run = run_measured(cmd, env=env, log=work / f"profile-{module}.out")
+    run = run_measured(cmd, env=env, log=work / f"profile-{module}.out", proc_log=proc_log)
     if not prof.exists():
         return {"error": f"no profile, see {work / f'profile-{module}.out'}", **run}
     stats = pstats.Stats(str(prof))
@@ -80,7 +82,7 @@ def profile_module(work: Path, collections: Path, module: str, auth: dict) -> di
     json_parse = cum(lambda k: k[0].endswith(os.path.join("json", "decoder.py")) and k[2] == "decode")
     top = sorted(rows.items(), key=lambda kv: -kv[1][2])[:12]
     summary = {
-        "wall_s": run["wall_s"], "cpu_s": run["cpu_s"], "maxrss_mb": run["tree_maxrss_mb"],
+        "wall_s": run["wall_s"], "cpu_s": run["cpu_s"], "maxrss_mb": run["peak_mb"],
         "profiled_total_s": round(total, 3), "imports_s": round(imports, 3),
         "waiting_on_network_s": round(waiting, 3), "json_decode_s": round(json_parse, 3),
         "top_tottime": [{"function": f"{Path(f).name}:{line}({fn})", "tottime_s": round(tt, 3), "calls": nc}

@@ -5,14 +5,18 @@ Scenarios (issue 7), all against the emulator with injected latency (``--latency
 1. scan one tenant with every built-in role, 500 eligible and 200 active assignments (check mode);
 2. apply the baseline to a fresh tenant, then again (nothing left to change);
 3. the scan over N generated tenants with ``--forks 10`` (10, 50, 100; ``--quick``: 3, 10);
-4. ``bench/per_role_client.py`` doing the same scan and the same baseline change the per-role way.
+4. ``bench/per_role_client.py`` doing the same scan and the same baseline change the per-role way
+   (plain HTTP; EasyPIM's three settings reads per role; once through msgraph-sdk's models);
+5. a tenant with 20,000 assignments: the scan, its module's peak memory and the emulator's paging time.
 
 How it measures:
 - Graph requests, by method and route, and writes: the emulator's ``stats``, reset before each run;
-- wall, CPU and peak memory of a whole run: ``os.wait4`` on the ``ansible-playbook`` (or client)
-  process, whose rusage covers every descendant it waited for (controller, workers, modules);
-- each module process's peak RSS, CPU and lifetime: ``bench/hook/sitecustomize.py`` on
-  ``PYTHONPATH``, which records ``getrusage(RUSAGE_SELF)`` at exit of every ``AnsiballZ_*`` process;
+- wall and CPU of a whole run: ``os.wait4`` on the ``ansible-playbook`` (or client) process, whose
+  rusage covers every descendant it waited for (controller, workers, modules);
+- each process's own peak memory (``VmHWM``), and each module process's CPU and lifetime:
+  ``bench/hook/sitecustomize.py`` on ``PYTHONPATH`` (see ``measure.py`` for why not ``ru_maxrss``);
+- the Ansible floor of each scenario: ``ansible.builtin.ping`` over the same hosts, as many module
+  processes per host as the scenario started, in the same run; times are reported as ratios to it;
 - per task wall time and the modules' own ``graph_requests``: ``bench/callback_plugins/bench_record.py``;
 - Ansible's own cost: a no-op playbook (no module process) and a ``ping`` playbook (one trivial one);
 - the emulator's share: its CPU seconds from ``/proc/<pid>/stat`` during the run, and requests/s.
@@ -41,6 +45,7 @@ sys.path.insert(1, str(ROOT / "tests"))
 
 from collection_link import COLLECTIONS, link_collection  # noqa: E402 - the one helper that links the tree
 from measure import (  # noqa: E402
+    hook_env,
     load_average,
     module_stats,
     proc_cpu_seconds,
@@ -48,10 +53,11 @@ from measure import (  # noqa: E402
     run_measured,
     system_busy_seconds,
 )
+from paging import page_through  # noqa: E402
 from pim_emulator.launch import DEFAULT_SEED_VARS, auth_options, start, write_inventory  # noqa: E402
 from profiling import import_costs, profile_module  # noqa: E402
 from report import write_reports  # noqa: E402
-from seeds import write_bench_seed  # noqa: E402
+from seeds import LARGE_ACTIVE, LARGE_ELIGIBLE, write_bench_seed  # noqa: E402
 
 PY = sys.executable
 ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
@@ -78,7 +84,7 @@ class Bench:
     # -- plumbing -----------------------------------------------------------------------------
     def env(self, task_log: Path, module_log: Path) -> dict:
         return {
-            **os.environ,
+            **hook_env(None, module_log),
             "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
             "ANSIBLE_PYTHON_INTERPRETER": PY,
             "ANSIBLE_LOCALHOST_WARNING": "0",
@@ -87,8 +93,6 @@ class Bench:
             "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"),
             "ANSIBLE_CALLBACKS_ENABLED": "bench_record",
             "ENTRA_PIM_BENCH_TASK_LOG": str(task_log),
-            "ENTRA_PIM_BENCH_MODULE_LOG": str(module_log),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH / "hook"), os.environ.get("PYTHONPATH")])),
         }
 
     def inventory(self, emu, app: str, count: int | None = None) -> Path:
@@ -111,7 +115,8 @@ class Bench:
             cmd += ["--limit", limit]
         emu.admin("stats/reset", {})
         probe = _Probe(emu)
-        run = run_measured(cmd, env=self.env(task_log, module_log), cwd=ROOT, log=self.work / f"{tag}.log")
+        run = run_measured(cmd, env=self.env(task_log, module_log), cwd=ROOT, log=self.work / f"{tag}.log",
+                           proc_log=module_log)
         stats = emu.admin("stats")
         tasks = read_jsonl(task_log)
         modules = read_jsonl(module_log)
@@ -121,7 +126,7 @@ class Bench:
             "graph": _graph(stats),
             **probe.done(run),
             "modules": module_stats(modules),
-            "module_processes": len(modules),
+            "module_processes": len([m for m in modules if m.get("kind") == "module"]),
             "tasks": _tasks(tasks),
             "failed_tasks": [t for t in tasks if t["status"] in ("failed", "unreachable")][:5],
             "log": str(self.work / f"{tag}.log"),
@@ -135,18 +140,33 @@ class Bench:
         self.runs += 1
         tag = f"{self.runs:02d}-{name}"
         auth_file, out = self.work / f"{tag}.auth.json", self.work / f"{tag}.json"
+        proc_log = self.work / f"{tag}.procs.jsonl"
         auth_file.write_text(json.dumps(auth))
         cmd = [PY, str(BENCH / "per_role_client.py"), command, "--auth", str(auth_file), "--out", str(out),
                *(["--desired", str(desired)] if desired else []), *(extra or [])]
         emu.admin("stats/reset", {})
         probe = _Probe(emu)
-        run = run_measured(cmd, cwd=ROOT, log=self.work / f"{tag}.log")
+        run = run_measured(cmd, env=hook_env(None, proc_log), cwd=ROOT, log=self.work / f"{tag}.log",
+                           proc_log=proc_log)
         stats = emu.admin("stats")
         doc = json.loads(out.read_text()) if out.exists() else {}
         if run["rc"] != 0:
             log(f"  {name}: per_role_client exited {run['rc']}, see {self.work / f'{tag}.log'}")
-        return {"command": f"per_role_client.py {command}", **run, "graph": _graph(stats),
+        return {"command": " ".join(["per_role_client.py", command, *(extra or [])]), **run, "graph": _graph(stats),
                 **probe.done(run), "client": doc.get("result"), "client_counts": doc.get("requests_by_method")}
+
+    def floor(self, emu, name: str, inventory: Path, measured: dict | list[dict], limit: str | None = None,
+              forks: int = 5, repeat: int = 1) -> dict:
+        """The Ansible floor of ``measured``: ansible.builtin.ping over the same hosts, as many module
+        processes per host as ``measured`` started, in this run (median of ``repeat``)."""
+        runs = measured if isinstance(measured, list) else [measured]
+        hosts = max(1, max((t["hosts"] for t in runs[0]["tasks"]), default=1))
+        pings = max(1, round(max(r["module_processes"] for r in runs) / hosts))
+        out = _median_run([self.playbook(emu, f"floor-{name}", BENCH / "playbooks" / "ping.yml", inventory,
+                                         limit=limit, forks=forks, extra=["-e", f"bench_pings={pings}"])
+                           for _ in range(repeat)])
+        out["pings_per_host"], out["hosts"] = pings, hosts
+        return out
 
     def set_latency(self, emu) -> None:
         emu.admin("faults", {"latency_ms": self.args.latency_ms, "jitter_ms": 0})
@@ -175,19 +195,27 @@ class Bench:
             runs = [self.playbook(emu, "scan-one", a.scan_playbook, reader_inv, limit="bigscan", extra=["--check"])
                     for _ in range(a.repeat)]
             results["scan_one"] = _median_run(runs)
+            log("  its Ansible floor: ping, as many module processes on the same host")
+            floors = {"scan_one": self.floor(emu, "scan-one", reader_inv, results["scan_one"], limit="bigscan",
+                                             repeat=a.repeat)}
+            results["floors"] = floors
 
-            log("scenario 4a: per-role client, the same scan")
+            log("scenario 4a: per-role client, the same scan (plain HTTP)")
             auth_big = auth_options(emu.info, 0, "pim-reader")
             results["per_role_scan"] = self.client(emu, "per-role-scan", "scan", auth_big)
             if not a.quick:
-                log("scenario 4a': per-role client, scan with assignments read per role too (EasyPIM-like)")
-                results["per_role_scan_assignments_per_role"] = self.client(
-                    emu, "per-role-scan-3", "scan", auth_big, extra=["--assignments-per-role"])
+                log("scenario 4a': per-role client, EasyPIM's reads (three settings reads per role)")
+                results["per_role_scan_easypim"] = self.client(emu, "per-role-scan-easypim", "scan", auth_big,
+                                                               extra=["--easypim"])
+                log("scenario 4a'': per-role client, the 4a scan through msgraph-sdk's typed models")
+                results["per_role_scan_sdk"] = self.client(emu, "per-role-scan-sdk", "scan", auth_big,
+                                                           extra=["--transport", "sdk"])
 
             log(f"scenario 2: baseline ({a.baseline_playbook.name}) on the fresh tenant, twice")
             first = self.playbook(emu, "baseline-1", a.baseline_playbook, admin_inv, limit="fresh")
             second = self.playbook(emu, "baseline-2", a.baseline_playbook, admin_inv, limit="fresh")
             results["baseline_first"], results["baseline_second"] = first, second
+            floors["baseline"] = self.floor(emu, "baseline", admin_inv, [first, second], limit="fresh")
 
             log("scenario 4b: per-role client applies the same change (one PATCH per changed rule)")
             auth_fresh = auth_options(emu.info, 1, "pim-admin")
@@ -207,6 +235,8 @@ class Bench:
                 every = BENCH / "playbooks" / "baseline.yml"
                 results["every_role_first"] = self.playbook(emu, "every-role-1", every, admin_inv, limit="fresh")
                 results["every_role_second"] = self.playbook(emu, "every-role-2", every, admin_inv, limit="fresh")
+                floors["every_role"] = self.floor(emu, "every-role", admin_inv, results["every_role_first"],
+                                                  limit="fresh")
                 desired_all = self.work / "desired-policies-every-role.json"
                 run_measured([PY, str(BENCH / "per_role_client.py"), "snapshot", "--auth", _write(
                     self.work / "snapshot.auth.json", auth_fresh), "--out", str(desired_all)], cwd=ROOT)
@@ -242,17 +272,40 @@ class Bench:
                 log(f"  scan of {n} tenants with --forks {a.forks}")
                 run = self.playbook(emu, f"scan-{n}", a.scan_playbook, inv, forks=a.forks, extra=["--check"])
                 run["tenants"] = n
+                log(f"  its Ansible floor: ping on the same {n} hosts with --forks {a.forks}")
+                run["floor"] = self.floor(emu, f"scan-{n}", inv, run, forks=a.forks)
                 many["runs"].append(run)
-            n = max(counts)
-            log(f"  Ansible floor: ping x2 on {n} hosts with --forks {a.forks}")
-            inv = self.inventory(emu, "pim-reader", count=n)
-            floor = self.playbook(emu, f"ping-{n}", BENCH / "playbooks" / "ping.yml", inv, forks=a.forks,
-                                  extra=["-e", "bench_ping_twice=true"])
-            floor["tenants"] = n
-            many["ansible_floor"] = floor
             results["scan_many"] = many
         finally:
             emu.stop()
+
+
+    # -- phase C: a tenant with 20,000 assignments ---------------------------------------------------
+    def phase_large(self, results: dict) -> None:
+        a = self.args
+        seed = self.work / "seed-large.json"
+        write_bench_seed(seed, large=True)
+        log(f"scenario 5: a tenant with {LARGE_ELIGIBLE + LARGE_ACTIVE} assignments")
+        t0 = time.perf_counter()
+        emu = start(self.work / "emulator-large", ["--seed", str(seed), "--latency-ms", str(a.latency_ms)],
+                    timeout=600)
+        large = {"emulator_startup_s": round(time.perf_counter() - t0, 1), "eligible": LARGE_ELIGIBLE,
+                 "active": LARGE_ACTIVE}
+        try:
+            inv = self.inventory(emu, "pim-reader")
+            log("  emulator paging, no injected latency: every page of the four schedule lists")
+            emu.admin("faults", {"latency_ms": 0, "jitter_ms": 0})
+            probe = _Probe(emu)
+            started = time.perf_counter()
+            large["paging"] = page_through(auth_options(emu.info, 0, "pim-reader"))
+            large["paging_probe"] = probe.done({"cpu_s": 0.0, "wall_s": time.perf_counter() - started})
+            self.set_latency(emu)
+            log("  the scan (check mode), then its Ansible floor")
+            large["scan"] = self.playbook(emu, "scan-large", a.scan_playbook, inv, extra=["--check"])
+            large["floor"] = self.floor(emu, "scan-large", inv, large["scan"])
+        finally:
+            emu.stop()
+        results["large"] = large
 
 
 class _Probe:
@@ -331,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-playbook", type=Path, default=BASELINE_PLAYBOOK)
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--skip-many", action="store_true", help="leave out scenario 3")
+    parser.add_argument("--skip-large", action="store_true", help="leave out scenario 5 (20,000 assignments)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite RESULTS.md from the results.json of --out-dir (e.g. after editing ANALYSIS.md)")
+    parser.add_argument("--only-large", action="store_true",
+                        help="scenario 5 only, merged into the existing results.json of --out-dir")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="first wait up to SECONDS for the 1-minute load average to drop below 1")
     parser.add_argument("--work", default=str(BENCH / "out" / "run"), help="scratch directory (wiped)")
@@ -340,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.scan_playbook, args.baseline_playbook = args.scan_playbook.resolve(), args.baseline_playbook.resolve()
 
+    if args.report_only:
+        print(write_reports(json.loads((args.out_dir / "results.json").read_text(encoding="utf-8")), args.out_dir))
+        return 0
     link_collection()
     _wait_quiet(args.wait_quiet)
     bench = Bench(args)
@@ -356,9 +417,18 @@ def main(argv: list[str] | None = None) -> int:
             "versions": _versions(),
         },
     }
+    if args.only_large:
+        previous = json.loads((args.out_dir / "results.json").read_text(encoding="utf-8"))
+        bench.phase_large(previous)
+        previous["meta"]["large_measured"] = results["meta"]["date"]
+        previous["meta"]["large_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
+        print(write_reports(previous, args.out_dir))
+        return 0
     bench.phase_single(results)
     if not args.skip_many:
         bench.phase_many(results)
+    if not args.skip_large and not args.quick:
+        bench.phase_large(results)
     results["meta"]["bench_wall_s"] = round(time.perf_counter() - started, 1)
     summary = write_reports(results, args.out_dir)
     print(summary)

@@ -92,15 +92,22 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
     require(req.caller, "eligibility.read" if eligible else "assignment.read")
     if req.method != "GET":
         raise method_not_allowed()
-    items = schedules.instances(eng, eligible) if is_instance else schedules.schedules(eng, eligible)
     what = "instance" if is_instance else "schedule"
     ctx = f"roleManagement/directory/{name}"
-    if not rest or is_filter_by_me(rest[0]):
-        if rest:
-            me = _me(req.caller)
-            items = [i for i in items if i["principalId"] == me]
-        else:
-            require_read_role(eng, req.caller)
+
+    def build() -> list[dict]:
+        items = schedules.instances(eng, eligible) if is_instance else schedules.schedules(eng, eligible)
+        items = eng.clone(items)
+        expand_links(eng, items, req.query.get("$expand"), what, eligible)
+        return items
+
+    if not rest:  # the whole list: built once per query, its pages read from it (schedules.paged_list)
+        require_read_role(eng, req.caller)
+        return 200, Collection(schedules.paged_list(eng, req, name, build), ctx)
+    items = schedules.instances(eng, eligible) if is_instance else schedules.schedules(eng, eligible)
+    if is_filter_by_me(rest[0]):
+        me = _me(req.caller)
+        items = [i for i in items if i["principalId"] == me]
         items = eng.clone(items)
         expand_links(eng, items, req.query.get("$expand"), what, eligible)
         if rest:
