@@ -110,9 +110,8 @@ def handle(eng: PimEngine, req: GraphRequest, name: str, rest: list[str]) -> tup
         items = [i for i in items if i["principalId"] == me]
         items = eng.clone(items)
         expand_links(eng, items, req.query.get("$expand"), what, eligible)
-        if rest:
-            items = typed(items, "unifiedRole{}Schedule{}".format("Eligibility" if eligible else "Assignment",
-                                                                   "Instance" if is_instance else ""))
+        items = typed(items, "unifiedRole{}Schedule{}".format("Eligibility" if eligible else "Assignment",
+                                                               "Instance" if is_instance else ""))
         return 200, Collection(items, ctx)
     item = next((i for i in items if i["id"] == rest[0] and eng.is_visible(i)), None)
     if item is None or len(rest) > 1:
