@@ -90,6 +90,28 @@ def visible_items(items: list[dict], req: GraphRequest) -> list[dict]:
     return [o for o in items if not _lagging(o) or id(o) not in selected or visible(o, now)]
 
 
+def preselect(objects: dict[str, dict], filter_text: str | None) -> list[dict] | None:
+    """The only objects of a collection a list read's ``$filter`` can select when it pins ``id`` down
+    (``id eq '..'``, ``id in (..)``, possibly and-ed with other terms), in the collection's order; None when
+    it does not (or does not parse: the general path then answers the 400 as before).
+
+    The compliance scan resolves principals with ``id in`` 15 ids at a time, thousands of times on a large
+    tenant: picking the candidates here keeps each read from copying and filtering every object. Only the
+    keys are scanned (objects are stored under their ``id``, see create_object and seed.py), casefolded as
+    ``$filter`` compares strings, so the order and a stored id's case give the same answer as a full read.
+    The caller still applies the whole filter to the candidates.
+    """
+    if not filter_text:
+        return None
+    try:
+        wanted = odata.pinned_values(odata.parse_filter(filter_text), "id")
+    except GraphError:
+        return None
+    if wanted is None:
+        return None
+    return [objects[k] for k in objects if k.casefold() in wanted]
+
+
 def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int) -> dict:
     """Admin API: a new user, group or service principal, as if made through Graph just now.
 

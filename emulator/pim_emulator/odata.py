@@ -377,6 +377,44 @@ def apply_filter(items: list[dict], text: str | None) -> list[dict]:
     return [it for it in items if matches(tree, it)]
 
 
+
+def _is_property(node, name: str) -> bool:
+    # A bare property of the item, as _path_value reads it (case-insensitive name, no lambda variable).
+    return node[0] == "path" and len(node[1]) == 1 and node[1][0].lower() == name
+
+
+def _string_literal(node) -> bool:
+    return node[0] == "lit" and isinstance(node[1], str)
+
+
+def pinned_values(tree, name: str) -> set[str] | None:
+    """The casefolded values property ``name`` must take for an item to pass the filter ``tree``, when the
+    filter pins it down with ``eq``/``in`` on string literals (alone, or joined by ``and`` to other terms, or
+    ``or`` of such terms); None when it does not.
+
+    A superset: an item whose value is not in it cannot pass (string equality is casefolded, as in
+    ``_compare``), one whose value is may still fail the other terms, so callers apply the whole filter to
+    what they pick with it. Anything else (not, ne, functions, non-string literals) gives None: the caller
+    then reads every item, as before.
+    """
+    kind = tree[0]
+    if kind in ("and", "or"):
+        left, right = pinned_values(tree[1], name), pinned_values(tree[2], name)
+        if kind == "or":
+            return None if left is None or right is None else left | right
+        if left is None or right is None:
+            return right if left is None else left
+        return left & right
+    if kind == "cmp" and tree[1] == "eq":
+        for prop, lit in ((tree[2], tree[3]), (tree[3], tree[2])):
+            if _is_property(prop, name) and _string_literal(lit):
+                return {lit[1].casefold()}
+        return None
+    if kind == "in" and _is_property(tree[1], name) and all(_string_literal(v) for v in tree[2]):
+        return {v[1].casefold() for v in tree[2]}
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- others
 
 

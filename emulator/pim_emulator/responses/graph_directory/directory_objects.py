@@ -23,7 +23,12 @@ def _entity(req: GraphRequest, context: str, coll: str, obj: dict, select: str |
 
 def _list(eng: PimEngine, req: GraphRequest, coll: str, context: str) -> tuple[int, Collection]:
     # Full objects: $filter may use any property; graph.py trims users to USER_DEFAULT when there is no $select.
-    items = [plain(coll, o, "*") for o in visible_items(list(eng.tenant.coll(coll).values()), req)]
+    # A $filter that pins ids down reads only those objects (preselect): the whole filter still runs on them
+    # (visible_items, graph.shape_collection), so the answer is that of reading every object.
+    objects = eng.tenant.coll(coll)
+    picked = directory.preselect(objects, req.query.get("$filter"))
+    source = list(objects.values()) if picked is None else picked
+    items = [plain(coll, o, "*") for o in visible_items(source, req)]
     return 200, Collection(items, context)
 
 
