@@ -165,12 +165,12 @@ class Checker:
     """Counts and violations of one emulator process. Thread-safe enough for aiohttp (one loop) and tests."""
 
     def __init__(self, enabled: bool = True, log_dir: str | None = None):
-        self.schemas = {v: schema_mod.load(v) for v in ("v1.0", "beta")}
+        self._schemas: dict | None = None  # imported at the first check: the SDKs take seconds to import
         self.reason = None
-        if enabled and self.schemas["v1.0"] is None:
+        if enabled and not schema_mod.available("v1.0"):
             self.reason = "msgraph-sdk is not installed: install it to check v1.0 answers"
             enabled = False
-        if self.schemas["beta"] is None:
+        if not schema_mod.available("beta"):
             # Without msgraph-beta-sdk the beta approval route stays unchecked (counted in "unchecked").
             log.info("msgraph-beta-sdk is not installed: beta answers are not checked")
         self.enabled = enabled
@@ -184,6 +184,12 @@ class Checker:
         if enabled and log_dir:
             os.makedirs(log_dir, exist_ok=True)
             self._log_path = os.path.join(log_dir, f"conformance-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl")
+
+    @property
+    def schemas(self) -> dict:
+        if self._schemas is None:
+            self._schemas = {v: schema_mod.load(v) for v in ("v1.0", "beta")}
+        return self._schemas
 
     # -- recording -----------------------------------------------------------------------------------------------
 
@@ -228,7 +234,7 @@ class Checker:
             cite = allowed_by(entry, allow)
             violations.append({**entry, "allowed": cite} if cite else dict(entry))
         return {"enabled": self.enabled, "reason": self.reason,
-                "beta_checked": self.schemas["beta"] is not None,
+                "beta_checked": schema_mod.available("beta"),
                 "checked_answers": self.checked_answers, "checked_requests": self.checked_requests,
                 "unchecked": self.unchecked, "unchecked_routes": dict(self.unchecked_routes),
                 "violations": violations}
@@ -250,7 +256,6 @@ class Checker:
         method = method.upper()
         sch = self.schemas.get(version)
         hit = match_route(version, path) if sch is not None else None
-        route = hit[0] if hit else path
         if answer is not None and status >= 400 and self.schemas["v1.0"] is not None:
             # Graph's error envelope is the same on every route and version (ODataError).
             ctx = {"direction": "answer", "version": version, "method": method, "route": hit[0] if hit else "*"}

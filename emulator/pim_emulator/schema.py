@@ -14,6 +14,7 @@ is not installed (the emulator itself needs neither SDK).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,8 +107,7 @@ class Schema:
             rec = _Recorder()
             deserializer(rec)
             props[name] = rec.prop or Prop("any")
-        # Abstract bases have no default @odata.type: name them after the class.
-        model = Model(str(odata_type or "").lstrip("#") or cls.__name__, cls, props)
+        model = Model(str(odata_type or "").lstrip("#") or _type_name(cls), cls, props)
         self._models[cls] = model
         return model
 
@@ -128,6 +128,14 @@ class Schema:
         return self.model(getattr(mod, cls_name))
 
 
+def _type_name(cls) -> str:
+    """The OData name of a model without a default @odata.type (base types: entity, unifiedRoleDefinition...).
+    The error envelope's classes are not entity types of the namespace: they keep their class name."""
+    if ".o_data_errors." in cls.__module__:
+        return cls.__name__
+    return f"microsoft.graph.{cls.__name__[0].lower()}{cls.__name__[1:]}"
+
+
 class _DiscriminatorNode:
     """What ``create_from_discriminator_value`` reads: the ``@odata.type`` child node."""
 
@@ -139,6 +147,12 @@ class _DiscriminatorNode:
 
     def get_str_value(self):
         return self._type
+
+
+def available(version: str) -> bool:
+    """Whether the SDK of a version is installed, without importing it."""
+    package = SDK_PACKAGES.get(version)
+    return package is not None and importlib.util.find_spec(package) is not None
 
 
 @lru_cache(maxsize=None)
