@@ -177,6 +177,7 @@ class Checker:
         self.checked_answers = self.checked_requests = self.unchecked = 0
         self.violations: dict[tuple, dict] = {}
         self.unchecked_routes: dict[str, int] = {}
+        self.by_route: dict[str, int] = {}  # "request v1.0 POST <route pattern>" -> bodies checked
         self._lock = threading.Lock()
         self._log_path = None
         self._last_flush = 0.0
@@ -205,6 +206,14 @@ class Checker:
             self.violations[key] = entry
         self._append({"event": "violation", **entry})
 
+    def _count(self, ctx: dict) -> None:
+        if ctx["direction"] == "request":
+            self.checked_requests += 1
+        else:
+            self.checked_answers += 1
+        key = f"{ctx['direction']} {ctx['version']} {ctx['method']} {ctx['route']}"
+        self.by_route[key] = self.by_route.get(key, 0) + 1
+
     def _append(self, doc: dict) -> None:
         if not self._log_path:
             return
@@ -225,7 +234,7 @@ class Checker:
             return
         self._flushed_counts = counts
         self._append({"event": "counts", "checked_answers": counts[0], "checked_requests": counts[1],
-                      "unchecked": counts[2], "pid": os.getpid()})
+                      "unchecked": counts[2], "by_route": self.by_route, "pid": os.getpid()})
 
     def report(self) -> dict:
         allow = load_allow_list()
@@ -237,6 +246,7 @@ class Checker:
                 "beta_checked": schema_mod.available("beta"),
                 "checked_answers": self.checked_answers, "checked_requests": self.checked_requests,
                 "unchecked": self.unchecked, "unchecked_routes": dict(self.unchecked_routes),
+                "by_route": dict(self.by_route),
                 "violations": violations}
 
     # -- one HTTP exchange ---------------------------------------------------------------------------------------
@@ -259,7 +269,7 @@ class Checker:
         if answer is not None and status >= 400 and self.schemas["v1.0"] is not None:
             # Graph's error envelope is the same on every route and version (ODataError).
             ctx = {"direction": "answer", "version": version, "method": method, "route": hit[0] if hit else "*"}
-            self.checked_answers += 1
+            self._count(ctx)
             err_schema = sch or self.schemas["v1.0"]
             self.check_object(err_schema, err_schema.error_model().cls, answer, ctx, "", top=True)
         if hit is None or not hit[1]:
@@ -271,14 +281,14 @@ class Checker:
         pattern, type_name, kind = hit
         if request_body is not None and method in ("POST", "PATCH", "PUT"):
             ctx = {"direction": "request", "version": version, "method": method, "route": pattern}
-            self.checked_requests += 1
+            self._count(ctx)
             action = ACTION_BODIES.get((version, pattern))
             cls = sch.request_body_model(*action).cls if action else sch.model_class(type_name)
             self.check_object(sch, cls, request_body, ctx, "", top=True)
         if answer is None or status >= 400:
             return
         ctx = {"direction": "answer", "version": version, "method": method, "route": pattern}
-        self.checked_answers += 1
+        self._count(ctx)
         selected = any(k.lower() == "$select" for k, _ in parse_qsl(query, keep_blank_values=True))
         cls = sch.model_class(type_name)
         if kind == COLLECTION and method == "GET" or "value" in (answer if isinstance(answer, dict) else {}):
@@ -304,7 +314,7 @@ class Checker:
         ctx = {"direction": "request", "version": version, "method": "POST", "route": "/$batch"}
         items: dict[str, dict] = {}
         if isinstance(request_body, dict):
-            self.checked_requests += 1
+            self._count(ctx)
             for key in request_body:
                 if key != "requests":
                     self._record("undeclared", ctx, key, "$batch request", "not part of a JSON batch request")
@@ -319,7 +329,7 @@ class Checker:
                 self._observe_one("POST", version, "/$batch", "", None, status, answer)
             return
         actx = {**ctx, "direction": "answer"}
-        self.checked_answers += 1
+        self._count(actx)
         for key in answer:
             if key != "responses" and not key.startswith("@odata."):
                 self._record("undeclared", actx, key, "$batch response", "not part of a JSON batch response")
@@ -524,10 +534,12 @@ def install(app: web.Application, emu) -> Checker:
 
 # ---- the make test gate ----------------------------------------------------------------------------------------
 
-def summarize(log_dir: str, allow_path: Path = ALLOW_FILE) -> tuple[int, int, list[dict], list[dict]]:
-    """(answers, requests, violations not allowed, violations allowed) over every process's log in log_dir."""
+def summarize(log_dir: str, allow_path: Path = ALLOW_FILE) -> tuple[int, int, list[dict], list[dict], dict]:
+    """(answers, requests, violations not allowed, violations allowed, checks per route) over every process's log
+    in log_dir."""
     answers = requests = 0
     merged: dict[tuple, dict] = {}
+    by_route: dict[str, int] = {}
     for path in sorted(Path(log_dir).glob("conformance-*.jsonl")):
         counts = None
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -544,12 +556,14 @@ def summarize(log_dir: str, allow_path: Path = ALLOW_FILE) -> tuple[int, int, li
         if counts:
             answers += int(counts.get("checked_answers", 0))
             requests += int(counts.get("checked_requests", 0))
+            for key, n in (counts.get("by_route") or {}).items():
+                by_route[key] = by_route.get(key, 0) + int(n)
     allow = load_allow_list(allow_path)
     bad, ok = [], []
     for entry in merged.values():
         cite = allowed_by(entry, allow)
         (ok if cite else bad).append({**entry, "allowed": cite} if cite else entry)
-    return answers, requests, bad, ok
+    return answers, requests, bad, ok, by_route
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -557,7 +571,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 1:
         print("usage: python -m pim_emulator.conformance LOG_DIR", file=sys.stderr)
         return 2
-    answers, requests, bad, ok = summarize(argv[0])
+    answers, requests, bad, ok, by_route = summarize(argv[0])
+    for key, n in sorted(by_route.items()):
+        if key.startswith("request "):  # the collection's own bodies (issue 13 item 3), route by route
+            print(f"checked {n:6d} {key}")
     routes: dict[tuple, int] = {}
     for entry in ok:  # one line per allow-list entry that was used, not per route
         key = (entry["kind"], entry["direction"], entry["type"], entry["property"])

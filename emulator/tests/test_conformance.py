@@ -122,7 +122,7 @@ def test_the_gate_fails_on_an_uncited_violation(tmp_path):
     checker = conformance.Checker(log_dir=str(tmp_path))
     checker.observe("GET", "v1.0", f"{RD}/x", "", None, 200, {"id": "x", "inventedProperty": 1})
     checker.flush(force=True)
-    answers, requests, bad, _ = conformance.summarize(str(tmp_path))
+    answers, requests, bad, _, _ = conformance.summarize(str(tmp_path))
     assert (answers, requests, [b["property"] for b in bad]) == (1, 0, ["inventedProperty"])
     assert conformance.main([str(tmp_path)]) == 1
     allow = tmp_path / "allow.json"
@@ -180,7 +180,7 @@ def test_emulator_records_an_invented_property_and_logs_it(tmp_path, monkeypatch
         assert {("enum", "action", "request"), ("undeclared", "inventedFlag", "request")} <= kinds
     finally:
         stop_emulator(e)
-    answers, requests, bad, _ = conformance.summarize(str(log_dir))
+    answers, requests, bad, _, _ = conformance.summarize(str(log_dir))
     assert requests >= 1 and answers >= 2
     assert {b["property"] for b in bad} == {"inventedProperty", "inventedFlag", "action"}
 
