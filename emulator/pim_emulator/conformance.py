@@ -23,6 +23,7 @@ and fails on any violation that ``conformance_allow.json`` does not allow with a
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
@@ -165,7 +166,8 @@ class Checker:
     """Counts and violations of one emulator process. Thread-safe enough for aiohttp (one loop) and tests."""
 
     def __init__(self, enabled: bool = True, log_dir: str | None = None):
-        self._schemas: dict | None = None  # imported at the first check: the SDKs take seconds to import
+        self._schemas: dict | None = None  # imported by warm() or the first check: the SDKs take seconds
+        self._load_lock = threading.Lock()
         self.reason = None
         if enabled and not schema_mod.available("v1.0"):
             self.reason = "msgraph-sdk is not installed: install it to check v1.0 answers"
@@ -188,9 +190,21 @@ class Checker:
 
     @property
     def schemas(self) -> dict:
-        if self._schemas is None:
-            self._schemas = {v: schema_mod.load(v) for v in ("v1.0", "beta")}
-        return self._schemas
+        with self._load_lock:  # the warm-up thread may be importing them right now
+            if self._schemas is None:
+                self._schemas = {v: schema_mod.load(v) for v in ("v1.0", "beta")}
+            return self._schemas
+
+    def warm(self) -> None:
+        """Import the SDKs and read the routes' models (seconds on a loaded machine) before the first answer
+        needs them, so that answer is not held up; run in a thread while the emulator starts."""
+        try:
+            for version, _rx, _pattern, type_name, _kind in _COMPILED:
+                sch = self.schemas.get(version)
+                if sch is not None and type_name:
+                    sch.model_for(type_name)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first check does the work
+            log.exception("conformance warm-up failed")
 
     # -- recording -----------------------------------------------------------------------------------------------
 
@@ -377,7 +391,7 @@ class Checker:
         odata_type = obj.get("@odata.type")
         if isinstance(odata_type, str) and odata_type:
             model = sch.model(sch.resolve(cls, odata_type))
-            if _short(model.name).lower() != _short(odata_type).lower():
+            if _short(model.name) != _short(odata_type):
                 self._record("bad-odata-type", ctx, _join(where, "@odata.type"), model.name,
                              f"{odata_type} is not {model.name} or a type derived from it")
         for key, value in obj.items():
@@ -395,23 +409,22 @@ class Checker:
                 if key not in obj:
                     self._record("missing", ctx, _join(where, key), model.name, "always returned, per the docs")
 
-    def _check_value(self, sch, prop, value, ctx, where, type_name) -> None:
+    def _check_value(self, sch, prop, value, ctx, where, type_name, item: bool = False) -> None:
         if value is None:
             return  # nullability is not in the SDK's models; Graph sends null for unset properties
-        if prop.many:
+        if prop.many and not item:
             if not isinstance(value, list):
                 self._record("wrong-type", ctx, where, type_name, f"{_json_kind(value)} where a collection is declared")
                 return
-            one = schema_mod.Prop(prop.kind, False, prop.target)
-            for item in value:
-                self._check_value(sch, one, item, ctx, where + "[]", type_name)
+            for one in value:
+                self._check_value(sch, prop, one, ctx, where + "[]", type_name, item=True)
             return
         kind = prop.kind
         if kind == "object":
             self.check_object(sch, prop.target, value, ctx, where)
             return
         if kind == "enum":
-            allowed = {m.value for m in prop.target}
+            allowed = sch.enum_values(prop.target)
             if not isinstance(value, str):
                 self._record("wrong-type", ctx, where, type_name, f"{_json_kind(value)} where enum "
                              f"{prop.target.__name__} is declared")
@@ -439,8 +452,10 @@ _PRIMITIVE_CHECKS = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def _short(type_name: str) -> str:
-    return type_name.lstrip("#").rsplit(".", 1)[-1]
+    """microsoft.graph.user and #microsoft.graph.User -> user (OData type names compare without case)."""
+    return type_name.lstrip("#").rsplit(".", 1)[-1].lower()
 
 
 def _join(where: str, key: str) -> str:
@@ -526,6 +541,8 @@ def install(app: web.Application, emu) -> Checker:
     async def on_cleanup(_app) -> None:
         checker.flush(force=True)
 
+    if checker.enabled:
+        threading.Thread(target=checker.warm, name="conformance-warm", daemon=True).start()
     app.middlewares.append(conformance_middleware)
     app.router.add_get("/_emulator/conformance", report)
     app.on_cleanup.append(on_cleanup)

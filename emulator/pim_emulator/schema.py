@@ -88,6 +88,8 @@ class Schema:
     def __init__(self, version: str, package: str):
         self.version, self.package = version, package
         self._models: dict[Any, Model] = {}
+        self._resolved: dict[tuple, Any] = {}
+        self._enums: dict[Any, frozenset] = {}
 
     def model_class(self, type_name: str):
         """The model class of an OData type name (``unifiedRoleDefinition``, ``microsoft.graph.user``)."""
@@ -116,7 +118,17 @@ class Schema:
 
     def resolve(self, cls, odata_type: str | None):
         """The class Graph's own discriminator picks for a JSON object carrying ``@odata.type``."""
-        return type(cls.create_from_discriminator_value(_DiscriminatorNode(odata_type)))
+        key = (cls, odata_type)
+        found = self._resolved.get(key)
+        if found is None:  # building the instance is most of a check's cost: once per type pair
+            found = self._resolved[key] = type(cls.create_from_discriminator_value(_DiscriminatorNode(odata_type)))
+        return found
+
+    def enum_values(self, enum_class) -> frozenset:
+        values = self._enums.get(enum_class)
+        if values is None:
+            values = self._enums[enum_class] = frozenset(m.value for m in enum_class)
+        return values
 
     def error_model(self) -> Model:
         mod = importlib.import_module(f"{self.package}.generated.models.o_data_errors.o_data_error")
