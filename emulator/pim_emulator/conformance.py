@@ -523,12 +523,20 @@ def install(app: web.Application, emu) -> Checker:
         response = await handler(request)
         # After the handler: read() answers the bytes the handler read (aiohttp caches them); reading first would
         # leave the handler a consumed stream (can_read_body False).
-        sent = await request.read()
+        try:
+            sent = await request.read()
+        except Exception:  # noqa: BLE001 - a client gone before its body arrived: no body to check
+            sent = b""
         body = getattr(response, "body", None)
         if isinstance(body, (bytes, bytearray)) and "json" not in (response.content_type or ""):
             body = None
-        checker.observe(request.method, version, path, query, _parse(sent), response.status,
-                        _parse(body) if isinstance(body, (bytes, bytearray)) else None)
+        try:
+            checker.observe(request.method, version, path, query, _parse(sent), response.status,
+                            _parse(body) if isinstance(body, (bytes, bytearray)) else None)
+        except Exception as exc:  # noqa: BLE001 - the check must never cost the client its answer
+            log.exception("conformance check failed for %s %s", request.method, path)
+            checker._record("checker-error", {"direction": "answer", "version": version, "method": request.method,
+                                              "route": _normalise(path)}, "", "", type(exc).__name__)
         return response
 
     async def report(request: web.Request) -> web.Response:
