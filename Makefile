@@ -15,11 +15,15 @@ BIN := $(VENV)/bin
 BUILD := .build
 COLL := $(BUILD)/collections/ansible_collections/entra/pim
 STAMP := $(VENV)/.installed
+# Every emulator a target starts (tests, demo, bench) checks each Graph answer and request body against Microsoft's
+# published schema and logs what it finds here (issue 13); `make conformance` sums the logs and fails on any
+# violation that emulator/pim_emulator/conformance_allow.json does not cite. Absolute: emulators run in other dirs.
+export PIM_EMULATOR_CONFORMANCE_LOG ?= $(CURDIR)/$(BUILD)/conformance
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check test demo bench clean live-check live-check-selftest
+.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check conformance conformance-reset test demo bench clean live-check live-check-selftest
 
 help:
-	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make examples | make sanity | make build"
+	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make examples | make sanity | make build | make conformance"
 
 $(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
 	@test -n "$(PYTHON)" || .ci/find-python --explain
@@ -118,7 +122,14 @@ import-check: build
 		$(CURDIR)/$(BUILD)/importer-venv/bin/python -m galaxy_importer.main entra-pim-*.tar.gz 2>&1 | tee importer.log
 	! grep -qiE '^(ERROR|WARNING: (ansible-doc|ansible-lint) not found)' $(BUILD)/dist/importer.log
 
-test: lint unit emulator-test integration examples awx-test molecule reliability sanity import-check
+# What every emulator started since the last reset saw: "N answers and M requests checked, K violations".
+conformance: $(STAMP)
+	cd emulator && ../$(BIN)/python -m pim_emulator.conformance "$(PIM_EMULATOR_CONFORMANCE_LOG)"
+
+conformance-reset:
+	rm -rf "$(PIM_EMULATOR_CONFORMANCE_LOG)"
+
+test: conformance-reset lint unit emulator-test integration examples awx-test molecule reliability sanity import-check conformance
 	@echo "make test: all checks passed"
 
 demo: $(STAMP) $(COLL)

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-last-admin-protection", action="store_true")
     s.add_argument("--tenants", type=int, help="generate N tenants instead of the default seed")
     s.add_argument("--principals", type=int, default=50, help="principals per generated tenant")
+    s.add_argument("--no-conformance", action="store_true",
+                   help="do not check answers and request bodies against Graph's published schema")
     s.add_argument("--log-level", default="INFO")
 
     g = sub.add_parser("generate", help="write a generated seed file")
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                             request_retention_days=args.request_retention_days,
                             read_after_write_lag_ms=args.read_after_write_lag_ms,
                             last_admin_protection=not args.no_last_admin_protection,
-                            tenants=args.tenants, principals=args.principals)
+                            tenants=args.tenants, principals=args.principals,
+                            conformance=not args.no_conformance)
         faults = FaultConfig(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, rate_429=args.fault_429,
                              rate_503=args.fault_503, rate_504=args.fault_504, retry_after=args.retry_after)
         if args.fault_seed is not None:

@@ -155,7 +155,9 @@ def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int)
         app_id = str(doc.get("appId") or uuid.uuid4())
         obj = {"id": oid, "appId": app_id, "displayName": name, "appDisplayName": name,
                "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
-               "appOwnerOrganizationId": None, "tags": [], "createdDateTime": created}
+               # v1.0 servicePrincipal has no createdDateTime (servicePrincipal resource type; msgraph-sdk's model):
+               # kept internal only.
+               "appOwnerOrganizationId": None, "tags": [], "_createdDateTime": created}
     if lag_ms > 0:
         obj["_visible_after"] = now + lag_ms / 1000.0
     if hidden:

@@ -255,7 +255,9 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
         rid = rd["templateId"]
         tenant.coll("roleDefinitions")[rid] = {
             "id": rid, "templateId": rid, "displayName": rd["displayName"], "description": rd["description"],
-            "isBuiltIn": True, "isEnabled": True, "isPrivileged": rd["isPrivileged"], "resourceScopes": ["/"],
+            # isPrivileged is beta only (unifiedRoleDefinition, graph-rest-beta; not in the v1.0 resource page nor
+            # msgraph-sdk's v1.0 model): kept internal, never answered on v1.0.
+            "isBuiltIn": True, "isEnabled": True, "_isPrivileged": rd["isPrivileged"], "resourceScopes": ["/"],
             "version": "1", "inheritsPermissionsFrom": [],
             # Real definitions list hundreds of actions; one representative entry keeps the shape.
             "rolePermissions": [{"allowedResourceActions": [_action(rd["displayName"])], "condition": None}],
@@ -272,7 +274,7 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
         tenant.coll("roleDefinitions")[rid] = {
             "id": rid, "templateId": rid, "displayName": cr["displayName"], "description": cr.get("description"),
             "isBuiltIn": False, "isEnabled": bool(cr.get("isEnabled", True)),
-            "isPrivileged": bool(cr.get("isPrivileged", False)), "resourceScopes": ["/"], "version": None,
+            "_isPrivileged": bool(cr.get("isPrivileged", False)), "resourceScopes": ["/"], "version": None,
             "inheritsPermissionsFrom": [],
             "rolePermissions": [{"allowedResourceActions": list(cr.get("allowedResourceActions") or []),
                                  "condition": None}],
@@ -377,7 +379,7 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
 def _sp(sp_id: str, app_id: str, name: str, created: str) -> dict:
     return {"id": sp_id, "appId": app_id, "displayName": name, "appDisplayName": name,
             "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
-            "appOwnerOrganizationId": None, "tags": [], "createdDateTime": created}
+            "appOwnerOrganizationId": None, "tags": [], "_createdDateTime": created}  # no v1.0 property (see below)
 
 
 def _action(name: str) -> str:

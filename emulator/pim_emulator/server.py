@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import admin, batch, graph
+from . import admin, batch, conformance, graph
 from .contract import GraphError
 from .emulator import Emulator
 from .identity import TokenService
@@ -141,6 +141,7 @@ def make_app(emu: Emulator) -> web.Application:
     front = GraphFrontDoor(emu, tokens)
     app.add_routes(admin.routes(emu))
     app.add_routes(tokens.routes())
+    conformance.install(app, emu)  # before the catch-all route, so GET /_emulator/conformance is its own
     app.router.add_route("*", "/{version}/{tail:.*}", front.handle)
     app["emu"] = emu
     return app

@@ -18,7 +18,7 @@ CTX = "roleManagement/directory/roleAssignments"
 def _view(inst: dict) -> dict:
     out = {"id": inst["roleAssignmentOriginId"], "principalId": inst["principalId"],
            "roleDefinitionId": inst["roleDefinitionId"], "directoryScopeId": inst["directoryScopeId"],
-           "appScopeId": inst["appScopeId"], "resourceScope": inst["directoryScopeId"]}
+           "appScopeId": inst["appScopeId"]}  # no resourceScope: beta only (unifiedRoleAssignment, graph-rest-beta)
     if "_visible_after" in inst:
         out["_visible_after"] = inst["_visible_after"]
     return out

@@ -100,14 +100,16 @@ def _approvers(tenant: Tenant, subjects: object, key: str) -> list[dict]:
             uid = s.get("userId") or s.get("id")
             if uid not in tenant.coll("users"):
                 raise bad_request(f"The approver user '{uid}' does not exist.")
-            out.append({"@odata.type": kind, "isBackup": bool(s.get("isBackup", False)), "id": uid,
-                        "description": s.get("description")})
+            # v1.0 subjectSets: singleUser {userId, description}, groupMembers {groupId, description} (singleUser and
+            # groupMembers resource types; "Update rules in PIM" example 3). isBackup/id belong to the older userSet.
+            # Unsure: answers of real tenants have been reported as {"isBackup": false, "id": ...} for these
+            # approvers; the documented v1.0 shape is served, and the collection reads both.
+            out.append({"@odata.type": kind, "userId": uid, "description": s.get("description")})
         elif kind == "#microsoft.graph.groupMembers":
             gid = s.get("groupId") or s.get("id")
             if gid not in tenant.coll("groups"):
                 raise bad_request(f"The approver group '{gid}' does not exist.")
-            out.append({"@odata.type": kind, "isBackup": bool(s.get("isBackup", False)), "id": gid,
-                        "description": s.get("description")})
+            out.append({"@odata.type": kind, "groupId": gid, "description": s.get("description")})
         else:
             raise bad_request(f"Unsupported approver subject set '{kind}' in '{key}'.")
     return out
