@@ -23,7 +23,10 @@ from ._activation import (
 from ._client import GraphCallError, GraphSession, encode_query
 from ._policy import rules_to_settings
 from ._resolve import Resolver, odata_quote
-from ._role_settings import approver_names, pair_roles_with_policies, read_policies, select_roles
+from ._role_settings import (
+    DIRECTORY_ROLE_POLICIES, POLICY_ASSIGNMENTS, approver_names, approver_names_of, pair_roles_with_policies,
+    pairs_approver_ids, policies_by_role, read_policies, select_roles,
+)
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
 RM = "/roleManagement/directory"
@@ -31,6 +34,8 @@ INSTANCES = {ELIGIBLE: RM + "/roleEligibilityScheduleInstances", ACTIVE: RM + "/
 REQUESTS = RM + "/roleAssignmentScheduleRequests"
 ELIGIBILITY_REQUESTS = RM + "/roleEligibilityScheduleRequests"
 MINE = "/filterByCurrentUser(on='principal')"
+AUDIT = "/auditLogs/directoryAudits"
+BY_IDS = "/directoryObjects/getByIds"
 BY_IDS_LIMIT = 1000  # directoryObjects/getByIds takes at most 1000 ids
 
 
@@ -56,7 +61,7 @@ class ActivityReader:
         ids = sorted({str(i).lower() for i in ids if i})
         out = {}
         for start in range(0, len(ids), BY_IDS_LIMIT):
-            answer = self.graph.post("/directoryObjects/getByIds", {
+            answer = self.graph.post(BY_IDS, {
                 "ids": ids[start:start + BY_IDS_LIMIT], "types": ["user", "group", "servicePrincipal"]},
                 read=True) or {}
             for obj in answer.get("value", []):
@@ -82,7 +87,7 @@ class ActivityReader:
         return users
 
     def audit(self, since):
-        return self.graph.get_all("/auditLogs/directoryAudits", params={"$filter": audit_filter(since)})
+        return self.graph.get_all(AUDIT, params={"$filter": audit_filter(since)})
 
     def role_settings(self, role_refs=None):
         """Each role's PIM settings, as ``pim_role_setting_info`` returns them in ``roles``.
@@ -99,25 +104,90 @@ class ActivityReader:
                  "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
                 for role, policy in pairs]
 
-    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False):
-        """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused."""
+    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False,
+             settings_refs=None):
+        """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused.
+
+        ``settings_refs``: None for no role settings, else the roles whose settings to return in
+        ``role_settings`` ([] for every role, as ``role_settings()`` does).
+
+        Two rounds of independent reads (``GraphSession.read_many``): first the role definitions (unless
+        already read), both instance lists, the pending requests, the policies and the audit log, with
+        their further pages together; then one ``getByIds`` for every principal and approver together with
+        the users' sync status. A tenant of any size costs two round trips plus one per extra page of its
+        longest list; each thing is read once.
+        """
         warnings = []
-        roles = self.roles_by_id()
-        raw = {kind: self.instances(kind, role_ids, principal_ids, scope) for kind in (ELIGIBLE, ACTIVE)}
-        requests = None
+        first = {}
+        roles_read = self.resolver.roles_read()
+        if roles_read is not None:
+            first["roles"] = roles_read
+        flt = instance_filter(role_ids, principal_ids, scope)
+        for kind in (ELIGIBLE, ACTIVE):
+            first[kind] = {"url": INSTANCES[kind], "params": {"$filter": flt} if flt else None}
         if pending:
-            try:
-                requests = self.pending_requests()
-            except GraphCallError as err:
+            first["pending"] = {"url": REQUESTS, "params": {"$filter": "status eq 'PendingApproval'"}}
+        if settings_refs is not None:
+            first["policies"] = {"url": POLICY_ASSIGNMENTS, "params": DIRECTORY_ROLE_POLICIES}
+        if since is not None:
+            first["audit"] = {"url": AUDIT, "params": {"$filter": audit_filter(since)}}
+        got = dict(zip(first, self.graph.read_many(list(first.values())), strict=True))
+        requests = None
+        for key, answer in got.items():
+            err = answer["error"]
+            if err is None:
+                continue
+            if key == "pending" and err.status in (401, 403):
                 # Listing requests has been seen to demand ReadWrite (docs issue #22292): a read-only
                 # scan still returns its instances and says what it could not see.
-                if err.status not in (401, 403):
-                    raise
                 warnings.append("pending requests were not read: " + err.describe() +
                                 " (grant RoleAssignmentSchedule.Read.Directory, or ReadWrite where Graph insists)")
+                continue
+            raise err
+        if "roles" in got:
+            self.resolver.take_roles(got["roles"]["items"])
+        if pending and got["pending"]["error"] is None:
+            requests = got["pending"]["items"]
+        raw = {kind: got[kind]["items"] for kind in (ELIGIBLE, ACTIVE)}
+        pairs = []
+        if settings_refs is not None:
+            refs = [r for r in settings_refs if str(r).strip()]
+            pairs = pair_roles_with_policies(select_roles(self.resolver, refs),
+                                             policies_by_role(got["policies"]["items"]), skip_missing=not refs)
+
         ids = [i.get("principalId") for rows in raw.values() for i in rows]
         ids += [r.get("principalId") for r in requests or []]
-        principals = self.principals_by_id(ids)
+        ids = sorted({str(i).lower() for i in ids if i} | set(pairs_approver_ids(pairs)))
+        second = [{"method": "POST", "url": BY_IDS, "body": {
+            "ids": ids[start:start + BY_IDS_LIMIT], "types": ["user", "group", "servicePrincipal"]}}
+            for start in range(0, len(ids), BY_IDS_LIMIT)]
+        sync_reads = []
+        if sync_status:
+            # Whether a principal is a user is only known from getByIds; asking /users for every principal
+            # in the same round saves a round trip (groups and apps simply match no user).
+            held = {str(i.get("principalId")).lower() for rows in raw.values() for i in rows if i.get("principalId")}
+            sync_reads = [{"url": "/users", "params": {"$filter": f, "$select": SYNC_SELECT}}
+                          for f in sync_filters(held)]
+        answers = self.graph.read_many(second + sync_reads) if second or sync_reads else []
+        objects = []
+        for answer in answers[:len(second)]:
+            if answer["error"] is not None:
+                raise answer["error"]
+            objects.extend(answer["items"])
+        principals = {str(o.get("id")).lower(): o for o in objects}
+        users = []
+        for answer in answers[len(second):]:
+            err = answer["error"]
+            if err is not None:
+                if err.status not in (401, 403):
+                    raise err
+                users = None
+                warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
+                                " (grant User.Read.All or Directory.Read.All)")
+                break
+            users.extend(answer["items"])
+
+        roles = {str(r["id"]).lower(): r for r in self.resolver.all_roles()}
         items = {kind: [shape_instance(i, kind, roles, principals) for i in rows] for kind, rows in raw.items()}
         attribute_groups(items[ELIGIBLE] + items[ACTIVE])
         result = {kind: sorted(select(rows, role_ids, principal_ids, scope), key=sort_key)
@@ -126,22 +196,18 @@ class ActivityReader:
         if requests is not None:
             shaped = select([shape_request(r, roles, principals) for r in requests], role_ids, principal_ids, scope)
         result["pending_requests"] = shaped
-        if sync_status:
-            rows = result[ELIGIBLE] + result[ACTIVE]
-            try:
-                users = self.users_sync(r["principal_id"] for r in rows if r.get("principal_type") == "user")
-            except GraphCallError as err:
-                if err.status not in (401, 403):
-                    raise
-                users = None
-                warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
-                                " (grant User.Read.All or Directory.Read.All)")
-            if users is not None:
-                mark_synced(rows, users)
+        if sync_status and users is not None:
+            mark_synced(result[ELIGIBLE] + result[ACTIVE], users)
         if since is not None:
-            records = [shape_audit(r) for r in self.audit(since)]
+            records = [shape_audit(r) for r in got["audit"]["items"]]
             result["audit"] = select(records, role_ids, principal_ids, None) if role_ids or principal_ids \
                 else records
+        if settings_refs is not None:
+            names = approver_names_of(objects)
+            result["role_settings"] = [
+                {"role": role.get("displayName"), "id": role.get("id"), "template_id": role.get("templateId"),
+                 "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
+                for role, policy in pairs]
         return result, warnings
 
 

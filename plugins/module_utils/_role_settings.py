@@ -143,8 +143,13 @@ def select_roles(resolver, refs):
 
 def read_policies(graph):
     """roleDefinitionId (lower case) -> {"policy_id", "rules"}, for every directory role at once."""
+    return policies_by_role(graph.get_all(POLICY_ASSIGNMENTS, params=DIRECTORY_ROLE_POLICIES))
+
+
+def policies_by_role(assignments):
+    """Pure: the policy assignments read with ``DIRECTORY_ROLE_POLICIES`` -> ``read_policies``' answer."""
     out = {}
-    for assignment in graph.get_all(POLICY_ASSIGNMENTS, params=DIRECTORY_ROLE_POLICIES):
+    for assignment in assignments:
         policy = assignment.get("policy") or {}
         role_id = str(assignment.get("roleDefinitionId") or "").lower()
         out[role_id] = {"policy_id": policy.get("id") or assignment.get("policyId"),
@@ -171,14 +176,30 @@ def pair_roles_with_policies(roles, policies, skip_missing):
 
 def approver_names(graph, pairs):
     """Approver object id (lower case) -> exportable name, with one ``getByIds`` (tolerant of deleted ones)."""
-    ids = sorted({oid for pair in pairs for oid in approver_ids(pair[1]["rules"])})
-    names = {}
+    ids = pairs_approver_ids(pairs)
+    objects = []
     for start in range(0, len(ids), 1000):
         answer = graph.post("/directoryObjects/getByIds",
                             {"ids": ids[start:start + 1000], "types": ["user", "group"]}, read=True) or {}
-        for obj in answer.get("value", []):
-            kind = "group" if str(obj.get("@odata.type", "")).endswith("group") else "user"
-            names[str(obj["id"]).lower()] = principal_name(dict(obj, type=kind))
+        objects.extend(answer.get("value", []))
+    return approver_names_of(objects)
+
+
+def pairs_approver_ids(pairs):
+    """Pure: the approver object ids (lower case, sorted, once each) of the policies of ``[(role, policy)]``."""
+    return sorted({oid for pair in pairs for oid in approver_ids(pair[1]["rules"])})
+
+
+def approver_names_of(objects):
+    """Pure: directory objects (``getByIds``' answer) -> {id (lower case): exportable name} of the users and
+    groups among them; approvers are never anything else, so other kinds are left out."""
+    names = {}
+    for obj in objects:
+        odata_type = str(obj.get("@odata.type", ""))
+        if odata_type.endswith("servicePrincipal"):
+            continue
+        kind = "group" if odata_type.endswith("group") else "user"
+        names[str(obj["id"]).lower()] = principal_name(dict(obj, type=kind))
     return names
 
 

@@ -438,11 +438,10 @@ def main():
         principal_ids = [p["id"] for p in reader.resolver.principals(principal_refs).values()] \
             if principal_refs else None
         scope = reader.resolver.scopes([params["scope"]])[params["scope"]] if params["scope"] is not None else None
+        # Settings ride along with the assignments: their reads go out in the same $batch round trips.
         result, warnings = reader.read(role_ids, principal_ids, scope, params["pending_requests"], since,
-                                       params["include_sync_status"])
-        if params["role_settings"]:
-            # After read(): the role definitions it read are reused.
-            result["role_settings"] = reader.role_settings(role_refs)
+                                       params["include_sync_status"],
+                                       settings_refs=role_refs if params["role_settings"] else None)
     except (ResolveError, RoleSettingsError) as exc:
         module.fail(str(exc))
     except Exception as exc:
