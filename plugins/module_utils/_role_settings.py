@@ -146,6 +146,25 @@ def read_policies(graph):
     return policies_by_role(graph.get_all(POLICY_ASSIGNMENTS, params=DIRECTORY_ROLE_POLICIES))
 
 
+def read_roles_and_policies(graph, resolver):
+    """``read_policies``' answer, with the role definitions read into ``resolver`` in the same round trips.
+
+    Both are independent collections of two pages each in a tenant of ~130 roles: sent together
+    (``GraphSession.read_many``) they cost two ``$batch`` requests instead of four.
+    """
+    reads = [{"url": POLICY_ASSIGNMENTS, "params": DIRECTORY_ROLE_POLICIES}]
+    roles_read = resolver.roles_read()
+    if roles_read is not None:
+        reads.append(roles_read)
+    answers = graph.read_many(reads)
+    for answer in reversed(answers):  # a refused role read first: it is what a user fixes first
+        if answer["error"] is not None:
+            raise answer["error"]
+    if roles_read is not None:
+        resolver.take_roles(answers[1]["items"])
+    return policies_by_role(answers[0]["items"])
+
+
 def policies_by_role(assignments):
     """Pure: the policy assignments read with ``DIRECTORY_ROLE_POLICIES`` -> ``read_policies``' answer."""
     out = {}
