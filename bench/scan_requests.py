@@ -13,7 +13,10 @@ request at a time (``GraphSession`` awaits each answer before the next), so the 
 are also its sequential round trips; a ``$batch`` is one request and one round trip however many reads
 it carries (``by_route`` counts those reads one by one).
 
-Usage: .venv/bin/python bench/scan_requests.py [--json OUT]
+With ``--bench-seed`` the tenants are the bench's (bench/seeds.py): the scan reads ``bigscan`` (123 roles,
+500 eligible and 200 active assignments, so several pages per list) and the baseline hardens ``fresh``.
+
+Usage: .venv/bin/python bench/scan_requests.py [--bench-seed] [--json OUT]
 """
 
 from __future__ import annotations
@@ -90,23 +93,32 @@ def run(emu, work: Path, name: str, playbook: str, inventory: Path, tenant: str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--bench-seed", action="store_true", help="the bench's bigscan and fresh tenants")
     args = parser.parse_args()
     link_collection()
     work = Path(tempfile.mkdtemp(prefix="scan-requests-"))
     (work / "hook").mkdir()
     (work / "hook" / "sitecustomize.py").write_text(HOOK)
     results = []
-    with start(work / "emulator") as emu:
+    emulator_args = []
+    if args.bench_seed:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from seeds import write_bench_seed  # bench/ is not a package
+
+        write_bench_seed(work / "seed.json")
+        emulator_args = ["--seed", str(work / "seed.json")]
+    with start(work / "emulator", emulator_args) as emu:
         tenant = emu.info["tenants"][0]["name"]
+        target = emu.info["tenants"][1]["name"] if args.bench_seed else tenant
         group_vars = dict(BASELINE_VARS, compliance_report_dir=str(work / "reports"))
         reader, admin = work / "reader.yml", work / "admin.yml"
         write_inventory(emu.info, reader, "pim-reader", group_vars, python=PY)
         write_inventory(emu.info, admin, "pim-admin", group_vars, python=PY)
         results.append(run(emu, work, "scan", "compliance_scan.yml", reader, tenant, ["--check"]))
-        results.append(run(emu, work, "baseline-1", "baseline.yml", admin, tenant, []))
-        results.append(run(emu, work, "baseline-2", "baseline.yml", admin, tenant, []))
+        results.append(run(emu, work, "baseline-1", "baseline.yml", admin, target, []))
+        results.append(run(emu, work, "baseline-2", "baseline.yml", admin, target, []))
         emu.admin("reset", {})
-        results.append(run(emu, work, "baseline-check-diff", "baseline.yml", admin, tenant, ["--check", "--diff"]))
+        results.append(run(emu, work, "baseline-check-diff", "baseline.yml", admin, target, ["--check", "--diff"]))
     for r in results:
         starts = ", ".join(f"{m['module']} {m['start_to_first_connect_s']} s" for m in r["modules"])
         print(f"{r['run']}: rc {r['rc']}, {r['requests']} requests {r['by_method']}, "
