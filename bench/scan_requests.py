@@ -7,8 +7,8 @@ Starts the emulator with its default seed, then for its first tenant runs, each 
 - the baseline once more in ``--check --diff`` on a fresh tenant.
 
 For each run it prints the emulator's admin stats (``GET /_emulator/stats``: requests, requests by route,
-writes), the module processes and, for each, the time from the process's start to its first network
-connection (the sign-in, then Graph): what a module costs before it asks anything. The modules send one
+writes), the module processes and, for each, the time (wall and CPU) from the process's start to its first
+network connection (the sign-in, then Graph): what a module costs before it asks anything. The modules send one
 request at a time (``GraphSession`` awaits each answer before the next), so the Graph requests of a run
 are also its sequential round trips; a ``$batch`` is one request and one round trip however many reads
 it carries (``by_route`` counts those reads one by one).
@@ -57,10 +57,12 @@ if _LOG and _ARGV0.startswith("AnsiballZ_"):
     def _hook(event, args):
         if event == "socket.connect" and not _SEEN:
             _SEEN.append(time.time())
-            import json
+            import json, resource
+            ru = resource.getrusage(resource.RUSAGE_SELF)
             with open(_LOG, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"module": _ARGV0[len("AnsiballZ_"):-3], "pid": os.getpid(),
-                                     "start_to_first_connect_s": round(_SEEN[0] - _T0, 3)}) + "\\n")
+                                     "start_to_first_connect_s": round(_SEEN[0] - _T0, 3),
+                                     "cpu_to_first_connect_s": round(ru.ru_utime + ru.ru_stime, 3)}) + "\\n")
     sys.addaudithook(_hook)
 '''
 
@@ -120,7 +122,8 @@ def main() -> int:
         emu.admin("reset", {})
         results.append(run(emu, work, "baseline-check-diff", "baseline.yml", admin, target, ["--check", "--diff"]))
     for r in results:
-        starts = ", ".join(f"{m['module']} {m['start_to_first_connect_s']} s" for m in r["modules"])
+        starts = ", ".join(f"{m['module']} {m['start_to_first_connect_s']} s ({m['cpu_to_first_connect_s']} s CPU)"
+                           for m in r["modules"])
         print(f"{r['run']}: rc {r['rc']}, {r['requests']} requests {r['by_method']}, "
               f"{r['write_requests']} write requests / {r['writes']} writes, {r['module_processes']} module "
               f"process(es); start to first connection: {starts}")

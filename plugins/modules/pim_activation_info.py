@@ -20,9 +20,11 @@ description:
     time (activations, approvals, assignments and setting changes, from the directory audit log).
   - Optionally returns each role's PIM settings too (O(role_settings)), exactly as
     M(entra.pim.pim_role_setting_info) does, so that one task reads what a compliance scan needs.
-  - Role and principal names are resolved in bulk. A whole tenant is read in a handful of requests (role
-    definitions, the two instance lists, the pending requests, one C(getByIds) per 1000 principals, and the
-    audit log when asked), never one per role or principal.
+  - Role and principal names are resolved in bulk. A whole tenant is read in a handful of requests, never one
+    per role or principal, in two rounds of JSON batching (C($batch), 20 reads per request): first the role
+    definitions, the two instance lists, the pending requests, the policies and the audit log when asked, with
+    their further pages together; then one C(getByIds) per 1000 principals and approvers, with the users' sync
+    status. A tenant costs two round trips plus one per extra page of its longest list.
 author:
   - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
@@ -75,8 +77,9 @@ options:
       - Also return every role's PIM settings as RV(role_settings), the same as
         RV(entra.pim.pim_role_setting_info#module:roles) of M(entra.pim.pim_role_setting_info); only the roles
         in O(roles) when it is set.
-      - Costs two requests more (every policy with its rules, and the approvers' names), and no second read of
-        the role definitions; the O(principals) and O(scope) filters do not apply to settings.
+      - Every policy with its rules is read in the same C($batch) requests as the assignments and the approvers'
+        names with the principals' (C(getByIds)), so it costs no round trip of its own, and the role definitions
+        are read once; the O(principals) and O(scope) filters do not apply to settings.
       - Needs C(RoleManagementPolicy.Read.Directory) (or C(RoleManagement.Read.Directory)).
     type: bool
     default: false
@@ -96,8 +99,9 @@ options:
         on-premises (C(synced)), which the compliance control CISA MS.AAD.7.3 (cloud-only privileged users)
         needs.
       - Reads C(onPremisesSyncEnabled) and C(onPremisesImmutableId), which Graph returns only on request,
-        with C(GET /users?$filter=id in (...)) for 15 users at a time (Graph's limit), 20 such reads per
-        C($batch) request; never one request per user.
+        with C(GET /users?$filter=id in (...)) for 15 principals at a time (Graph's limit), in the same
+        C($batch) requests as the C(getByIds) of the principals (groups and service principals match no user);
+        never one request per user.
       - Needs C(User.Read.All) or C(Directory.Read.All); when Graph refuses, the module warns and leaves
         C(synced) out.
     type: bool
