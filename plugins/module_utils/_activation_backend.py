@@ -21,11 +21,11 @@ from ._activation import (
     shape_audit, shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
 from ._client import GraphCallError, GraphSession, encode_query
-from ._policy import rules_to_settings
+from ._policy import approver_ids, rules_to_settings
 from ._resolve import Resolver, odata_quote
 from ._role_settings import (
     DIRECTORY_ROLE_POLICIES, POLICY_ASSIGNMENTS, approver_names, approver_names_of, pair_roles_with_policies,
-    pairs_approver_ids, policies_by_role, read_policies, select_roles,
+    policies_by_role, read_policies, select_roles,
 )
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
@@ -111,11 +111,11 @@ class ActivityReader:
         ``settings_refs``: None for no role settings, else the roles whose settings to return in
         ``role_settings`` ([] for every role, as ``role_settings()`` does).
 
-        Two rounds of independent reads (``GraphSession.read_many``): first the role definitions (unless
-        already read), both instance lists, the pending requests, the policies and the audit log, with
-        their further pages together; then one ``getByIds`` for every principal and approver together with
-        the users' sync status. A tenant of any size costs two round trips plus one per extra page of its
-        longest list; each thing is read once.
+        Rounds of independent reads (``GraphSession.read_many``): first the role definitions (unless
+        already read), both instance lists, the pending requests, the policies and the audit log; then
+        their further pages, each round also carrying ``getByIds`` (and the users' sync status) for the
+        principals and approvers the previous round's pages named. A tenant costs one round trip per page
+        of its longest list plus one; each thing is read once.
         """
         warnings = []
         first = {}
@@ -131,7 +131,37 @@ class ActivityReader:
             first["policies"] = {"url": POLICY_ASSIGNMENTS, "params": DIRECTORY_ROLE_POLICIES}
         if since is not None:
             first["audit"] = {"url": AUDIT, "params": {"$filter": audit_filter(since)}}
-        got = dict(zip(first, self.graph.read_many(list(first.values())), strict=True))
+        keys = list(first)
+        extra = []  # what each read ``more`` added is: "objects" (getByIds) or "sync" (/users)
+        asked, asked_sync = set(), set()
+
+        def more(pages):
+            """Names (and sync status) of the principals and approvers on the pages just read, asked in the
+            next round next to the remaining pages rather than after the last one."""
+            ids, held = set(), set()
+            for index, items in pages:
+                key = keys[index] if index < len(keys) else None
+                if key in (ELIGIBLE, ACTIVE, "pending"):
+                    found = {str(i.get("principalId")).lower() for i in items if i.get("principalId")}
+                    ids |= found
+                    if key != "pending":
+                        held |= found
+                elif key == "policies":
+                    ids |= {oid for a in items for oid in approver_ids((a.get("policy") or {}).get("rules") or [])}
+            ids, held = sorted(ids - asked), sorted(held - asked_sync) if sync_status else []
+            asked.update(ids)
+            asked_sync.update(held)
+            reads = [{"method": "POST", "url": BY_IDS, "body": {
+                "ids": ids[start:start + BY_IDS_LIMIT], "types": ["user", "group", "servicePrincipal"]}}
+                for start in range(0, len(ids), BY_IDS_LIMIT)]
+            # Whether a principal is a user is only known from getByIds; asking /users for every principal
+            # held in the same round saves a round trip (groups and apps simply match no user).
+            sync = [{"url": "/users", "params": {"$filter": f, "$select": SYNC_SELECT}} for f in sync_filters(held)]
+            extra.extend(["objects"] * len(reads) + ["sync"] * len(sync))
+            return reads + sync
+
+        outcomes = self.graph.read_many(list(first.values()), more=more)
+        got = dict(zip(keys, outcomes[:len(keys)], strict=True))
         requests = None
         for key, answer in got.items():
             err = answer["error"]
@@ -155,37 +185,23 @@ class ActivityReader:
             pairs = pair_roles_with_policies(select_roles(self.resolver, refs),
                                              policies_by_role(got["policies"]["items"]), skip_missing=not refs)
 
-        ids = [i.get("principalId") for rows in raw.values() for i in rows]
-        ids += [r.get("principalId") for r in requests or []]
-        ids = sorted({str(i).lower() for i in ids if i} | set(pairs_approver_ids(pairs)))
-        second = [{"method": "POST", "url": BY_IDS, "body": {
-            "ids": ids[start:start + BY_IDS_LIMIT], "types": ["user", "group", "servicePrincipal"]}}
-            for start in range(0, len(ids), BY_IDS_LIMIT)]
-        sync_reads = []
-        if sync_status:
-            # Whether a principal is a user is only known from getByIds; asking /users for every principal
-            # in the same round saves a round trip (groups and apps simply match no user).
-            held = {str(i.get("principalId")).lower() for rows in raw.values() for i in rows if i.get("principalId")}
-            sync_reads = [{"url": "/users", "params": {"$filter": f, "$select": SYNC_SELECT}}
-                          for f in sync_filters(held)]
-        answers = self.graph.read_many(second + sync_reads) if second or sync_reads else []
-        objects = []
-        for answer in answers[:len(second)]:
-            if answer["error"] is not None:
-                raise answer["error"]
-            objects.extend(answer["items"])
-        principals = {str(o.get("id")).lower(): o for o in objects}
-        users = []
-        for answer in answers[len(second):]:
+        objects, users = [], []
+        for kind, answer in zip(extra, outcomes[len(keys):], strict=True):
             err = answer["error"]
-            if err is not None:
-                if err.status not in (401, 403):
+            if kind == "objects":
+                if err is not None:
                     raise err
-                users = None
-                warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
-                                " (grant User.Read.All or Directory.Read.All)")
-                break
-            users.extend(answer["items"])
+                objects.extend(answer["items"])
+            elif users is not None:
+                if err is not None:
+                    if err.status not in (401, 403):
+                        raise err
+                    users = None
+                    warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
+                                    " (grant User.Read.All or Directory.Read.All)")
+                    continue
+                users.extend(answer["items"])
+        principals = {str(o.get("id")).lower(): o for o in objects}
 
         roles = {str(r["id"]).lower(): r for r in self.resolver.all_roles()}
         items = {kind: [shape_instance(i, kind, roles, principals) for i in rows] for kind, rows in raw.items()}

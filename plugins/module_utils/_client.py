@@ -537,7 +537,7 @@ class GraphSession:
             attempt += 1
         return answers
 
-    def read_many(self, reads):
+    def read_many(self, reads, more=None):
         """Independent reads in as few round trips as ``$batch`` allows; one outcome per read, in order.
 
         ``reads`` are ``{"url", "params"?}`` GETs of collections or ``{"method": "POST", "url", "body"}``
@@ -549,32 +549,45 @@ class GraphSession:
         failed keeps the items it had read before, and the caller decides whether its error is fatal
         (a read-only identity may be refused a part of a scan). Every paging loop is bounded as in
         ``get_all``.
+
+        ``more``, when given, is called after each round with ``[(read index, items of the page just
+        read)]`` and returns further reads that depend on those pages (the names of the principals they
+        hold): they start in the next round, next to the remaining pages, instead of waiting for the
+        last page. Their outcomes follow those of ``reads``, in the order ``more`` returned them.
         """
         state = []
         for read in reads:
-            url = self._url(read["url"]) + encode_query(read.get("params"))
-            state.append({"items": [], "error": None, "next": url, "seen": {url}, "pages": 0,
-                          "method": read.get("method", "GET").upper(), "body": read.get("body")})
+            state.append(self._start_read(read, len(state)))
         while True:
             todo = [s for s in state if s["next"] is not None]
             if not todo:
                 break
+            taken = []
             if len(todo) == 1:
-                self._read_one(todo[0])
+                taken.append(self._read_one(todo[0]))
             else:
                 requests = [self._batch_read_item(s) for s in todo]
                 direct = [s for s, r in zip(todo, requests, strict=True) if r is None]
                 batched = [(s, r) for s, r in zip(todo, requests, strict=True) if r is not None]
                 for s in direct:  # a nextLink outside this Graph version: read as itself (origin-checked)
-                    self._read_one(s)
+                    taken.append(self._read_one(s))
                 if batched:
                     answers = self.batch([r for _s, r in batched])
                     for (s, r), answer in zip(batched, answers, strict=True):
                         answer = answer or {"status": 0, "body": {"error": {
                             "code": "NoAnswer", "message": "$batch returned no answer for this request"}}}
                         error = self.batch_error(answer, r["method"], r["url"])
-                        self._page(s, None if error else answer.get("body"), error)
+                        taken.append(self._page(s, None if error else answer.get("body"), error))
+            if more is not None:
+                pages = [(s["index"], items) for s, items in taken if items]
+                for read in (more(pages) if pages else None) or []:
+                    state.append(self._start_read(read, len(state)))
         return [{"items": s["items"], "error": s["error"]} for s in state]
+
+    def _start_read(self, read, index):
+        url = self._url(read["url"]) + encode_query(read.get("params"))
+        return {"index": index, "items": [], "error": None, "next": url, "seen": {url}, "pages": 0,
+                "method": read.get("method", "GET").upper(), "body": read.get("body")}
 
     def _batch_read_item(self, s):
         """A read as a ``$batch`` item (URL relative to this Graph version), or None when it is not one."""
@@ -591,18 +604,19 @@ class GraphSession:
         try:
             page = self._call(method, s["next"], body=s["body"] if method != "GET" else None, read=True)
         except GraphCallError as err:
-            self._page(s, None, err)
-            return
-        self._page(s, page, None)
+            return self._page(s, None, err)
+        return self._page(s, page, None)
 
     def _page(self, s, page, error):
-        """Take one page of a ``read_many`` read; point it at its next page, or end it."""
+        """Take one page of a ``read_many`` read; point it at its next page, or end it. Returns
+        ``(read, the page's items)``."""
         s["method"] = "GET"  # a nextLink is always a GET, whatever the first request was
         if error is not None:
             s["error"], s["next"] = error, None
-            return
+            return s, []
         page = page or {}
-        s["items"].extend(page.get("value") or [])
+        items = page.get("value") or []
+        s["items"].extend(items)
         s["pages"] += 1
         link = page.get("@odata.nextLink")
         if not link:
@@ -618,6 +632,7 @@ class GraphSession:
         else:
             s["seen"].add(link)
             s["next"] = link  # a link off Graph's origin is refused by _url when it is read
+        return s, items
 
     @staticmethod
     def _batch_item(item_id, request):
