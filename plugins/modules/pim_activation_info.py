@@ -21,10 +21,11 @@ description:
   - Optionally returns each role's PIM settings too (O(role_settings)), exactly as
     M(entra.pim.pim_role_setting_info) does, so that one task reads what a compliance scan needs.
   - Role and principal names are resolved in bulk. A whole tenant is read in a handful of requests, never one
-    per role or principal, in two rounds of JSON batching (C($batch), 20 reads per request): first the role
-    definitions, the two instance lists, the pending requests, the policies and the audit log when asked, with
-    their further pages together; then one C(getByIds) per 1000 principals and approvers, with the users' sync
-    status. A tenant costs two round trips plus one per extra page of its longest list.
+    per role or principal, in rounds of JSON batching (C($batch), 20 reads per request). The first round reads
+    the role definitions, the two instance lists, the pending requests, the policies and the audit log when
+    asked; each later round reads their further pages with one C(getByIds) per 1000 principals and approvers
+    named on the pages before (and the users' sync status). A tenant costs one round trip per page of its
+    longest list, plus one.
 author:
   - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
