@@ -7,13 +7,14 @@ issue 19.4): the report must be the very one the whole tenant's rows give."""
 from __future__ import annotations
 
 import pytest
-from filter_data import GA, OTHER_ROLES, PRA, assignment
+from filter_data import GA, PRA, assignment
 
 from ansible_collections.entra.pim.plugins.filter.pim_baseline import HIGHLY_PRIVILEGED
 from ansible_collections.entra.pim.plugins.filter.pim_compliance import evaluate, highly_privileged_roles
 from ansible_collections.entra.pim.plugins.module_utils._activation import rows_of_roles
 
-HELPDESK, READER = list(OTHER_ROLES)
+HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"  # Helpdesk Administrator (filter_data.OTHER_ROLES)
+READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"  # Global Reader
 BASELINE = {"tier0_approvers": ["group:PIM-Approvers-Tier0"], "alert_mailbox": ["soc@example.com"],
             "activation_alert_mailbox": ["pim-activations@example.com"]}
 
