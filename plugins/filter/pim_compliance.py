@@ -278,6 +278,13 @@ def evaluate(settings, assignments, tenant=None, options=None):
     return wrap_var(report)
 
 
+def highly_privileged_roles(custom=None):
+    """The roles whose assignments the controls evaluate: ``custom`` (names or template ids) when given, else
+    the default 10. The compliance role asks pim_activation_info for these roles' rows only (``row_roles``):
+    every control reads rows of highly privileged roles only (``_Tenant.is_hp``; Global Administrator is one)."""
+    return list(custom) if custom else list(OPTIONS["highly_privileged_roles"])
+
+
 class FilterModule:
     def filters(self):
-        return {"pim_compliance_evaluate": evaluate}
+        return {"pim_compliance_evaluate": evaluate, "pim_highly_privileged_roles": highly_privileged_roles}

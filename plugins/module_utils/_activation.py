@@ -267,6 +267,17 @@ def summarize(eligible, active, pending):
             "pending_requests": None if pending is None else len(pending)}
 
 
+def rows_of_roles(rows, refs):
+    """Pure: the rows whose role is one of ``refs`` (role id, template id or display name, any case).
+
+    A name no row carries simply matches nothing: this only trims what a run returns, it never
+    resolves a role, so a role missing from the tenant is no error here.
+    """
+    wanted = {str(r).strip().lower() for r in refs if str(r).strip()}
+    return [r for r in rows if any(str(r.get(key) or "").lower() in wanted
+                                   for key in ("role_id", "role_template_id", "role"))]
+
+
 # ---- self-activation ----------------------------------------------------------------------------
 
 def signed_in(claims):

@@ -22,11 +22,14 @@ from ._activation import (
 )
 from ._client import GraphCallError, GraphSession, encode_query
 from ._graph_paths import (
-    DIRECTORY_AUDITS, ME, MINE, SCHEDULES, USERS, odata_quote, principals_by_ids, read_policy_assignments,
+    BY_IDS, DIRECTORY_AUDITS, ME, MINE, PRINCIPAL_TYPES, SCHEDULES, USERS, by_ids_bodies, odata_quote,
+    policy_assignments_for, principals_by_ids, read_policy_assignments,
 )
-from ._policy import rules_to_settings
+from ._policy import approver_ids, rules_to_settings
 from ._resolve import Resolver
-from ._role_settings import approver_names, pair_roles_with_policies, read_policies, select_roles
+from ._role_settings import (
+    approver_names, approver_names_of, pair_roles_with_policies, policies_by_role, read_policies, select_roles,
+)
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 
 INSTANCES = {kind: SCHEDULES[kind]["instances"] for kind in (ELIGIBLE, ACTIVE)}
@@ -92,25 +95,105 @@ class ActivityReader:
                  "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
                 for role, policy in pairs]
 
-    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False):
-        """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused."""
+    def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False,
+             settings_refs=None):
+        """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused.
+
+        ``settings_refs``: None for no role settings, else the roles whose settings to return in
+        ``role_settings`` ([] for every role, as ``role_settings()`` does).
+
+        Rounds of independent reads (``GraphSession.read_many``): first the role definitions (unless
+        already read), both instance lists, the pending requests, the policies and the audit log; then
+        their further pages, each round also carrying ``getByIds`` (and the users' sync status) for the
+        principals and approvers the previous round's pages named. A tenant costs one round trip per page
+        of its longest list plus one; each thing is read once.
+        """
         warnings = []
-        roles = self.roles_by_id()
-        raw = {kind: self.instances(kind, role_ids, principal_ids, scope) for kind in (ELIGIBLE, ACTIVE)}
-        requests = None
+        first = {}
+        roles_read = self.resolver.roles_read()
+        if roles_read is not None:
+            first["roles"] = roles_read
+        flt = instance_filter(role_ids, principal_ids, scope)
+        for kind in (ELIGIBLE, ACTIVE):
+            first[kind] = {"url": INSTANCES[kind], "params": {"$filter": flt} if flt else None}
         if pending:
-            try:
-                requests = self.pending_requests()
-            except GraphCallError as err:
+            first["pending"] = {"url": REQUESTS, "params": {"$filter": "status eq 'PendingApproval'"}}
+        if settings_refs is not None:
+            path, params = policy_assignments_for()
+            first["policies"] = {"url": path, "params": params}
+        if since is not None:
+            first["audit"] = {"url": DIRECTORY_AUDITS, "params": {"$filter": audit_filter(since)}}
+        keys = list(first)
+        extra = []  # what each read ``more`` added is: "objects" (getByIds) or "sync" (/users)
+        asked, asked_sync = set(), set()
+
+        def more(pages):
+            """Names (and sync status) of the principals and approvers on the pages just read, asked in the
+            next round next to the remaining pages rather than after the last one."""
+            ids, held = set(), set()
+            for index, items in pages:
+                key = keys[index] if index < len(keys) else None
+                if key in (ELIGIBLE, ACTIVE, "pending"):
+                    found = {str(i.get("principalId")).lower() for i in items if i.get("principalId")}
+                    ids |= found
+                    if key != "pending":
+                        held |= found
+                elif key == "policies":
+                    ids |= {oid for a in items for oid in approver_ids((a.get("policy") or {}).get("rules") or [])}
+            ids, held = sorted(ids - asked), sorted(held - asked_sync) if sync_status else []
+            asked.update(ids)
+            asked_sync.update(held)
+            reads = [{"method": "POST", "url": BY_IDS, "body": body} for body in by_ids_bodies(ids, PRINCIPAL_TYPES)]
+            # Whether a principal is a user is only known from getByIds; asking /users for every principal
+            # held in the same round saves a round trip (groups and apps simply match no user).
+            sync = [{"url": USERS, "params": {"$filter": f, "$select": SYNC_SELECT}} for f in sync_filters(held)]
+            extra.extend(["objects"] * len(reads) + ["sync"] * len(sync))
+            return reads + sync
+
+        outcomes = self.graph.read_many(list(first.values()), more=more)
+        got = dict(zip(keys, outcomes[:len(keys)], strict=True))
+        requests = None
+        for key, answer in got.items():
+            err = answer["error"]
+            if err is None:
+                continue
+            if key == "pending" and err.status in (401, 403):
                 # Listing requests has been seen to demand ReadWrite (docs issue #22292): a read-only
                 # scan still returns its instances and says what it could not see.
-                if err.status not in (401, 403):
-                    raise
                 warnings.append("pending requests were not read: " + err.describe() +
                                 " (grant RoleAssignmentSchedule.Read.Directory, or ReadWrite where Graph insists)")
-        ids = [i.get("principalId") for rows in raw.values() for i in rows]
-        ids += [r.get("principalId") for r in requests or []]
-        principals = self.principals_by_id(ids)
+                continue
+            raise err
+        if "roles" in got:
+            self.resolver.take_roles(got["roles"]["items"])
+        if pending and got["pending"]["error"] is None:
+            requests = got["pending"]["items"]
+        raw = {kind: got[kind]["items"] for kind in (ELIGIBLE, ACTIVE)}
+        pairs = []
+        if settings_refs is not None:
+            refs = [r for r in settings_refs if str(r).strip()]
+            pairs = pair_roles_with_policies(select_roles(self.resolver, refs),
+                                             policies_by_role(got["policies"]["items"]), skip_missing=not refs)
+
+        objects, users = [], []
+        for kind, answer in zip(extra, outcomes[len(keys):], strict=True):
+            err = answer["error"]
+            if kind == "objects":
+                if err is not None:
+                    raise err
+                objects.extend(answer["items"])
+            elif users is not None:
+                if err is not None:
+                    if err.status not in (401, 403):
+                        raise err
+                    users = None
+                    warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
+                                    " (grant User.Read.All or Directory.Read.All)")
+                    continue
+                users.extend(answer["items"])
+        principals = {str(o.get("id")).lower(): o for o in objects}
+
+        roles = {str(r["id"]).lower(): r for r in self.resolver.all_roles()}
         items = {kind: [shape_instance(i, kind, roles, principals) for i in rows] for kind, rows in raw.items()}
         attribute_groups(items[ELIGIBLE] + items[ACTIVE])
         result = {kind: sorted(select(rows, role_ids, principal_ids, scope), key=sort_key)
@@ -119,22 +202,18 @@ class ActivityReader:
         if requests is not None:
             shaped = select([shape_request(r, roles, principals) for r in requests], role_ids, principal_ids, scope)
         result["pending_requests"] = shaped
-        if sync_status:
-            rows = result[ELIGIBLE] + result[ACTIVE]
-            try:
-                users = self.users_sync(r["principal_id"] for r in rows if r.get("principal_type") == "user")
-            except GraphCallError as err:
-                if err.status not in (401, 403):
-                    raise
-                users = None
-                warnings.append("whether users are synced from on-premises was not read: " + err.describe() +
-                                " (grant User.Read.All or Directory.Read.All)")
-            if users is not None:
-                mark_synced(rows, users)
+        if sync_status and users is not None:
+            mark_synced(result[ELIGIBLE] + result[ACTIVE], users)
         if since is not None:
-            records = [shape_audit(r) for r in self.audit(since)]
+            records = [shape_audit(r) for r in got["audit"]["items"]]
             result["audit"] = select(records, role_ids, principal_ids, None) if role_ids or principal_ids \
                 else records
+        if settings_refs is not None:
+            names = approver_names_of(objects)
+            result["role_settings"] = [
+                {"role": role.get("displayName"), "id": role.get("id"), "template_id": role.get("templateId"),
+                 "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
+                for role, policy in pairs]
         return result, warnings
 
 

@@ -15,7 +15,7 @@ from ._assignments import (
     GUARDED_ROLES, KINDS, AssignmentError, actual_state, diff_view, holds, plan, validate_items,
 )
 from ._client import BATCH_LIMIT, GraphCallError, GraphSession
-from ._graph_paths import principals_by_ids, read_policy_assignments
+from ._graph_paths import policy_assignments_for, principals_by_ids
 from ._inert import printable
 from ._module import PimModule
 from ._resolve import ResolveError, Resolver
@@ -164,11 +164,19 @@ class AssignmentRun:
     def read(self, graph, desired, role_scope):
         self.role_ids = {d.role_id for d in desired} | set(role_scope)
         now = utcnow()
-        state = {self.kind: read_assignments(graph, self.kind, self.role_ids, now)}
-        if self.replace:
-            state["eligible"] = read_assignments(graph, "eligible", self.role_ids, now)
-        # One read for every role's policy: the pre-check needs only a few rules of it.
-        state["policies"] = read_policy_assignments(graph)
+        kinds = [self.kind] + (["eligible"] if self.replace and self.kind != "eligible" else [])
+        # One read for every role's policy: the pre-check needs only a few rules of it. It and the instance
+        # and schedule lists are independent: they go out together ($batch), pages too.
+        reads = [r for kind in kinds for r in assignment_reads(kind, self.role_ids)]
+        path, params = policy_assignments_for()
+        reads.append({"url": path, "params": params})
+        answers = graph.read_many(reads)
+        for answer in answers:
+            if answer["error"] is not None:
+                raise answer["error"]
+        state = {kind: assignments_of(self.role_ids, answers[2 * n]["items"], answers[2 * n + 1]["items"], now)
+                 for n, kind in enumerate(kinds)}
+        state["policies"] = answers[-1]["items"]
         return state
 
     def name_principals(self, graph, ids):
@@ -367,11 +375,20 @@ def read_assignments(graph, kind, role_ids, now):
     """Instances and schedules of ``kind`` for some roles. A documented ``eq`` filter for one role; for
     several, everything (paged) filtered here: Graph documents no ``in`` on these lists, and one read of
     all beats one read per role."""
+    instances, schedules = (graph.get_all(r["url"], params=r["params"]) for r in assignment_reads(kind, role_ids))
+    return assignments_of(role_ids, instances, schedules, now)
+
+
+def assignment_reads(kind, role_ids):
+    """The two reads of ``read_assignments`` (instances, schedules), for ``GraphSession.read_many``."""
     params = None
     if len(role_ids) == 1:
         params = {"$filter": f"roleDefinitionId eq '{next(iter(role_ids))}'"}
-    instances = graph.get_all(KINDS[kind]["instances"], params=params)
-    schedules = graph.get_all(KINDS[kind]["schedules"], params=params)
+    return [{"url": KINDS[kind]["instances"], "params": params}, {"url": KINDS[kind]["schedules"], "params": params}]
+
+
+def assignments_of(role_ids, instances, schedules, now):
+    """Pure: the instances and schedules read -> the state of the given roles (``actual_state``)."""
     wanted = set(role_ids)
     return actual_state([i for i in instances if i.get("roleDefinitionId") in wanted],
                         [s for s in schedules if s.get("roleDefinitionId") in wanted], now)

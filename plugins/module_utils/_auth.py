@@ -17,6 +17,7 @@ credential type into the environment, the empty ones as ``""``, and azure-identi
 from __future__ import annotations
 
 import base64
+import importlib.util
 import ipaddress
 import json
 import os
@@ -27,20 +28,12 @@ import warnings
 from urllib.parse import urlsplit
 
 try:
-    from azure.core.credentials import AccessToken
-    from azure.identity import (
-        AzureCliCredential,
-        CertificateCredential,
-        ClientSecretCredential,
-        DefaultAzureCredential,
-        ManagedIdentityCredential,
-        UsernamePasswordCredential,
-        WorkloadIdentityCredential,
-    )
-
-    HAS_AZURE_IDENTITY = True
-    AZURE_IDENTITY_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported through missing_required_lib
+    # Only whether azure-identity is there: importing it costs ~0.3 s (msal, requests and every credential
+    # come with its package), so it is imported where a credential is built (build_credential) and a run
+    # that fails validation, or signs in with access_token, never pays for it.
+    HAS_AZURE_IDENTITY = importlib.util.find_spec("azure.identity") is not None
+    AZURE_IDENTITY_IMPORT_ERROR = None if HAS_AZURE_IDENTITY else ImportError("No module named 'azure.identity'")
+except (ImportError, ValueError) as exc:  # pragma: no cover - reported through missing_required_lib
     HAS_AZURE_IDENTITY = False
     AZURE_IDENTITY_IMPORT_ERROR = exc
 
@@ -294,6 +287,8 @@ class _StaticToken:
         self._token = token
 
     def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken  # azure-core, not azure-identity: kiota's provider needs it
+
         # The expiry is unknown to us; Graph answers 401 InvalidAuthenticationToken when it passes.
         return AccessToken(self._token, 2 ** 31 - 1)
 
@@ -339,6 +334,16 @@ def build_credential(auth, cloud, timeout=None, verify=None):
     tenant, client = auth.get("tenant_id"), auth.get("client_id")
     if method == "access_token":
         return _StaticToken(auth["access_token"])
+    from azure.identity import (
+        AzureCliCredential,
+        CertificateCredential,
+        ClientSecretCredential,
+        DefaultAzureCredential,
+        ManagedIdentityCredential,
+        UsernamePasswordCredential,
+        WorkloadIdentityCredential,
+    )
+
     if method == "client_secret":
         return ClientSecretCredential(tenant, client, auth["client_secret"], **common)
     if method == "certificate":

@@ -31,12 +31,20 @@ import os
 import random
 import re
 import ssl
+import sys
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
 from ._auth import build_credential, normalise_auth, resolve_cloud, trust_context, trust_file
+
+# httpx's package imports its command line (httpx._main: click, rich, pygments; ~0.15 s) whenever those are
+# installed, and falls back to a stub when they are not. A module never runs httpx's CLI: saying it is
+# absent (None in sys.modules makes its import fail) keeps ~0.15 s off every module's start. Only when
+# httpx is not loaded yet, so a process that already uses its CLI is left alone.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)
 
 try:
     import httpx
@@ -498,7 +506,8 @@ class GraphSession:
 
         Each answer is ``{"status", "headers", "body"}``. Items throttled one by one (item 429,
         503, 504) are sent again after their own ``Retry-After``. No ``dependsOn`` is used: the
-        callers only batch independent requests (one PATCH per policy).
+        callers only batch independent requests (one PATCH per policy, independent reads). A POST
+        that only reads (``getByIds``) says so with ``"read": True``: it is no write.
         """
         answers = [None] * len(requests)
         pending = list(range(len(requests)))
@@ -508,7 +517,7 @@ class GraphSession:
             for start in range(0, len(pending), BATCH_LIMIT):
                 chunk = pending[start:start + BATCH_LIMIT]
                 body = {"requests": [self._batch_item(str(i), requests[i]) for i in chunk]}
-                writes = sum(1 for i in chunk if requests[i]["method"].upper() != "GET")
+                writes = sum(1 for i in chunk if requests[i]["method"].upper() != "GET" and not requests[i].get("read"))
                 # A $batch of writes whose answer is lost raises WriteOutcomeUnknown (never resent
                 # blindly); a $batch of reads is resent like any read.
                 result = self._call("POST", "/$batch", body=body, read=True, idempotent=not writes) or {}
@@ -527,6 +536,103 @@ class GraphSession:
             pending = sorted(throttled)
             attempt += 1
         return answers
+
+    def read_many(self, reads, more=None):
+        """Independent reads in as few round trips as ``$batch`` allows; one outcome per read, in order.
+
+        ``reads`` are ``{"url", "params"?}`` GETs of collections or ``{"method": "POST", "url", "body"}``
+        POSTs that only read (``getByIds``). The first pages of every read go out together (20 per
+        ``$batch``), then the ``@odata.nextLink`` of every read that has more, together again, until
+        none is left: a scan of five collections costs as many round trips as its longest collection
+        has pages, not the sum of their pages. A single request is sent as itself, not wrapped in a
+        ``$batch``. Each outcome is ``{"items": [...], "error": GraphCallError | None}``; a read that
+        failed keeps the items it had read before, and the caller decides whether its error is fatal
+        (a read-only identity may be refused a part of a scan). Every paging loop is bounded as in
+        ``get_all``.
+
+        ``more``, when given, is called after each round with ``[(read index, items of the page just
+        read)]`` and returns further reads that depend on those pages (the names of the principals they
+        hold): they start in the next round, next to the remaining pages, instead of waiting for the
+        last page. Their outcomes follow those of ``reads``, in the order ``more`` returned them.
+        """
+        state = []
+        for read in reads:
+            state.append(self._start_read(read, len(state)))
+        while True:
+            todo = [s for s in state if s["next"] is not None]
+            if not todo:
+                break
+            taken = []
+            if len(todo) == 1:
+                taken.append(self._read_one(todo[0]))
+            else:
+                requests = [self._batch_read_item(s) for s in todo]
+                direct = [s for s, r in zip(todo, requests, strict=True) if r is None]
+                batched = [(s, r) for s, r in zip(todo, requests, strict=True) if r is not None]
+                for s in direct:  # a nextLink outside this Graph version: read as itself (origin-checked)
+                    taken.append(self._read_one(s))
+                if batched:
+                    answers = self.batch([r for _s, r in batched])
+                    for (s, r), answer in zip(batched, answers, strict=True):
+                        answer = answer or {"status": 0, "body": {"error": {
+                            "code": "NoAnswer", "message": "$batch returned no answer for this request"}}}
+                        error = self.batch_error(answer, r["method"], r["url"])
+                        taken.append(self._page(s, None if error else answer.get("body"), error))
+            if more is not None:
+                pages = [(s["index"], items) for s, items in taken if items]
+                for read in (more(pages) if pages else None) or []:
+                    state.append(self._start_read(read, len(state)))
+        return [{"items": s["items"], "error": s["error"]} for s in state]
+
+    def _start_read(self, read, index):
+        url = self._url(read["url"]) + encode_query(read.get("params"))
+        return {"index": index, "items": [], "error": None, "next": url, "seen": {url}, "pages": 0,
+                "method": read.get("method", "GET").upper(), "body": read.get("body")}
+
+    def _batch_read_item(self, s):
+        """A read as a ``$batch`` item (URL relative to this Graph version), or None when it is not one."""
+        base = self.graph_url + "/"
+        if not s["next"].startswith(base):
+            return None
+        item = {"method": s["method"], "url": "/" + s["next"][len(base):], "read": True}
+        if s["method"] != "GET" and s["pages"] == 0:
+            item["body"] = s["body"]
+        return item
+
+    def _read_one(self, s):
+        method = s["method"] if s["pages"] == 0 else "GET"
+        try:
+            page = self._call(method, s["next"], body=s["body"] if method != "GET" else None, read=True)
+        except GraphCallError as err:
+            return self._page(s, None, err)
+        return self._page(s, page, None)
+
+    def _page(self, s, page, error):
+        """Take one page of a ``read_many`` read; point it at its next page, or end it. Returns
+        ``(read, the page's items)``."""
+        s["method"] = "GET"  # a nextLink is always a GET, whatever the first request was
+        if error is not None:
+            s["error"], s["next"] = error, None
+            return s, []
+        page = page or {}
+        items = page.get("value") or []
+        s["items"].extend(items)
+        s["pages"] += 1
+        link = page.get("@odata.nextLink")
+        if not link:
+            s["next"] = None
+        elif link in s["seen"]:
+            s["error"], s["next"] = GraphCallError(
+                0, "PagingLoop", f"page {s['pages'] + 1} would repeat a page already read (its nextLink was "
+                "followed before); stopped instead of looping", method="GET", path=link), None
+        elif s["pages"] >= self.max_pages:
+            s["error"], s["next"] = GraphCallError(
+                0, "TooManyPages", f"still a nextLink after {s['pages']} pages; stopped", method="GET",
+                path=link), None
+        else:
+            s["seen"].add(link)
+            s["next"] = link  # a link off Graph's origin is refused by _url when it is read
+        return s, items
 
     @staticmethod
     def _batch_item(item_id, request):

@@ -160,13 +160,20 @@ class Resolver:
         self.lookup_retries = 0  # how many times missing principals were looked up again
 
     # -- roles ----------------------------------------------------------------------------
+    ROLE_SELECT = {"$select": "id,displayName,templateId,isBuiltIn,isEnabled"}
+
     def all_roles(self):
         if self._roles is None:
-            self._roles = self.graph.get_all(
-                ROLE_DEFINITIONS,
-                params={"$select": "id,displayName,templateId,isBuiltIn,isEnabled"},
-            )
+            self._roles = self.graph.get_all(ROLE_DEFINITIONS, params=self.ROLE_SELECT)
         return self._roles
+
+    def roles_read(self):
+        """The read ``all_roles`` makes, for a caller that sends it with other reads (``read_many``);
+        None when the role definitions are already read. ``take_roles`` hands the answer back."""
+        return None if self._roles is not None else {"url": ROLE_DEFINITIONS, "params": self.ROLE_SELECT}
+
+    def take_roles(self, roles):
+        self._roles = list(roles)
 
     def roles(self, refs):
         """ref -> role definition; raises ResolveError naming every unknown ref."""

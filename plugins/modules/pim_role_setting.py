@@ -534,7 +534,7 @@ from ansible_collections.entra.pim.plugins.module_utils._role_settings import ( 
     groups_approver_refs,
     outcome_unknown,
     pair_roles_with_policies,
-    read_policies,
+    read_roles_and_policies,
     role_settings_argument_spec,
     select_roles,
     settle_unknown,
@@ -616,9 +616,10 @@ def main():
     graph = module.graph()
     resolver = Resolver(graph)
     try:
-        # One read of the role definitions (the resolver keeps them) and one of every policy, for all groups.
+        # One read of the role definitions (the resolver keeps them) and one of every policy, for all groups,
+        # sent together in the same $batch round trips.
+        policies = read_roles_and_policies(graph, resolver)
         group_roles = [select_roles(resolver, g["roles"]) for g in groups]
-        policies = read_policies(graph)
         group_pairs = [pair_roles_with_policies(roles, policies, skip_missing=wants_all(g["roles"]))
                        for g, roles in zip(groups, group_roles, strict=True)]
         refs = groups_approver_refs(groups)

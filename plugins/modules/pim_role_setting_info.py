@@ -154,7 +154,7 @@ from ansible_collections.entra.pim.plugins.module_utils._role_settings import ( 
     approver_names,
     group_by_settings,
     pair_roles_with_policies,
-    read_policies,
+    read_roles_and_policies,
     select_roles,
     wants_all,
 )
@@ -166,8 +166,10 @@ def main():
     module.check_auth()
     graph = module.graph()
     try:
-        roles = select_roles(Resolver(graph), refs)
-        pairs = pair_roles_with_policies(roles, read_policies(graph), skip_missing=not refs or wants_all(refs))
+        resolver = Resolver(graph)
+        policies = read_roles_and_policies(graph, resolver)  # both reads in the same $batch round trips
+        pairs = pair_roles_with_policies(select_roles(resolver, refs), policies,
+                                         skip_missing=not refs or wants_all(refs))
         names = approver_names(graph, pairs)
     except (ResolveError, RoleSettingsError) as exc:
         module.fail(str(exc))

@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, entra.pim contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ActivityReader.role_settings: the settings pim_role_setting_info returns, without a second read of
-the role definitions the assignment read already made."""
+the role definitions the assignment read already made. The scan's batched reads (ActivityReader.read with
+settings, GraphSession.read_many) are in test_scan_batching.py."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class FakeGraph:
 def test_every_role_sorted_with_approver_names_and_one_role_definition_read():
     graph = FakeGraph()
     reader = ActivityReader(graph)
-    reader.read(pending=False)
+    reader.resolver.all_roles()
     rows = reader.role_settings()
     assert [r["role"] for r in rows] == ["Exchange Administrator", "Global Administrator"]  # no policy: skipped
     assert rows[1] == {"role": "Global Administrator", "id": GA, "template_id": GA, "policy_id": f"Directory_t_{GA}",
