@@ -484,8 +484,9 @@ def load_allow_list(path: Path = ALLOW_FILE) -> list[dict]:
 
 def allowed_by(violation: dict, allow: list[dict]) -> str | None:
     for entry in allow:
-        if all(violation.get(k) == entry[k] for k in ("kind", "type", "property", "direction", "route", "version")
-               if k in entry):
+        # ``detail`` pins an entry to one value (an enum member spelled as Microsoft's example spells it).
+        if all(violation.get(k) == entry[k]
+               for k in ("kind", "type", "property", "direction", "route", "version", "detail") if k in entry):
             return entry["citation"]
     return None
 
