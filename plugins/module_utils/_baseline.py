@@ -339,6 +339,18 @@ def plan_from_roles(roles, options):
     return groups, baseline_role_settings(groups, explicit, roles)
 
 
+def approver_refs(options):
+    """The approvers a baseline names (tier 0's and those of explicit per-role settings), to look them up early."""
+    options = options or {}
+    refs = _as_list(options.get("tier0_approvers"))
+    for entry in options.get("role_settings") or []:
+        settings = _given(entry, "settings")
+        activation = settings.get("activation") if isinstance(settings, dict) else None
+        if isinstance(activation, dict):
+            refs += _as_list(activation.get("approvers"))
+    return list(dict.fromkeys(str(r) for r in refs))
+
+
 def baseline_argument_spec():
     """pim_role_setting's ``baseline`` option: the filters' options, null meaning the default."""
     text = {"type": "str"}

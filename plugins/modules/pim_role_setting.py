@@ -617,6 +617,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: 
 
 from ansible_collections.entra.pim.plugins.module_utils._baseline import (  # noqa: E402
     BaselineError,
+    approver_refs,
     baseline_argument_spec,
     baseline_config,
     plan_from_roles,
@@ -757,8 +758,9 @@ def main():
     tiers = None
     try:
         # One read of the role definitions (the resolver keeps them) and one of every policy, for all groups,
-        # sent together in the same $batch round trips.
-        policies = read_roles_and_policies(graph, resolver)
+        # sent together in the same $batch round trips with the lookup of the approvers named by UPN or name.
+        policies = read_roles_and_policies(graph, resolver, approver_refs(baseline) if baseline is not None
+                                           else groups_approver_refs(groups))
         if baseline is not None:
             # Every role with a policy, as pim_role_setting_info lists them: what the baseline's tiers sort.
             every_role = pair_roles_with_policies(select_roles(resolver, []), policies, skip_missing=True)

@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.entra.pim.plugins.filter import pim_baseline as filters
 from ansible_collections.entra.pim.plugins.module_utils._baseline import (
     BaselineError,
+    approver_refs,
     plan_from_roles,
     tenant_roles,
 )
@@ -94,3 +95,11 @@ def test_baseline_groups_are_checked_as_role_settings_are():
 def test_no_group_is_no_write():
     module = _Module(dict(OPTIONS, other_roles=False, tier0_roles=[], highly_privileged_roles=["Nobody"]))
     assert pim_role_setting.baseline_groups(module, tenant_roles(_pairs())) == ([], [])
+
+
+def test_approver_refs_are_tier0s_and_the_explicit_entries_once_each():
+    explicit = [{"role": "Exchange Administrator", "settings": {"activation": {"approvers": ["bob@contoso.com",
+                                                                                            "group:PIM-Approvers-Tier0"]}}},
+                {"id": READER, "settings": None}, {"role": "Global Reader"}]
+    assert approver_refs(dict(OPTIONS, role_settings=explicit)) == ["group:PIM-Approvers-Tier0", "bob@contoso.com"]
+    assert approver_refs(None) == []
