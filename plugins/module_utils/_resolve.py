@@ -286,32 +286,52 @@ class Resolver:
             elif kind in (None, "servicePrincipal"):
                 app_ids.append((ref, oid))  # a GUID that is no object id may be an app id
 
+    @staticmethod
+    def _upn_read(chunk):
+        values = ",".join(odata_quote(upn) for _ref, upn in chunk)
+        return {"url": USERS, "params": {"$filter": f"userPrincipalName in ({values})",
+                                         "$select": "id,displayName,userPrincipalName"}}
+
+    def _take_upns(self, chunk, users):
+        by_upn = {u["userPrincipalName"].lower(): u for u in users}
+        for ref, upn in chunk:
+            if upn.lower() in by_upn:
+                self._principals[ref] = self._describe(by_upn[upn.lower()], "user")
+
     def _by_upns(self, upns):
         for chunk in _chunks(upns, IN_LIMIT):
-            values = ",".join(odata_quote(upn) for _ref, upn in chunk)
-            users = self.graph.get_all(USERS, params={
-                "$filter": f"userPrincipalName in ({values})",
-                "$select": "id,displayName,userPrincipalName"})
-            by_upn = {u["userPrincipalName"].lower(): u for u in users}
-            for ref, upn in chunk:
-                if upn.lower() in by_upn:
-                    self._principals[ref] = self._describe(by_upn[upn.lower()], "user")
+            read = self._upn_read(chunk)
+            self._take_upns(chunk, self.graph.get_all(read["url"], params=read["params"]))
+
+    NAME_SOURCES = (("group", GROUPS, "id,displayName,isAssignableToRole"),
+                    ("servicePrincipal", SERVICE_PRINCIPALS, "id,displayName,appId"))
+
+    @classmethod
+    def _name_reads(cls, chunk):
+        """(kind, wanted, read) for each kind of object a chunk of display names may be."""
+        out = []
+        for kind, path, select in cls.NAME_SOURCES:
+            wanted = [(ref, text) for ref, k, text in chunk if k in (None, kind)]
+            if wanted:
+                values = ",".join(odata_quote(text) for _ref, text in wanted)
+                out.append((kind, wanted, {"url": path, "params": {"$filter": f"displayName in ({values})",
+                                                                   "$select": select}}))
+        return out
+
+    def _matches(self, chunk, answers):
+        """ref -> the objects of every kind whose display name is the ref's, ignoring case."""
+        matches = {item[0]: [] for item in chunk}
+        for (kind, wanted, _read), objs in answers:
+            for ref, text in wanted:
+                matches[ref].extend(self._describe(o, kind) for o in objs
+                                    if (o.get("displayName") or "").lower() == text.lower())
+        return matches
 
     def _by_names(self, names):
-        sources = (("group", GROUPS, "id,displayName,isAssignableToRole"),
-                   ("servicePrincipal", SERVICE_PRINCIPALS, "id,displayName,appId"))
         for chunk in _chunks(names, IN_LIMIT):
-            matches = {item[0]: [] for item in chunk}
-            for kind, path, select in sources:
-                wanted = [(ref, text) for ref, k, text in chunk if k in (None, kind)]
-                if not wanted:
-                    continue
-                values = ",".join(odata_quote(text) for _ref, text in wanted)
-                objs = self.graph.get_all(path, params={"$filter": f"displayName in ({values})", "$select": select})
-                for ref, text in wanted:
-                    matches[ref].extend(self._describe(o, kind) for o in objs
-                                        if (o.get("displayName") or "").lower() == text.lower())
-            for ref, found in matches.items():
+            answers = [((kind, wanted, read), self.graph.get_all(read["url"], params=read["params"]))
+                       for kind, wanted, read in self._name_reads(chunk)]
+            for ref, found in self._matches(chunk, answers).items():
                 if len(found) == 1:
                     self._principals[ref] = found[0]
                 elif len(found) > 1:
@@ -319,6 +339,48 @@ class Resolver:
                         f"principal {ref!r} is ambiguous: " +
                         ", ".join(f"{f['type']} {f['id']}" for f in found) +
                         "; give the object id or prefix the name with group: or sp:")
+
+    def principal_reads(self, refs):
+        """The first lookup of ``refs`` by user principal name and by display name as reads, for a caller that
+        sends them with its other reads (``read_many``) and hands the answers to ``take_principals``.
+
+        Only a head start: object ids (a ``getByIds`` POST, then app ids) are not covered, and ``principals``
+        still looks up, retries and reports whatever these reads did not settle (a failed read, a name not
+        found yet, a name shared by a group and a service principal) exactly as it does on its own.
+        """
+        upns, names = [], []
+        for ref in dict.fromkeys(refs):
+            if ref in self._principals:
+                continue
+            kind, text = split_principal_ref(ref)
+            if is_guid(text):
+                continue
+            if "@" in text and kind in (None, "user"):
+                upns.append((ref, text))
+            else:
+                names.append((ref, kind, text))
+        plan = [("upns", chunk, self._upn_read(chunk)) for chunk in _chunks(upns, IN_LIMIT)]
+        for chunk in _chunks(names, IN_LIMIT):
+            plan.extend(("names", (chunk, source), source[2]) for source in self._name_reads(chunk))
+        return plan
+
+    def take_principals(self, plan, answers):
+        """``principal_reads``' plan with ``read_many``'s outcome for each of its reads."""
+        by_chunk = {}
+        for (what, chunk, _read), answer in zip(plan, answers, strict=True):
+            if what == "upns":
+                if answer["error"] is None:
+                    self._take_upns(chunk, answer["items"])
+                continue
+            names, source = chunk
+            entry = by_chunk.setdefault(id(names), (names, [], []))
+            (entry[2] if answer["error"] is not None else entry[1]).append((source, answer["items"]))
+        for names, answered, failed in by_chunk.values():
+            if failed:
+                continue  # a kind unread: the name may be ambiguous, principals() reads the chunk again
+            for ref, found in self._matches(names, answered).items():
+                if len(found) == 1:
+                    self._principals[ref] = found[0]
 
     def _by_app_ids(self, app_ids):
         for chunk in _chunks(app_ids, IN_LIMIT):

@@ -311,6 +311,83 @@ options:
           require_justification: *eligible_assignment_require_justification
       active_assignment: *active_assignment
       notifications: *notifications
+  baseline:
+    description:
+      - The hardening baseline of the C(entra.pim.baseline) role, planned for this tenant in this run. Every role
+        with a PIM policy is sorted into tier 0 (Global Administrator apart, its activation alert going to
+        O(baseline.alert_mailbox)), tier 1 (the highly privileged roles), and the other roles, each tier one
+        group of O(role_settings) with the settings of the P(entra.pim.pim_baseline_plan#filter) filter,
+        then each role of O(baseline.role_settings) in a group of its own
+        (P(entra.pim.pim_baseline_role_settings#filter)).
+      - Same read, checks and batched writes as O(role_settings), with the tenant's roles read once for
+        both the planning and the writes. The planned tiers are returned in RV(baseline_groups), the groups
+        in RV(groups) (named V(tier0), V(tier1), V(other) and V(baseline_role_settings) followed by the role).
+      - Every sub-option left out or V(null) takes the baseline's default. Whether the approvers and alert
+        mailboxes are given is checked by the role (the P(entra.pim.pim_baseline_problems#filter) filter), not here.
+      - Mutually exclusive with O(roles), O(role_settings) and the settings options.
+    type: dict
+    suboptions:
+      scope:
+        description:
+          - V(highly_privileged) hardens the CISA SCuBA and CIS highly privileged roles (10) as tier 1;
+            V(privileged) also every role Microsoft flags as privileged.
+          - Defaults to V(highly_privileged).
+        type: str
+        choices: [highly_privileged, privileged]
+      highly_privileged_roles:
+        description: Names or template ids replacing the 10 highly privileged roles.
+        type: list
+        elements: str
+      privileged_roles:
+        description: Template ids of the privileged roles for O(baseline.scope=privileged); defaults to Microsoft's.
+        type: list
+        elements: str
+      tier0_roles:
+        description: Names or template ids of tier 0; defaults to Global and Privileged Role Administrator.
+        type: list
+        elements: str
+      tier0_approvers:
+        description: Who approves tier 0 activations, users (UPN) or groups (V(group:Name)).
+        type: list
+        elements: str
+      tier0_max_activation:
+        description: Longest tier 0 activation; defaults to V(PT1H).
+        type: str
+      tier1_max_activation:
+        description: Longest tier 1 activation; defaults to V(PT4H).
+        type: str
+      other_roles:
+        description: Whether every other role gets the lighter tier (MFA and justification); defaults to V(true).
+        type: bool
+      other_max_activation:
+        description: Longest activation of the other roles; defaults to V(PT8H).
+        type: str
+      eligible_max_duration:
+        description: Longest eligible assignment of tiers 0 and 1; defaults to V(P365D).
+        type: str
+      active_max_duration:
+        description: Longest active assignment of tiers 0 and 1; defaults to V(P180D).
+        type: str
+      authentication_context:
+        description: A Conditional Access authentication context id required instead of plain MFA.
+        type: str
+      alert_mailbox:
+        description: Recipients of assignment alerts and of Global Administrator activation alerts.
+        type: list
+        elements: str
+      activation_alert_mailbox:
+        description: Recipients of the activation alerts of the other tier 0 and tier 1 roles.
+        type: list
+        elements: str
+      role_settings:
+        description:
+          - Explicit per-role settings on top of the tiers, V([{id or role, settings}]) as C(playbooks/export.yml)
+            writes them. The role leaves its tier for a group of its own, its tier's settings with each entry's
+            O(role_settings) shaped C(settings) merged on top in the order given.
+          - An entry is found as the tiers find their roles (id or template id, then exact name, then a
+            case-only match when unique); its settings are checked as O(role_settings) would be, before any write.
+        type: list
+        elements: dict
 
 notes:
   - Needs the application permission C(RoleManagementPolicy.ReadWrite.Directory) (or
@@ -403,6 +480,19 @@ EXAMPLES = r"""
         enabled: true
         claim_value: c1
 
+- name: The entra.pim.baseline role's tiers, planned and applied in one process
+  entra.pim.pim_role_setting:
+    baseline:
+      tier0_approvers: [group:PIM-Approvers-Tier0]
+      alert_mailbox: [soc@contoso.com]
+      activation_alert_mailbox: [pim-activations@contoso.com]
+      role_settings:
+        - role: Exchange Administrator
+          settings:
+            activation:
+              max_duration: PT2H
+  register: baseline
+
 - name: Read every role's settings of one tenant
   entra.pim.pim_role_setting_info:
     tenant_id: "{{ source_tenant_id }}"
@@ -457,7 +547,7 @@ roles:
       description: The groups of O(role_settings) that name the role (their settings were merged).
       type: list
       elements: str
-      returned: with O(role_settings)
+      returned: with O(role_settings) or O(baseline)
       sample: ["role_settings[0] (tier0)", "role_settings[2] (everyone)"]
     before:
       description: All settings of the role before, in the shape of this module's options.
@@ -468,8 +558,8 @@ roles:
       type: dict
       returned: diff mode, for changed roles
 groups:
-  description: One entry per group of O(role_settings), in the order given.
-  returned: with O(role_settings), on success and on a failed write
+  description: One entry per group of O(role_settings) (or planned by O(baseline)), in the order given.
+  returned: with O(role_settings) or O(baseline), on success and on a failed write
   type: list
   elements: dict
   contains:
@@ -491,6 +581,15 @@ groups:
     failed:
       description: Whether writing the policy of any role of the group failed.
       type: bool
+baseline_groups:
+  description:
+    - With O(baseline), its tiers as planned for this tenant, what the P(entra.pim.pim_baseline_plan#filter) filter
+      returns (before O(baseline.role_settings) takes roles out of them).
+  returned: with O(baseline), on success and on a failed write
+  type: list
+  elements: dict
+  sample: [{tier: tier1, roles: [{id: 29232cdf-9323-42fd-ade2-1d097af3e4de, role: Exchange Administrator}],
+            settings: {activation: {max_duration: PT4H}}}]
 errors:
   description: Graph's answer for each role whose write failed.
   returned: on a failed write
@@ -514,6 +613,16 @@ graph_requests:
       type: int
 """
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
+
+from ansible_collections.entra.pim.plugins.module_utils._baseline import (  # noqa: E402
+    BaselineError,
+    approver_refs,
+    baseline_argument_spec,
+    baseline_config,
+    plan_from_roles,
+    tenant_roles,
+)
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._policy import (  # noqa: E402
     PolicyError,
@@ -542,6 +651,23 @@ from ansible_collections.entra.pim.plugins.module_utils._role_settings import ( 
     wants_all,
     write_rules,
 )
+
+
+def baseline_groups(module, roles):
+    """The ``baseline`` option planned for the tenant's ``roles`` -> (tier groups, checked ``role_settings``).
+
+    The planned groups go through the very checks ``role_settings`` gets as an option (its argument spec,
+    converting values as Ansible does, then ``validate_groups``), so a bad tier value or explicit per-role
+    setting fails here as it would have as ``role_settings``, after the read and before any write.
+    """
+    tiers, groups = plan_from_roles(roles, module.params["baseline"])
+    if not groups:
+        return tiers, []
+    checked = ArgumentSpecValidator(role_settings_argument_spec()).validate({"role_settings": groups})
+    errors = list(checked.error_messages) or validate_groups(checked.validated_parameters["role_settings"])
+    if errors:
+        module.fail("invalid baseline settings, nothing was written: " + "; ".join(errors))
+    return tiers, checked.validated_parameters["role_settings"]
 
 
 def requested_groups(params):
@@ -601,33 +727,54 @@ def main():
     spec = dict(roles=dict(type="list", elements="str"))
     spec.update(settings_argument_spec())
     spec.update(role_settings_argument_spec())
+    spec.update(baseline_argument_spec())
     module = PimModule(spec, supports_check_mode=True,
-                       required_one_of=[("roles", "role_settings")],
-                       mutually_exclusive=[("role_settings", key) for key in ("roles",) + SECTIONS])
-    groups, grouped = requested_groups(module.params)
-    errors = validate_groups(groups)
-    if not grouped:
-        # One group from the top-level options: messages name the options as they were given.
-        errors = [e.removeprefix(group_label(0, groups[0]) + ": ") for e in errors]
+                       required_one_of=[("roles", "role_settings", "baseline")],
+                       mutually_exclusive=[(option, key) for option in ("role_settings", "baseline")
+                                           for key in ("roles",) + SECTIONS] + [("role_settings", "baseline")])
+    baseline = module.params.get("baseline")
+    if baseline is not None:
+        # The groups depend on the tenant's roles: planned after the read. The options are checked now.
+        groups, grouped = [], True
+        try:
+            baseline_config({k: v for k, v in baseline.items() if k != "role_settings"})
+        except BaselineError as exc:
+            module.fail(f"baseline: {exc}; nothing was read or written")
+        errors = [f"baseline.role_settings[{i}]: give an id or a role name"
+                  for i, entry in enumerate(baseline.get("role_settings") or [])
+                  if entry.get("id") is None and entry.get("role") is None]
+    else:
+        groups, grouped = requested_groups(module.params)
+        errors = validate_groups(groups)
+        if not grouped:
+            # One group from the top-level options: messages name the options as they were given.
+            errors = [e.removeprefix(group_label(0, groups[0]) + ": ") for e in errors]
     if errors:
         module.fail("invalid role settings, nothing was read or written: " + "; ".join(errors))
     module.check_auth()
 
     graph = module.graph()
     resolver = Resolver(graph)
+    tiers = None
     try:
         # One read of the role definitions (the resolver keeps them) and one of every policy, for all groups,
-        # sent together in the same $batch round trips.
-        policies = read_roles_and_policies(graph, resolver)
+        # sent together in the same $batch round trips with the lookup of the approvers named by UPN or name.
+        policies = read_roles_and_policies(graph, resolver, approver_refs(baseline) if baseline is not None
+                                           else groups_approver_refs(groups))
+        if baseline is not None:
+            # Every role with a policy, as pim_role_setting_info lists them: what the baseline's tiers sort.
+            every_role = pair_roles_with_policies(select_roles(resolver, []), policies, skip_missing=True)
+            tiers, groups = baseline_groups(module, tenant_roles(every_role))
         group_roles = [select_roles(resolver, g["roles"]) for g in groups]
         group_pairs = [pair_roles_with_policies(roles, policies, skip_missing=wants_all(g["roles"]))
                        for g, roles in zip(groups, group_roles, strict=True)]
         refs = groups_approver_refs(groups)
         approvers = resolver.principals(refs, kinds=("user", "group")) if refs else {}
-    except (ResolveError, RoleSettingsError) as exc:
+    except (ResolveError, RoleSettingsError, BaselineError) as exc:
         module.fail(f"nothing was written: {exc}")
     except Exception as exc:
         module.fail_graph(exc, "Reading the PIM role settings")
+    extra = {} if tiers is None else {"baseline_groups": tiers}
 
     targets, conflicts = combine_groups(groups, group_pairs, approvers)
     if conflicts:
@@ -643,7 +790,7 @@ def main():
             module.fail_graph(exc, "Reading the approvers' names")
         names.update({p["id"].lower(): principal_name(p) for p in approvers.values()})
     results = [describe(item, names, module.diff_mode and bool(item["bodies"]), grouped) for item in planned]
-    result = {"changed": bool(changes), "roles": results}
+    result = dict(extra, changed=bool(changes), roles=results)
     if grouped:
         result["groups"] = summarise_groups(groups, results)
     if module.diff_mode:
@@ -668,7 +815,8 @@ def main():
             entry = by_role[change["role"]["id"]]
             entry["changed"] = bool(change.get("landed")) or entry["role"] in unsure
             entry["failed"] = True
-        extra = {"groups": summarise_groups(groups, results)} if grouped else {}
+        if grouped:
+            extra["groups"] = summarise_groups(groups, results)
         notes = (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied" if not unsure else "")
         if partly:
             notes += f". Partly applied (some rules landed, re-read): {', '.join(partly)}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import yaml
 
+from ansible_collections.entra.pim.plugins.module_utils._baseline import DEFAULTS, baseline_argument_spec
 from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import SECTIONS, role_settings_argument_spec
 from ansible_collections.entra.pim.plugins.modules import pim_role_setting
@@ -24,7 +25,7 @@ def _shape(doc_options):
     out = {}
     for name, doc in doc_options.items():
         spec = {"type": doc.get("type", "str")}
-        for key in ("elements", "required"):
+        for key in ("elements", "required", "choices"):
             if doc.get(key):
                 spec[key] = doc[key]
         if "suboptions" in doc:
@@ -41,3 +42,13 @@ def test_top_level_settings_docs_match_the_spec():
 def test_role_settings_docs_match_the_spec():
     assert _shape({"role_settings": DOC["options"]["role_settings"]}) == role_settings_argument_spec()
 
+
+
+def test_baseline_docs_match_the_spec():
+    assert _shape({"baseline": DOC["options"]["baseline"]}) == baseline_argument_spec()
+
+
+def test_baseline_option_takes_every_key_of_the_baseline():
+    """A key the filters accept but the option does not would be refused by Ansible before the module ran."""
+    options = baseline_argument_spec()["baseline"]["options"]
+    assert set(options) == set(DEFAULTS) | {"role_settings"}
