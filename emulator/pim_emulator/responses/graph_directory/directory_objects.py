@@ -175,7 +175,7 @@ def get_by_ids(eng: PimEngine, req: GraphRequest) -> tuple[int, dict]:
     for oid in ids:
         hit = find_any(eng.tenant, str(oid), types or None)
         if hit is not None and readable(hit[1], req) is not None:
-            found.append(typed(hit[0], hit[1]))
+            found.append(typed(hit[0], hit[1], full=True))
     return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects", "value": found}
 
 
