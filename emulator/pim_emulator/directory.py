@@ -15,6 +15,7 @@ which differs from the PIM service's JSON-in-a-string errors.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime, timezone
@@ -243,14 +244,16 @@ def plain(coll: str, obj: dict, select: str | None = None) -> dict:
     property set (DEFAULTS): what the stored object lacks answers its default value."""
     if coll == "users" and not select:
         return {k: obj.get(k) for k in USER_DEFAULT}
-    defaults = DEFAULTS.get(coll)
-    if not defaults:
+    template = _TEMPLATES.get(coll)
+    if template is None:
         return dict(obj)
-    out = {"id": obj.get("id")}
-    for key, default in defaults.items():
-        out[key] = obj[key] if key in obj else _default(coll, obj, key, default)
-    for key, value in obj.items():
-        out.setdefault(key, value)
+    # Every list read builds each object of the tenant this way (its $filter may name any property): a copy
+    # of the immutable defaults, then only the lists, objects and derived values the object lacks.
+    out = dict(template)
+    for key in _FILLED[coll]:
+        if key not in obj:
+            out[key] = _default(coll, obj, key, DEFAULTS[coll][key])
+    out.update(obj)
     return out
 
 
@@ -259,19 +262,30 @@ def _default(coll: str, obj: dict, key: str, default):
     Graph derives it, else a fresh copy of the static default (lists and objects must not be shared)."""
     if key == "renewedDateTime":  # a group never renewed: its creation time (List groups' example)
         return obj.get("createdDateTime")
-    if key == "securityIdentifier" and coll in ("groups", "users"):
+    if key == "securityIdentifier":
         return cloud_sid(str(obj.get("id") or ""))
-    if key == "mailNickname" and coll == "users":
+    if key == "mailNickname":
         return str(obj.get("userPrincipalName") or "").partition("@")[0] or None
     if key == "proxyAddresses" and coll == "users" and obj.get("mail"):
         return [f"SMTP:{obj['mail']}"]
-    if key == "identities" and coll == "users" and obj.get("userPrincipalName"):
+    if key == "identities" and obj.get("userPrincipalName"):
         upn = obj["userPrincipalName"]
         return [{"signInType": "userPrincipalName", "issuer": upn.partition("@")[2],
                  "issuerAssignedId": upn}]
     return [] if default == [] else dict(default) if isinstance(default, dict) else default
 
 
+# Per type: which default properties plain() must fill per object (lists, objects, derived values), and a
+# template of the rest (immutable, so one copy per answer is enough).
+_DERIVED = {"groups": {"renewedDateTime", "securityIdentifier"},
+            "users": {"securityIdentifier", "mailNickname", "proxyAddresses", "identities"}}
+_FILLED = {coll: tuple(k for k, v in defaults.items() if isinstance(v, (list, dict)) or k in _DERIVED.get(coll, ()))
+           for coll, defaults in DEFAULTS.items()}
+_TEMPLATES = {coll: {"id": None, **{k: (None if k in _FILLED[coll] else v) for k, v in defaults.items()}}
+              for coll, defaults in DEFAULTS.items()}
+
+
+@functools.lru_cache(maxsize=65536)
 def cloud_sid(object_id: str) -> str | None:
     """The security identifier Entra ID gives a cloud-only user or group: ``S-1-12-1-`` and the object id's
     16 bytes read as four little-endian 32-bit numbers (as the List groups and user resource pages show

@@ -77,6 +77,16 @@ def test_users_keep_the_list_users_default_set(emu):
     assert all(set(u) == {"id", "accountEnabled", "department"} for u in picked)
 
 
+def test_filter_and_orderby_see_the_default_properties(emu):
+    """A users read that filters builds full objects (a default property the seed lacks filters as Graph's);
+    the answer is still the default set."""
+    alice = emu.user("alice.admin")
+    nickname = alice["userPrincipalName"].partition("@")[0]
+    hits = _value(emu, f"/users?$filter=mailNickname eq '{nickname}'")
+    assert [u["id"] for u in hits] == [alice["id"]] and set(hits[0]) == set(directory.USER_DEFAULT)
+    assert _value(emu, "/groups?$filter=membershipRule eq null") == _value(emu, "/groups")
+
+
 def test_get_by_ids_answers_full_objects(emu):
     user, sp = emu.user("alice.admin"), emu.app("pim-admin")["service_principal_id"]
     r = emu.post("/directoryObjects/getByIds", {"ids": [user["id"], sp]})
