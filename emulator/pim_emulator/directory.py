@@ -15,6 +15,7 @@ which differs from the PIM service's JSON-in-a-string errors.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime, timezone
@@ -36,6 +37,60 @@ TYPE_READ = {"user": USERS_READ, "group": GROUPS_READ, "serviceprincipal": APPS_
 # Graph's default property set for users: anything else only with $select (e.g. onPremisesImmutableId).
 USER_DEFAULT = ["id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                 "officeLocation", "preferredLanguage", "surname", "userPrincipalName"]
+# Graph's default property sets of the other directory types: what a read without $select answers, per the
+# v1.0 pages "List groups", "List servicePrincipals", "List administrativeUnits" (their example answers) and the
+# group / servicePrincipal / administrativeUnit resource types; every name is a v1.0 property (msgraph-sdk's
+# generated models, checked by conformance.py). Values here are the defaults for a tenant without that data
+# (null, [], false); a stored object's own value wins (seed.py, create_object). Not sent: the servicePrincipal
+# example's publisherName, which msgraph-sdk's v1.0 model does not declare (conformance would flag it).
+_INFO_URLS = {"termsOfServiceUrl": None, "supportUrl": None, "privacyStatementUrl": None, "marketingUrl": None,
+              "logoUrl": None}
+GROUP_DEFAULTS: dict = {
+    "deletedDateTime": None, "classification": None, "createdDateTime": None, "description": None,
+    "displayName": None, "expirationDateTime": None, "groupTypes": [], "isAssignableToRole": None, "mail": None,
+    "mailEnabled": False, "mailNickname": None, "membershipRule": None, "membershipRuleProcessingState": None,
+    "onPremisesDomainName": None, "onPremisesLastSyncDateTime": None, "onPremisesNetBiosName": None,
+    "onPremisesSamAccountName": None, "onPremisesSecurityIdentifier": None, "onPremisesSyncEnabled": None,
+    "preferredDataLocation": None, "preferredLanguage": None, "proxyAddresses": [], "renewedDateTime": None,
+    "resourceBehaviorOptions": [], "resourceProvisioningOptions": [], "securityEnabled": True,
+    "securityIdentifier": None, "theme": None, "uniqueName": None, "visibility": None,
+    "onPremisesProvisioningErrors": [], "serviceProvisioningErrors": [],
+}
+SP_DEFAULTS: dict = {
+    "deletedDateTime": None, "accountEnabled": True, "alternativeNames": [], "appDisplayName": None,
+    "appDescription": None, "appId": None, "applicationTemplateId": None, "appOwnerOrganizationId": None,
+    "appRoleAssignmentRequired": False, "description": None, "disabledByMicrosoftStatus": None,
+    "displayName": None, "homepage": None, "loginUrl": None, "logoutUrl": None, "notes": None,
+    "notificationEmailAddresses": [], "preferredSingleSignOnMode": None, "preferredTokenSigningKeyThumbprint": None,
+    "replyUrls": [], "servicePrincipalNames": [], "servicePrincipalType": "Application",
+    "signInAudience": "AzureADMyOrg", "tags": [], "tokenEncryptionKeyId": None, "samlSingleSignOnSettings": None,
+    "addIns": [], "appRoles": [], "info": _INFO_URLS, "keyCredentials": [], "oauth2PermissionScopes": [],
+    "passwordCredentials": [], "resourceSpecificApplicationPermissions": [], "verifiedPublisher": {
+        "displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
+}
+AU_DEFAULTS: dict = {
+    "deletedDateTime": None, "displayName": None, "description": None, "isMemberManagementRestricted": None,
+    "membershipRule": None, "membershipType": None, "membershipRuleProcessingState": None, "visibility": None,
+}
+# A user's full object (getByIds, or a $select): the stored properties and these v1.0 ones, unset in the seed.
+USER_FULL_DEFAULTS: dict = {
+    "deletedDateTime": None, "accountEnabled": True, "ageGroup": None, "assignedLicenses": [], "assignedPlans": [],
+    "businessPhones": [], "city": None, "companyName": None, "consentProvidedForMinor": None, "country": None,
+    "createdDateTime": None, "creationType": None, "department": None, "displayName": None, "employeeId": None,
+    "employeeHireDate": None, "employeeType": None, "externalUserState": None,
+    "externalUserStateChangeDateTime": None, "faxNumber": None, "givenName": None, "identities": [],
+    "imAddresses": [], "jobTitle": None, "legalAgeGroupClassification": None, "mail": None, "mailNickname": None,
+    "mobilePhone": None, "officeLocation": None, "onPremisesDistinguishedName": None, "onPremisesDomainName": None,
+    "onPremisesImmutableId": None, "onPremisesLastSyncDateTime": None, "onPremisesSamAccountName": None,
+    "onPremisesSecurityIdentifier": None, "onPremisesSyncEnabled": None, "onPremisesUserPrincipalName": None,
+    "otherMails": [], "passwordPolicies": None, "postalCode": None, "preferredDataLocation": None,
+    "preferredLanguage": None, "provisionedPlans": [], "proxyAddresses": [], "securityIdentifier": None,
+    "showInAddressList": None, "signInSessionsValidFromDateTime": None, "state": None, "streetAddress": None,
+    "surname": None, "usageLocation": None, "userPrincipalName": None, "userType": "Member",
+    "onPremisesProvisioningErrors": [], "serviceProvisioningErrors": [],
+}
+DEFAULTS = {"groups": GROUP_DEFAULTS, "servicePrincipals": SP_DEFAULTS, "administrativeUnits": AU_DEFAULTS,
+            "users": USER_FULL_DEFAULTS}
 ODATA_TYPE = {"users": "#microsoft.graph.user", "groups": "#microsoft.graph.group",
               "servicePrincipals": "#microsoft.graph.servicePrincipal", "applications": "#microsoft.graph.application",
               "administrativeUnits": "#microsoft.graph.administrativeUnit"}
@@ -157,7 +212,7 @@ def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int)
                "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
                # v1.0 servicePrincipal has no createdDateTime (servicePrincipal resource type; msgraph-sdk's model):
                # kept internal only.
-               "appOwnerOrganizationId": None, "tags": [], "_createdDateTime": created}
+               "appOwnerOrganizationId": tenant.id, "tags": [], "_createdDateTime": created}
     if lag_ms > 0:
         obj["_visible_after"] = now + lag_ms / 1000.0
     if hidden:
@@ -176,17 +231,71 @@ def _member_id(tenant: Tenant, ref) -> str:
     raise ValueError(f"unknown member {ref!r}: give an object id or a user principal name")
 
 
-def typed(coll: str, obj: dict, select: str | None = None) -> dict:
-    """A directory object in a polymorphic answer (members, getByIds): ``@odata.type`` first."""
-    return {"@odata.type": ODATA_TYPE[coll], **plain(coll, obj, select)}
+def typed(coll: str, obj: dict, select: str | None = None, full: bool = False) -> dict:
+    """A directory object in a polymorphic answer (members, getByIds): ``@odata.type`` first. ``full``: every
+    property the emulator has, users included (getByIds: "The directory objects returned are the full objects
+    containing all their properties", directoryObject: getByIds, v1.0)."""
+    return {"@odata.type": ODATA_TYPE[coll], **plain(coll, obj, select or ("*" if full else None))}
 
 
 def plain(coll: str, obj: dict, select: str | None = None) -> dict:
     """A directory object in a typed answer (/users...): no ``@odata.type``; users trimmed to the
-    default property set unless a ``$select`` asks for more."""
+    default property set unless a ``$select`` asks for more. Every type carries its Graph default
+    property set (DEFAULTS): what the stored object lacks answers its default value."""
     if coll == "users" and not select:
         return {k: obj.get(k) for k in USER_DEFAULT}
-    return dict(obj)
+    template = _TEMPLATES.get(coll)
+    if template is None:
+        return dict(obj)
+    # Every list read builds each object of the tenant this way (its $filter may name any property): a copy
+    # of the immutable defaults, then only the lists, objects and derived values the object lacks.
+    out = dict(template)
+    for key in _FILLED[coll]:
+        if key not in obj:
+            out[key] = _default(coll, obj, key, DEFAULTS[coll][key])
+    out.update(obj)
+    return out
+
+
+def _default(coll: str, obj: dict, key: str, default):
+    """The value of a default property the stored object does not hold: derived from the object where
+    Graph derives it, else a fresh copy of the static default (lists and objects must not be shared)."""
+    if key == "renewedDateTime":  # a group never renewed: its creation time (List groups' example)
+        return obj.get("createdDateTime")
+    if key == "securityIdentifier":
+        return cloud_sid(str(obj.get("id") or ""))
+    if key == "mailNickname":
+        return str(obj.get("userPrincipalName") or "").partition("@")[0] or None
+    if key == "proxyAddresses" and coll == "users" and obj.get("mail"):
+        return [f"SMTP:{obj['mail']}"]
+    if key == "identities" and obj.get("userPrincipalName"):
+        upn = obj["userPrincipalName"]
+        return [{"signInType": "userPrincipalName", "issuer": upn.partition("@")[2],
+                 "issuerAssignedId": upn}]
+    return [] if default == [] else dict(default) if isinstance(default, dict) else default
+
+
+# Per type: which default properties plain() must fill per object (lists, objects, derived values), and a
+# template of the rest (immutable, so one copy per answer is enough).
+_DERIVED = {"groups": {"renewedDateTime", "securityIdentifier"},
+            "users": {"securityIdentifier", "mailNickname", "proxyAddresses", "identities"}}
+_FILLED = {coll: tuple(k for k, v in defaults.items() if isinstance(v, (list, dict)) or k in _DERIVED.get(coll, ()))
+           for coll, defaults in DEFAULTS.items()}
+_TEMPLATES = {coll: {"id": None, **{k: (None if k in _FILLED[coll] else v) for k, v in defaults.items()}}
+              for coll, defaults in DEFAULTS.items()}
+
+
+@functools.lru_cache(maxsize=65536)
+def cloud_sid(object_id: str) -> str | None:
+    """The security identifier Entra ID gives a cloud-only user or group: ``S-1-12-1-`` and the object id's
+    16 bytes read as four little-endian 32-bit numbers (as the List groups and user resource pages show
+    ``S-1-12-1-...`` values). None for an id that is not a GUID."""
+    try:
+        raw = uuid.UUID(object_id).bytes_le
+    except ValueError:
+        return None
+    parts = [int.from_bytes(raw[i:i + 4], "little") for i in range(0, 16, 4)]
+    return "S-1-12-1-" + "-".join(str(p) for p in parts)
 
 
 def find_user(tenant: Tenant, ref: str) -> dict | None:

@@ -327,10 +327,11 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
                 "startDateTime": created, "endDateTime": iso(clock.now() + timedelta(days=730))})
         tenant.coll("applications")[obj_id] = record
         sp_id = _id(name, "sp", aname)
-        tenant.coll("servicePrincipals")[sp_id] = _sp(sp_id, app_id, aname, created)
+        tenant.coll("servicePrincipals")[sp_id] = _sp(sp_id, app_id, aname, created, tid)
         names["app:" + aname.lower()] = sp_id
     graph_sp = _id(name, "sp", "microsoft graph")
-    tenant.coll("servicePrincipals")[graph_sp] = _sp(graph_sp, GRAPH_APP_ID, "Microsoft Graph", created)
+    tenant.coll("servicePrincipals")[graph_sp] = _sp(graph_sp, GRAPH_APP_ID, "Microsoft Graph", created,
+                                                     MICROSOFT_SERVICES_TENANT)
 
     for g in spec.get("groups", []):
         gid = g.get("id") or _id(name, "group", g["displayName"])
@@ -376,10 +377,18 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
     return tenant
 
 
-def _sp(sp_id: str, app_id: str, name: str, created: str) -> dict:
+# The tenant that owns Microsoft's first-party apps (Microsoft Graph's appOwnerOrganizationId in every tenant).
+MICROSOFT_SERVICES_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+
+
+def _sp(sp_id: str, app_id: str, name: str, created: str, owner_tenant: str) -> dict:
+    """A service principal: the properties the seed knows; the rest of Graph's default set answers its default
+    (directory.SP_DEFAULTS). appOwnerOrganizationId is the app's home tenant (servicePrincipal resource type,
+    v1.0): this tenant for its own apps, Microsoft's for Microsoft Graph."""
     return {"id": sp_id, "appId": app_id, "displayName": name, "appDisplayName": name,
             "servicePrincipalType": "Application", "accountEnabled": True, "servicePrincipalNames": [app_id],
-            "appOwnerOrganizationId": None, "tags": [], "_createdDateTime": created}  # no v1.0 property (see below)
+            "appOwnerOrganizationId": owner_tenant, "tags": [],
+            "_createdDateTime": created}  # no v1.0 property (see below)
 
 
 def _action(name: str) -> str:

@@ -28,7 +28,11 @@ def _list(eng: PimEngine, req: GraphRequest, coll: str, context: str) -> tuple[i
     objects = eng.tenant.coll(coll)
     picked = directory.preselect(objects, req.query.get("$filter"))
     source = list(objects.values()) if picked is None else picked
-    items = [plain(coll, o, "*") for o in visible_items(source, req)]
+    # Full objects carry every default property (directory.DEFAULTS) and cost more to build: a users read that
+    # neither filters, orders nor selects is answered with the default set (graph.py) and needs no more.
+    q = req.query
+    full = "*" if coll != "users" or any(q.get(o) for o in ("$filter", "$orderby", "$select")) else None
+    items = [plain(coll, o, full) for o in visible_items(source, req)]
     return 200, Collection(items, context)
 
 
@@ -175,7 +179,7 @@ def get_by_ids(eng: PimEngine, req: GraphRequest) -> tuple[int, dict]:
     for oid in ids:
         hit = find_any(eng.tenant, str(oid), types or None)
         if hit is not None and readable(hit[1], req) is not None:
-            found.append(typed(hit[0], hit[1]))
+            found.append(typed(hit[0], hit[1], full=True))
     return 200, {"@odata.context": f"{req.base_url}/$metadata#directoryObjects", "value": found}
 
 
