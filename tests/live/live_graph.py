@@ -149,8 +149,8 @@ def read_only(s: Session, role_name: str | None = None) -> dict:
     s.call("service principals", "GET", "/servicePrincipals?$select=id,displayName,appId&$top=5")
     s.call("administrative units", "GET", "/directory/administrativeUnits?$top=5")
     if users:
-        s.call("getByIds", "POST", "/directoryObjects/getByIds", {"ids": [u["id"] for u in users[:2]],
-                                                                    "types": ["user", "group", "servicePrincipal"]})
+        s.call("getByIds", "POST", "/directoryObjects/getByIds",
+               {"ids": [u["id"] for u in users[:2]], "types": ["user", "group", "servicePrincipal"]})
     s.call("$batch of reads", "POST", "/$batch", {"requests": [
         {"id": "1", "method": "GET", "url": "/users?$select=id,userPrincipalName&$top=1"},
         {"id": "2", "method": "GET", "url": f"{RM}/roleDefinitions?$select=id,displayName&$top=1"}]})
@@ -187,7 +187,7 @@ def reversible_eligibility(s: Session, role_id: str, user_upn: str) -> None:
                              "expiration": {"type": "afterDuration", "duration": "P1D"}}}
     s.call("add an eligibility", "POST", f"{RM}/roleEligibilityScheduleRequests", body, expect=(201,))
     flt = f"?$filter=principalId eq '{user['id']}' and roleDefinitionId eq '{role_id}'"
-    for _ in range(12):  # Entra replicates new schedules within seconds to a minute
+    for _attempt in range(12):  # Entra replicates new schedules within seconds to a minute
         found = s.call("the eligibility, read back", "GET", f"{RM}/roleEligibilitySchedules{flt}") or {}
         if found.get("value"):
             break

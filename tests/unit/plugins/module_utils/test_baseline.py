@@ -98,8 +98,8 @@ def test_no_group_is_no_write():
 
 
 def test_approver_refs_are_tier0s_and_the_explicit_entries_once_each():
-    explicit = [{"role": "Exchange Administrator", "settings": {"activation": {"approvers": ["bob@contoso.com",
-                                                                                            "group:PIM-Approvers-Tier0"]}}},
+    approvers = ["bob@contoso.com", "group:PIM-Approvers-Tier0"]
+    explicit = [{"role": "Exchange Administrator", "settings": {"activation": {"approvers": approvers}}},
                 {"id": READER, "settings": None}, {"role": "Global Reader"}]
     assert approver_refs(dict(OPTIONS, role_settings=explicit)) == ["group:PIM-Approvers-Tier0", "bob@contoso.com"]
     assert approver_refs(None) == []

@@ -43,7 +43,6 @@ def test_role_settings_docs_match_the_spec():
     assert _shape({"role_settings": DOC["options"]["role_settings"]}) == role_settings_argument_spec()
 
 
-
 def test_baseline_docs_match_the_spec():
     assert _shape({"baseline": DOC["options"]["baseline"]}) == baseline_argument_spec()
 
