@@ -28,6 +28,22 @@ SCHEDULES = {
 # The caller's own items of a schedule, instance or request list ("filterByCurrentUser" function).
 MINE = "/filterByCurrentUser(on='principal')"
 
+# PIM for Groups: just-in-time membership ("member") and ownership ("owner") of a group. Graph's lists here
+# require "$filter=groupId eq '...'" or "principalId eq '...'" (privilegedaccessgroup-list-* pages), so a
+# many-group read is one read per group, sent together through $batch (GraphSession.read_many).
+# https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagement-for-groups-api-overview
+GROUP_PIM = "/identityGovernance/privilegedAccess/group"
+GROUP_SCHEDULES = {
+    "eligible": {"requests": GROUP_PIM + "/eligibilityScheduleRequests",
+                 "instances": GROUP_PIM + "/eligibilityScheduleInstances",
+                 "schedules": GROUP_PIM + "/eligibilitySchedules"},
+    "active": {"requests": GROUP_PIM + "/assignmentScheduleRequests",
+               "instances": GROUP_PIM + "/assignmentScheduleInstances",
+               "schedules": GROUP_PIM + "/assignmentSchedules"},
+}
+GROUP_APPROVALS = GROUP_PIM + "/assignmentApprovals"
+GROUP_ACCESS_IDS = ("member", "owner")
+
 # PIM's role settings: one policy per directory role, linked to it by a policy assignment.
 # "List roleManagementPolicyAssignments" requires both scope terms in $filter for directory roles.
 POLICY_ASSIGNMENTS = "/policies/roleManagementPolicyAssignments"
@@ -64,6 +80,23 @@ def policy_assignments_for(role_id=None):
     if role_id is not None:
         flt += " and roleDefinitionId eq " + odata_quote(role_id)
     return POLICY_ASSIGNMENTS, {"$filter": flt, "$expand": WITH_RULES}
+
+
+def group_policy_assignments_for(group_id, access_id=None):
+    """``(path, params)`` of a group's policy assignments (``member`` and ``owner``, or one of them) with their
+    policies and rules. Graph requires both scope terms; a group never used with PIM has none yet."""
+    flt = f"scopeId eq {odata_quote(group_id)} and scopeType eq 'Group'"
+    if access_id is not None:
+        flt += " and roleDefinitionId eq " + odata_quote(access_id)
+    return POLICY_ASSIGNMENTS, {"$filter": flt, "$expand": WITH_RULES}
+
+
+def group_schedule_reads(kind, group_ids, what=("instances", "schedules")):
+    """The reads (for ``GraphSession.read_many``) of ``kind``'s lists for each group: Graph requires a
+    ``groupId`` (or ``principalId``) filter on these lists, so one read per group and list, in order
+    group by group."""
+    return [{"url": GROUP_SCHEDULES[kind][w], "params": {"$filter": "groupId eq " + odata_quote(g)}}
+            for g in group_ids for w in what]
 
 
 def read_policy_assignments(graph, role_id=None):

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The PIM surfaces the collection governs, described as data: what Graph calls the "role" and the "scope"
+of a schedule, where its requests and lists live, and how the module options name them.
+
+Private to the collection (leading underscore): may change in any release.
+
+The planners (``_policy``, ``_assignments``, ``_schedule``, ``_activation``) are one copy for every
+surface; a surface differs only in field names, paths and nouns, which live here. Code that needs
+``if surface is GROUPS`` in more than one place is missing a field on ``Surface``. No I/O here.
+
+| surface           | "role" field (value)               | "scope" field (value)            |
+|-------------------|------------------------------------|----------------------------------|
+| directory roles   | roleDefinitionId (role definition) | directoryScopeId ('/', an AU...) |
+| PIM for Groups    | accessId ('member' or 'owner')     | groupId (the group's object id)  |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._graph_paths import GROUP_ACCESS_IDS, GROUP_APPROVALS, GROUP_SCHEDULES, SCHEDULES
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str  # in messages: "directory role", "group"
+    role_field: str  # the schedule/request property naming the privilege
+    scope_field: str  # the schedule/request property naming where it applies
+    schedule_id_fields: tuple  # (eligible, active) instance property naming its schedule
+    schedules: dict  # kind -> {"requests", "instances", "schedules"} paths
+    role_option: str  # the module option naming the privilege ("role", "access")
+    scope_option: str  # the module option naming where it applies ("scope", "group")
+    approvals: str | None = None  # v1.0 approvals path (directory roles have approvals on beta only)
+    fixed_roles: tuple = ()  # the only valid "role" values, when Graph fixes them ("member", "owner")
+
+
+DIRECTORY = Surface(
+    name="directory role", role_field="roleDefinitionId", scope_field="directoryScopeId",
+    schedule_id_fields=("roleEligibilityScheduleId", "roleAssignmentScheduleId"), schedules=SCHEDULES,
+    role_option="role", scope_option="scope")
+
+# Graph v1.0 privilegedAccessGroup* resources: accessId is "member" or "owner", groupId the group.
+# https://learn.microsoft.com/graph/api/resources/privilegedaccessgroupeligibilityschedulerequest
+GROUPS = Surface(
+    name="group", role_field="accessId", scope_field="groupId",
+    schedule_id_fields=("eligibilityScheduleId", "assignmentScheduleId"), schedules=GROUP_SCHEDULES,
+    role_option="access", scope_option="group", approvals=GROUP_APPROVALS, fixed_roles=GROUP_ACCESS_IDS)
