@@ -227,21 +227,21 @@ def group_activity_reads(group_ids=(), principal_ids=(), mine=False, pending=Tru
 
     Graph's group lists require ``$filter`` with ``groupId eq`` or ``principalId eq`` (List
     eligibilityScheduleInstances, "This method requires the $filter (eq) query parameter to scope the request
-    to a principalId or a groupId"), so: one read per group when groups are named, else one per principal,
-    else (``mine``) the caller's own lists through ``filterByCurrentUser(on='principal')``. Whatever else was
-    asked (principals with groups, access) is filtered client-side by ``select``.
+    to a principalId or a groupId"), so: the caller's own lists through ``filterByCurrentUser(on='principal')``
+    with ``mine``, else one read per group when groups are named, else one per principal. Whatever else was
+    asked (groups with ``mine``, principals with groups, access) is filtered client-side.
     """
     pending_only = "status eq 'PendingApproval'"
-    if group_ids:
-        scopes = [f"groupId eq {odata_quote(g)}" for g in dict.fromkeys(group_ids)]
-    elif principal_ids:
-        scopes = [f"principalId eq {odata_quote(p)}" for p in dict.fromkeys(principal_ids)]
-    elif mine:
+    if mine:
         reads = [(kind, {"url": surface.schedules[kind]["instances"] + MINE}) for kind in (ELIGIBLE, ACTIVE)]
         if pending:
             reads.append(("pending", {"url": surface.schedules[ACTIVE]["requests"] + MINE,
                                       "params": {"$filter": pending_only}}))
         return reads
+    if group_ids:
+        scopes = [f"groupId eq {odata_quote(g)}" for g in dict.fromkeys(group_ids)]
+    elif principal_ids:
+        scopes = [f"principalId eq {odata_quote(p)}" for p in dict.fromkeys(principal_ids)]
     else:
         raise ValueError("name groups or principals, or set mine: Graph lists PIM for Groups' membership and "
                          "ownership only per group (groupId) or per principal (principalId)")
