@@ -20,7 +20,7 @@ description:
   - Acts for the signed-in user, so it needs a delegated (user) sign-in, with O(auth_method=azure_cli) after
     C(az login), or a user's token in O(access_token). An application cannot activate.
   - Idempotent. An activation with at least O(min_remaining) left is reported unchanged; with less time left the
-    module warns (Graph v1.0 documents no C(selfExtend) for PIM for Groups: deactivate and activate again). An
+    module warns (Graph v1.0 documents no C(selfExtend) for PIM for Groups; deactivate and activate again). An
     activation already waiting for approval is not asked twice.
   - Before sending anything, checks the group's activation settings for that access (MFA, authentication context,
     justification, ticket, maximum duration) and the user's eligibility, and fails with every reason PIM would
