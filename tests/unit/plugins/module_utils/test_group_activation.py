@@ -322,3 +322,65 @@ def test_reader_mine_keeps_the_named_groups_only():
     answers = {(mine, None): [ginst(iid="x1"), ginst(group=OTHER, iid="x2")]}
     result, _w = GroupActivityReader(FakeReadMany(answers)).read([OTHER], mine=True, pending=False)
     assert [r["id"] for r in result["active"]] == ["x2"] and result["pending_requests"] is None
+
+
+def test_group_run_waits_for_the_approval_on_the_group_request():
+    class Approval(FakeGroupPim):
+        polls = ["PendingApproval", "Provisioned"]
+
+        def submit(self, body):
+            self.sent.append(body)
+            return {"id": "r-1", "status": "PendingApproval", "approvalId": "ap-1"}
+
+        def request(self, rid):
+            status = self.polls.pop(0)
+            if status == "Provisioned":
+                self.active.append(ginst(iid="approved"))
+            return {"id": rid, "status": status, "approvalId": "ap-1"}
+
+    pending = Approval(eligible=[ginst(eligible=True)], rules=dict(GROUP_RULES, require_approval=True))
+    assert grun(pending, check_mode=True).ensure_active()["status"] == "PendingApproval" and pending.sent == []
+    no_wait = grun(pending).ensure_active()
+    assert no_wait["status"] == "PendingApproval" and no_wait["request"]["approval_id"] == "ap-1"
+    waited = Approval(eligible=[ginst(eligible=True)])
+    result = grun(waited, wait_for_approval=True).ensure_active()
+    assert result["status"] == "Active" and result["activation"]["id"] == "approved" and len(waited.sent) == 1
+
+
+class RecordingGraph:
+    """The few GraphSession calls GroupSelfActivation makes, recorded."""
+
+    def __init__(self):
+        self.calls, self.retries = [], 0
+
+    def get_all(self, path, params=None):
+        self.calls.append(("GET", path, params))
+        if "roleManagementPolicyAssignments" in path:
+            return [{"roleDefinitionId": "member", "policy": {"id": f"Group_{GID}_p", "rules": [
+                {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+                 "id": "Expiration_EndUser_Assignment", "isExpirationRequired": True, "maximumDuration": "PT8H",
+                 "target": {"caller": "EndUser", "level": "Assignment"}}]}}]
+        return [{"id": "q", "accessId": "owner", "groupId": GID}, {"id": "m", "accessId": "member", "groupId": GID}]
+
+    def post(self, path, body, read=False):
+        self.calls.append(("POST", path, body))
+        return {"id": "r", "status": "Provisioned"}
+
+
+def test_group_backend_calls_the_documented_group_paths():
+    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import GroupSelfActivation
+    graph = RecordingGraph()
+    pim = GroupSelfActivation(graph)
+    assert [r["id"] for r in pim.my_requests("member", GID)] == ["m"]
+    assert graph.calls[-1] == ("GET", GROUP_PIM + "/assignmentScheduleRequests/filterByCurrentUser(on='principal')",
+                               {"$filter": f"groupId eq '{GID}'"})
+    pim.mine(act.ELIGIBLE)
+    assert graph.calls[-1][1] == GROUP_PIM + "/eligibilityScheduleInstances/filterByCurrentUser(on='principal')"
+    assert [r["id"] for r in pim.my_eligibility_requests("owner")] == ["q"]
+    assert pim.group_activation_rules("member", GID)["max_duration"] == "PT8H"
+    assert graph.calls[-1][2] == {"$filter": f"scopeId eq '{GID}' and scopeType eq 'Group' and roleDefinitionId eq "
+                                             "'member'", "$expand": "policy($expand=rules)"}
+    pim.submit({"action": "selfActivate"})
+    pim.cancel("r-9")
+    assert graph.calls[-2][1] == GROUP_PIM + "/assignmentScheduleRequests"
+    assert graph.calls[-1][1] == GROUP_PIM + "/assignmentScheduleRequests/r-9/cancel"
