@@ -41,13 +41,25 @@ def pim_holders(tenant: Tenant, group_id: str | None, access_id: str, now: float
     return out
 
 
-def group_members(tenant: Tenant, group_id: str, now: float | None = None, access_id: str = "member") -> list[str]:
-    """A group's members (or owners): its plain ones and, with ``now``, those PIM makes active right now."""
+def pim_member_index(tenant: Tenant, now: float, access_id: str = "member") -> dict[str, list[str]]:
+    """group -> principals PIM makes members (owners) right now: one pass over the schedules for many groups."""
+    index: dict[str, list[str]] = {}
+    for gid, pid in pim_holders(tenant, None, access_id, now):
+        index.setdefault(gid, []).append(pid)
+    return index
+
+
+def group_members(tenant: Tenant, group_id: str, now: float | None = None, access_id: str = "member",
+                  index: dict[str, list[str]] | None = None) -> list[str]:
+    """A group's members (or owners): its plain ones and, with ``now``, those PIM makes active right now
+    (``index``: a ``pim_member_index`` of the same ``now`` and access, when many groups are asked)."""
     key = "_members" if access_id == "member" else "_owners"
     plain = list(tenant.coll("groups").get(group_id, {}).get(key) or [])
     if now is None:
         return plain
-    return plain + [p for _g, p in pim_holders(tenant, group_id, access_id, now) if p not in plain]
+    held = index.get(group_id, []) if index is not None else \
+        [p for _g, p in pim_holders(tenant, group_id, access_id, now)]
+    return plain + [p for p in held if p not in plain]
 
 
 def groups_of(tenant: Tenant, principal_id: str, now: float | None = None) -> list[str]:

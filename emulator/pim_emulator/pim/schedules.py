@@ -248,9 +248,10 @@ def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[d
             inst[sf.assign_schedule_id_field] = c["id"]  # outside PIM: id == origin id == schedule id
             out.append(inst)
     inherited = []
+    index = directory.pim_member_index(eng.tenant, now)
     for inst in out:
         if inst["principalId"] in eng.tenant.coll("groups") and inst["memberType"] == sf.direct:
-            for member in directory.group_members(eng.tenant, inst["principalId"], now):
+            for member in directory.group_members(eng.tenant, inst["principalId"], now, index=index):
                 row = dict(inst, principalId=member, memberType=sf.via_group)
                 if sf is DIRECTORY:
                     row["id"] = group_instance_id(inst["roleDefinitionId"], member, inst["principalId"], 1, eligible)
