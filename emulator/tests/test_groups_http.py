@@ -112,3 +112,29 @@ def test_the_reader_app_cannot_write_group_pim(gemu):
     r = gemu.get(f"{PG}/eligibilitySchedules", params={"$filter": f"groupId eq '{exch}'"},
                  token=gemu.token("ops-automation"))
     assert r.status_code == 403 and "PrivilegedEligibilitySchedule.Read.AzureADGroup" in r.json()["error"]["message"]
+
+
+def test_the_admin_api_shows_group_pim_state_on_the_clock(gemu):
+    e = gemu
+    tid, approvers = e.tenant()["id"], _group(e, "PIM-Approvers-Tier0")
+    assert approvers not in e.admin("GET", f"tenants/{tid}/group-pim").json()  # not managed yet
+    r = e.post(f"{PG}/eligibilityScheduleRequests", _body(e, "adminAssign", "walter.pim", approvers), token=e.token())
+    assert r.status_code == 201, r.text
+    walter = e.user("walter.pim")["id"]
+    r = e.post(f"{PG}/assignmentScheduleRequests",
+               _body(e, "selfActivate", "walter.pim", approvers, duration="PT1H"), token=e.signin("walter.pim"))
+    assert r.status_code == 201, r.text
+    entry = e.admin("GET", f"tenants/{tid}/group-pim").json()[approvers]
+    assert entry["managed"] and set(entry["policies"]) == {"member", "owner"}
+    assert walter in entry["members"]
+    assert [a["assignmentType"] for a in entry["active"] if a["principalId"] == walter] == ["activated"]
+    assert e.admin("GET", f"tenants/{tid}/state").json()["groupPim"][approvers]["members"] == entry["members"]
+    members = e.get(f"/groups/{approvers}/members").json()["value"]
+    assert walter in {m["id"] for m in members}
+    try:
+        e.admin("POST", "clock", {"advance": "PT2H"})
+        entry = e.admin("GET", f"tenants/{tid}/group-pim").json()[approvers]
+        assert walter not in entry["members"] and not [a for a in entry["active"] if a["principalId"] == walter]
+        assert walter not in {m["id"] for m in e.get(f"/groups/{approvers}/members").json()["value"]}
+    finally:
+        e.admin("POST", "clock", {"set_offset": 0})
