@@ -54,8 +54,8 @@ def default_rules(group: bool = False) -> list[dict]:
     """The documented defaults, in the order the doc sample returns them. ``group``: the defaults of a group's
     member/owner policy, which differ (the PIM for Groups samples of "List roleManagementPolicyAssignments" and
     "List rules"; Entra docs "Configure PIM for Groups settings"): eligible and active assignments must expire
-    (P365D, P180D) and activation asks for a justification, not MFA. Unsure: Enablement_Admin_Assignment's
-    group default is taken to be the directory one (["Justification"])."""
+    (P365D, P180D) and activation asks for a justification, not MFA; the rest is the directory roles' (the
+    "List roleManagementPolicyAssignments" v1.0 example 4, scopeType 'Group', shows all 17)."""
     adm_e, adm_a, usr_a = ("Admin", "Eligibility", group), ("Admin", "Assignment", group), \
         ("EndUser", "Assignment", group)
     return [
