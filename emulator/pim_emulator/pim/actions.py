@@ -170,15 +170,15 @@ def _update(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool, 
         return _validation_answer(eng, sub, req.caller, rid, v, sf)
     r = new_request(eng, rid, sub, req.caller, "Provisioned", v.start, v.end, sf)
     if target is not None:
-        schedules.reschedule(eng, target, v.start, v.end)
-        sid = target["id"]
+        sid = schedules.reschedule(eng, target, v.start, v.end, rid)
     else:
         # A classic (outside PIM) assignment becomes a PIM schedule; a revived one keeps its old id.
         old = classic or eng.tenant.coll(sf.expired).pop(expired["id"])
         if classic:
             schedules.remove_classic(eng, sf, classic)
-        sid = schedules.create(eng, coll, rid if classic else old["id"], *key, v.start, v.end, rid,
-                               assignment_type="Assigned")["id"]
+        # (On a surface whose schedules take the request's id, a revived one does too.)
+        revived_id = rid if classic or sf.new_schedule_on_update else old["id"]
+        sid = schedules.create(eng, coll, revived_id, *key, v.start, v.end, rid, assignment_type="Assigned")["id"]
     complete(r, eng.now(), sid)
     details = _details(sub, rid, v.start, v.end)
     for who, name in ((req.caller, requested), (None, completed)):

@@ -133,12 +133,27 @@ def create(eng: PimEngine, coll: str, sid: str, principal: str, role: str, dir_s
     return s
 
 
-def reschedule(eng: PimEngine, s: dict, start: datetime, end: datetime | None) -> None:
-    """adminUpdate/adminExtend/adminRenew change the existing schedule in place: its id is kept
-    (so targetScheduleId of such a request is the original schedule id, not the request id)."""
+def reschedule(eng: PimEngine, s: dict, start: datetime, end: datetime | None, request_id: str | None = None) -> str:
+    """adminUpdate/adminExtend/adminRenew change the existing schedule in place. Directory roles keep its id
+    (so targetScheduleId of such a request is the original schedule id, not the request id); on a surface
+    whose schedules take the new request's id (``new_schedule_on_update``), it moves to that id and the
+    activations made with it follow. Answers the schedule's id."""
     s["scheduleInfo"] = schedule_info(start, end)
     s["_start"], s["_end"] = start.timestamp(), (end.timestamp() if end else None)
     s["modifiedDateTime"] = iso(eng.now())
+    coll = next(c for sf in SURFACES for c in (sf.elig, sf.assign) if eng.tenant.coll(c).get(s["id"]) is s)
+    sf = of_collection(coll)
+    if request_id and sf.new_schedule_on_update:
+        old = s["id"]
+        store = eng.tenant.coll(coll)
+        del store[old]
+        s["id"] = group_schedule_id(s["groupId"], s["accessId"], request_id)
+        s["createdUsing"] = request_id
+        store[s["id"]] = s
+        for a in [*eng.tenant.coll(sf.assign).values(), *eng.tenant.coll(sf.assign_req).values()]:
+            if a.get("_activatedUsing") == old:
+                a["_activatedUsing"] = s["id"]
+    return s["id"]
 
 
 def create_classic(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None) -> dict:

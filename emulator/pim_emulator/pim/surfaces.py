@@ -39,6 +39,10 @@ class Surface:
     elig_schedule_id_field: str
     assign_schedule_id_field: str
     type_prefix: str  # "unifiedRole" / "privilegedAccessGroup"
+    # adminUpdate/adminExtend/adminRenew: does the schedule take the new request's id? Directory roles keep
+    # the schedule id; the PIM for Groups example of adminExtend answers a new targetScheduleId
+    # ({groupId}_member_{the extend request's id}: "Create eligibilityScheduleRequest", example 2, v1.0).
+    new_schedule_on_update: bool = False
 
     def key(self, obj: dict) -> tuple:
         """(principal, role, scope, app scope) of a stored schedule, request or classic assignment."""
@@ -100,6 +104,7 @@ GROUPS = Surface(
     direct="direct", via_group="group", assigned="assigned", activated="activated",
     ctx="identityGovernance/privilegedAccess/group", elig_schedule_id_field="eligibilityScheduleId",
     assign_schedule_id_field="assignmentScheduleId", type_prefix="privilegedAccessGroup",
+    new_schedule_on_update=True,
 )
 
 SURFACES = (DIRECTORY, GROUPS)

@@ -116,16 +116,21 @@ def test_admin_actions_on_eligibility(g):
     assert g.error("POST", ELIG, gbody("adminAssign", ALICE), g.gapp).code == "RoleAssignmentExists"
     (sched,) = items(g, "eligibilitySchedules")
     assert sched["memberType"] == "direct" and sched["id"] == r["targetScheduleId"]
+    # Unlike a role's, a group schedule takes the id of the request that updates, extends or renews it
+    # ("Create eligibilityScheduleRequest" example 2: adminExtend answers {groupId}_member_{its own id}).
     status, upd = post(g, ELIG, gbody("adminUpdate", ALICE, duration="P60D"))
-    assert status == 201 and upd["targetScheduleId"] == sched["id"]
+    assert status == 201 and upd["targetScheduleId"] == f"{GROUP}_member_{upd['id']}"
     status, ext = post(g, ELIG, gbody("adminExtend", ALICE, duration="P90D"))
-    assert status == 201
+    assert status == 201 and ext["targetScheduleId"] == f"{GROUP}_member_{ext['id']}"
+    (sched,) = items(g, "eligibilitySchedules")
+    assert sched["id"] == ext["targetScheduleId"] and sched["createdUsing"] == ext["id"]
     (inst,) = items(g, "eligibilityScheduleInstances")
     assert inst["eligibilityScheduleId"] == sched["id"] and inst["endDateTime"] is not None
     g.clock.advance(timedelta(days=91))
     assert items(g, "eligibilitySchedules") == []  # expired
     status, ren = post(g, ELIG, gbody("adminRenew", ALICE, duration="P30D"))
-    assert status == 201 and ren["targetScheduleId"] == sched["id"]  # the revived schedule keeps its id
+    assert status == 201 and ren["targetScheduleId"] == f"{GROUP}_member_{ren['id']}"
+    assert [s["id"] for s in items(g, "eligibilitySchedules")] == [ren["targetScheduleId"]]
     status, rem = post(g, ELIG, gbody("adminRemove", ALICE))
     assert status == 201 and rem["status"] == "Revoked" and items(g, "eligibilitySchedules") == []
     assert g.error("POST", ELIG, gbody("adminRemove", ALICE), g.gapp).code == "RoleAssignmentDoesNotExist"
