@@ -94,6 +94,15 @@ def group_outside_pim_id(group_id: str, access_id: str, principal_id: str) -> st
     return f"{group_id}_{access_id}_{principal_id}"
 
 
+def group_schedule_instance_id(schedule_id: str) -> str:
+    """Id of the current instance of a group schedule: of the schedules' form with a GUID of its own, as the
+    "List assignmentScheduleInstances" (PIM for Groups, v1.0) example shows (instance
+    ``2b5ed229-..._member_365163ce-...`` of schedule ``2b5ed229-..._member_f13739ce-...``). Ours is derived from
+    the schedule id, so it is stable across reads."""
+    head, _, _tail = schedule_id.rpartition("_")
+    return f"{head}_{uuid.uuid5(_NS, f'group-instance/{schedule_id}')}"
+
+
 def group_policy_id(group_id: str, access_id: str) -> str:
     """``Group_{groupId}_{guid}``: the form of the group policy ids in "List roleManagementPolicies" (PIM for
     Groups example); one policy per access (member, owner)."""

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 from ..contract import Tenant, iso
 from . import audit, directory
 from .durations import from_epoch
-from .ids import group_instance_id, group_outside_pim_id, group_schedule_id, instance_id, is_guid
+from .ids import (
+    group_instance_id, group_outside_pim_id, group_schedule_id, group_schedule_instance_id, instance_id, is_guid,
+)
 from .surfaces import DIRECTORY, GROUP_POLICY_ASSIGNMENTS, GROUPS, SURFACES, Surface, of_collection
 
 if TYPE_CHECKING:
@@ -241,9 +243,7 @@ def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: st
 def _direct_instance_id(s: dict, eligible: bool, sf: Surface) -> str:
     if sf is DIRECTORY:
         return instance_id(s["roleDefinitionId"], s["principalId"], s.get("_ordinal", 1), eligible)
-    # A group instance's id: the schedule's. Graph's samples of the group instance lists show ids of the
-    # schedules' form; whether an instance id always equals its schedule's is not documented.
-    return s["id"]
+    return group_schedule_instance_id(s["id"])
 
 
 def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[dict]:
