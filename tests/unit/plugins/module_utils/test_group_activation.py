@@ -126,9 +126,10 @@ def test_select_and_sort_on_group_rows():
 class FakeGroupPim:
     """What GroupSelfActivation answers, in memory; records every write."""
 
-    def __init__(self, active=(), eligible=(), requests=(), rules=GROUP_RULES, history=()):
+    def __init__(self, active=(), eligible=(), requests=(), rules="default", history=()):
         self.active, self.eligible, self.requests = list(active), list(eligible), list(requests)
-        self.rules, self.history, self.sent, self.cancelled = rules, list(history), [], []
+        self.rules = dict(GROUP_RULES) if rules == "default" else rules
+        self.history, self.sent, self.cancelled = list(history), [], []
         self.graph = type("G", (), {"retries": 0})()
 
     def who(self):
