@@ -1,7 +1,9 @@
 """Eligibility and assignment schedules (stored) and their instances (derived from schedules + clock).
 
-Stored collections: roleEligibilitySchedules, roleAssignmentSchedules (PIM) and roleAssignments (classic
-assignments made outside PIM). Internal fields: ``_start``/``_end`` (epoch seconds, ``_end`` None =
+Stored collections, per surface (``surfaces.Surface``): roleEligibilitySchedules, roleAssignmentSchedules (PIM)
+and roleAssignments (classic assignments made outside PIM) for directory roles; groupEligibilitySchedules and
+groupAssignmentSchedules for PIM for Groups, whose assignments outside PIM are the plain members and owners of
+a PIM-managed group (``classic_items``). Internal fields: ``_start``/``_end`` (epoch seconds, ``_end`` None =
 permanent), ``_ordinal`` (instance id disambiguator), ``_activatedUsing`` (eligibility schedule id of an
 activation). Expired schedules move to ``_expiredSchedules`` (kept so that adminRenew can revive them).
 """
