@@ -624,33 +624,22 @@ from ansible_collections.entra.pim.plugins.module_utils._baseline import (  # no
     tenant_roles,
 )
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._policy import (  # noqa: E402
-    PolicyError,
-    apply_plan,
-    changed_paths,
-    plan,
-    principal_name,
-    rules_to_settings,
-    settings_argument_spec,
-)
+from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import (  # noqa: E402
     SECTIONS,
     RoleSettingsError,
-    approver_names,
-    combine_groups,
     group_label,
     groups_approver_refs,
-    outcome_unknown,
     pair_roles_with_policies,
     read_roles_and_policies,
+    requested_groups,
     role_settings_argument_spec,
     select_roles,
-    settle_unknown,
     validate_groups,
     wants_all,
-    write_rules,
 )
+from ansible_collections.entra.pim.plugins.module_utils._settings_module import apply_settings  # noqa: E402
 
 
 def baseline_groups(module, roles):
@@ -668,59 +657,6 @@ def baseline_groups(module, roles):
     if errors:
         module.fail("invalid baseline settings, nothing was written: " + "; ".join(errors))
     return tiers, checked.validated_parameters["role_settings"]
-
-
-def requested_groups(params):
-    """The groups to apply: ``role_settings`` as given, or the top-level options as one group."""
-    if params.get("role_settings") is not None:
-        return params["role_settings"], True
-    group = {key: params[key] for key in SECTIONS}
-    group["roles"] = params["roles"]
-    return [group], False
-
-
-def plan_roles(module, targets, approvers):
-    """One entry per role, with the rule bodies to write; fails before any write on a bad combination."""
-    planned, problems = [], []
-    for target in targets:
-        role, policy = target["role"], target["policy"]
-        try:
-            bodies = plan(policy["rules"], target["desired"], approvers)
-        except PolicyError as exc:
-            problems.append(f"{role['displayName']}: {exc}")
-            continue
-        planned.append(dict(target, policy_id=policy["policy_id"], bodies=bodies))
-    if problems:
-        module.fail("nothing was written; " + "; ".join(problems))
-    return planned
-
-
-def describe(item, names=None, diff=False, grouped=False):
-    before = rules_to_settings(item["policy"]["rules"], names)
-    after = rules_to_settings(apply_plan(item["policy"]["rules"], item["bodies"]), names)
-    entry = {"role": item["role"]["displayName"], "id": item["role"]["id"], "changed": bool(item["bodies"]),
-             "changed_rules": sorted(item["bodies"]), "changed_settings": changed_paths(before, after)}
-    if grouped:
-        entry["groups"] = item["groups"]
-    if diff:
-        entry.update(before=before, after=after)
-    return entry
-
-
-def summarise_groups(groups, results):
-    """Per group of ``role_settings``: its roles and whether any of them changed."""
-    by_group = {}
-    for entry in results:
-        for label in entry["groups"]:
-            by_group.setdefault(label, []).append(entry)
-    out = []
-    for index, group in enumerate(groups):
-        entries = by_group.get(group_label(index, group), [])
-        out.append({"name": group.get("name"), "label": group_label(index, group),
-                    "roles": [e["role"] for e in entries],
-                    "changed": any(e["changed"] for e in entries),
-                    "failed": any(e.get("failed") for e in entries)})
-    return out
 
 
 def main():
@@ -775,62 +711,7 @@ def main():
     except Exception as exc:
         module.fail_graph(exc, "Reading the PIM role settings")
     extra = {} if tiers is None else {"baseline_groups": tiers}
-
-    targets, conflicts = combine_groups(groups, group_pairs, approvers)
-    if conflicts:
-        module.fail("conflicting role settings, nothing was written: " + "; ".join(conflicts))
-    planned = plan_roles(module, targets, approvers)
-    changes = [item for item in planned if item["bodies"]]
-    names = None
-    if module.diff_mode and changes:
-        # Names only for what is shown: before/after of the roles that change.
-        try:
-            names = approver_names(graph, [(c["role"], c["policy"]) for c in changes])
-        except Exception as exc:
-            module.fail_graph(exc, "Reading the approvers' names")
-        names.update({p["id"].lower(): principal_name(p) for p in approvers.values()})
-    results = [describe(item, names, module.diff_mode and bool(item["bodies"]), grouped) for item in planned]
-    result = dict(extra, changed=bool(changes), roles=results)
-    if grouped:
-        result["groups"] = summarise_groups(groups, results)
-    if module.diff_mode:
-        result["diff"] = {"before": {r["role"]: r["before"] for r in results if "before" in r},
-                          "after": {r["role"]: r["after"] for r in results if "after" in r}}
-    if module.check_mode or not changes:
-        module.exit(**result)
-
-    # A lost answer (dropped connection, 5xx after every retry) says nothing about the write: one
-    # re-read of the policies decides, so changed is true exactly when the tenant changed.
-    outcome, reread_error = settle_unknown(graph, write_rules(graph, changes), approvers)
-    by_role = {entry["id"]: entry for entry in results}
-    for change, _err in outcome:
-        if change.get("confirmed_by_reread"):
-            by_role[change["role"]["id"]]["confirmed_by_reread"] = True
-    failed = [(c, err) for c, err in outcome if err is not None]
-    if failed:
-        applied = [c["role"]["displayName"] for c, err in outcome if err is None]
-        partly = [c["role"]["displayName"] for c, err in failed if c.get("landed")]
-        unsure = [c["role"]["displayName"] for c, err in failed if reread_error is not None and outcome_unknown(err)]
-        for change, _error in failed:
-            entry = by_role[change["role"]["id"]]
-            entry["changed"] = bool(change.get("landed")) or entry["role"] in unsure
-            entry["failed"] = True
-        if grouped:
-            extra["groups"] = summarise_groups(groups, results)
-        notes = (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied" if not unsure else "")
-        if partly:
-            notes += f". Partly applied (some rules landed, re-read): {', '.join(partly)}"
-        if unsure:
-            notes += (f". Whether these landed is unknown, the re-read failed too ({reread_error.describe()}): "
-                      f"{', '.join(unsure)}; run again to converge")
-        module.fail(
-            f"writing PIM settings failed for {len(failed)} of {len(changes)} changed role(s): " +
-            "; ".join(f"{c['role']['displayName']}: {err.describe()}" +
-                      (" (the re-read shows it did not land)" if outcome_unknown(err) and reread_error is None
-                       else "") for c, err in failed) + notes,
-            changed=bool(applied) or bool(partly) or bool(unsure), roles=results,
-            errors=[dict(err.as_dict(), role=c["role"]["displayName"]) for c, err in failed], **extra)
-    module.exit(**result)
+    apply_settings(module, groups, group_pairs, approvers, grouped, extra)
 
 
 if __name__ == "__main__":
