@@ -350,7 +350,10 @@ def pair_groups_with_policies(groups, access, policies):
                 continue
             seen.add(target["id"])
             policy = policies.get((str(group["id"]).lower(), access_id))
-            (pairs.append((target, policy)) if policy is not None else missing.append(target))
+            if policy is None:
+                missing.append(target)
+            else:
+                pairs.append((target, policy))
     return pairs, missing
 
 

@@ -73,7 +73,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Tier 0 group - one-hour membership with MFA, justification and approval
+- name: Membership of a tier 0 group - one-hour activations with MFA, justification and approval
   entra.pim.pim_group_setting:
     tenant_id: "{{ tenant_id }}"
     client_id: "{{ client_id }}"
@@ -91,9 +91,9 @@ EXAMPLES = r"""
       allow_permanent: false
       max_duration: 30d
 
-- name: Ownership of the same groups - no permanent eligibility, alerts to the security mailbox
+- name: Ownership of the same group - eligibility for at most 180 days, activation alerts to the security mailbox
   entra.pim.pim_group_setting:
-    groups: [PIM-Exchange-Admins, 5f1c6a4e-0d39-4f0a-9a55-3b1a3c1f2e7d]
+    groups: [PIM-Exchange-Admins]
     access: [owner]
     eligible_assignment:
       allow_permanent: false
@@ -103,29 +103,31 @@ EXAMPLES = r"""
         admin:
           recipients: [security@contoso.com]
 
-- name: Tiers of groups in one run - one lookup, one read of every policy, batched writes
+- name: Entries in one run - one lookup, one read of every group's policies, one batched write
   entra.pim.pim_group_setting:
     group_settings:
       - name: tier0
-        groups: [PIM-Tier0-Admins]
+        groups: [PIM-Exchange-Admins]
         access: [member, owner]
         activation:
           max_duration: 1h
           require_approval: true
           approvers: [group:PIM-Approvers-Tier0]
+      # Overlaps tier0: fine, as long as no setting gets two different values for one policy.
       - name: everyone
-        groups: [PIM-Tier0-Admins, PIM-Exchange-Admins]
+        groups: [PIM-Exchange-Admins]
+        access: [member, owner]
         activation:
           require_mfa: true
           require_justification: true
   register: tiers
 
-- name: Read the settings of the groups and apply them to the same groups elsewhere later
+- name: Read the settings of the group's membership and ownership
   entra.pim.pim_group_setting_info:
-    groups: [PIM-Tier0-Admins, PIM-Exchange-Admins]
+    groups: [PIM-Exchange-Admins]
   register: exported
 
-- name: Apply the export back in one run (ids of the same tenant)
+- name: Apply them back in one run (group ids of the same tenant)
   entra.pim.pim_group_setting:
     group_settings: "{{ exported.group_settings }}"
 """
