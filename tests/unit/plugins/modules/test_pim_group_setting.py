@@ -100,3 +100,13 @@ def test_sibling_references_point_into_the_list_item():
     top = yaml.safe_load(FRAGMENT.ROLES)["options"]["activation"]["suboptions"]["require_approval"]
     assert top["description"][1] == ("Needs at least one approver, given in O(activation.approvers) or already on "
                                      "the role.")
+
+
+def test_the_info_module_lists_each_unmanaged_group_once_with_its_missing_access():
+    from ansible_collections.entra.pim.plugins.module_utils._role_settings import group_target
+    fresh = {"id": "g1", "displayName": "Helpdesk-Operators"}
+    other = {"id": "g2", "displayName": "PIM-Approvers-Tier0"}
+    missing = [group_target(fresh, "member"), group_target(other, "member"), group_target(fresh, "owner")]
+    assert pim_group_setting_info.unmanaged(missing) == [
+        {"group": "Helpdesk-Operators", "group_id": "g1", "access": ["member", "owner"]},
+        {"group": "PIM-Approvers-Tier0", "group_id": "g2", "access": ["member"]}]
