@@ -19,8 +19,8 @@ description:
     PIM); such groups are listed in RV(unmanaged_groups) instead of failing the read.
   - The groups must be named. Graph reads group policies by the group's id only (there is no list of the
     groups PIM manages), so reading "every group" would be one request per group of the tenant.
-  - Reads in bulk, the requests growing with the number of groups only by the 20 reads a C($batch) carries:
-    the lookup of the names (sent together), one C(getByIds) for the object ids, the groups' policies (one
+  - Reads in bulk, the requests growing with the number of groups only by the 20 reads a C($batch) carries.
+    The lookup of the names (sent together), one C(getByIds) for the object ids, the groups' policies (one
     read per group, 20 per C($batch) request), one C(getByIds) for the approvers' names.
 author:
   - entra.pim contributors (@entra-pim)
