@@ -37,7 +37,7 @@ from ._policy import (
     settings_argument_spec,
     validate,
 )
-from ._resolve import match_roles, split_principal_ref
+from ._resolve import ResolveError, match_roles, split_principal_ref
 
 ALL_ROLES = "all"
 
@@ -367,8 +367,28 @@ def resolve_groups(graph, resolver, refs, approver_refs=()):
     lookups = resolver.principal_reads(list(dict.fromkeys(wanted.values())) + list(approver_refs))
     if lookups:
         resolver.take_principals(lookups, graph.read_many([read for _what, _chunk, read in lookups]))
-    found = resolver.principals(list(dict.fromkeys(wanted.values())), kinds=("group",))
+    try:
+        found = resolver.principals(list(dict.fromkeys(wanted.values())), kinds=("group",))
+    except ResolveError as exc:
+        raise ResolveError(_group_resolve_message(str(exc), wanted)) from None
     return {ref: found[wanted[ref]] for ref in refs}
+
+
+# The resolver's closing advice covers every kind of principal; groups are named one way.
+_PRINCIPAL_ADVICE = ". Give an object id, a user principal name,"
+
+
+def _group_resolve_message(message, wanted):
+    """The resolver's error about groups, in the user's words: each ref as given (not with the ``group:``
+    prefix ``group_ref`` added) and the advice for groups only."""
+    for ref, sent in wanted.items():
+        if sent != str(ref).strip():
+            message = message.replace(repr(sent), repr(str(ref).strip()))
+    if _PRINCIPAL_ADVICE in message:
+        message = message.split(_PRINCIPAL_ADVICE, 1)[0] + (
+            ". Give each group's display name or object id (prefix a name with group: when it looks like "
+            "something else).")
+    return "groups: " + message
 
 
 def read_group_targets(graph, resolver, entries, approver_refs=()):

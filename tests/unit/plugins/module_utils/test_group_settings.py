@@ -353,3 +353,17 @@ def test_a_refused_write_names_the_group_and_access_and_what_was_applied():
     assert "Applied: PIM-Exchange-Admins (member)" in result["msg"]
     assert result["errors"][0]["group_id"] == TIER0["id"] and result["errors"][0]["access"] == "member"
     assert [p["failed"] for p in result["policies"] if "failed" in p] == [True]
+
+
+def test_an_unknown_group_is_named_as_given_with_advice_for_groups():
+    graph = Graph()
+    graph.get = lambda path, params=None: {"value": [{"id": "x", "displayName": "PIM-Exchange-Admins"}]}
+    with pytest.raises(ResolveError) as err:
+        read_group_targets(graph, Resolver(graph, sleep=lambda _s: None),
+                           [{"groups": ["PIM-Exchange-Admns", "group:Nope-Group"], "access": None}])
+    message = str(err.value)
+    assert message.startswith("groups: principal(s) not found in the tenant: 'PIM-Exchange-Admns' (did you mean")
+    assert "'group:Nope-Group'" in message  # given with its prefix: shown with it
+    assert message.endswith("Give each group's display name or object id (prefix a name with group: when it looks "
+                            "like something else).")
+    assert "user principal name" not in message and "app id" not in message
