@@ -338,7 +338,7 @@ def _group_wording(line):
 class _Dumper(yaml.SafeDumper):
     """Every value written out in full: no ``&id001`` anchors for a value that appears twice."""
 
-    def ignore_aliases(self, data):
+    def ignore_aliases(self, _data):
         return True
 
 
