@@ -6,8 +6,9 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options pim_group_eligible_assignment and pim_group_active_assignment share (module_utils/_assignment_module.py,
-    # group_argument_spec): pim_eligible_assignment's, with group and access in place of role and scope.
+    # The options pim_group_eligible_assignment and pim_group_active_assignment share
+    # (module_utils/_assignment_module.py, group_argument_spec): pim_eligible_assignment's, with group and
+    # access in place of role and scope.
     DOCUMENTATION = r"""
 options:
   principal:
