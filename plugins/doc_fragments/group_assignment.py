@@ -60,7 +60,7 @@ options:
         group policy does not).
       - When none of O(end), O(duration) and O(permanent) is given, an existing assignment's schedule is
         left as it is, and a new one is permanent if the policy allows it, otherwise it lasts the policy's
-        maximum duration (for a group without a policy yet, Microsoft's default maximum: 365 days eligible,
+        maximum duration (for a group without a policy yet, Microsoft's default maximum, 365 days eligible and
         180 days active).
     type: bool
   justification:
@@ -133,7 +133,7 @@ options:
   exclusive:
     description:
       - V(true) when O(assignments) is the complete list for its (group, access) pairs, or for the groups in
-        O(exclusive_groups) with O(access): any direct assignment of those that is not listed is removed.
+        O(exclusive_groups) with O(access); any direct assignment of those that is not listed is removed.
       - Exclusive mode works per group B(and) access, so a list of members never removes owners. Principals in
         O(protected_principals) are never removed.
     type: bool

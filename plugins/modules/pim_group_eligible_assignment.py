@@ -152,8 +152,8 @@ assignments:
       type: dict
 not_managed:
   description:
-    - Eligibilities for the groups concerned that the module does not manage (C(member_type) V(group):
-      held through another group).
+    - Eligibilities for the groups concerned that the module does not manage, those held through another
+      group (C(member_type) V(group)).
   returned: always
   type: list
   elements: dict
