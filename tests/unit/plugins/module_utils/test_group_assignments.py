@@ -348,3 +348,130 @@ def test_planner_keys_of_both_surfaces():
     assert GROUPS.key_of({"accessId": "owner", "groupId": G2}) == GROUPS.role_key("owner", G2) != G2
     assert GROUPS.request_ids(G1_OWNER, G1) == {"accessId": "owner", "groupId": G1}
     assert DIRECTORY.request_ids(G1, "/") == {"roleDefinitionId": G1, "directoryScopeId": "/"}
+
+
+# -- the whole run over a Graph that answers as PIM for Groups documents it -------------------------------------
+class Done(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, params, graph, check_mode=False, diff_mode=False):
+        base = {"principal": None, "group": None, "access": "member", "start": None, "end": None, "duration": None,
+                "permanent": None, "justification": None, "ticket_number": None, "ticket_system": None,
+                "state": "present", "assignments": None, "exclusive": False, "exclusive_groups": None,
+                "protected_principals": [], "replace_permanent_with_eligible": False}
+        self.params, self._graph, self.check_mode, self.diff_mode = dict(base, **params), graph, check_mode, diff_mode
+        self.warnings, self.result = [], None
+
+    def graph(self):
+        return self._graph
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def fail(self, msg, **kwargs):
+        self.result = dict(kwargs, failed=True, msg=msg)
+        raise Done
+
+    def exit(self, **result):
+        self.result = result
+        raise Done
+
+
+class PimForGroupsGraph:
+    """Directory reads for the resolver, the group lists filtered by groupId, policies by scopeId, and a $batch of
+    schedule requests; everything recorded."""
+
+    USERS = {DAVE: "dave@contoso", OLIVIA: "olivia@contoso", BG: "breakglass1@contoso"}
+
+    def __init__(self, instances=(), schedules=(), policies=()):
+        self.instances, self.schedules, self.policies = list(instances), list(schedules), list(policies)
+        self.read_rounds, self.batches = [], []
+
+    def get_all(self, path, params=None):
+        flt = (params or {}).get("$filter", "")
+        if path == "/groups":
+            return [{"id": G1, "displayName": "PIM-Exchange-Admins", "isAssignableToRole": True}][
+                :int("'PIM-Exchange-Admins'" in flt)]
+        if path == "/users":
+            return [{"id": i, "userPrincipalName": u, "displayName": u} for i, u in self.USERS.items()
+                    if f"'{u}'" in flt]
+        return []
+
+    def get(self, path, params=None):
+        return {"value": []}
+
+    def post(self, path, body, read=False):
+        assert read
+        return {"value": [{"id": i, "@odata.type": "#microsoft.graph.user", "userPrincipalName": u}
+                          for i, u in self.USERS.items() if i in body["ids"]]}
+
+    def read_many(self, reads):
+        self.read_rounds.append(reads)
+        out = []
+        for read in reads:
+            gid = read["params"]["$filter"].split("'")[1]
+            if "roleManagementPolicyAssignments" in read["url"]:
+                items = [p for p in self.policies if p["scopeId"] == gid]
+            elif read["url"].endswith("Instances"):
+                items = [i for i in self.instances if i["groupId"] == gid and ("assignment" in read["url"]) ==
+                         ("assignmentType" in i)]
+            else:
+                items = [s for s in self.schedules if s["groupId"] == gid]
+            out.append({"items": items, "error": None})
+        return out
+
+    def batch(self, requests):
+        self.batches.append(requests)
+        return [{"status": 201, "body": {}} for _r in requests]
+
+
+def run_groups(kind, params, graph, **module_kw):
+    from ansible_collections.entra.pim.plugins.module_utils._assignment_module import AssignmentRun
+    module = FakeModule(params, graph, **module_kw)
+    with pytest.raises(Done):
+        AssignmentRun(module, kind, GroupBackend()).run()
+    return module
+
+
+def test_check_mode_plans_and_writes_nothing_and_reports_the_standing_member_in_group_words():
+    graph = PimForGroupsGraph(instances=[graph_item(DAVE, assignment_type="assigned")],
+                              policies=[group_policy(G1, "member"), group_policy(G1, "owner")])
+    module = run_groups("active", {"principal": "olivia@contoso", "group": "PIM-Exchange-Admins", "duration": "P30D",
+                                   "justification": "project"}, graph, check_mode=True, diff_mode=True)
+    result = module.result
+    assert result["changed"] and graph.batches == []
+    [entry] = result["assignments"]
+    assert {k: entry[k] for k in ("action", "group", "group_id", "access", "principal_id")} == {
+        "action": "adminAssign", "group": "PIM-Exchange-Admins", "group_id": G1, "access": "member",
+        "principal_id": OLIVIA}
+    assert result["permanent_assignments"] == [{
+        "principal_id": DAVE, "group_id": G1, "access": "member", "start": None, "end": None, "permanent": True,
+        "member_type": "direct", "group": "PIM-Exchange-Admins", "principal": "dave@contoso"}]
+    assert list(result["diff"]["after"]) == ["PIM-Exchange-Admins / member / olivia@contoso / active"]
+    # One round of reads: the group's two lists and its policy.
+    assert len(graph.read_rounds) == 1 and len(graph.read_rounds[0]) == 3
+
+
+def test_replacing_a_standing_member_posts_eligibility_then_removal_to_the_group_routes():
+    graph = PimForGroupsGraph(instances=[graph_item(DAVE, assignment_type="assigned")])  # no policy: never PIM-used
+    module = run_groups("active", {"assignments": [], "exclusive_groups": ["PIM-Exchange-Admins"],
+                                   "replace_permanent_with_eligible": True, "justification": "zero standing"}, graph)
+    assert module.result["changed"] and [a["done"] for a in module.result["assignments"]] == [True, True]
+    (eligible,), (removal,) = graph.batches  # eligibility first, in its own $batch, then the removal
+    assert eligible["url"] == "/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests"
+    assert eligible["body"]["scheduleInfo"]["expiration"] == {"type": "afterDuration", "duration": "P365D"}
+    assert removal["url"] == "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests"
+    assert {k: removal["body"][k] for k in ("action", "principalId", "accessId", "groupId")} == {
+        "action": "adminRemove", "principalId": DAVE, "accessId": "member", "groupId": G1}
+    assert [w for w in module.warnings if "has no PIM policy yet" in w] and len(module.warnings) == 1
+
+
+def test_a_permanent_eligibility_is_refused_by_the_group_policy_before_any_write():
+    graph = PimForGroupsGraph(policies=[group_policy(G1, "member")])
+    module = run_groups("eligible", {"principal": "olivia@contoso", "group": "PIM-Exchange-Admins",
+                                     "permanent": True, "justification": "x"}, graph)
+    assert module.result["failed"] and graph.batches == []
+    assert module.result["msg"].startswith("the group policy would refuse this, nothing was changed: "
+                                           "PIM-Exchange-Admins (member) does not allow permanent eligible")
