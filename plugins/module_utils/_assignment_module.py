@@ -18,7 +18,7 @@ from ._assignment_backends import (  # noqa: F401 - read_assignments & co. still
     DirectoryBackend, assignment_reads, assignments_of, backend_for, read_assignments,
 )
 from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
-from ._assignments import GUARDED_ROLES, KINDS, AssignmentError, diff_view, holds, plan, validate_items
+from ._assignments import GUARDED_ROLES, KINDS, AssignmentError, diff_view, holds, plan, target_options, validate_items
 from ._client import BATCH_LIMIT, GraphCallError, GraphSession
 from ._graph_paths import principals_by_ids
 from ._inert import printable
@@ -52,8 +52,11 @@ GROUP_ITEM_SPEC = dict(
 
 
 def argument_spec(kind, surface=DIRECTORY):
-    if surface is GROUPS:
-        return group_argument_spec(kind)
+    """The module options of ``kind`` (eligible or active) on ``surface``."""
+    return ARGUMENT_SPECS[surface.name](kind)
+
+
+def directory_argument_spec(kind):
     spec = dict(
         principal=dict(type="str"), role=dict(type="str"), scope=dict(type="str", default="/"),
         start=dict(type="str"), end=dict(type="str"), duration=dict(type="str"), permanent=dict(type="bool"),
@@ -90,9 +93,12 @@ def group_argument_spec(kind):
     return spec
 
 
+ARGUMENT_SPECS = {DIRECTORY.name: directory_argument_spec, GROUPS.name: group_argument_spec}
+
+
 def run(kind, surface=DIRECTORY):
     """The module's whole run: ``kind`` is eligible or active, ``surface`` directory roles or PIM for Groups."""
-    target = "role" if surface is DIRECTORY else surface.scope_option  # the option an assignment must name
+    target, _defaulted = target_options(surface)  # the option an assignment must name: role, or group
     module = PimModule(argument_spec(kind, surface), supports_check_mode=True,
                        mutually_exclusive=[("principal", "assignments"), (target, "assignments")],
                        required_together=[("principal", target)])

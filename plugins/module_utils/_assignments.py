@@ -185,7 +185,7 @@ class Action:
 
 
 # -- validation (before any Graph call) ------------------------------------------------------
-def _target_options(surface):
+def target_options(surface):
     """(the option an item must name, the one with a default): (role, scope) or (group, access)."""
     if surface.role_default is None:
         return surface.role_option, surface.scope_option
@@ -194,7 +194,7 @@ def _target_options(surface):
 
 def validate_items(params, now, surface=DIRECTORY):
     """The module's options -> list of Desired; every problem of every item reported together."""
-    target, defaulted = _target_options(surface)
+    target, defaulted = target_options(surface)
     single = {k: params.get(k) for k in item_options(surface) if params.get(k) is not None}
     items = params.get("assignments")
     if items is not None and (single.get("principal") or single.get(target)):
