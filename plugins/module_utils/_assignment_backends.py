@@ -302,16 +302,25 @@ class GroupBackend:
 
     @staticmethod
     def policy_warnings(run, actions, requirements):
-        """One warning per group the plan writes to that has no policy yet (never used with PIM)."""
-        out, seen = [], set()
-        for act in actions:
-            if act.role_id in requirements or act.scope in seen:
+        """One warning per group concerned that has no policy yet (never used with PIM for Groups): the plan's
+        first request to it creates its policies; a group the plan leaves alone is not PIM-managed, so its
+        plain members and owners, if any, are not in PIM's lists yet (Graph lists them as assignments made
+        outside PIM once the group is managed)."""
+        out = []
+        written = {act.scope for act in actions}
+        for gid in GroupBackend.group_ids(run.role_ids):
+            if any(GROUPS.role_key(access, gid) in requirements for access in GROUPS.fixed_roles):
                 continue
-            seen.add(act.scope)
-            out.append(f"group {run.scope_names.get(act.scope, act.scope)} has no PIM policy yet (it was never used "
-                       "with PIM for Groups): its first request makes Graph create its member and owner policies with "
-                       "Microsoft's defaults, so the policy pre-check is skipped for it and Graph evaluates the "
-                       "request (use entra.pim.pim_group_setting afterwards to change the policy)")
+            name = run.scope_names.get(gid, gid)
+            if gid in written:
+                out.append(f"group {name} has no PIM policy yet (it was never used with PIM for Groups): its first "
+                           "request makes Graph create its member and owner policies with Microsoft's defaults, so "
+                           "the policy pre-check is skipped for it and Graph evaluates the request (use "
+                           "entra.pim.pim_group_setting afterwards to change the policy)")
+            else:
+                out.append(f"group {name} is not managed by PIM for Groups yet (no policy): its plain members and "
+                           "owners, if any, are not listed as PIM assignments until its first PIM request (an "
+                           "eligible or active assignment through PIM) brings the group under PIM")
         return out
 
 

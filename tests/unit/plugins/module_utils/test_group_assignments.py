@@ -238,8 +238,13 @@ def test_a_group_without_policy_is_planned_with_the_defaults_and_warned_about_on
     actions = plan("eligible", desired([{"principal": OLIVIA, "group": G2}, {"principal": DAVE, "group": G2},
                                         {"principal": DAVE, "group": G1, "duration": "P30D"}],
                                        justification="why"), [], NOW, planning).actions
+    run.role_ids = {G1_MEMBER, G2_MEMBER}
     warnings = backend.policy_warnings(run, actions, requirements)
     assert len(warnings) == 1 and "group Helpdesk-Operators has no PIM policy yet" in warnings[0]
+    # Nothing to write to it: the group is not PIM-managed, so its plain members are not in PIM's lists yet.
+    [warning] = backend.policy_warnings(run, [a for a in actions if a.scope == G1], requirements)
+    assert warning.startswith("group Helpdesk-Operators is not managed by PIM for Groups yet (no policy)")
+    assert backend.policy_warnings(run, actions, dict(requirements, **{G2_MEMBER: requirements[G1_MEMBER]})) == []
     # The pre-check leaves that group to Graph: nothing to refuse with no policy read.
     assert policy_problems(actions, requirements, {}, {}, NOW, GROUPS) == ([], [])
 
