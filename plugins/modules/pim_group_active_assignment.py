@@ -78,15 +78,7 @@ EXAMPLES = r"""
     duration: P30D
     justification: Migration project
 
-- name: Turn the standing members of a group holding Global Administrator into eligible members
-  entra.pim.pim_group_active_assignment:
-    assignments: []
-    exclusive_groups: [PIM-Tier0]
-    replace_permanent_with_eligible: true
-    protected_principals: [breakglass1@contoso.onmicrosoft.com]
-    justification: Zero standing access
-
-- name: Convert one person's standing membership into an eligible one
+- name: Plan converting one person's standing membership into an eligible one
   entra.pim.pim_group_active_assignment:
     principal: dave.exchange@contoso.onmicrosoft.com
     group: PIM-Exchange-Admins
@@ -98,6 +90,14 @@ EXAMPLES = r"""
 - name: Show who is a standing member
   ansible.builtin.debug:
     msg: "{{ standing.permanent_assignments | map(attribute='principal') | list }}"
+
+- name: Turn every standing member of a privileged group into an eligible member (break-glass accounts kept)
+  entra.pim.pim_group_active_assignment:
+    assignments: []
+    exclusive_groups: [PIM-Exchange-Admins]
+    replace_permanent_with_eligible: true
+    protected_principals: [breakglass1@contoso.onmicrosoft.com]
+    justification: Zero standing access
 """
 
 RETURN = r"""

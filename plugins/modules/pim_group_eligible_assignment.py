@@ -70,17 +70,17 @@ EXAMPLES = r"""
     end: "{{ now(utc=true).year }}-12-31T23:59:59Z"
     justification: Group owner rotation
 
-- name: The complete list of eligible members of the tier-0 group (break-glass accounts kept)
+- name: The complete list of eligible members of the approvers group (break-glass accounts kept)
   entra.pim.pim_group_eligible_assignment:
     exclusive: true
     protected_principals: [breakglass1@contoso.onmicrosoft.com]
     justification: Quarterly access review
     assignments:
       - principal: alice.admin@contoso.onmicrosoft.com
-        group: PIM-Tier0
+        group: PIM-Approvers-Tier0
         duration: P90D
-      - principal: bob.secops@contoso.onmicrosoft.com
-        group: PIM-Tier0
+      - principal: grace.approver@contoso.onmicrosoft.com
+        group: PIM-Approvers-Tier0
         duration: P90D
 
 - name: Remove an eligible membership
