@@ -480,3 +480,30 @@ def test_a_permanent_eligibility_is_refused_by_the_group_policy_before_any_write
     assert module.result["failed"] and graph.batches == []
     assert module.result["msg"].startswith("the group policy would refuse this, nothing was changed: "
                                            "PIM-Exchange-Admins (member) does not allow permanent eligible")
+
+
+class LostAnswerGraph(PimForGroupsGraph):
+    """The $batch answer is lost (connection reset) although Graph applied the request."""
+
+    def batch(self, requests):
+        self.batches.append(requests)
+        for request in requests:
+            body = request["body"]
+            self.schedules.append(dict(schedule(body["principalId"], body["groupId"], body["accessId"], "P30D"),
+                                       scheduleInfo=dict(body["scheduleInfo"])))
+        raise ConnectionResetError("Connection reset by peer")
+
+
+def test_a_lost_answer_is_decided_by_re_reading_the_group(monkeypatch):
+    from ansible_collections.entra.pim.plugins.module_utils import _assignment_module
+    monkeypatch.setattr(_assignment_module, "REREAD_PAUSES", (0.0, 0.0))
+    graph = LostAnswerGraph(policies=[group_policy(G1, "member")])
+    module = run_groups("eligible", {"principal": "olivia@contoso", "group": "PIM-Exchange-Admins",
+                                     "duration": "P30D", "justification": "x"}, graph)
+    [entry] = module.result["assignments"]
+    assert module.result["changed"] and entry["done"] and entry["confirmed_by_reread"]
+    assert len(graph.batches) == 1  # never re-sent blind
+    # The re-read asked Graph for the group's eligibility lists, filtered by groupId as Graph requires.
+    reread = graph.read_rounds[-1]
+    assert [r["params"]["$filter"] for r in reread] == [f"groupId eq '{G1}'"] * 2
+    assert all("eligibilitySchedule" in r["url"] for r in reread)
