@@ -27,7 +27,7 @@ from ._graph_paths import (
     odata_quote, policy_assignments_for, principals_by_ids, read_policy_assignments,
 )
 from ._policy import approver_ids, rules_to_settings
-from ._resolve import Resolver, ResolveError, split_principal_ref
+from ._resolve import Resolver
 from ._role_settings import (
     approver_names, approver_names_of, pair_roles_with_policies, policies_by_role, read_policies, select_roles,
 )
@@ -219,21 +219,6 @@ class ActivityReader:
         return result, warnings
 
 
-def groups_by_ref(resolver, refs):
-    """ref -> group (``{"id", "displayName"}``) for groups named by display name or object id.
-
-    Each ref is looked up as a group only (``group:`` prefix), so an application that shares the group's name
-    neither makes it ambiguous nor costs a read of service principals; unknown names are refused with the
-    closest group names (``Resolver.principals``).
-    """
-    lookup = {r: r if split_principal_ref(r)[0] == "group" else "group:" + str(r).strip() for r in refs}
-    try:
-        found = resolver.principals(list(dict.fromkeys(lookup.values())), kinds=("group",))
-    except ResolveError as exc:
-        raise ResolveError(f"group {', '.join(repr(r) for r in refs)}: {exc}") from None
-    return {r: found[lookup[r]] for r in refs}
-
-
 class GroupActivityReader:
     """Who is eligible for, and who holds, membership and ownership of groups through PIM for Groups, and
     what waits for approval.
@@ -252,7 +237,7 @@ class GroupActivityReader:
     def groups(self, refs):
         """Groups by display name or object id, in order (``{"id", "displayName"}``); unknown names are refused
         with the closest names."""
-        found = groups_by_ref(self.resolver, refs)
+        found = self.resolver.groups(refs)
         return [found[r] for r in refs]
 
     def read(self, group_ids=None, principal_ids=None, access=None, mine=False, pending=True):
@@ -380,7 +365,7 @@ class GroupSelfActivation(SelfActivation):
     def group(self, ref):
         """A group by display name or object id (``{"id", "displayName"}``); unknown names are refused with
         the closest names."""
-        return groups_by_ref(self.resolver, [ref])[ref]
+        return self.resolver.groups([ref])[ref]
 
     def my_requests(self, role_id, scope):
         found = self.graph.get_all(self.requests + MINE, params={"$filter": "groupId eq " + odata_quote(scope)})

@@ -136,6 +136,14 @@ def split_principal_ref(ref):
     return None, text
 
 
+def group_ref(ref):
+    """A group as the resolver reads it: a name or id without a kind prefix gets ``group:``, so a service
+    principal of the same display name is never a candidate (``Resolver.principals`` then refuses any other
+    kind by name); a ref with a kind prefix keeps it (``user:...`` is then refused as not a group)."""
+    kind, text = split_principal_ref(ref)
+    return str(ref).strip() if kind is not None else "group:" + text
+
+
 class Resolver:
     """Bulk lookups for one run; every answer is cached for the rest of the run.
 
@@ -224,8 +232,7 @@ class Resolver:
         """ref -> group (as ``principals`` describes it), by display name or object id, for options that name a
         group (PIM for Groups' ``group``). Only groups are looked up, so a user or service principal sharing the
         name is no ambiguity, and unknown names are answered with the closest group names."""
-        as_group = {ref: ref if split_principal_ref(ref)[0] else "group:" + str(ref).strip()
-                    for ref in dict.fromkeys(refs)}
+        as_group = {ref: group_ref(ref) for ref in dict.fromkeys(refs)}
         try:
             found = self.principals(list(as_group.values()), kinds=("group",))
         except ResolveError:

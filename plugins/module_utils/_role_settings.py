@@ -37,7 +37,7 @@ from ._policy import (
     settings_argument_spec,
     validate,
 )
-from ._resolve import ResolveError, match_roles, split_principal_ref
+from ._resolve import group_ref, match_roles
 
 ALL_ROLES = "all"
 
@@ -285,14 +285,6 @@ def policies_by_role(assignments):
 
 # ---- PIM for Groups: each group has a "member" and an "owner" policy --------------------------------
 
-def group_ref(ref):
-    """A group as the resolver reads it: a name or id without a kind prefix gets ``group:``, so a service
-    principal of the same display name is never a candidate (``Resolver.principals`` then refuses any other
-    kind by name)."""
-    kind, text = split_principal_ref(ref)
-    return str(ref).strip() if kind is not None else "group:" + text
-
-
 def group_target(group, access):
     """One group's ``member`` or ``owner`` policy as a settings target: ``id`` and ``displayName`` are what
     the shared pairing, merge and messages key by; ``group`` (resolved) and ``access`` are what results show."""
@@ -358,37 +350,17 @@ def pair_groups_with_policies(groups, access, policies):
 
 
 def resolve_groups(graph, resolver, refs, approver_refs=()):
-    """ref -> resolved group, for every group ref of a run; raises ``ResolveError`` naming every unknown one.
+    """ref -> resolved group, for every group ref of a run; raises ``ResolveError`` naming every unknown one
+    (``Resolver.groups``: the closest group names, advice for groups only).
 
     The lookups by display name go out together with those of the approvers (``Resolver.principal_reads``):
     one round trip for both; object ids are read with one ``getByIds``. ``resolver.principals`` then holds
     the approvers too."""
-    wanted = {ref: group_ref(ref) for ref in refs}
-    lookups = resolver.principal_reads(list(dict.fromkeys(wanted.values())) + list(approver_refs))
+    wanted = [group_ref(ref) for ref in refs]
+    lookups = resolver.principal_reads(list(dict.fromkeys(wanted)) + list(approver_refs))
     if lookups:
         resolver.take_principals(lookups, graph.read_many([read for _what, _chunk, read in lookups]))
-    try:
-        found = resolver.principals(list(dict.fromkeys(wanted.values())), kinds=("group",))
-    except ResolveError as exc:
-        raise ResolveError(_group_resolve_message(str(exc), wanted)) from None
-    return {ref: found[wanted[ref]] for ref in refs}
-
-
-# The resolver's closing advice covers every kind of principal; groups are named one way.
-_PRINCIPAL_ADVICE = ". Give an object id, a user principal name,"
-
-
-def _group_resolve_message(message, wanted):
-    """The resolver's error about groups, in the user's words: each ref as given (not with the ``group:``
-    prefix ``group_ref`` added) and the advice for groups only."""
-    for ref, sent in wanted.items():
-        if sent != str(ref).strip():
-            message = message.replace(repr(sent), repr(str(ref).strip()))
-    if _PRINCIPAL_ADVICE in message:
-        message = message.split(_PRINCIPAL_ADVICE, 1)[0] + (
-            ". Give each group's display name or object id (prefix a name with group: when it looks like "
-            "something else).")
-    return "groups: " + message
+    return resolver.groups(refs)
 
 
 def read_group_targets(graph, resolver, entries, approver_refs=()):

@@ -387,22 +387,3 @@ def test_group_backend_calls_the_documented_group_paths():
     assert graph.calls[-1][1] == GROUP_PIM + "/assignmentScheduleRequests/r-9/cancel"
 
 
-def test_groups_are_looked_up_as_groups_only_and_unknown_names_say_group():
-    from ansible_collections.entra.pim.plugins.module_utils._activation_backend import groups_by_ref
-    from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError
-
-    class Resolver:
-        asked = []
-
-        def principals(self, refs, kinds):
-            self.asked.append((list(refs), kinds))
-            if any("Nope" in r for r in refs):
-                raise ResolveError("principal(s) not found in the tenant: 'group:Nope'")
-            return {r: {"id": GID, "displayName": r.split(":", 1)[1]} for r in refs}
-
-    resolver = Resolver()
-    found = groups_by_ref(resolver, ["PIM-Exchange-Admins", "group:PIM-Exchange-Admins", GID])
-    assert resolver.asked[0] == (["group:PIM-Exchange-Admins", "group:" + GID], ("group",))
-    assert found["PIM-Exchange-Admins"]["id"] == GID and len(found) == 3
-    with pytest.raises(ResolveError, match=r"^group 'Nope': principal\(s\) not found"):
-        groups_by_ref(resolver, ["Nope"])

@@ -362,8 +362,8 @@ def test_an_unknown_group_is_named_as_given_with_advice_for_groups():
         read_group_targets(graph, Resolver(graph, sleep=lambda _s: None),
                            [{"groups": ["PIM-Exchange-Admns", "group:Nope-Group"], "access": None}])
     message = str(err.value)
-    assert message.startswith("groups: principal(s) not found in the tenant: 'PIM-Exchange-Admns' (did you mean")
+    assert message.startswith("group(s) not found in the tenant: 'PIM-Exchange-Admns' (did you mean")
     assert "'group:Nope-Group'" in message  # given with its prefix: shown with it
-    assert message.endswith("Give each group's display name or object id (prefix a name with group: when it looks "
-                            "like something else).")
+    assert message.endswith("Give a group's display name or object id.")
     assert "user principal name" not in message and "app id" not in message
+
