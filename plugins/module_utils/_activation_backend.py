@@ -16,22 +16,23 @@ import time
 from datetime import timedelta
 
 from ._activation import (
-    ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, attribute_groups, audit_filter, describe_active,
-    expired_eligibility, group_activity_reads, has_enough_time, instance_filter, is_activation, mark_synced, outcome,
-    pick_active, precheck, principal_kind, select, shape_audit, shape_instance, shape_request, signed_in, sort_key,
-    sync_filters,
+    ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, activation_durations, attribute_groups, audit_filter,
+    describe_active, expired_eligibility, group_activity_reads, has_enough_time, instance_filter, is_activation,
+    mark_synced, outcome, pick_active, precheck, principal_kind, select, shape_audit, shape_instance, shape_request,
+    signed_in, sort_key, sync_filters,
 )
+from ._auth import choose_method
 from ._client import GraphCallError, GraphSession, encode_query
 from ._graph_paths import (
     BY_IDS, DIRECTORY_AUDITS, ME, MINE, PRINCIPAL_TYPES, SCHEDULES, USERS, by_ids_bodies, group_policy_assignments_for,
     odata_quote, policy_assignments_for, principals_by_ids, read_policy_assignments,
 )
 from ._policy import approver_ids, rules_to_settings
-from ._resolve import Resolver
+from ._resolve import ResolveError, Resolver
 from ._role_settings import (
     approver_names, approver_names_of, pair_roles_with_policies, policies_by_role, read_policies, select_roles,
 )
-from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
+from ._schedule import ScheduleError, format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
 from ._surfaces import DIRECTORY, GROUPS
 
 INSTANCES = {kind: SCHEDULES[kind]["instances"] for kind in (ELIGIBLE, ACTIVE)}
@@ -682,3 +683,44 @@ class GroupActivationRun(ActivationRun):
 
     def _held_where(self):
         return "in that group"
+
+
+# The options of the activation modules after the first two (pim_role_activation: role, scope;
+# pim_group_activation: group, access), in their order.
+ACTIVATION_OPTIONS = dict(
+    state=dict(type="str", default="active", choices=["active", "inactive"]),
+    justification=dict(type="str"),
+    duration=dict(type="str"),
+    ticket_number=dict(type="str"),
+    ticket_system=dict(type="str"),
+    min_remaining=dict(type="str", default="PT15M"),
+    wait_for_approval=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="int", default=15),
+)
+
+
+def run_activation(module, run_class, backend_class, what):
+    """The run of an activation module: validate, sign in, activate or deactivate, report. ``what`` names
+    the privilege in a failure message ("role 'X'", "member access to group 'X'")."""
+    params = module.params
+    try:
+        duration, min_remaining = activation_durations(params["duration"], params["min_remaining"])
+    except ScheduleError as exc:
+        module.fail(str(exc))
+    if params["wait_timeout"] < 0 or params["poll_interval"] < 1:
+        module.fail("wait_timeout must be 0 or more and poll_interval at least 1 second")
+    module.check_auth()
+    run = run_class(backend_class(module.graph()), params, duration, min_remaining, module.check_mode,
+                    sign_in=choose_method(module.auth))
+    try:
+        result = run.ensure_active() if params["state"] == "active" else run.ensure_inactive()
+    except (ResolveError, ScheduleError) as exc:
+        module.fail(str(exc))
+    except RunFailed as exc:
+        module.fail(str(exc), **exc.result)
+    except Exception as exc:  # a Graph failure of any call: described with what was being done
+        module.fail_graph(exc, f"Setting {what} {params['state']}")
+    for warning in run.warnings:
+        module.warn(warning)
+    module.exit(**result)

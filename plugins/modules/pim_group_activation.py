@@ -237,56 +237,26 @@ graph_requests:
       type: int
 """
 
-from ansible_collections.entra.pim.plugins.module_utils._activation import activation_durations  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import (  # noqa: E402
+    ACTIVATION_OPTIONS,
     GroupActivationRun,
     GroupSelfActivation,
-    RunFailed,
+    run_activation,
 )
-from ansible_collections.entra.pim.plugins.module_utils._auth import choose_method  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._graph_paths import GROUP_ACCESS_IDS  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._schedule import ScheduleError  # noqa: E402
 
 
 def main():
     module = PimModule(dict(
         group=dict(type="str", required=True),
         access=dict(type="str", default="member", choices=list(GROUP_ACCESS_IDS)),
-        state=dict(type="str", default="active", choices=["active", "inactive"]),
-        justification=dict(type="str"),
-        duration=dict(type="str"),
-        ticket_number=dict(type="str"),
-        ticket_system=dict(type="str"),
-        min_remaining=dict(type="str", default="PT15M"),
-        wait_for_approval=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=600),
-        poll_interval=dict(type="int", default=15),
+        **ACTIVATION_OPTIONS,
     ), supports_check_mode=True)
-    params = module.params
-    if not str(params["group"]).strip():
+    if not str(module.params["group"]).strip():
         module.fail("group is empty; give the group's display name or object id")
-    try:
-        duration, min_remaining = activation_durations(params["duration"], params["min_remaining"])
-    except ScheduleError as exc:
-        module.fail(str(exc))
-    if params["wait_timeout"] < 0 or params["poll_interval"] < 1:
-        module.fail("wait_timeout must be 0 or more and poll_interval at least 1 second")
-    module.check_auth()
-    run = GroupActivationRun(GroupSelfActivation(module.graph()), params, duration, min_remaining, module.check_mode,
-                             sign_in=choose_method(module.auth))
-    try:
-        result = run.ensure_active() if params["state"] == "active" else run.ensure_inactive()
-    except (ResolveError, ScheduleError) as exc:
-        module.fail(str(exc))
-    except RunFailed as exc:
-        module.fail(str(exc), **exc.result)
-    except Exception as exc:
-        module.fail_graph(exc, f"Setting {params['access']} access to group {params['group']!r} {params['state']}")
-    for warning in run.warnings:
-        module.warn(warning)
-    module.exit(**result)
+    run_activation(module, GroupActivationRun, GroupSelfActivation,
+                   f"{module.params['access']} access to group {module.params['group']!r}")
 
 
 if __name__ == "__main__":
