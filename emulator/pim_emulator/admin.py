@@ -15,6 +15,7 @@ from . import directory
 from .contract import iso
 from .identity import AadError, TokenService
 from .pim.durations import parse_duration as iso_duration
+from .pim.group_state import summary as group_summary
 from .pim.requests import purge_requests as purge_old_requests
 
 if TYPE_CHECKING:
@@ -110,7 +111,12 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         return web.json_response([{"id": t.id, "name": t.name} for t in emu.tenants.values()])
 
     async def tenant_state(request: web.Request):
-        return web.json_response(tenant_of(request).to_json())
+        # The stored collections, plus what PIM for Groups makes of them right now (derived, not stored).
+        tenant = tenant_of(request)
+        return web.json_response({**tenant.to_json(), "groupPim": group_summary(emu.engine(tenant.id))})
+
+    async def tenant_group_pim(request: web.Request):
+        return web.json_response(group_summary(emu.engine(tenant_of(request).id)))
 
     async def user_update(request: web.Request):
         tenant = tenant_of(request)
@@ -187,6 +193,7 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         web.post(f"{p}/clock", guard(clock_post)),
         web.get(f"{p}/tenants", guard(tenants_list)),
         web.get(f"{p}/tenants/{{tid}}/state", guard(tenant_state)),
+        web.get(f"{p}/tenants/{{tid}}/group-pim", guard(tenant_group_pim)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}", guard(user_update)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}/signin", guard(user_signin)),
         web.post(f"{p}/tenants/{{tid}}/purge-requests", guard(purge_requests)),

@@ -71,10 +71,33 @@ def _pim_routes() -> list[tuple[str, str, str, str]]:
     return routes
 
 
+_PG = r"/identityGovernance/privilegedAccess/group"
+
+
+def _group_routes() -> list[tuple[str, str, str, str]]:
+    """PIM for Groups (v1.0): privilegedAccessGroup* types, approvals with stages."""
+    routes = [("v1.0", f"{_PG}/(?:eligibility|assignment)ScheduleRequests/{_ID}/cancel", "", ENTITY)]
+    for seg, type_name in (("eligibilityScheduleRequests", "privilegedAccessGroupEligibilityScheduleRequest"),
+                           ("assignmentScheduleRequests", "privilegedAccessGroupAssignmentScheduleRequest"),
+                           ("eligibilitySchedules", "privilegedAccessGroupEligibilitySchedule"),
+                           ("assignmentSchedules", "privilegedAccessGroupAssignmentSchedule"),
+                           ("eligibilityScheduleInstances", "privilegedAccessGroupEligibilityScheduleInstance"),
+                           ("assignmentScheduleInstances", "privilegedAccessGroupAssignmentScheduleInstance")):
+        routes += [("v1.0", f"{_PG}/{seg}", type_name, COLLECTION),
+                   ("v1.0", f"{_PG}/{seg}/{_FBCU}", type_name, COLLECTION),
+                   ("v1.0", f"{_PG}/{seg}/{_ID}", type_name, ENTITY)]
+    routes += [("v1.0", f"{_PG}/assignmentApprovals/{_FBCU}", "approval", COLLECTION),
+               ("v1.0", f"{_PG}/assignmentApprovals/{_ID}", "approval", ENTITY),
+               ("v1.0", f"{_PG}/assignmentApprovals/{_ID}/stages", "approvalStage", COLLECTION),
+               ("v1.0", f"{_PG}/assignmentApprovals/{_ID}/stages/{_ID}", "approvalStage", ENTITY)]
+    return routes
+
+
 ROUTES: list[tuple[str, str, str, str]] = [
     # cancel is an action without a body and without an answer (204): nothing to check, but it is documented.
     ("v1.0", f"{_RD}/role(?:Eligibility|Assignment)ScheduleRequests/{_ID}/cancel", "", ENTITY),
     *_pim_routes(),
+    *_group_routes(),
     ("v1.0", r"/policies/roleManagementPolicies", "unifiedRoleManagementPolicy", COLLECTION),
     ("v1.0", f"/policies/roleManagementPolicies/{_ID}", "unifiedRoleManagementPolicy", ENTITY),
     ("v1.0", f"/policies/roleManagementPolicies/{_ID}/(?:effectiveR|r)ules", "unifiedRoleManagementPolicyRule",
@@ -92,6 +115,7 @@ ROUTES: list[tuple[str, str, str, str]] = [
     ("v1.0", r"/groups", "group", COLLECTION),
     ("v1.0", f"/groups/{_ID}", "group", ENTITY),
     ("v1.0", f"/groups/{_ID}/(?:transitiveM|m)embers", "directoryObject", COLLECTION),
+    ("v1.0", f"/groups/{_ID}/owners", "directoryObject", COLLECTION),
     ("v1.0", r"/servicePrincipals", "servicePrincipal", COLLECTION),
     ("v1.0", f"/servicePrincipals/{_ID}", "servicePrincipal", ENTITY),
     ("v1.0", r"/servicePrincipals\(appId=[^/]+\)", "servicePrincipal", ENTITY),  # alternate key

@@ -314,10 +314,13 @@ def readable(obj: dict | None, req: GraphRequest) -> dict | None:
 
 
 def members_of(tenant: Tenant, group: dict, transitive: bool,
-               seen: set[str] | None = None) -> list[tuple[str, dict]]:
+               seen: set[str] | None = None, member_ids=None) -> list[tuple[str, dict]]:
+    """``member_ids(group) -> ids``: who the group's members are (default: its stored ``_members``; the PIM
+    engine adds the members PIM for Groups makes active right now)."""
     seen = seen if seen is not None else set()
     out: list[tuple[str, dict]] = []
-    for mid in group.get("_members", []):
+    ids = member_ids(group) if member_ids is not None else group.get("_members", [])
+    for mid in ids:
         if mid in seen:
             continue
         seen.add(mid)
@@ -326,7 +329,7 @@ def members_of(tenant: Tenant, group: dict, transitive: bool,
             if obj is not None:
                 out.append((coll, obj))
                 if transitive and coll == "groups":
-                    out.extend(members_of(tenant, obj, True, seen))
+                    out.extend(members_of(tenant, obj, True, seen, member_ids))
                 break
     return out
 

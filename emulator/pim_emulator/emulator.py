@@ -39,6 +39,7 @@ class Settings:
     last_admin_protection: bool = True
     tenants: int | None = None  # generator instead of the default seed
     principals: int = 50
+    pim_groups: int | None = None  # generated tenants: how many groups PIM manages (default: all)
     conformance: bool = True  # check answers and request bodies against Graph's schema (conformance.py)
 
 

@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Any
 from . import directory, odata
 from .contract import Caller, Collection, GraphError, GraphRequest
 from .faults import ScriptedRule, fault_error, is_write, too_many_requests
-from .routes import graph_directory
+from .routes import graph_directory, graph_groups
 from .routing import RouteTable
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-# Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table (a later
-# API, e.g. PIM for Groups, adds its ROUTES here).
-GRAPH = RouteTable(graph_directory.ROUTES)
+# Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table.
+GRAPH = RouteTable([*graph_directory.ROUTES, *graph_groups.ROUTES])
 
 
 class Outcome:
@@ -132,6 +131,26 @@ PIM_LISTS: dict[str, tuple[str, set[str]]] = {
     "policies/roleManagementPolicyAssignments": (
         "unifiedRoleManagementPolicyAssignment", {"id", "policyId", "roleDefinitionId", "scopeId", "scopeType"}),
 }
+# PIM for Groups (privilegedAccessGroup* resource pages, v1.0).
+_GROUP_COMMON = {"id", "accessId", "groupId", "principalId"}
+_GROUP_SCHEDULE = _GROUP_COMMON | {"createdDateTime", "createdUsing", "modifiedDateTime", "status", "memberType",
+                                   "scheduleInfo"}
+_GROUP_REQUEST = _GROUP_COMMON | {"action", "approvalId", "completedDateTime", "createdBy", "createdDateTime",
+                                  "customData", "isValidationOnly", "justification", "scheduleInfo", "status",
+                                  "targetScheduleId", "ticketInfo"}
+_PG = "identityGovernance/privilegedAccess/group"
+PIM_LISTS.update({
+    f"{_PG}/eligibilityScheduleInstances": (
+        "privilegedAccessGroupEligibilityScheduleInstance",
+        _GROUP_COMMON | {"startDateTime", "endDateTime", "memberType", "eligibilityScheduleId"}),
+    f"{_PG}/assignmentScheduleInstances": (
+        "privilegedAccessGroupAssignmentScheduleInstance",
+        _GROUP_COMMON | {"startDateTime", "endDateTime", "memberType", "assignmentType", "assignmentScheduleId"}),
+    f"{_PG}/eligibilitySchedules": ("privilegedAccessGroupEligibilitySchedule", _GROUP_SCHEDULE),
+    f"{_PG}/assignmentSchedules": ("privilegedAccessGroupAssignmentSchedule", _GROUP_SCHEDULE | {"assignmentType"}),
+    f"{_PG}/eligibilityScheduleRequests": ("privilegedAccessGroupEligibilityScheduleRequest", _GROUP_REQUEST),
+    f"{_PG}/assignmentScheduleRequests": ("privilegedAccessGroupAssignmentScheduleRequest", _GROUP_REQUEST),
+})
 # $top and $skiptoken stay: Graph pages these lists itself and follows its own nextLink.
 PIM_OPTIONS = {"$select", "$filter", "$expand", "$top", "$skiptoken"}
 

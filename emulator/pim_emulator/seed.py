@@ -27,15 +27,26 @@ log = logging.getLogger("pim_emulator")
 NS = uuid.UUID("7f1c3a52-4f0e-4a43-9c55-2b6a0e3b9d10")
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
+# PIM for Groups: the least permissions of its pages (PrivilegedEligibilitySchedule / PrivilegedAssignmentSchedule
+# for schedules, requests and instances, RoleManagementPolicy for the groups' policies).
+GROUP_ADMIN_PERMISSIONS = ["PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+                           "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+                           "RoleManagementPolicy.ReadWrite.AzureADGroup"]
+GROUP_READER_PERMISSIONS = ["PrivilegedEligibilitySchedule.Read.AzureADGroup",
+                            "PrivilegedAssignmentSchedule.Read.AzureADGroup", "RoleManagementPolicy.Read.AzureADGroup"]
 ADMIN_PERMISSIONS = ["RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory",
                      "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
-                     "Directory.Read.All", "AuditLog.Read.All"]
+                     "Directory.Read.All", "AuditLog.Read.All", *GROUP_ADMIN_PERMISSIONS]
 READER_PERMISSIONS = ["RoleManagement.Read.Directory", "RoleManagementPolicy.Read.Directory",
                       "RoleEligibilitySchedule.Read.Directory", "RoleAssignmentSchedule.Read.Directory",
-                      "Directory.Read.All", "AuditLog.Read.All"]
+                      "Directory.Read.All", "AuditLog.Read.All", *GROUP_READER_PERMISSIONS]
 DELEGATED_PERMISSIONS = ["User.Read", "Directory.Read.All", "RoleManagement.Read.Directory",
                          "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
-                         "RoleManagementPolicy.Read.Directory", "AuditLog.Read.All"]
+                         "RoleManagementPolicy.Read.Directory", "AuditLog.Read.All",
+                         # self-activation of group membership and reviewing group approvals
+                         "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+                         "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+                         "RoleManagementPolicy.Read.AzureADGroup"]
 
 
 def builtin_roles() -> list[dict]:
@@ -126,6 +137,21 @@ _TIDY = [
 ]
 
 
+# PIM for Groups in every default tenant: PIM-Exchange-Admins is PIM-managed (group, principal, access, kind,
+# permanent, duration, outsidePim). PIM-Approvers-Tier0 and Helpdesk-Operators are not (no policy).
+_GROUP_PIM = [
+    ("PIM-Exchange-Admins", "dave.exchange", "member", "active", True, None, True),  # a plain member
+    ("PIM-Exchange-Admins", "niaj.sharepoint", "member", "active", False, "P90D", False),
+    ("PIM-Exchange-Admins", "olivia.teams", "member", "eligible", False, "P180D", False),
+    ("PIM-Exchange-Admins", "alice.admin", "owner", "eligible", False, "P365D", False),
+]
+
+
+def _group_pim(group, principal, access, kind, permanent, duration, outside) -> dict:
+    return {"group": group, "principal": principal, "access": access, "kind": kind, "permanent": permanent,
+            "duration": duration, "outsidePim": outside}
+
+
 def default_apps() -> list[dict]:
     return [
         {"name": "pim-admin", "permissions": ADMIN_PERMISSIONS},
@@ -172,6 +198,7 @@ def default_seed_document() -> dict:
                                     {"displayName": "AU-Americas", "members": ["trent.dev"]}],
             "customRoles": _custom_roles(name),
             "assignments": [_assignment(*a) for a in _COMMON + extra],
+            "group_pim": [_group_pim(*g) for g in _GROUP_PIM],
         })
     return {"tenants": tenants}
 
@@ -190,8 +217,14 @@ def _assignment(principal, role, kind, permanent, duration, outside, scope) -> d
 # ----------------------------------------------------------------------------------------- generator
 
 
-def generate_seed_document(tenants: int, principals: int, seed: int = 42) -> dict:
-    """N tenants with M principals each and a proportional assignment mix, for scale tests."""
+def generate_seed_document(tenants: int, principals: int, seed: int = 42, pim_groups: int | None = None) -> dict:
+    """N tenants with M principals each and a proportional assignment mix, for scale tests.
+
+    ``pim_groups``: how many of each tenant's groups PIM manages (default: all of them; more than the
+    tenant has adds groups, e.g. 50 for the bench's group scan). A managed group keeps its members as
+    active members (the first outside PIM, the others through PIM, time-bound), and gains eligible
+    members and an eligible owner drawn from the other users. Its own random generator keeps every
+    directory-role assignment exactly what the seed gave without groups."""
     rng = random.Random(seed)
     roles = builtin_roles()
     privileged = [r["displayName"] for r in roles if r["isPrivileged"] and r["displayName"] != "Global Administrator"]
@@ -223,8 +256,23 @@ def generate_seed_document(tenants: int, principals: int, seed: int = 42) -> dic
         for g in groups:
             assignments.append(_assignment("group:" + g["displayName"], rng.choice(privileged), "eligible", False,
                                            "P180D", False, "/"))
+        group_rng = random.Random(f"{seed}/groups/{t}")
+        managed = len(groups) if pim_groups is None else pim_groups
+        for g in range(len(groups) + 1, managed + 1):  # extra groups, with no role: PIM for Groups only
+            groups.append({"displayName": f"PIM-Group-{g:03d}", "isAssignableToRole": True,
+                           "members": [u["name"] for u in group_rng.sample(users, min(5, len(users)))]})
+        group_pim = []
+        for g in groups[:managed]:
+            for n, member in enumerate(g["members"]):
+                group_pim.append(_group_pim(g["displayName"], member, "member", "active", n == 0,
+                                            None if n == 0 else "P90D", n == 0))
+            others = [u["name"] for u in users if u["name"] not in g["members"]]
+            for n, extra in enumerate(group_rng.sample(others, min(3, len(others)))):
+                group_pim.append(_group_pim(g["displayName"], extra, "owner" if n == 2 else "member", "eligible",
+                                            False, "P180D", False))
         docs.append({"name": f"tenant{t:03d}", "users": users, "groups": groups, "apps": default_apps(),
-                     "administrativeUnits": [{"displayName": "AU-1", "members": []}], "assignments": assignments})
+                     "administrativeUnits": [{"displayName": "AU-1", "members": []}], "assignments": assignments,
+                     "group_pim": group_pim})
     return {"tenants": docs}
 
 
@@ -233,7 +281,8 @@ def generate_seed_document(tenants: int, principals: int, seed: int = 42) -> dic
 
 def build_seed(settings, clock: Clock) -> list[Tenant]:
     if settings.tenants:
-        doc = generate_seed_document(settings.tenants, settings.principals)
+        doc = generate_seed_document(settings.tenants, settings.principals,
+                                     pim_groups=getattr(settings, "pim_groups", None))
     elif settings.seed in (None, "", "default"):
         doc = default_seed_document()
     else:
@@ -345,6 +394,9 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
     for g in spec.get("groups", []):
         group = tenant.coll("groups")[names["group:" + g["displayName"].lower()]]
         group["_members"] = [names[m.lower()] for m in g.get("members", []) if m.lower() in names]
+        if g.get("owners"):
+            # Owners as List group owners answers them (users or service principals); plain, not through PIM.
+            group["_owners"] = [names[m.lower()] for m in g["owners"] if m.lower() in names]
 
     for au in spec.get("administrativeUnits", []):
         auid = au.get("id") or _id(name, "au", au["displayName"])
@@ -373,7 +425,21 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
         user = tenant.coll("users").get(principal)
         if user is not None:
             user.setdefault("_seed_roles", []).append(f"{a['kind']}:{a['role']}")
-    seed_tenant(tenant, clock, assignments)
+    group_pim = []
+    for e in spec.get("group_pim", []):
+        gid = names.get("group:" + str(e.get("group", "")).lower())
+        principal = names.get(str(e.get("principal", "")).lower()) if e.get("principal") else None
+        access = str(e.get("access") or "member").lower()
+        if gid is None or (e.get("principal") and principal is None) or access not in ("member", "owner") \
+                or e.get("kind", "eligible") not in ("eligible", "active"):
+            log.warning("seed %s: skipping group_pim entry %s (unknown group or principal, bad access or kind)",
+                        name, e)
+            continue
+        group_pim.append({"groupId": gid, "principalId": principal, "accessId": access,
+                          "kind": e.get("kind", "eligible"), "permanent": bool(e.get("permanent")),
+                          "duration": None if e.get("permanent") else e.get("duration") or "P90D",
+                          "outsidePim": bool(e.get("outsidePim"))})
+    seed_tenant(tenant, clock, assignments, group_pim)
     return tenant
 
 

@@ -1,6 +1,7 @@
-"""The Graph route table (``pim_emulator/routes/graph_directory.py``) and docs/emulator.md ("Graph routes") list
-the same rows, and every row is served by its handler: called with real ids from the default seed, no row
-answers the unknown-route 400, a 404, a 405 or a 501."""
+"""The Graph route tables (``pim_emulator/routes/graph_directory.py`` and ``graph_groups.py``, joined in
+``graph.GRAPH``) and docs/emulator.md ("Graph routes") list the same rows, and every row is served by its
+handler: called with real ids from the default seed, no row answers the unknown-route 400, a 404, a 405 or
+a 501."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from pim_emulator.graph import GRAPH
 from pim_emulator.pim.engine import PimEngine
 from pim_emulator.pim.ids import policy_assignment_id, policy_id
 from pim_emulator.pim.permissions import PERMS
-from pim_emulator.routes.graph_directory import ROUTES
+from pim_emulator.pim.surfaces import GROUPS
+from pim_emulator.routes import graph_directory, graph_groups
 from pim_emulator.routing import Route
 from pim_emulator.seed import build_seed
 
+ROUTES = [*graph_directory.ROUTES, *graph_groups.ROUTES]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 ROW = re.compile(r"^\| (GET|POST|PATCH|PUT|DELETE) \| `/(v1\.0|beta)(/[^`]*)` \| (.+) \|$")
 UNDOCUMENTED_PERMISSION = "— (see below)"
@@ -94,13 +97,14 @@ class World:
                            self.request_body("selfActivate", "alice.admin", EXCH, "PT1H"), self.alice)
         assert act["status"] == "PendingApproval", act
         approval = tenant.coll("roleAssignmentApprovals")[act["approvalId"]]
+        group_approval, group_requests = self.group_world()
         classic = next(a for a in self.call("GET", "/roleManagement/directory/roleAssignments")[1].items
                        if a["roleDefinitionId"] != GA)
         app = next(iter(tenant.coll("applications").values()))
         # (segment before the parameter, parameter) -> value
         self.samples = {
-            ("roleEligibilityScheduleRequests", "request_id"): elig["id"],
-            ("roleAssignmentScheduleRequests", "request_id"): act["id"],
+            ("role:roleEligibilityScheduleRequests", "request_id"): elig["id"],
+            ("role:roleAssignmentScheduleRequests", "request_id"): act["id"],
             ("roleAssignments", "assignment_id"): classic["id"],
             ("roleManagementPolicies", "policy_id"): policy_id(tenant.id, EXCH),
             ("rules", "rule_id"): "Expiration_EndUser_Assignment",
@@ -109,6 +113,9 @@ class World:
             ("directoryAudits", "audit_id"): next(iter(tenant.coll("directoryAudits"))),
             ("roleAssignmentApprovals", "approval_id"): approval["id"],
             ("steps", "step_id"): approval["steps"][0]["id"],
+            ("assignmentApprovals", "approval_id"): group_approval["id"],
+            ("stages", "stage_id"): group_approval["steps"][0]["id"],
+            **group_requests,
             ("users", "user_id"): users["alice.admin"],
             ("groups", "group_id"): next(g["id"] for g in tenant.coll("groups").values()
                                          if g["displayName"] == "All-Staff"),
@@ -122,7 +129,39 @@ class World:
                      "roleAssignmentScheduleInstances"):
             items = self.call("GET", f"/roleManagement/directory/{name}")[1].items
             self.samples[(name, "item_id")] = items[0]["id"]
+        for name in ("eligibilitySchedules", "assignmentSchedules", "eligibilityScheduleInstances",
+                     "assignmentScheduleInstances"):
+            items = self.call("GET", f"{graph_groups.PG}/{name}", query={"$filter": f"groupId eq '{self.group}'"})[1]
+            self.samples[(name, "item_id")] = items.items[0]["id"]
         self.app_id = app["appId"]
+
+    def group_world(self) -> tuple[dict, dict]:
+        """PIM for Groups on PIM-Exchange-Admins (PIM-managed in the seed): member activation needs grace's
+        approval; olivia.teams (an eligible member) asks for it."""
+        tenant, users = self.tenant, self.users
+        self.group = next(g["id"] for g in tenant.coll("groups").values() if g["displayName"] == "PIM-Exchange-Admins")
+        policy = next(p for p in tenant.coll("groupRoleManagementPolicies").values()
+                      if p["scopeId"] == self.group and p["_roleDefinitionId"] == "member")
+        self.group_policy = policy["id"]
+        self.call("PATCH", f"/policies/roleManagementPolicies/{policy['id']}/rules/Approval_EndUser_Assignment", {
+            "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
+            "setting": {"isApprovalRequired": True, "approvalMode": "SingleStage", "approvalStages": [
+                {"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": True, "primaryApprovers": [
+                    {"@odata.type": "#microsoft.graph.singleUser", "userId": users["grace.approver"]}]}]}})
+        olivia = Caller(tenant.id, "pim-cli", EVERYTHING, user_id=users["olivia.teams"], amr=("pwd",))
+        _, elig = self.call("POST", f"{graph_groups.PG}/eligibilityScheduleRequests",
+                            self.group_body("adminAssign", "bob.secops", "owner", "P30D"))
+        _, act = self.call("POST", f"{graph_groups.PG}/assignmentScheduleRequests",
+                           self.group_body("selfActivate", "olivia.teams", "member", "PT1H"), olivia)
+        assert act["status"] == "PendingApproval", act
+        return tenant.coll(GROUPS.approvals)[act["approvalId"]], {
+            ("eligibilityScheduleRequests", "request_id"): elig["id"],
+            ("assignmentScheduleRequests", "request_id"): act["id"]}
+
+    def group_body(self, action: str, user: str, access: str, duration: str) -> dict:
+        return {"action": action, "principalId": self.users[user], "accessId": access, "groupId": self.group,
+                "justification": "route table test",
+                "scheduleInfo": {"startDateTime": None, "expiration": {"type": "afterDuration", "duration": duration}}}
 
     def request_body(self, action: str, user: str, role: str, duration: str | None = None) -> dict:
         exp = {"type": "afterDuration", "duration": duration} if duration else {"type": "noExpiration"}
@@ -145,6 +184,10 @@ class World:
                     value = "'approver'" if "Approvals" in segs[i - 1] else "'principal'"
                 elif name == "app_id":
                     value = f"'{self.app_id}'"
+                elif segs[0] == "identityGovernance" and name == "request_id":
+                    value = self.samples[(segs[i - 1], name)]
+                elif name == "request_id":
+                    value = self.samples[("role:" + segs[i - 1], name)]
                 else:
                     value = self.samples[(segs[i - 1], name)]
                 seg = seg.replace("{" + name + "}", value)
@@ -153,13 +196,17 @@ class World:
 
     def caller_for(self, route: Route) -> Caller:
         if "Approvals" in route.template:
-            return self.grace  # the approver
+            return self.grace  # the approver (of both surfaces' approvals)
         if route.template == "/me" or "filterByCurrentUser" in route.template:
             return self.alice  # a signed-in user
         return self.app
 
     def body_for(self, route: Route):
         t = route.template
+        if route.method == "POST" and t.endswith("group/eligibilityScheduleRequests"):
+            return self.group_body("adminAssign", "bob.secops", "member", "P30D")
+        if route.method == "POST" and t.endswith("group/assignmentScheduleRequests"):
+            return self.group_body("adminAssign", "carol.helpdesk", "owner", "P30D")
         if route.method == "POST" and t.endswith("roleEligibilityScheduleRequests"):
             return self.request_body("adminAssign", "bob.secops", EXCH)
         if route.method == "POST" and t.endswith("roleAssignmentScheduleRequests"):
@@ -189,22 +236,25 @@ def world(contoso) -> World:
     return World(contoso)
 
 
-def _scope_filter(route: Route) -> dict:
+def _scope_filter(world: World, route: Route) -> dict:
     if route.template in ("/policies/roleManagementPolicies", "/policies/roleManagementPolicyAssignments"):
         return {"$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole'"}
+    if route.template.startswith(graph_groups.PG) and route.template.endswith(("Requests", "Schedules", "Instances")):
+        return {"$filter": f"groupId eq '{world.group}'"}  # the group lists require it
     return {}
 
 
 # The eligibility request the world made is provisioned already: cancelling it is refused (400
 # InvalidRoleAssignmentRequest, "A request with status 'Provisioned' cannot be canceled."), by its handler.
-EXPECTED_REFUSALS = {("POST", "/roleManagement/directory/roleEligibilityScheduleRequests/{request_id}/cancel"): 400}
+EXPECTED_REFUSALS = {("POST", "/roleManagement/directory/roleEligibilityScheduleRequests/{request_id}/cancel"): 400,
+                     ("POST", f"{graph_groups.PG}/eligibilityScheduleRequests/{{request_id}}/cancel"): 400}
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} /{r.version}{r.template}")
 def test_every_route_is_served(world, route):
     try:
         status, body = world.call(route.method, world.path(route), world.body_for(route), world.caller_for(route),
-                                  route.version, _scope_filter(route))
+                                  route.version, _scope_filter(world, route))
     except GraphError as err:
         status, body = err.status, err.message
     expected = EXPECTED_REFUSALS.get((route.method, route.template))
@@ -225,9 +275,9 @@ def test_every_route_is_served(world, route):
     ("/users/00000000-0000-0000-0000-00000000abcd/nothingHere", "nothingHere"),
     ("/roleManagement/directory/roleEligibilitySchedules/x/y", "y"),
     ("/roleManagement/directory", "directory"),  # above every route of the table
-    # PIM for Groups is not emulated (yet): not a 404 from some layer, the same answer as any unknown path.
-    ("/identityGovernance/privilegedAccess/group/eligibilitySchedules", "identityGovernance"),
-    ("/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", "identityGovernance"),
+    # Below PIM for Groups: PIM for other resources (beta privilegedAccess/{provider}) is not emulated.
+    ("/identityGovernance/privilegedAccess/aadRoles/resources", "aadRoles"),
+    ("/identityGovernance/privilegedAccess/group/nothingHere", "nothingHere"),
 ])
 def test_an_unknown_route_answers_graphs_unknown_segment_400(emu, path, segment):
     r = emu.get(path)

@@ -1,5 +1,7 @@
-"""Approvals of directory-role activations: beta only, /beta/roleManagement/directory/roleAssignmentApprovals
-(Graph docs: approval resource type, beta). One step per approval stage; stages run one after another."""
+"""Approvals of activations. Directory roles: beta only, /beta/roleManagement/directory/roleAssignmentApprovals
+(Graph docs: approval resource type, beta, whose stages are ``steps``). PIM for Groups: v1.0
+identityGovernance/privilegedAccess/group/assignmentApprovals (approval resource type, v1.0, whose stages are
+``stages``). One step per approval stage, stored alike for both; stages run one after another."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from . import directory, schedules
 from .ids import GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN, new_id
+from .surfaces import DIRECTORY, Surface
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -16,7 +19,7 @@ APPROVALS = "roleAssignmentApprovals"
 CTX = "roleManagement/directory/roleAssignmentApprovals"
 
 
-def create(eng: PimEngine, request: dict, setting: dict) -> str:
+def create(eng: PimEngine, request: dict, setting: dict, sf: Surface = DIRECTORY) -> str:
     stages = copy.deepcopy(setting.get("approvalStages") or [{"primaryApprovers": [],
                                                               "isApproverJustificationRequired": True}])
     if setting.get("approvalMode") == "SingleStage":
@@ -25,12 +28,12 @@ def create(eng: PimEngine, request: dict, setting: dict) -> str:
     steps = [{"id": new_id(), "displayName": None, "reviewedBy": None, "reviewedDateTime": None,
               "reviewResult": "NotReviewed", "status": "InProgress" if n == 0 else "NotStarted",
               "justification": None, "_stage": n} for n in range(len(stages))]
-    eng.tenant.coll(APPROVALS)[aid] = {"id": aid, "steps": steps, "_requestId": request["id"], "_stages": stages}
+    eng.tenant.coll(sf.approvals)[aid] = {"id": aid, "steps": steps, "_requestId": request["id"], "_stages": stages}
     return aid
 
 
-def cancel(eng: PimEngine, aid: str) -> None:
-    appr = eng.tenant.coll(APPROVALS).get(aid)
+def cancel(eng: PimEngine, aid: str, sf: Surface = DIRECTORY) -> None:
+    appr = eng.tenant.coll(sf.approvals).get(aid)
     for step in (appr or {}).get("steps", []):
         if step["status"] in ("InProgress", "NotStarted"):
             step["status"] = "Completed"
@@ -44,7 +47,7 @@ def approvers(eng: PimEngine, stage: dict) -> set[str]:
     for subject in stage.get("primaryApprovers") or []:
         sid = subject.get("userId") or subject.get("groupId") or subject.get("id")
         if subject.get("@odata.type") == "#microsoft.graph.groupMembers":
-            users.update(directory.group_members(eng.tenant, sid))
+            users.update(directory.group_members(eng.tenant, sid, eng.now().timestamp()))
         else:
             users.add(sid)
     if not users:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..contract import Caller, iso
 from . import directory
 from .ids import new_id
+from .surfaces import DIRECTORY, Surface
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -48,9 +49,15 @@ def write(
     modified: list[dict] | None = None,
     correlation_id: str | None = None,
     when: datetime | None = None,
+    group_id: str | None = None,
 ) -> dict:
-    """Append one record. ``caller`` None means PIM itself (MS-PIM) did it, e.g. an expiry."""
+    """Append one record. ``caller`` None means PIM itself (MS-PIM) did it, e.g. an expiry. ``group_id``: the
+    group of a PIM for Groups operation (its target, where a directory-role record names the role)."""
     targets = []
+    if group_id:
+        group = eng.tenant.coll("groups").get(group_id, {})
+        targets.append({"id": group_id, "displayName": group.get("displayName"), "type": "Group",
+                        "userPrincipalName": None, "modifiedProperties": modified or [], "groupType": None})
     if role_id:
         role = eng.tenant.coll("roleDefinitions").get(role_id, {})
         targets.append({"id": role_id, "displayName": role.get("displayName"), "type": "Role",
@@ -80,3 +87,16 @@ def write(
     rec["_seq"] = len(audits)  # records are never deleted, so this orders same-second records after a reload
     audits[rec["id"]] = rec
     return rec
+
+
+def write_for(eng: PimEngine, sf: Surface, caller: Caller | None, activity: str, operation: str,
+              target: dict | tuple, **kwargs) -> dict:
+    """``write`` for the target of a schedule, request or submission key on either surface. PIM for Groups
+    records use the same activity names as directory roles with the group as target; Microsoft's audit
+    activity reference lists no separate names for group membership (unsure: the portal may word them
+    differently)."""
+    principal, role, scope, _app = sf.key(target) if isinstance(target, dict) else target
+    if sf is DIRECTORY:
+        return write(eng, caller, activity, operation, role, principal, **kwargs)
+    details = {"AccessId": role, **(kwargs.pop("details", None) or {})}
+    return write(eng, caller, activity, operation, None, principal, group_id=scope, details=details, **kwargs)

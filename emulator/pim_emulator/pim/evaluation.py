@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ..contract import Caller
 from .durations import parse_duration
 from .errors import invalid_request
-from .policies import rules_for_role
+from .policies import rules_for
+from .surfaces import DIRECTORY, Surface
 from .validation import Submission
 
 if TYPE_CHECKING:
@@ -57,9 +58,10 @@ def window(now: datetime, sub: Submission, maximum: timedelta, bounded: bool,
 
 
 def evaluate(eng: PimEngine, caller: Caller, sub: Submission, level: str,
-             keep_start: datetime | None = None) -> Verdict:
-    """``level``: "eligibility" (admin), "assignment" (admin) or "activation" (end user)."""
-    rules = rules_for_role(eng.tenant, sub.role_id)
+             keep_start: datetime | None = None, sf: Surface = DIRECTORY) -> Verdict:
+    """``level``: "eligibility" (admin), "assignment" (admin) or "activation" (end user); ``sf``: the surface,
+    whose policy for the target (a role's, or a group's member/owner policy) is evaluated by the same rules."""
+    rules = rules_for(eng.tenant, sf, sub.role_id, sub.dir_scope)
     suffix = {"eligibility": "Admin_Eligibility", "assignment": "Admin_Assignment",
               "activation": "EndUser_Assignment"}[level]
     exp_rule, enable_rule = rules[f"Expiration_{suffix}"], rules[f"Enablement_{suffix}"]

@@ -80,3 +80,35 @@ def policy_id(tenant_id: str, role_definition_id: str) -> str:
 
 def policy_assignment_id(tenant_id: str, role_definition_id: str) -> str:
     return f"{policy_id(tenant_id, role_definition_id)}_{role_definition_id}"
+
+
+def group_schedule_id(group_id: str, access_id: str, request_id: str) -> str:
+    """A group schedule's id, ``{groupId}_{accessId}_{requestGuid}`` (the samples of "List eligibilitySchedules"
+    and "List assignmentSchedules" of PIM for Groups, e.g. ``2b5ed229-..._member_f8bd9e2d-...``)."""
+    return f"{group_id}_{access_id}_{request_id}"
+
+
+def group_outside_pim_id(group_id: str, access_id: str, principal_id: str) -> str:
+    """Id of the assignment a plain member (or owner) of a PIM-managed group shows as. Graph's format for these
+    is undocumented; ours follows the schedule ids with the principal in place of a request id."""
+    return f"{group_id}_{access_id}_{principal_id}"
+
+
+def group_schedule_instance_id(schedule_id: str) -> str:
+    """Id of the current instance of a group schedule: of the schedules' form with a GUID of its own, as the
+    "List assignmentScheduleInstances" (PIM for Groups, v1.0) example shows (instance
+    ``2b5ed229-..._member_365163ce-...`` of schedule ``2b5ed229-..._member_f13739ce-...``). Ours is derived from
+    the schedule id, so it is stable across reads."""
+    head, _, _tail = schedule_id.rpartition("_")
+    return f"{head}_{uuid.uuid5(_NS, f'group-instance/{schedule_id}')}"
+
+
+def group_policy_id(group_id: str, access_id: str) -> str:
+    """``Group_{groupId}_{guid}``: the form of the group policy ids in "List roleManagementPolicies" (PIM for
+    Groups example); one policy per access (member, owner)."""
+    return f"Group_{group_id}_{uuid.uuid5(_NS, f'group-policy/{group_id}/{access_id}')}"
+
+
+def group_policy_assignment_id(group_id: str, access_id: str) -> str:
+    """``{policyId}_{accessId}``, as the PIM for Groups example of "List roleManagementPolicyAssignments" shows."""
+    return f"{group_policy_id(group_id, access_id)}_{access_id}"

@@ -64,7 +64,57 @@ PERMS: dict[str, tuple[list[str], list[str]]] = {
         ["RoleAssignmentSchedule.ReadWrite.Directory", "PrivilegedAccess.ReadWrite.AzureAD"],
     ),
     "audit.read": (["AuditLog.Read.All"], ["AuditLog.Read.All"]),
+    # ---- PIM for Groups: the Permissions table of each privilegedAccessGroup* page (v1.0) names the
+    # PrivilegedEligibilitySchedule / PrivilegedAssignmentSchedule scopes; PrivilegedAccess.*.AzureADGroup, the
+    # older PIM scope for groups, is accepted as the higher privilege. A write's 403 names what PIM named in
+    # hashicorp/terraform-provider-azuread issue 1386 ("... missing permission scope
+    # PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup,PrivilegedAccess.ReadWrite.AzureADGroup,
+    # PrivilegedEligibilitySchedule.Remove.AzureADGroup."); the assignment twin is assumed to read alike.
+    "group.eligibility.read": (
+        ["PrivilegedEligibilitySchedule.Read.AzureADGroup", "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+         "PrivilegedAccess.Read.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedEligibilitySchedule.Read.AzureADGroup", "PrivilegedAccess.Read.AzureADGroup"],
+    ),
+    "group.eligibility.write": (
+        ["PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup",
+         "PrivilegedEligibilitySchedule.Remove.AzureADGroup"],
+    ),
+    "group.assignment.read": (
+        ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+         "PrivilegedAccess.Read.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAccess.Read.AzureADGroup"],
+    ),
+    "group.assignment.write": (
+        ["PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup",
+         "PrivilegedAssignmentSchedule.Remove.AzureADGroup"],
+    ),
+    # Group policies: "For PIM for groups" table of List roleManagementPolicies / -Assignments, Get and Update
+    # unifiedRoleManagementPolicy(Rule).
+    "group.policy.read": (
+        ["RoleManagementPolicy.Read.AzureADGroup", "RoleManagementPolicy.ReadWrite.AzureADGroup"],
+        ["RoleManagementPolicy.Read.AzureADGroup"],
+    ),
+    "group.policy.write": (
+        ["RoleManagementPolicy.ReadWrite.AzureADGroup"], ["RoleManagementPolicy.ReadWrite.AzureADGroup"],
+    ),
+    # Approvals of group activations (Get approval, List/Get/Update approvalStage, "For PIM for Groups" tables):
+    # the assignment scopes; Update is delegated only (the approver signs in).
+    "group.approval.read": (
+        ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+         "PrivilegedAccess.Read.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedAssignmentSchedule.Read.AzureADGroup"],
+    ),
+    "group.approval.write": (
+        ["PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup", "PrivilegedAccess.ReadWrite.AzureADGroup"],
+        ["PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"],
+    ),
 }
+# The policy routes serve both surfaces: the route lets either surface's scopes through and the handler asks
+# for the scopes of the policy's own surface (directory role or group).
+PERMS["any.policy.read"] = ([*PERMS["policy.read"][0], *PERMS["group.policy.read"][0]], PERMS["policy.read"][1])
+PERMS["any.policy.write"] = ([*PERMS["policy.write"][0], *PERMS["group.policy.write"][0]], PERMS["policy.write"][1])
 
 
 def require(caller: Caller, kind: str) -> None:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from ..contract import GraphRequest, Tenant, iso
 from . import audit
 from .errors import bad_request
-from .ids import policy_assignment_id, policy_id
+from .ids import group_policy_assignment_id, group_policy_id, policy_assignment_id, policy_id
 from .rules import default_rules, validate_patch
+from .surfaces import ACCESS_IDS, DIRECTORY, GROUP_POLICIES, GROUP_POLICY_ASSIGNMENTS, Surface
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -30,6 +31,37 @@ def seed_policy(tenant: Tenant, role_id: str) -> None:
                                      "roleDefinitionId": role_id}
 
 
+def seed_group_policies(tenant: Tenant, group_id: str) -> bool:
+    """The member and owner policies of a group, with the group defaults, unless it has them; True when created.
+    A group never used with PIM has none: "List roleManagementPolicyAssignments" with scopeType 'Group' answers
+    no assignment for it until PIM manages it, i.e. its first eligible or active assignment through PIM."""
+    created = False
+    for access in ACCESS_IDS:
+        pid = group_policy_id(group_id, access)
+        if pid in tenant.coll(GROUP_POLICIES):
+            continue
+        created = True
+        tenant.coll(GROUP_POLICIES)[pid] = {
+            "id": pid, "displayName": "Group", "description": "Group", "isOrganizationDefault": False,
+            "scopeId": group_id, "scopeType": "Group", "lastModifiedDateTime": None,
+            "lastModifiedBy": {"displayName": None, "id": None},
+            "_roleDefinitionId": access, "_rules": default_rules(group=True),
+        }
+        aid = group_policy_assignment_id(group_id, access)
+        tenant.coll(GROUP_POLICY_ASSIGNMENTS)[aid] = {"id": aid, "policyId": pid, "scopeId": group_id,
+                                                      "scopeType": "Group", "roleDefinitionId": access}
+    return created
+
+
+def rules_for(tenant: Tenant, sf: Surface, role_id: str, scope: str | None) -> dict[str, dict]:
+    """The rules governing a target of either surface (a group's policies are created on first use)."""
+    if sf is DIRECTORY:
+        return rules_for_role(tenant, role_id)
+    policy = tenant.coll(GROUP_POLICIES).get(group_policy_id(scope or "", role_id))
+    # Not yet managed (a validation-only request, which creates nothing): the group defaults it would get.
+    return {r["id"]: r for r in (policy["_rules"] if policy else default_rules(group=True))}
+
+
 def rules_for_role(tenant: Tenant, role_id: str) -> dict[str, dict]:
     """The role's rules by id; a role without a policy (e.g. created after seeding) gets the defaults."""
     policy = tenant.coll(POLICIES).get(policy_id(tenant.id, role_id))
@@ -44,6 +76,8 @@ def find_policy(tenant: Tenant, pid: str) -> tuple[dict | None, bool]:
     store = tenant.coll(POLICIES)
     if pid in store:
         return store[pid], False
+    if pid in tenant.coll(GROUP_POLICIES):
+        return tenant.coll(GROUP_POLICIES)[pid], False
     if pid.startswith("Directory_"):
         return store.get("DirectoryRole_" + pid[len("Directory_"):]), True
     return None, False
@@ -84,5 +118,10 @@ def _apply(eng: PimEngine, req: GraphRequest, policy: dict, new_rules: list[dict
     policy["lastModifiedDateTime"] = iso(eng.now())
     policy["lastModifiedBy"] = {"displayName": (who or {}).get("displayName") if who else caller.app_id,
                                 "id": caller.user_id or caller.app_id}
-    audit.write(eng, caller, "Update role setting in PIM", "Update", policy["_roleDefinitionId"],
-                modified=modified, details={"PolicyId": policy["id"], "Rules": ",".join(by_id)})
+    details = {"PolicyId": policy["id"], "Rules": ",".join(by_id)}
+    if policy["scopeType"] == "Group":
+        audit.write(eng, caller, "Update role setting in PIM", "Update", None, modified=modified,
+                    group_id=policy["scopeId"], details={"AccessId": policy["_roleDefinitionId"], **details})
+    else:
+        audit.write(eng, caller, "Update role setting in PIM", "Update", policy["_roleDefinitionId"],
+                    modified=modified, details=details)

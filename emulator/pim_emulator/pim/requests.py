@@ -9,12 +9,13 @@ from ..contract import Caller, GraphRequest, iso
 from . import approvals, audit, schedules
 from .durations import format_duration, from_epoch
 from .errors import invalid_request, request_not_found
+from .surfaces import DIRECTORY, SURFACES, Surface, of_collection
 from .validation import Submission
 
 if TYPE_CHECKING:
     from .engine import PimEngine
 
-ELIG_REQ, ASSIGN_REQ = "roleEligibilityScheduleRequests", "roleAssignmentScheduleRequests"
+ELIG_REQ, ASSIGN_REQ = DIRECTORY.elig_req, DIRECTORY.assign_req
 CANCELLABLE = {"Granted", "PendingApproval", "PendingAdminDecision", "PendingProvisioning",
                "PendingScheduleCreation", "ScheduleCreated"}
 
@@ -25,8 +26,10 @@ def created_by(caller: Caller) -> dict:
     return {"application": None, "device": None, "user": {"displayName": None, "id": caller.user_id}}
 
 
-def new_request(eng: PimEngine, rid: str, sub: Submission, caller: Caller, status: str, start, end) -> dict:
-    """A request object in the documented shape and key order (Graph docs: unifiedRoleEligibilityScheduleRequest)."""
+def new_request(eng: PimEngine, rid: str, sub: Submission, caller: Caller, status: str, start, end,
+                sf: Surface = DIRECTORY) -> dict:
+    """A request object in the documented shape and key order (Graph docs: unifiedRoleEligibilityScheduleRequest;
+    privilegedAccessGroupEligibilityScheduleRequest names its target accessId, groupId, principalId)."""
     exp = {"type": sub.exp_type,
            "endDateTime": iso(sub.end) if sub.exp_type == "afterDateTime" else None,
            "duration": format_duration(sub.duration) if sub.duration is not None else None}
@@ -34,8 +37,7 @@ def new_request(eng: PimEngine, rid: str, sub: Submission, caller: Caller, statu
     req = {
         "id": rid, "status": status, "createdDateTime": iso(now), "completedDateTime": None,
         "approvalId": None, "customData": sub.custom_data, "action": sub.action,
-        "principalId": sub.principal_id, "roleDefinitionId": sub.role_id,
-        "directoryScopeId": sub.dir_scope, "appScopeId": sub.app_scope,
+        **sf.target(sub.principal_id, sub.role_id, sub.dir_scope, sub.app_scope),
         "isValidationOnly": sub.validation_only, "targetScheduleId": None,
         "justification": sub.justification, "createdBy": created_by(caller),
         "scheduleInfo": {"startDateTime": iso(start), "recurrence": None, "expiration": exp}
@@ -61,7 +63,7 @@ def complete(req: dict, when, schedule_id: str | None) -> None:
 def sweep(eng: PimEngine) -> None:
     """Lazy upkeep: Granted requests whose start has come are Provisioned; old requests are purged."""
     now = eng.now().timestamp()
-    for coll in (ELIG_REQ, ASSIGN_REQ):
+    for coll in [c for sf in SURFACES for c in (sf.elig_req, sf.assign_req)]:
         for r in eng.tenant.coll(coll).values():
             if r["status"] == "Granted" and r.get("_start") and r["_start"] <= now and r.get("targetScheduleId"):
                 r["status"] = "Provisioned"
@@ -85,7 +87,7 @@ def purge(eng: PimEngine, older_than: timedelta) -> int:
     schedules and instances stay, which is the trap the collection must survive."""
     now = eng.now().timestamp()
     dropped = 0
-    for coll in (ELIG_REQ, ASSIGN_REQ):
+    for coll in [c for sf in SURFACES for c in (sf.elig_req, sf.assign_req)]:
         store = eng.tenant.coll(coll)
         for rid in list(store):
             r = store[rid]
@@ -97,6 +99,7 @@ def purge(eng: PimEngine, older_than: timedelta) -> int:
 
 
 def cancel(eng: PimEngine, req: GraphRequest, coll: str, rid: str) -> tuple[int, None]:
+    sf = of_collection(coll)
     r = eng.tenant.coll(coll).get(rid)
     if r is None:
         raise request_not_found()
@@ -105,16 +108,16 @@ def cancel(eng: PimEngine, req: GraphRequest, coll: str, rid: str) -> tuple[int,
         raise invalid_request(f"A request with status '{r['status']}' cannot be canceled.")
     target = r.get("targetScheduleId")
     if target and r["status"] == "Granted":  # a future-start schedule that never began
-        sched_coll = schedules.ELIG if coll == ELIG_REQ else schedules.ASSIGN
+        sched_coll = sf.elig if coll == sf.elig_req else sf.assign
         schedules.remove(eng, sched_coll, target)
     if r.get("approvalId"):
-        approvals.cancel(eng, r["approvalId"])
+        approvals.cancel(eng, r["approvalId"], sf)
     # "After calling this action, the status of the canceled unifiedRoleAssignmentScheduleRequest changes to
     # Canceled" (unifiedRoleAssignmentScheduleRequest: cancel); not Revoked, which is adminRemove's status.
     r["status"] = "Canceled"
     r["completedDateTime"] = iso(eng.now())
-    audit.write(eng, req.caller, cancel_activity(r, coll == ELIG_REQ), "Update", r["roleDefinitionId"],
-                r["principalId"], details={"RequestId": rid}, correlation_id=rid)
+    audit.write_for(eng, sf, req.caller, cancel_activity(r, coll == sf.elig_req), "Update", r,
+                    details={"RequestId": rid}, correlation_id=rid)
     return 204, None
 
 

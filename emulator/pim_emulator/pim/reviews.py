@@ -9,16 +9,18 @@ from ..contract import GraphError, GraphRequest, iso
 from . import approvals, audit
 from .actions import provision_activation
 from .errors import bad_request, denied
+from .surfaces import DIRECTORY, Surface
 from .validation import camel_enum
 
 if TYPE_CHECKING:
     from .engine import PimEngine
 
 
-def review(eng: PimEngine, req: GraphRequest, appr: dict, step: dict | None) -> tuple[int, None]:
+def review(eng: PimEngine, req: GraphRequest, appr: dict, step: dict | None,
+           sf: Surface = DIRECTORY) -> tuple[int, None]:
     """An approver's decision on ``step`` (None: the approval has no step in progress)."""
     caller = req.caller
-    request = eng.tenant.coll("roleAssignmentScheduleRequests").get(appr["_requestId"])
+    request = eng.tenant.coll(sf.assign_req).get(appr["_requestId"])
     if step is not None and step["status"] == "Completed" and request is not None:
         # "If the request has already been approved by another approver in the same approval stage, the method
         # returns 409 Conflict" (Update approvalStep, beta); the page gives no code or message.
@@ -46,15 +48,14 @@ def review(eng: PimEngine, req: GraphRequest, appr: dict, step: dict | None) -> 
                 other["status"] = "Completed"
         request["status"] = "Denied"
         request["completedDateTime"] = iso(eng.now())
-        audit.write(eng, caller, "Add member to role request denied (PIM activation)", "Update",
-                    request["roleDefinitionId"], request["principalId"], details=details,
-                    correlation_id=request["id"])
+        audit.write_for(eng, sf, caller, "Add member to role request denied (PIM activation)", "Update", request,
+                        details=details, correlation_id=request["id"])
         return 204, None
     following = next((s for s in appr["steps"] if s["status"] == "NotStarted"), None)
     if following is not None:
         following["status"] = "InProgress"
         return 204, None
-    audit.write(eng, caller, "Add member to role request approved (PIM activation)", "Update",
-                request["roleDefinitionId"], request["principalId"], details=details, correlation_id=request["id"])
-    provision_activation(eng, request)
+    audit.write_for(eng, sf, caller, "Add member to role request approved (PIM activation)", "Update", request,
+                    details=details, correlation_id=request["id"])
+    provision_activation(eng, request, sf)
     return 204, None

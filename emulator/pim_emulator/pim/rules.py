@@ -32,30 +32,39 @@ ENABLEMENT_ALLOWED = {
 }
 
 
-def _target(caller: str, level: str) -> dict:
-    # Directory-role samples return operations in lower case (groups use "All").
-    return {"caller": caller, "operations": ["all"], "level": level, "inheritableSettings": [], "enforcedSettings": []}
+def _target(caller: str, level: str, group: bool = False) -> dict:
+    # Directory-role samples return operations in lower case. The PIM for Groups samples of "List rules" show
+    # "All", which is not a member of msgraph-sdk's unifiedRoleManagementPolicyRuleTargetOperations (all, ...):
+    # the schema's spelling is served for both surfaces (``group`` is kept for when that changes).
+    del group
+    return {"caller": caller, "operations": ["all"], "level": level, "inheritableSettings": [],
+            "enforcedSettings": []}
 
 
-def _notifications(suffix: str, caller: str, level: str) -> list[dict]:
+def _notifications(suffix: str, caller: str, level: str, group: bool = False) -> list[dict]:
     return [
         {"@odata.type": NOTIFICATION, "id": f"Notification_{recipient}_{suffix}",
          "notificationType": "Email", "recipientType": recipient, "notificationLevel": "All",
-         "isDefaultRecipientsEnabled": True, "notificationRecipients": [], "target": _target(caller, level)}
+         "isDefaultRecipientsEnabled": True, "notificationRecipients": [], "target": _target(caller, level, group)}
         for recipient in ("Admin", "Requestor", "Approver")
     ]
 
 
-def default_rules() -> list[dict]:
-    """The documented defaults, in the order the doc sample returns them."""
-    adm_e, adm_a, usr_a = ("Admin", "Eligibility"), ("Admin", "Assignment"), ("EndUser", "Assignment")
+def default_rules(group: bool = False) -> list[dict]:
+    """The documented defaults, in the order the doc sample returns them. ``group``: the defaults of a group's
+    member/owner policy, which differ (the PIM for Groups samples of "List roleManagementPolicyAssignments" and
+    "List rules"; Entra docs "Configure PIM for Groups settings"): eligible and active assignments must expire
+    (P365D, P180D) and activation asks for a justification, not MFA; the rest is the directory roles' (the
+    "List roleManagementPolicyAssignments" v1.0 example 4, scopeType 'Group', shows all 17)."""
+    adm_e, adm_a, usr_a = ("Admin", "Eligibility", group), ("Admin", "Assignment", group), \
+        ("EndUser", "Assignment", group)
     return [
-        {"@odata.type": EXPIRATION, "id": "Expiration_Admin_Eligibility", "isExpirationRequired": False,
+        {"@odata.type": EXPIRATION, "id": "Expiration_Admin_Eligibility", "isExpirationRequired": group,
          "maximumDuration": "P365D", "target": _target(*adm_e)},
         {"@odata.type": ENABLEMENT, "id": "Enablement_Admin_Eligibility", "enabledRules": [],
          "target": _target(*adm_e)},
         *_notifications("Admin_Eligibility", *adm_e),
-        {"@odata.type": EXPIRATION, "id": "Expiration_Admin_Assignment", "isExpirationRequired": False,
+        {"@odata.type": EXPIRATION, "id": "Expiration_Admin_Assignment", "isExpirationRequired": group,
          "maximumDuration": "P180D", "target": _target(*adm_a)},
         {"@odata.type": ENABLEMENT, "id": "Enablement_Admin_Assignment", "enabledRules": ["Justification"],
          "target": _target(*adm_a)},
@@ -63,7 +72,8 @@ def default_rules() -> list[dict]:
         {"@odata.type": EXPIRATION, "id": "Expiration_EndUser_Assignment", "isExpirationRequired": True,
          "maximumDuration": "PT8H", "target": _target(*usr_a)},
         {"@odata.type": ENABLEMENT, "id": "Enablement_EndUser_Assignment",
-         "enabledRules": ["MultiFactorAuthentication", "Justification"], "target": _target(*usr_a)},
+         "enabledRules": ["Justification"] if group else ["MultiFactorAuthentication", "Justification"],
+         "target": _target(*usr_a)},
         {"@odata.type": APPROVAL, "id": "Approval_EndUser_Assignment", "target": _target(*usr_a),
          "setting": {"isApprovalRequired": False, "isApprovalRequiredForExtension": False,
                      "isRequestorJustificationRequired": True, "approvalMode": "SingleStage",

@@ -14,37 +14,80 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..contract import iso
+from ..contract import Tenant, iso
 from . import audit, directory
 from .durations import from_epoch
-from .ids import group_instance_id, instance_id
+from .ids import (
+    group_instance_id, group_outside_pim_id, group_schedule_id, group_schedule_instance_id, instance_id, is_guid,
+)
+from .surfaces import DIRECTORY, GROUP_POLICY_ASSIGNMENTS, GROUPS, SURFACES, Surface, of_collection
 
 if TYPE_CHECKING:
-    from ..contract import GraphRequest, Tenant
+    from ..contract import GraphRequest
     from .engine import PimEngine
 
-ELIG, ASSIGN, CLASSIC, EXPIRED = "roleEligibilitySchedules", "roleAssignmentSchedules", "roleAssignments", \
-    "_expiredSchedules"
+ELIG, ASSIGN, CLASSIC, EXPIRED = DIRECTORY.elig, DIRECTORY.assign, DIRECTORY.classic, DIRECTORY.expired
 NEVER_MODIFIED = "0001-01-01T08:00:00Z"  # what Graph's samples show for a schedule never modified
 
 
-def _scope_key(obj: dict) -> tuple:
-    return obj["principalId"], obj["roleDefinitionId"], obj.get("directoryScopeId"), obj.get("appScopeId")
+def managed_groups(tenant: Tenant) -> set[str]:
+    """Groups PIM manages: those with a policy (created by their first schedule request, or seeded)."""
+    return {a["scopeId"] for a in tenant.coll(GROUP_POLICY_ASSIGNMENTS).values()}
+
+
+def classic_items(eng: PimEngine, sf: Surface = DIRECTORY) -> list[dict]:
+    """Active assignments made outside PIM. Directory roles: stored roleAssignments. Groups: the plain members
+    and owners of every PIM-managed group (group membership made through the groups API, which PIM shows as a
+    permanent active assignment without a schedule, as it does a directory assignment made outside PIM)."""
+    if sf.classic:
+        return list(eng.tenant.coll(sf.classic).values())
+    groups = eng.tenant.coll("groups")
+    out = []
+    for gid in sorted(managed_groups(eng.tenant)):
+        g = groups.get(gid)
+        if g is None:
+            continue
+        for access, key in (("member", "_members"), ("owner", "_owners")):
+            for pid in g.get(key) or []:
+                out.append({"id": group_outside_pim_id(gid, access, pid), "accessId": access, "groupId": gid,
+                            "principalId": pid, "_createdDateTime": g.get("createdDateTime")})
+    return out
+
+
+def remove_classic(eng: PimEngine, sf: Surface, obj: dict) -> None:
+    if sf.classic:
+        eng.tenant.coll(sf.classic).pop(obj["id"], None)
+        return
+    g = eng.tenant.coll("groups").get(obj["groupId"]) or {}
+    key = "_members" if obj["accessId"] == "member" else "_owners"
+    g[key] = [p for p in g.get(key) or [] if p != obj["principalId"]]
 
 
 def find(eng: PimEngine, coll: str, principal: str, role: str, dir_scope: str | None, app_scope: str | None,
          assignment_type: str | None = None) -> dict | None:
+    """``coll`` names the surface (surfaces.of_collection); ``assignment_type`` is spelled as for directory
+    roles (Assigned, Activated) and compared in the surface's own spelling."""
+    sf = of_collection(coll)
     key = (principal, role, dir_scope, app_scope)
-    for s in eng.tenant.coll(coll).values():
-        if _scope_key(s) == key and (assignment_type is None or s.get("assignmentType") == assignment_type):
+    wanted = sf.enum(assignment_type)
+    items = classic_items(eng, sf) if coll == sf.classic else eng.tenant.coll(coll).values()
+    for s in items:
+        if sf.key(s) == key and (wanted is None or s.get("assignmentType") == wanted):
             return s
     return None
 
 
-def find_active(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None):
+def find_classic(eng: PimEngine, sf: Surface, principal: str, role: str, dir_scope: str | None,
+                 app_scope: str | None) -> dict | None:
+    key = (principal, role, dir_scope, app_scope)
+    return next((c for c in classic_items(eng, sf) if sf.key(c) == key), None)
+
+
+def find_active(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None,
+                sf: Surface = DIRECTORY):
     """The PIM assignment schedule or classic assignment that makes the principal active there."""
-    return find(eng, ASSIGN, principal, role, dir_scope, app_scope) or find(
-        eng, CLASSIC, principal, role, dir_scope, app_scope)
+    return find(eng, sf.assign, principal, role, dir_scope, app_scope) or find_classic(
+        eng, sf, principal, role, dir_scope, app_scope)
 
 
 def next_ordinal(eng: PimEngine, eligible: bool, role: str, principal: str) -> int:
@@ -70,16 +113,20 @@ def create(eng: PimEngine, coll: str, sid: str, principal: str, role: str, dir_s
            app_scope: str | None, start: datetime, end: datetime | None, created_using: str,
            assignment_type: str | None = None, activated_using: str | None = None,
            member_type: str = "Direct") -> dict:
-    s = {
-        "id": sid, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": dir_scope,
-        "appScopeId": app_scope, "createdUsing": created_using, "createdDateTime": iso(eng.now()),
-        "modifiedDateTime": NEVER_MODIFIED, "status": "Provisioned", "memberType": member_type,
-        "scheduleInfo": schedule_info(start, end),
-        "_start": start.timestamp(), "_end": end.timestamp() if end else None,
-        "_ordinal": next_ordinal(eng, coll == ELIG, role, principal),
-    }
-    if coll == ASSIGN:
-        s["assignmentType"] = assignment_type or "Assigned"
+    """A new schedule. Enum arguments are spelled as for directory roles and stored in the surface's spelling.
+    A group schedule given a bare request id gets Graph's ``{groupId}_{accessId}_{requestGuid}`` id."""
+    sf = of_collection(coll)
+    if sf is GROUPS and is_guid(sid):
+        sid = group_schedule_id(dir_scope or "", role, sid)
+    s = {"id": sid, **sf.target(principal, role, dir_scope, app_scope),
+         "createdUsing": created_using, "createdDateTime": iso(eng.now()),
+         "modifiedDateTime": NEVER_MODIFIED, "status": "Provisioned", "memberType": sf.enum(member_type),
+         "scheduleInfo": schedule_info(start, end),
+         "_start": start.timestamp(), "_end": end.timestamp() if end else None}
+    if sf is DIRECTORY:
+        s["_ordinal"] = next_ordinal(eng, coll == ELIG, role, principal)
+    if coll == sf.assign:
+        s["assignmentType"] = sf.enum(assignment_type or "Assigned")
         s["_activatedUsing"] = activated_using
     va = eng.visible_after()
     if va:
@@ -88,12 +135,27 @@ def create(eng: PimEngine, coll: str, sid: str, principal: str, role: str, dir_s
     return s
 
 
-def reschedule(eng: PimEngine, s: dict, start: datetime, end: datetime | None) -> None:
-    """adminUpdate/adminExtend/adminRenew change the existing schedule in place: its id is kept
-    (so targetScheduleId of such a request is the original schedule id, not the request id)."""
+def reschedule(eng: PimEngine, s: dict, start: datetime, end: datetime | None, request_id: str | None = None) -> str:
+    """adminUpdate/adminExtend/adminRenew change the existing schedule in place. Directory roles keep its id
+    (so targetScheduleId of such a request is the original schedule id, not the request id); on a surface
+    whose schedules take the new request's id (``new_schedule_on_update``), it moves to that id and the
+    activations made with it follow. Answers the schedule's id."""
     s["scheduleInfo"] = schedule_info(start, end)
     s["_start"], s["_end"] = start.timestamp(), (end.timestamp() if end else None)
     s["modifiedDateTime"] = iso(eng.now())
+    coll = next(c for sf in SURFACES for c in (sf.elig, sf.assign) if eng.tenant.coll(c).get(s["id"]) is s)
+    sf = of_collection(coll)
+    if request_id and sf.new_schedule_on_update:
+        old = s["id"]
+        store = eng.tenant.coll(coll)
+        del store[old]
+        s["id"] = group_schedule_id(s["groupId"], s["accessId"], request_id)
+        s["createdUsing"] = request_id
+        store[s["id"]] = s
+        for a in [*eng.tenant.coll(sf.assign).values(), *eng.tenant.coll(sf.assign_req).values()]:
+            if a.get("_activatedUsing") == old:
+                a["_activatedUsing"] = s["id"]
+    return s["id"]
 
 
 def create_classic(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None) -> dict:
@@ -117,20 +179,21 @@ def remove(eng: PimEngine, coll: str, sid: str) -> None:
 def sweep(eng: PimEngine) -> None:
     """Expire schedules whose end has passed, writing PIM's audit record at the moment they ended."""
     now = eng.now().timestamp()
-    for coll in (ELIG, ASSIGN):
-        store = eng.tenant.coll(coll)
-        for sid in [sid for sid, s in store.items() if s["_end"] is not None and s["_end"] <= now]:
-            s = store.pop(sid)
-            eng.tenant.coll(EXPIRED)[sid] = {**s, "_kind": coll}
-            if coll == ELIG:
-                activity = "Remove eligible member from role in PIM completed (timebound)"
-            elif s.get("assignmentType") == "Activated":
-                activity = "Remove member from role (PIM activation expired)"
-            else:
-                activity = "Remove member from role in PIM completed (timebound)"
-            audit.write(eng, None, activity, "Unassign" if coll == ASSIGN else "Delete", s["roleDefinitionId"],
-                        s["principalId"], details={"ScheduleId": sid, "ExpirationTime": iso(from_epoch(s["_end"]))},
-                        when=from_epoch(s["_end"]))
+    for sf in SURFACES:
+        for coll in (sf.elig, sf.assign):
+            store = eng.tenant.coll(coll)
+            for sid in [sid for sid, s in store.items() if s["_end"] is not None and s["_end"] <= now]:
+                s = store.pop(sid)
+                eng.tenant.coll(sf.expired)[sid] = {**s, "_kind": coll}
+                if coll == sf.elig:
+                    activity = "Remove eligible member from role in PIM completed (timebound)"
+                elif s.get("assignmentType") == sf.activated:
+                    activity = "Remove member from role (PIM activation expired)"
+                else:
+                    activity = "Remove member from role in PIM completed (timebound)"
+                audit.write_for(eng, sf, None, activity, "Unassign" if coll == sf.assign else "Delete", s,
+                                details={"ScheduleId": sid, "ExpirationTime": iso(from_epoch(s["_end"]))},
+                                when=from_epoch(s["_end"]))
 
 
 # ---- views ---------------------------------------------------------------------------------------
@@ -141,76 +204,85 @@ def schedule_view(s: dict) -> dict:
         {"_visible_after": s["_visible_after"]} if "_visible_after" in s else {})
 
 
-def classic_schedule_view(c: dict) -> dict:
-    """An assignment made outside PIM, as roleAssignmentSchedules shows it: id == classic id."""
-    return {"id": c["id"], "principalId": c["principalId"], "roleDefinitionId": c["roleDefinitionId"],
-            "directoryScopeId": c["directoryScopeId"], "appScopeId": c["appScopeId"], "createdUsing": c["id"],
+def classic_schedule_view(c: dict, sf: Surface = DIRECTORY) -> dict:
+    """An assignment made outside PIM, as the assignment schedules show it: id == classic id."""
+    target = sf.target(c["principalId"], sf.role_of(c), *sf.key(c)[2:])
+    return {"id": c["id"], **target, "createdUsing": c["id"],
             "createdDateTime": c.get("_createdDateTime"), "modifiedDateTime": NEVER_MODIFIED,
-            "status": "Provisioned", "memberType": "Direct", "assignmentType": "Assigned",
+            "status": "Provisioned", "memberType": sf.direct, "assignmentType": sf.assigned,
             "scheduleInfo": {"startDateTime": None, "recurrence": None,
                              "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None}},
             "_activatedUsing": None} | ({"_visible_after": c["_visible_after"]} if "_visible_after" in c else {})
 
 
-def schedules(eng: PimEngine, eligible: bool) -> list[dict]:
+def schedules(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[dict]:
     if eligible:
-        return [schedule_view(s) for s in eng.tenant.coll(ELIG).values()]
-    return [schedule_view(s) for s in eng.tenant.coll(ASSIGN).values()] + [
-        classic_schedule_view(c) for c in eng.tenant.coll(CLASSIC).values()]
+        return [schedule_view(s) for s in eng.tenant.coll(sf.elig).values()]
+    return [schedule_view(s) for s in eng.tenant.coll(sf.assign).values()] + [
+        classic_schedule_view(c, sf) for c in classic_items(eng, sf)]
 
 
-def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: str) -> dict:
-    inst = {"id": iid, "principalId": principal, "roleDefinitionId": s["roleDefinitionId"],
-            "directoryScopeId": s["directoryScopeId"], "appScopeId": s["appScopeId"],
+def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: str, sf: Surface = DIRECTORY) -> dict:
+    inst = {"id": iid, **sf.target(principal, sf.role_of(s), *sf.key(s)[2:]),
             "startDateTime": iso(from_epoch(s.get("_start"))), "endDateTime": iso(from_epoch(s.get("_end"))),
             "memberType": member_type}
     if eligible:
-        inst["roleEligibilityScheduleId"] = s["id"]
+        inst[sf.elig_schedule_id_field] = s["id"]
     else:
-        inst["assignmentType"] = s.get("assignmentType", "Assigned")
-        inst["roleAssignmentOriginId"] = instance_id(s["roleDefinitionId"], s["principalId"], s.get("_ordinal", 1))
-        inst["roleAssignmentScheduleId"] = s["id"]
+        inst["assignmentType"] = s.get("assignmentType", sf.assigned)
+        if sf is DIRECTORY:
+            inst["roleAssignmentOriginId"] = instance_id(s["roleDefinitionId"], s["principalId"],
+                                                         s.get("_ordinal", 1))
+        inst[sf.assign_schedule_id_field] = s["id"]
         inst["_activatedUsing"] = s.get("_activatedUsing")
     if "_visible_after" in s:
         inst["_visible_after"] = s["_visible_after"]
     return inst
 
 
-def instances(eng: PimEngine, eligible: bool) -> list[dict]:
+def _direct_instance_id(s: dict, eligible: bool, sf: Surface) -> str:
+    if sf is DIRECTORY:
+        return instance_id(s["roleDefinitionId"], s["principalId"], s.get("_ordinal", 1), eligible)
+    return group_schedule_instance_id(s["id"])
+
+
+def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[dict]:
     """Current instances: started, not ended. A group's instance is repeated for each member with
     memberType "Group" (Graph reports inherited access this way; the id format of those rows is ours)."""
     now = eng.now().timestamp()
-    stored = list(eng.tenant.coll(ELIG if eligible else ASSIGN).values())
+    stored = list(eng.tenant.coll(sf.elig if eligible else sf.assign).values())
     out = []
     for s in stored:
         if s["_start"] > now or (s["_end"] is not None and s["_end"] <= now):
             continue
-        ordinal = s.get("_ordinal", 1)
-        out.append(_instance(s, eligible, s["principalId"],
-                             instance_id(s["roleDefinitionId"], s["principalId"], ordinal, eligible),
-                             s.get("memberType", "Direct")))
+        out.append(_instance(s, eligible, s["principalId"], _direct_instance_id(s, eligible, sf),
+                             s.get("memberType", sf.direct), sf))
     if not eligible:
-        for c in eng.tenant.coll(CLASSIC).values():
-            inst = _instance({**c, "_start": None, "_end": None}, False, c["principalId"], c["id"], "Direct")
-            inst["roleAssignmentScheduleId"] = c["id"]  # outside PIM: id == origin id == schedule id
+        for c in classic_items(eng, sf):
+            inst = _instance({**c, "_start": None, "_end": None}, False, c["principalId"], c["id"], sf.direct, sf)
+            inst[sf.assign_schedule_id_field] = c["id"]  # outside PIM: id == origin id == schedule id
             out.append(inst)
     inherited = []
+    index = directory.pim_member_index(eng.tenant, now)
     for inst in out:
-        if inst["principalId"] in eng.tenant.coll("groups") and inst["memberType"] == "Direct":
-            for member in directory.group_members(eng.tenant, inst["principalId"]):
-                row = dict(inst, principalId=member, memberType="Group")
-                row["id"] = group_instance_id(inst["roleDefinitionId"], member, inst["principalId"], 1, eligible)
+        if inst["principalId"] in eng.tenant.coll("groups") and inst["memberType"] == sf.direct:
+            for member in directory.group_members(eng.tenant, inst["principalId"], now, index=index):
+                row = dict(inst, principalId=member, memberType=sf.via_group)
+                if sf is DIRECTORY:
+                    row["id"] = group_instance_id(inst["roleDefinitionId"], member, inst["principalId"], 1, eligible)
+                else:
+                    row["id"] = f"{inst['id']}_{member}"  # ours: Graph's id of an inherited group row is undocumented
                 inherited.append(row)
     return out + inherited
 
 
 def eligibility_for(eng: PimEngine, principal: str, role: str, dir_scope: str | None,
-                    app_scope: str | None) -> dict | None:
+                    app_scope: str | None, sf: Surface = DIRECTORY) -> dict | None:
     """The eligibility schedule (direct first, then via a group) that lets ``principal`` activate."""
     now = eng.now().timestamp()
-    candidates = [principal, *directory.groups_of(eng.tenant, principal)]
+    candidates = [principal, *directory.groups_of(eng.tenant, principal, now)]
     for pid in candidates:
-        s = find(eng, ELIG, pid, role, dir_scope, app_scope)
+        s = find(eng, sf.elig, pid, role, dir_scope, app_scope)
         if s and s["_start"] <= now and (s["_end"] is None or s["_end"] > now):
             return s
     return None

@@ -10,10 +10,12 @@ from . import policies, schedules
 from .durations import parse_duration
 from .engine import PimEngine
 from .schedules import ASSIGN, ELIG
+from .surfaces import GROUPS
 
 
-def seed_tenant(tenant: Tenant, clock: Clock, assignments: list[dict]) -> None:
-    """Default policies for every role and the given assignments (which bypass policy checks)."""
+def seed_tenant(tenant: Tenant, clock: Clock, assignments: list[dict], group_pim: list[dict] | None = None) -> None:
+    """Default policies for every role and the given assignments (which bypass policy checks); ``group_pim``:
+    PIM for Groups state (``seed_groups``)."""
     for role_id in tenant.coll("roleDefinitions"):
         policies.seed_policy(tenant, role_id)
     eng = PimEngine(tenant, clock, {})
@@ -31,3 +33,32 @@ def seed_tenant(tenant: Tenant, clock: Clock, assignments: list[dict]) -> None:
         # Seeded PIM assignments look old: their requests are long purged, so createdUsing has no request.
         schedules.create(eng, ELIG if a["kind"] == "eligible" else ASSIGN, sid, principal, role, scope, None, now,
                          end, sid, assignment_type="Assigned")
+    seed_groups(eng, group_pim or [])
+
+
+def seed_groups(eng: PimEngine, entries: list[dict]) -> None:
+    """PIM for Groups state: every group named gets its member and owner policies (it is PIM-managed); each
+    entry {groupId, principalId, accessId, kind, permanent, duration, outsidePim} is a plain member/owner
+    (outsidePim) or a PIM schedule, which bypasses policy checks like seeded role assignments. A principal
+    made active through PIM leaves the group's plain members (owners): its membership is PIM's from then on."""
+    now = eng.now()
+    groups = eng.tenant.coll("groups")
+    for e in entries:
+        gid, access, principal = e["groupId"], e.get("accessId") or "member", e.get("principalId")
+        policies.seed_group_policies(eng.tenant, gid)
+        if not principal:
+            continue  # a group made PIM-managed without assignments
+        key = "_members" if access == "member" else "_owners"
+        plain = groups[gid].setdefault(key, [])
+        if e["kind"] == "active" and e.get("outsidePim"):
+            if principal not in plain:
+                plain.append(principal)
+            continue
+        if e["kind"] == "active" and principal in plain:
+            plain.remove(principal)
+        end = None
+        if not e.get("permanent"):
+            end = now + (parse_duration(e.get("duration") or "P90D") or timedelta(days=90))
+        rid = str(uuid.uuid4())
+        schedules.create(eng, GROUPS.elig if e["kind"] == "eligible" else GROUPS.assign, rid, principal, access,
+                         gid, None, now, end, rid, assignment_type="Assigned")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..contract import Tenant
+from ..contract import GraphError, Tenant
 from . import directory
 from .durations import parse_datetime, parse_duration
 from .errors import bad_datetime, bad_duration, bad_request, invalid_request, role_not_found, subject_not_found
 from .ids import is_guid
+from .surfaces import ACCESS_IDS, DIRECTORY, GROUPS, Surface
 
 ACTIONS = ["adminAssign", "adminUpdate", "adminRemove", "adminExtend", "adminRenew",
            "selfActivate", "selfDeactivate", "selfExtend", "selfRenew"]
@@ -26,6 +27,9 @@ def camel_enum(value: object, allowed: list[str], name: str) -> str:
 
 @dataclass
 class Submission:
+    """A parsed schedule request. On the groups surface ``role_id`` is the accessId (member, owner),
+    ``dir_scope`` the groupId and ``app_scope`` None (surfaces.Surface.key)."""
+
     action: str
     principal_id: str
     role_id: str
@@ -46,7 +50,8 @@ class Submission:
         return self.action.startswith("self")
 
 
-def parse(tenant: Tenant, body: object) -> Submission:
+def parse(tenant: Tenant, body: object, sf: Surface = DIRECTORY) -> Submission:
+    """``sf``: the surface whose request body this is (GROUPS: accessId and groupId name the target)."""
     if not isinstance(body, dict):
         raise invalid_request("The request body is missing.")
     # Deserialisation errors (types, enums, Edm values) come before any semantic check, as in Graph.
@@ -79,14 +84,20 @@ def parse(tenant: Tenant, body: object) -> Submission:
     ticket = body.get("ticketInfo") or {}
     if not isinstance(ticket, dict):
         raise invalid_request("ticketInfo must be an object.")
-    for key in ("principalId", "roleDefinitionId"):
+    for key in ("principalId", sf.role_field, *sf.scope_fields[:1 if sf is GROUPS else 0]):
         if not isinstance(body.get(key), str) or not body.get(key):
             raise invalid_request(f"{key} is required.")
-    dir_scope, app_scope = body.get("directoryScopeId"), body.get("appScopeId")
-    if (dir_scope is None) == (app_scope is None):
-        raise invalid_request("Exactly one of directoryScopeId and appScopeId is required.")
+    if sf is GROUPS:
+        # accessId is an enum (privilegedAccessGroupRelationships: owner, member); the group is the scope.
+        role_id = camel_enum(body["accessId"], list(ACCESS_IDS), "accessId")
+        dir_scope, app_scope = body["groupId"], None
+    else:
+        role_id = body["roleDefinitionId"]
+        dir_scope, app_scope = body.get("directoryScopeId"), body.get("appScopeId")
+        if (dir_scope is None) == (app_scope is None):
+            raise invalid_request("Exactly one of directoryScopeId and appScopeId is required.")
     sub = Submission(
-        action=action, principal_id=body["principalId"], role_id=body["roleDefinitionId"], dir_scope=dir_scope,
+        action=action, principal_id=body["principalId"], role_id=role_id, dir_scope=dir_scope,
         app_scope=app_scope, justification=body.get("justification") or None, start=start, exp_type=exp_type,
         end=end, duration=duration,
         ticket={"ticketNumber": ticket.get("ticketNumber"), "ticketSystem": ticket.get("ticketSystem")},
@@ -99,6 +110,13 @@ def parse(tenant: Tenant, body: object) -> Submission:
         raise invalid_request("expiration.duration is required for afterDuration.")
     if sched is None and action not in ("adminRemove", "selfDeactivate"):
         raise invalid_request("scheduleInfo is required.")
+    if sf is GROUPS:
+        if directory.find_principal(tenant, sub.principal_id)[0] is None:
+            raise subject_not_found()
+        if tenant.coll("groups").get(sub.dir_scope) is None:
+            # Graph's answer to an unknown groupId is undocumented; the directory's not-found code is ours here.
+            raise GraphError(404, "ResourceNotFound", f"The group '{sub.dir_scope}' is not found.")
+        return sub
     # Graph 404s unknown roles and principals (terraform treats these as replication lag and retries).
     if not is_guid(sub.role_id) or directory.find_role(tenant, sub.role_id) is None:
         raise role_not_found()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import directory
+from ...pim import directory as pim_directory
 from ...contract import Collection, GraphError, GraphRequest
 from ...directory import (
     DIR_RW, TYPE_NAMES, TYPE_READ, denied, find_any, find_user, members_of, not_found, plain, readable, typed,
@@ -44,11 +45,18 @@ def _one(eng: PimEngine, req: GraphRequest, coll: str, context: str, oid: str) -
 
 
 def _members(eng: PimEngine, req: GraphRequest, coll: str, oid: str, transitive: bool,
-             select: bool = True) -> tuple[int, Collection]:
+             select: bool = True, access: str = "member") -> tuple[int, Collection]:
     container = eng.tenant.coll(coll).get(oid)
     if container is None:
         raise not_found(oid)
-    members = members_of(eng.tenant, container, transitive=transitive)
+    member_ids = None
+    if coll == "groups":
+        # A group's members (owners) are its plain ones and those PIM for Groups makes active right now, for
+        # their window only ("Activate your group membership or ownership in PIM": active membership is
+        # membership); evaluated against the emulated clock at every read.
+        now = eng.now().timestamp()
+        member_ids = lambda g: pim_directory.group_members(eng.tenant, g["id"], now, access)  # noqa: E731
+    members = members_of(eng.tenant, container, transitive=transitive, member_ids=member_ids)
     sel = req.query.get("$select") if select else None
     return 200, Collection([typed(c, o, sel) for c, o in members], "directoryObjects")
 
@@ -89,6 +97,11 @@ def list_group_members(eng: PimEngine, req: GraphRequest, group_id: str) -> tupl
 
 def list_group_transitive_members(eng: PimEngine, req: GraphRequest, group_id: str) -> tuple[int, Collection]:
     return _members(eng, req, "groups", group_id, transitive=True)
+
+
+def list_group_owners(eng: PimEngine, req: GraphRequest, group_id: str) -> tuple[int, Collection]:
+    """GET /groups/{id}/owners (List group owners, v1.0): directoryObjects, plain owners and PIM-active ones."""
+    return _members(eng, req, "groups", group_id, transitive=False, access="owner")
 
 
 def list_service_principals(eng: PimEngine, req: GraphRequest) -> tuple[int, Collection]:

@@ -10,7 +10,8 @@ from ...contract import Collection, GraphRequest
 from ...odata import parse_expand
 from ...pim.errors import missing_provider, not_found
 from ...pim.expand import expand
-from ...pim.permissions import require_read_role
+from ...pim.permissions import require, require_read_role
+from ...pim.surfaces import GROUP_POLICIES, GROUP_POLICY_ASSIGNMENTS
 from ...pim.policies import ASSIGNMENTS, POLICIES, find_policy, update_rule, update_rules
 
 if TYPE_CHECKING:
@@ -45,9 +46,13 @@ def _as_directory(pid: str) -> str:
     return "Directory_" + pid[len("DirectoryRole_"):] if pid.startswith("DirectoryRole_") else pid
 
 
+def _scope_terms(query: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in _FILTER_TERM.findall(query.get("$filter") or "")}
+
+
 def _require_scope_filter(query: dict[str, str], mandatory: bool) -> str | None:
     """Graph requires scopeId and scopeType in the filter of policy assignments; returns the scopeType."""
-    terms = {k.lower(): v for k, v in _FILTER_TERM.findall(query.get("$filter") or "")}
+    terms = _scope_terms(query)
     if "scopetype" not in terms or "scopeid" not in terms:
         if mandatory:
             # Graph's answer to a missing scope filter is the same opaque provider error
@@ -59,31 +64,52 @@ def _require_scope_filter(query: dict[str, str], mandatory: bool) -> str | None:
     return terms["scopetype"]
 
 
-def _policy(eng: PimEngine, pid: str) -> tuple[dict, bool]:
+def _require_surface(req: GraphRequest, group: bool, write: bool = False) -> None:
+    """The policy routes let either surface's scopes through (routes/graph_directory.py); a policy of a group
+    needs RoleManagementPolicy.*.AzureADGroup, a directory role's the .Directory scopes ("Permissions" tables of
+    the policy pages, "For PIM for Microsoft Entra roles" and "For PIM for groups")."""
+    require(req.caller, ("group." if group else "") + ("policy.write" if write else "policy.read"))
+
+
+def _policy(eng: PimEngine, req: GraphRequest, pid: str, write: bool = False) -> tuple[dict, bool]:
     policy, directory = find_policy(eng.tenant, pid)
     if policy is None:
         raise not_found("policy")
+    _require_surface(req, policy["scopeType"] == "Group", write)
     return policy, directory
 
 
+def _group_items(eng: PimEngine, req: GraphRequest, coll: str) -> list[dict]:
+    """The group's two policies (or policy assignments), none for a group PIM does not manage yet; "the
+    scopeId is the group ID" with scopeType 'Group' (List roleManagementPolicies, PIM for Groups example)."""
+    _require_surface(req, True)
+    gid = _scope_terms(req.query)["scopeid"]
+    return [p for p in eng.tenant.coll(coll).values() if p["scopeId"].lower() == gid.lower()]
+
+
 def list_policies(eng: PimEngine, req: GraphRequest) -> tuple[int, object]:
-    require_read_role(eng, req.caller)
     # "This method requires the $filter (eq) query parameter to scope the request to a scopeId and a
     # scopeType" (List roleManagementPolicies); Graph's answer without it is the opaque provider error.
     scope_type = _require_scope_filter(req.query, mandatory=True).lower()
-    items = list(eng.tenant.coll(POLICIES).values()) if scope_type in ("directoryrole", "directory") else []
+    if scope_type == "group":
+        require_read_role(eng, req.caller)
+        items = _group_items(eng, req, GROUP_POLICIES)
+        return 200, Collection([_policy_view(eng, p, req.query) for p in items], CTX)
+    _require_surface(req, False)
+    require_read_role(eng, req.caller)
+    items = list(eng.tenant.coll(POLICIES).values())
     directory = scope_type == "directory"
     return 200, Collection([_policy_view(eng, p, req.query, directory) for p in items], CTX)
 
 
 def get_policy(eng: PimEngine, req: GraphRequest, policy_id: str) -> tuple[int, object]:
     require_read_role(eng, req.caller)
-    policy, directory = _policy(eng, policy_id)
+    policy, directory = _policy(eng, req, policy_id)
     return 200, eng.entity(req, CTX, _policy_view(eng, policy, req.query, directory))
 
 
 def patch_policy(eng: PimEngine, req: GraphRequest, policy_id: str) -> tuple[int, object]:
-    policy, _ = _policy(eng, policy_id)
+    policy, _ = _policy(eng, req, policy_id, write=True)
     update_rules(eng, req, policy, (req.body if isinstance(req.body, dict) else {}).get("rules"))
     return 200, eng.entity(req, CTX, _policy_view(eng, policy, {}))
 
@@ -94,12 +120,12 @@ def _rules_ctx(policy: dict, kind: str) -> str:
 
 def _list_rules(eng: PimEngine, req: GraphRequest, policy_id: str, kind: str) -> tuple[int, object]:
     require_read_role(eng, req.caller)
-    policy, _ = _policy(eng, policy_id)
+    policy, _ = _policy(eng, req, policy_id)
     return 200, Collection(eng.clone(policy["_rules"]), _rules_ctx(policy, kind))
 
 
-def _rule(eng: PimEngine, policy_id: str, rule_id: str) -> tuple[dict, dict]:
-    policy, _ = _policy(eng, policy_id)
+def _rule(eng: PimEngine, req: GraphRequest, policy_id: str, rule_id: str, write: bool = False) -> tuple[dict, dict]:
+    policy, _ = _policy(eng, req, policy_id, write)
     rule = next((r for r in policy["_rules"] if r["id"] == rule_id), None)
     if rule is None:
         raise not_found("rule")
@@ -108,7 +134,7 @@ def _rule(eng: PimEngine, policy_id: str, rule_id: str) -> tuple[dict, dict]:
 
 def _get_rule(eng: PimEngine, req: GraphRequest, policy_id: str, rule_id: str, kind: str) -> tuple[int, object]:
     require_read_role(eng, req.caller)
-    policy, rule = _rule(eng, policy_id, rule_id)
+    policy, rule = _rule(eng, req, policy_id, rule_id)
     return 200, eng.entity(req, _rules_ctx(policy, kind), eng.clone(rule))
 
 
@@ -129,7 +155,7 @@ def get_effective_rule(eng: PimEngine, req: GraphRequest, policy_id: str, rule_i
 
 
 def patch_rule(eng: PimEngine, req: GraphRequest, policy_id: str, rule_id: str) -> tuple[int, object]:
-    policy, rule = _rule(eng, policy_id, rule_id)
+    policy, rule = _rule(eng, req, policy_id, rule_id, write=True)
     new = update_rule(eng, req, policy, rule)
     # The v1.0 page answers 204; newer text shows 200 with the rule (engine option rule_patch_status).
     if eng.options["rule_patch_status"] == 200:
@@ -148,8 +174,13 @@ def _assignment_resolvers(eng: PimEngine) -> dict:
 def list_policy_assignments(eng: PimEngine, req: GraphRequest) -> tuple[int, object]:
     require_read_role(eng, req.caller)
     scope_type = _require_scope_filter(req.query, mandatory=True).lower()
+    if scope_type == "group":
+        items = [eng.clone(a) for a in _group_items(eng, req, GROUP_POLICY_ASSIGNMENTS)]
+        expand(items, req.query.get("$expand"), _assignment_resolvers(eng), "unifiedRoleManagementPolicyAssignment")
+        return 200, Collection(items, ASSIGNMENTS_CTX)
+    _require_surface(req, False)
     store = eng.tenant.coll(ASSIGNMENTS)
-    items = [eng.clone(a) for a in store.values()] if scope_type in ("directoryrole", "directory") else []
+    items = [eng.clone(a) for a in store.values()]
     if scope_type == "directory":
         # "the scopeId must be / and scopeType can be either Directory or DirectoryRole" (List
         # roleManagementPolicyAssignments); its scopeType 'Directory' example answers the same assignments
@@ -162,9 +193,11 @@ def list_policy_assignments(eng: PimEngine, req: GraphRequest) -> tuple[int, obj
 
 def get_policy_assignment(eng: PimEngine, req: GraphRequest, assignment_id: str) -> tuple[int, object]:
     require_read_role(eng, req.caller)
-    item = eng.tenant.coll(ASSIGNMENTS).get(assignment_id)
+    item = eng.tenant.coll(ASSIGNMENTS).get(assignment_id) or eng.tenant.coll(GROUP_POLICY_ASSIGNMENTS).get(
+        assignment_id)
     if item is None:
         raise not_found("policy assignment")
+    _require_surface(req, item["scopeType"] == "Group")
     item = eng.clone(item)
     if parse_expand(req.query.get("$expand")):
         expand([item], req.query.get("$expand"), _assignment_resolvers(eng), "unifiedRoleManagementPolicyAssignment")
