@@ -42,7 +42,7 @@ RUNS = {
                                       "duration": "P10D", "justification": "least privilege"},
     "pim_group_active_assignment": {"principal": "judy.apps@{{ domain }}", "group": "PIM-Exchange-Admins",
                                     "duration": "P10D", "justification": "least privilege"},
-    "pim_group_activation_info": {},
+    "pim_group_activation_info": {"groups": ["PIM-Exchange-Admins"]},
     # Olivia is an eligible member of PIM-Exchange-Admins in the default seed; the group's default policy asks
     # for a justification, not MFA.
     "pim_group_activation": {"group": "PIM-Exchange-Admins", "duration": "PT1H", "justification": "least privilege"},
