@@ -109,7 +109,7 @@ options:
     default: false
   group_memberships:
     description:
-      - Also return, in RV(role_groups), who really holds the roles held by groups: for each group holding a
+      - Also return, in RV(role_groups), who really holds the roles held by groups. For each group holding a
         role of the returned rows (directly, eligible or active; only the roles of O(row_roles) when it is set), its
         PIM for Groups eligible and active membership and ownership (eligibility and assignment schedule instances of
         C(identityGovernance/privilegedAccess/group)) and its members (C(/groups/{id}/members)), with each
