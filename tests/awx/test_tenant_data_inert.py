@@ -283,7 +283,8 @@ def test_scan_reports_are_inert_and_parse(hostile, scan):
     group_rows = [f for f in c74["findings"] if f["principal"] == IMPOSTOR and f.get("detail", "").startswith("group")]
     assert [f["status"] for f in group_rows] == ["pass"]
     via = [f for f in c74["findings"] if f["status"] == "fail" and f["principal"] == f"trent.dev@{DOMAIN}"]
-    assert [f["detail"] for f in via] == [f"Global Administrator via group {IMPOSTOR} (active member, added outside PIM)"]
+    assert [f["detail"] for f in via] == [
+        f"Global Administrator via group {IMPOSTOR} (active member, added outside PIM)"]
     assert {(f"breakglass1@{DOMAIN}", "exempt"), (f"breakglass2@{DOMAIN}", "exempt")} <= found
     assert (hostile["names"]["app"], "fail") in found  # the payload app's name, as text
 
