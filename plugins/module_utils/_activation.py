@@ -20,6 +20,8 @@ from datetime import timedelta
 from ._schedule import (
     ScheduleError, format_datetime, looks_like_duration, parse_datetime, parse_duration, to_iso_duration,
 )
+from ._graph_paths import MINE, odata_quote
+from ._surfaces import DIRECTORY, GROUPS
 
 ELIGIBLE, ACTIVE = "eligible", "active"
 # Request statuses after which nothing more will happen (Graph docs: request resource type, status); anything else,
@@ -64,79 +66,109 @@ def principal_kind(obj):
     return kind or None
 
 
+# ---- what a row holds, in each surface's words -----------------------------------------------------
+
+def _role_fields(obj, roles):
+    """A directory row's role and scope (``roles``: role definitions by lower-case id)."""
+    role = roles.get(str(obj.get("roleDefinitionId")).lower()) or {}
+    return {"role": role.get("displayName"), "role_id": obj.get("roleDefinitionId"),
+            "role_template_id": role.get("templateId") or obj.get("roleDefinitionId"),
+            "scope": obj.get("directoryScopeId"), "app_scope": obj.get("appScopeId")}
+
+
+def _group_fields(obj, groups):
+    """A PIM for Groups row's group and access (``groups``: groups by lower-case id)."""
+    group = groups.get(str(obj.get("groupId")).lower()) or {}
+    return {"group": group.get("displayName"), "group_id": obj.get("groupId"), "access": obj.get("accessId")}
+
+
+# Per surface: the row fields naming what is held, and the row keys that identify it ("role" and "scope"
+# of the surface, as ``select``/``attribute_groups`` compare them), and the noun messages use.
+HELD = {DIRECTORY.name: _role_fields, GROUPS.name: _group_fields}
+ROW_KEYS = {DIRECTORY.name: ("role_id", "scope"), GROUPS.name: ("access", "group_id")}
+NOUN = {DIRECTORY.name: "role", GROUPS.name: "group"}
+
+
+def _is(value, word):
+    """Graph's enum value ``value`` is ``word``, in any case: directory roles answer ``Activated`` and
+    ``Direct``, PIM for Groups ``activated`` and ``direct`` (msgraph-sdk privilegedAccessGroupAssignmentType,
+    privilegedAccessGroupMemberType), and the groups' own doc samples mix both."""
+    return str(value).lower() == word.lower()
+
+
 # ---- instances ----------------------------------------------------------------------------------
 
-def is_outside_pim(inst):
+def is_outside_pim(inst, surface=DIRECTORY):
     """An active assignment made outside PIM (classic roleAssignments, or the portal's "Assigned
-    roles" before PIM): Graph reports it with no start and with the classic assignment's own id as
-    its schedule id (Graph docs: unifiedRoleAssignmentScheduleInstance; ScubaGear tests ``StartDateTime == null``)."""
-    if inst.get("assignmentType", "Assigned") != "Assigned":
+    roles" before PIM; for groups, a member added to the group directly): Graph reports it with no start
+    and with the classic assignment's own id as its schedule id (Graph docs: unifiedRoleAssignmentScheduleInstance;
+    ScubaGear tests ``StartDateTime == null``)."""
+    if not _is(inst.get("assignmentType", "Assigned"), "Assigned"):
         return False
-    schedule = inst.get("roleAssignmentScheduleId")
+    schedule = inst.get(surface.schedule_id_fields[1])
     return not inst.get("startDateTime") or (schedule is not None and schedule == inst.get("id"))
 
 
-def shape_instance(inst, kind, roles, principals):
-    """One eligibility or active instance -> the result item (see the modules' RETURN docs)."""
-    role = roles.get(str(inst.get("roleDefinitionId")).lower()) or {}
+def shape_instance(inst, kind, roles, principals, surface=DIRECTORY):
+    """One eligibility or active instance -> the result item (see the modules' RETURN docs).
+    ``roles``: what the surface's rows hold, by lower-case id (role definitions; groups for PIM for Groups)."""
     principal = principals.get(str(inst.get("principalId")).lower()) or {}
     end = inst.get("endDateTime")
     item = {
         "id": inst.get("id"),
         "kind": kind,
         "assignment_type": (inst.get("assignmentType") or "Assigned").lower() if kind == ACTIVE else None,
-        "role": role.get("displayName"),
-        "role_id": inst.get("roleDefinitionId"),
-        "role_template_id": role.get("templateId") or inst.get("roleDefinitionId"),
+        **HELD[surface.name](inst, roles),
         "principal": principal_label(principal) or inst.get("principalId"),
         "principal_id": inst.get("principalId"),
         "principal_type": principal_kind(principal),
         "principal_display_name": principal.get("displayName"),
         "member_type": str(inst.get("memberType") or "Direct").lower(),
         "via_group": None,
-        "scope": inst.get("directoryScopeId"),
-        "app_scope": inst.get("appScopeId"),
         "start": inst.get("startDateTime"),
         "end": end,
         "permanent": end is None,
-        "outside_pim": kind == ACTIVE and is_outside_pim(inst),
-        "schedule_id": inst.get("roleEligibilityScheduleId") or inst.get("roleAssignmentScheduleId"),
+        "outside_pim": kind == ACTIVE and is_outside_pim(inst, surface),
+        "schedule_id": inst.get(surface.schedule_id_fields[0]) or inst.get(surface.schedule_id_fields[1]),
     }
     return item
 
 
-def attribute_groups(items):
+def attribute_groups(items, surface=DIRECTORY):
     """Name the group a ``member_type: group`` row comes through.
 
     Instances do not say which group; the group is the one holding the same role at the same
     scope directly (an activation comes through the group's *eligibility*). When several groups
     could be it, all are named, comma-separated.
     """
+    role_key, scope_key = ROW_KEYS[surface.name]
     holders = {}
     for it in items:
         if it["member_type"] == "direct" and it["principal_type"] == "group":
-            key = ("eligible" if it["kind"] == ELIGIBLE else it["assignment_type"], it["role_id"], it["scope"])
+            key = ("eligible" if it["kind"] == ELIGIBLE else it["assignment_type"], it[role_key], it[scope_key])
             holders.setdefault(key, []).append(it["principal"])
     for it in items:
         if it["member_type"] != "group":
             continue
         source = "eligible" if it["kind"] == ELIGIBLE or it["assignment_type"] == "activated" else "assigned"
-        names = holders.get((source, it["role_id"], it["scope"])) or []
+        names = holders.get((source, it[role_key], it[scope_key])) or []
         it["via_group"] = ", ".join(sorted(set(names))) or None
     return items
 
 
-def select(items, role_ids=None, principal_ids=None, scope=None):
-    """Client-side filters (Graph's own ``$filter`` takes one value per property)."""
+def select(items, role_ids=None, principal_ids=None, scope=None, surface=DIRECTORY):
+    """Client-side filters (Graph's own ``$filter`` takes one value per property). For PIM for Groups,
+    ``role_ids`` are access ids (``member``, ``owner``) and ``scope`` a group id."""
+    role_key, scope_key = ROW_KEYS[surface.name]
     roles = {r.lower() for r in role_ids or []}
     principals = {p.lower() for p in principal_ids or []}
     out = []
     for it in items:
-        if roles and str(it.get("role_id")).lower() not in roles:
+        if roles and str(it.get(role_key)).lower() not in roles:
             continue
         if principals and str(it.get("principal_id")).lower() not in principals:
             continue
-        if scope is not None and it.get("scope") != scope:
+        if scope is not None and it.get(scope_key) != scope:
             continue
         out.append(it)
     return out
@@ -183,23 +215,60 @@ def mark_synced(items, users):
 
 
 def sort_key(item):
-    return (item.get("role") or "", item.get("principal") or "", item.get("kind") or "",
-            item.get("assignment_type") or "", item.get("member_type") or "")
+    """Role (or group and access), then principal, kind, type."""
+    return (item.get("role") or item.get("group") or "", item.get("access") or "", item.get("principal") or "",
+            item.get("kind") or "", item.get("assignment_type") or "", item.get("member_type") or "")
+
+
+def group_activity_reads(group_ids=(), principal_ids=(), mine=False, pending=True, surface=GROUPS):
+    """``[(key, read)]``: the reads of PIM for Groups' eligible and active instances (and pending requests)
+    that ``pim_group_activation_info`` sends together (``GraphSession.read_many``); ``key`` is ``eligible``,
+    ``active`` or ``pending``.
+
+    Graph's group lists require ``$filter`` with ``groupId eq`` or ``principalId eq`` (List
+    eligibilityScheduleInstances, "This method requires the $filter (eq) query parameter to scope the request
+    to a principalId or a groupId"), so: the caller's own lists through ``filterByCurrentUser(on='principal')``
+    with ``mine``, else one read per group when groups are named, else one per principal. Whatever else was
+    asked (groups with ``mine``, principals with groups, access) is filtered client-side.
+    """
+    pending_only = "status eq 'PendingApproval'"
+    if mine:
+        reads = [(kind, {"url": surface.schedules[kind]["instances"] + MINE}) for kind in (ELIGIBLE, ACTIVE)]
+        if pending:
+            reads.append(("pending", {"url": surface.schedules[ACTIVE]["requests"] + MINE,
+                                      "params": {"$filter": pending_only}}))
+        return reads
+    if group_ids:
+        scopes = [f"groupId eq {odata_quote(g)}" for g in dict.fromkeys(group_ids)]
+    elif principal_ids:
+        scopes = [f"principalId eq {odata_quote(p)}" for p in dict.fromkeys(principal_ids)]
+    else:
+        raise ValueError("name groups or principals, or set mine: Graph lists PIM for Groups' membership and "
+                         "ownership only per group (groupId) or per principal (principalId)")
+    reads = []
+    for flt in scopes:
+        reads += [(kind, {"url": surface.schedules[kind]["instances"], "params": {"$filter": flt}})
+                  for kind in (ELIGIBLE, ACTIVE)]
+        if pending:
+            reads.append(("pending", {"url": surface.schedules[ACTIVE]["requests"],
+                                      "params": {"$filter": f"{flt} and {pending_only}"}}))
+    return reads
 
 
 # ---- requests and audit -------------------------------------------------------------------------
 
-def shape_request(req, roles, principals):
-    role = roles.get(str(req.get("roleDefinitionId")).lower()) or {}
+def shape_request(req, roles, principals, surface=DIRECTORY):
     principal = principals.get(str(req.get("principalId")).lower()) or {}
     info = req.get("scheduleInfo") or {}
     expiration = info.get("expiration") or {}
     ticket = req.get("ticketInfo") or {}
+    held = HELD[surface.name](req, roles)
+    held.pop("role_template_id", None)  # requests never showed these two
+    held.pop("app_scope", None)
     return {
-        "id": req.get("id"), "status": req.get("status"), "action": req.get("action"),
-        "role": role.get("displayName"), "role_id": req.get("roleDefinitionId"),
+        "id": req.get("id"), "status": req.get("status"), "action": req.get("action"), **held,
         "principal": principal_label(principal) or req.get("principalId"), "principal_id": req.get("principalId"),
-        "scope": req.get("directoryScopeId"), "justification": req.get("justification"),
+        "justification": req.get("justification"),
         "ticket_number": ticket.get("ticketNumber"), "ticket_system": ticket.get("ticketSystem"),
         "created": req.get("createdDateTime"), "start": info.get("startDateTime"),
         "duration": expiration.get("duration"), "end": expiration.get("endDateTime"),
@@ -307,26 +376,27 @@ def mfa_advice(sign_in):
             "MFA sign-in in access_token")
 
 
-def precheck(rules, who, justification, ticket_number, duration, sign_in=None):
-    """Every reason PIM's activation rules (``settings.activation`` of the role) would refuse the
-    request, in words, so the user fixes them all at once instead of one Graph error at a time.
-    ``sign_in`` is the auth method used (``username_password``...), to give advice it can follow."""
+def precheck(rules, who, justification, ticket_number, duration, sign_in=None, surface=DIRECTORY):
+    """Every reason PIM's activation rules (``settings.activation`` of the role, or of the group's access)
+    would refuse the request, in words, so the user fixes them all at once instead of one Graph error at a
+    time. ``sign_in`` is the auth method used (``username_password``...), to give advice it can follow."""
     problems = []
+    whose = f"the {NOUN[surface.name]}'s policy"
     if rules.get("require_mfa") and who.get("mfa") is False:
-        problems.append("the role's policy requires multifactor authentication on activation, and the "
+        problems.append(f"{whose} requires multifactor authentication on activation, and the "
                         "signed-in token carries no 'mfa' in its amr claim (PIM's MfaRule); " + mfa_advice(sign_in))
     context = rules.get("authentication_context") or {}
     if context.get("enabled") and who.get("acrs") is not None and context.get("claim_value") not in who["acrs"]:
-        problems.append(f"the role's policy requires authentication context {context.get('claim_value')!r}, "
+        problems.append(f"{whose} requires authentication context {context.get('claim_value')!r}, "
                         "which the signed-in token does not carry (PIM's AuthenticationContextRule)")
     if rules.get("require_justification") and not (justification or "").strip():
-        problems.append("the role's policy requires a justification; set justification (PIM's JustificationRule)")
+        problems.append(f"{whose} requires a justification; set justification (PIM's JustificationRule)")
     if rules.get("require_ticket") and not (ticket_number or "").strip():
-        problems.append("the role's policy requires ticket information; set ticket_number (PIM's TicketingRule)")
+        problems.append(f"{whose} requires ticket information; set ticket_number (PIM's TicketingRule)")
     maximum = rules.get("max_duration")
     if maximum and duration is not None and duration > parse_duration(maximum):
-        problems.append(f"duration {to_iso_duration(duration)} is longer than the role's maximum activation "
-                        f"duration {maximum} (PIM's ExpirationRule)")
+        problems.append(f"duration {to_iso_duration(duration)} is longer than the {NOUN[surface.name]}'s maximum "
+                        f"activation duration {maximum} (PIM's ExpirationRule)")
     return problems
 
 
@@ -347,7 +417,14 @@ def request_end(req):
     return end
 
 
-def expired_eligibility(requests, role_id, scope, now):
+def _holds(obj, role_id, scope, surface):
+    """``obj`` (an instance or a request) is of ``role_id`` at ``scope`` on ``surface``; a directory row
+    without a scope is tenant-wide (``/``)."""
+    return (str(obj.get(surface.role_field)).lower() == str(role_id).lower()
+            and (obj.get(surface.scope_field) or "/") == scope)
+
+
+def expired_eligibility(requests, role_id, scope, now, surface=DIRECTORY):
     """The end of the caller's latest eligibility for the role at the scope, when it has passed.
 
     Read from the caller's own eligibility *requests* (the instances list only current eligibility):
@@ -355,8 +432,7 @@ def expired_eligibility(requests, role_id, scope, now):
     no eligibility that ended (never eligible, removed by an administrator, or requests purged after
     ~45 days, an observed lifetime that Microsoft does not document).
     """
-    mine = [r for r in requests if str(r.get("roleDefinitionId")).lower() == role_id.lower()
-            and (r.get("directoryScopeId") or "/") == scope and outcome(r.get("status")) == "granted"]
+    mine = [r for r in requests if _holds(r, role_id, scope, surface) and outcome(r.get("status")) == "granted"]
     mine.sort(key=lambda r: r.get("createdDateTime") or "")
     if not mine or mine[-1].get("action") not in ELIGIBILITY_GRANTS:
         return None  # the last word was a removal (or nothing granted): not an expiry
@@ -364,12 +440,16 @@ def expired_eligibility(requests, role_id, scope, now):
     return end if end is not None and end <= now else None
 
 
-def pick_active(instances, role_id, scope):
-    """The caller's active instance of the role at the scope: an activation first (the one this
-    module can deactivate), else a standing assignment."""
-    hits = [i for i in instances if str(i.get("roleDefinitionId")).lower() == role_id.lower()
-            and (i.get("directoryScopeId") or "/") == scope]
-    hits.sort(key=lambda i: 0 if i.get("assignmentType") == "Activated" else 1)
+def is_activation(inst):
+    """An active instance that a self-activation made (what ``selfDeactivate`` can end)."""
+    return _is(inst.get("assignmentType"), "Activated")
+
+
+def pick_active(instances, role_id, scope, surface=DIRECTORY):
+    """The caller's active instance of the role at the scope (the access in the group): an activation
+    first (the one this module can deactivate), else a standing assignment."""
+    hits = [i for i in instances if _holds(i, role_id, scope, surface)]
+    hits.sort(key=lambda i: 0 if is_activation(i) else 1)
     return hits[0] if hits else None
 
 
@@ -385,9 +465,11 @@ def has_enough_time(inst, now, min_remaining):
 
 
 def activation_body(action, principal_id, role_id, scope, justification=None, duration=None,
-                    ticket_number=None, ticket_system=None, now=None):
-    """A roleAssignmentScheduleRequest for the caller's own role (Graph docs: Create roleAssignmentScheduleRequests)."""
-    body = {"action": action, "principalId": principal_id, "roleDefinitionId": role_id, "directoryScopeId": scope}
+                    ticket_number=None, ticket_system=None, now=None, surface=DIRECTORY):
+    """A roleAssignmentScheduleRequest for the caller's own role (Graph docs: Create roleAssignmentScheduleRequests),
+    or a privilegedAccessGroupAssignmentScheduleRequest for the caller's own access to a group (Create
+    assignmentScheduleRequest, example 2: accessId, principalId, groupId, action, scheduleInfo)."""
+    body = {"action": action, "principalId": principal_id, surface.role_field: role_id, surface.scope_field: scope}
     if justification:
         body["justification"] = justification
     if duration is not None:
@@ -408,7 +490,7 @@ def outcome(status):
     return "pending"
 
 
-def describe_active(inst, now):
+def describe_active(inst, now, surface=DIRECTORY):
     if inst is None:
         return None
     left = remaining(inst, now)
@@ -417,4 +499,4 @@ def describe_active(inst, now):
             "start": inst.get("startDateTime"), "end": inst.get("endDateTime"),
             "permanent": inst.get("endDateTime") is None,
             "remaining": None if left is None else to_iso_duration(max(left, timedelta(0))),
-            "schedule_id": inst.get("roleAssignmentScheduleId"), "id": inst.get("id")}
+            "schedule_id": inst.get(surface.schedule_id_fields[1]), "id": inst.get("id")}

@@ -17,20 +17,22 @@ from datetime import timedelta
 
 from ._activation import (
     ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, attribute_groups, audit_filter, describe_active,
-    expired_eligibility, has_enough_time, instance_filter, mark_synced, outcome, pick_active, precheck, select,
-    shape_audit, shape_instance, shape_request, signed_in, sort_key, sync_filters,
+    expired_eligibility, group_activity_reads, has_enough_time, instance_filter, is_activation, mark_synced, outcome,
+    pick_active, precheck, principal_kind, select, shape_audit, shape_instance, shape_request, signed_in, sort_key,
+    sync_filters,
 )
 from ._client import GraphCallError, GraphSession, encode_query
 from ._graph_paths import (
-    BY_IDS, DIRECTORY_AUDITS, ME, MINE, PRINCIPAL_TYPES, SCHEDULES, USERS, by_ids_bodies, odata_quote,
-    policy_assignments_for, principals_by_ids, read_policy_assignments,
+    BY_IDS, DIRECTORY_AUDITS, ME, MINE, PRINCIPAL_TYPES, SCHEDULES, USERS, by_ids_bodies, group_policy_assignments_for,
+    odata_quote, policy_assignments_for, principals_by_ids, read_policy_assignments,
 )
 from ._policy import approver_ids, rules_to_settings
-from ._resolve import Resolver
+from ._resolve import Resolver, ResolveError, split_principal_ref
 from ._role_settings import (
     approver_names, approver_names_of, pair_roles_with_policies, policies_by_role, read_policies, select_roles,
 )
 from ._schedule import format_datetime, parse_datetime, parse_duration, to_iso_duration, utcnow
+from ._surfaces import DIRECTORY, GROUPS
 
 INSTANCES = {kind: SCHEDULES[kind]["instances"] for kind in (ELIGIBLE, ACTIVE)}
 REQUESTS = SCHEDULES[ACTIVE]["requests"]
@@ -217,12 +219,108 @@ class ActivityReader:
         return result, warnings
 
 
-class SelfActivation:
-    """The signed-in user's own eligibilities, activations and activation requests."""
+def groups_by_ref(resolver, refs):
+    """ref -> group (``{"id", "displayName"}``) for groups named by display name or object id.
+
+    Each ref is looked up as a group only (``group:`` prefix), so an application that shares the group's name
+    neither makes it ambiguous nor costs a read of service principals; unknown names are refused with the
+    closest group names (``Resolver.principals``).
+    """
+    lookup = {r: r if split_principal_ref(r)[0] == "group" else "group:" + str(r).strip() for r in refs}
+    try:
+        found = resolver.principals(list(dict.fromkeys(lookup.values())), kinds=("group",))
+    except ResolveError as exc:
+        raise ResolveError(f"group {', '.join(repr(r) for r in refs)}: {exc}") from None
+    return {r: found[lookup[r]] for r in refs}
+
+
+class GroupActivityReader:
+    """Who is eligible for, and who holds, membership and ownership of groups through PIM for Groups, and
+    what waits for approval.
+
+    Graph lists these per group or per principal only (see ``group_activity_reads``), so a read of many
+    groups is one read per group and list, all sent together in ``$batch`` rounds with the ``getByIds`` of the
+    principals and groups the pages name: twenty groups cost a few round trips, not sixty.
+    """
+
+    surface = GROUPS
 
     def __init__(self, graph):
         self.graph = graph
         self.resolver = Resolver(graph)
+
+    def groups(self, refs):
+        """Groups by display name or object id, in order (``{"id", "displayName"}``); unknown names are refused
+        with the closest names."""
+        found = groups_by_ref(self.resolver, refs)
+        return [found[r] for r in refs]
+
+    def read(self, group_ids=None, principal_ids=None, access=None, mine=False, pending=True):
+        """Everything ``pim_group_activation_info`` returns (``eligible``, ``active``, ``pending_requests``),
+        plus warnings for the parts Graph refused."""
+        warnings = []
+        plan = group_activity_reads(group_ids, principal_ids, mine, pending, self.surface)
+        keys = [key for key, _read in plan]
+        asked = set()
+
+        def more(pages):
+            """Names of the principals and groups on the pages just read, asked in the next round."""
+            ids = set()
+            for index, items in pages:
+                if index < len(keys):
+                    ids |= {str(i.get(f)).lower() for i in items for f in ("principalId", "groupId") if i.get(f)}
+            ids = sorted(ids - asked)
+            asked.update(ids)
+            return [{"method": "POST", "url": BY_IDS, "body": body} for body in by_ids_bodies(ids, PRINCIPAL_TYPES)]
+
+        outcomes = self.graph.read_many([read for _key, read in plan], more=more)
+        raw = {ELIGIBLE: [], ACTIVE: [], "pending": []}
+        pending_read = pending
+        for key, answer in zip(keys, outcomes[:len(keys)], strict=True):
+            err = answer["error"]
+            if err is not None:
+                if key == "pending" and err.status in (401, 403):
+                    if pending_read:
+                        # As for directory roles: a read-only identity may be refused the requests; the
+                        # instances still answer who holds what.
+                        warnings.append("pending requests were not read: " + err.describe() +
+                                        " (grant PrivilegedAssignmentSchedule.Read.AzureADGroup, or ReadWrite "
+                                        "where Graph insists)")
+                    pending_read = False
+                    continue
+                raise err
+            raw[key].extend(answer["items"])
+        objects = []
+        for answer in outcomes[len(keys):]:  # every later read is a getByIds of names
+            if answer["error"] is not None:
+                raise answer["error"]
+            objects.extend(answer["items"])
+        names = {str(o.get("id")).lower(): o for o in objects}
+        groups = {i: o for i, o in names.items() if principal_kind(o) == "group"}
+        wanted_groups = {str(g).lower() for g in group_ids or []}
+
+        def keep(rows):
+            rows = select(rows, access, principal_ids, None, self.surface)
+            return [r for r in rows if not wanted_groups or str(r.get("group_id")).lower() in wanted_groups]
+
+        items = {kind: [shape_instance(i, kind, groups, names, self.surface) for i in raw[kind]]
+                 for kind in (ELIGIBLE, ACTIVE)}
+        attribute_groups(items[ELIGIBLE] + items[ACTIVE], self.surface)
+        result = {kind: sorted(keep(rows), key=sort_key) for kind, rows in items.items()}
+        result["pending_requests"] = keep([shape_request(r, groups, names, self.surface) for r in raw["pending"]]) \
+            if pending_read else None
+        return result, warnings
+
+
+class SelfActivation:
+    """The signed-in user's own eligibilities, activations and activation requests (directory roles)."""
+
+    surface = DIRECTORY
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.resolver = Resolver(graph)
+        self.requests = self.surface.schedules[ACTIVE]["requests"]
 
     def who(self):
         """The signed-in identity from the token; ``/me`` only when the token cannot be read."""
@@ -239,7 +337,7 @@ class SelfActivation:
         return self.resolver.scopes([ref])[ref]
 
     def mine(self, kind):
-        return self.graph.get_all(INSTANCES[kind] + MINE)
+        return self.graph.get_all(self.surface.schedules[kind]["instances"] + MINE)
 
     def my_requests(self, role_id, scope):
         found = self.graph.get_all(REQUESTS + MINE, params={"$filter": f"roleDefinitionId eq {odata_quote(role_id)}"})
@@ -259,13 +357,48 @@ class SelfActivation:
         return rules_to_settings((found[0].get("policy") or {}).get("rules") or [])["activation"]
 
     def submit(self, body):
-        return self.graph.post(REQUESTS, body) or {}
+        return self.graph.post(self.requests, body) or {}
 
     def request(self, request_id):
-        return self.graph.get(f"{REQUESTS}/{request_id}") or {}
+        return self.graph.get(f"{self.requests}/{request_id}") or {}
 
     def cancel(self, request_id):
-        return self.graph.post(f"{REQUESTS}/{request_id}/cancel", None)
+        return self.graph.post(f"{self.requests}/{request_id}/cancel", None)
+
+
+class GroupSelfActivation(SelfActivation):
+    """The signed-in user's own eligible and active membership and ownership of groups (PIM for Groups).
+
+    The same calls as for directory roles on the ``privilegedAccess/group`` paths: the caller's lists through
+    ``filterByCurrentUser(on='principal')``, which needs no ``groupId`` filter (Graph's docs:
+    privilegedAccessGroupEligibilityScheduleInstance: filterByCurrentUser), and a group's policy found by
+    ``scopeId``/``scopeType eq 'Group'`` and the access id.
+    """
+
+    surface = GROUPS
+
+    def group(self, ref):
+        """A group by display name or object id (``{"id", "displayName"}``); unknown names are refused with
+        the closest names."""
+        return groups_by_ref(self.resolver, [ref])[ref]
+
+    def my_requests(self, role_id, scope):
+        found = self.graph.get_all(self.requests + MINE, params={"$filter": "groupId eq " + odata_quote(scope)})
+        return [r for r in found if str(r.get("accessId")).lower() == str(role_id).lower()]
+
+    def my_eligibility_requests(self, role_id):
+        """The caller's eligibility requests for the access in any group; the run keeps the group's."""
+        found = self.graph.get_all(self.surface.schedules[ELIGIBLE]["requests"] + MINE)
+        return [r for r in found if str(r.get("accessId")).lower() == str(role_id).lower()]
+
+    def group_activation_rules(self, access, group_id):
+        """``settings.activation`` of the group's ``member`` or ``owner`` policy; None when the group has no
+        policy (a group never used with PIM has none until its first PIM request)."""
+        path, params = group_policy_assignments_for(group_id, access)
+        found = self.graph.get_all(path, params=params)
+        if not found:
+            return None
+        return rules_to_settings((found[0].get("policy") or {}).get("rules") or [])["activation"]
 
 
 class RunFailed(Exception):
@@ -277,53 +410,91 @@ class RunFailed(Exception):
 
 
 class ActivationRun:
-    """One run of pim_role_activation: read, check, then at most one request (and the wait for approval)."""
+    """One run of pim_role_activation: read, check, then at most one request (and the wait for approval).
+
+    One copy for every surface: what differs (which option names the privilege, the words of the messages,
+    where the policy is read) are the class attributes and the three ``_target``/``_rules``/``_role_name``
+    methods that ``GroupActivationRun`` overrides; every decision is the same code.
+    """
+
+    surface = DIRECTORY
+    module = "pim_role_activation"
+    privileges = "roles"  # "PIM activates ... only for users"
+    renew_with = "entra.pim.pim_eligible_assignment"
+    remove_with = "entra.pim.pim_active_assignment"
+    policy_permission = ("RoleManagementPolicy.Read.Directory and is active in a reader role (e.g. Global Reader "
+                         "or Security Reader)")
+    can_extend = True  # selfExtend is documented for directory roles only
 
     def __init__(self, pim, params, duration, min_remaining, check_mode, sleep=time.sleep, clock=utcnow,
                  sign_in=None):
         self.pim, self.params, self.duration, self.min_remaining = pim, params, duration, min_remaining
         self.check_mode, self.sleep, self.clock, self.sign_in = check_mode, sleep, clock, sign_in
-        self.warnings, self.base, self.who = [], {}, None
+        self.warnings, self.base, self.who, self.name = [], {}, None, None
+
+    # -- what differs by surface ------------------------------------------------------------
+    def _target(self):
+        """``(role_id, scope, name, base)``: what to activate, how messages name it, and the result keys."""
+        role = self.pim.role(self.params["role"])
+        scope = self.pim.scope(self.params["scope"])
+        return role["id"], scope, role.get("displayName"), {"role": role.get("displayName"), "role_id": role["id"],
+                                                            "scope": scope}
+
+    def _rules(self, role_id, scope):
+        return self.pim.activation_rules(role_id)
+
+    def _role_name(self, role_id):
+        names = {str(r["id"]).lower(): r.get("displayName") for r in self.pim.resolver.all_roles()}
+        return names.get(str(role_id).lower(), role_id)
+
+    def _where(self, scope):
+        """Where the eligibility applies, in the messages."""
+        return f" at scope {scope}"
+
+    def _held_where(self):
+        return "at that scope"
 
     # -- reads ------------------------------------------------------------------------------
     def _context(self):
         self.who = self.pim.who()
         if self.who["delegated"] is False:
-            raise RunFailed("pim_role_activation acts for the signed-in user, but the token belongs to an application "
-                            "(app-only) and PIM activates roles only for users; sign in as the user with auth_method "
-                            "username_password or azure_cli, or pass a user's token in access_token")
-        role = self.pim.role(self.params["role"])
-        scope = self.pim.scope(self.params["scope"])
-        self.base = {"role": role.get("displayName"), "role_id": role["id"], "scope": scope,
-                     "principal_id": self.who["user_id"]}
-        return role, scope
+            raise RunFailed(f"{self.module} acts for the signed-in user, but the token belongs to an application "
+                            f"(app-only) and PIM activates {self.privileges} only for users; sign in as the user with "
+                            "auth_method username_password or azure_cli, or pass a user's token in access_token")
+        role_id, scope, self.name, base = self._target()
+        self.base = dict(base, principal_id=self.who["user_id"])
+        return role_id, scope
 
-    def _active(self, role, scope):
-        return pick_active(self.pim.mine(ACTIVE), role["id"], scope)
+    def _active(self, role_id, scope):
+        return pick_active(self.pim.mine(ACTIVE), role_id, scope, self.surface)
 
-    def _pending(self, role, scope):
-        return [r for r in self.pim.my_requests(role["id"], scope)
+    def _pending(self, role_id, scope):
+        return [r for r in self.pim.my_requests(role_id, scope)
                 if r.get("status") == "PendingApproval" and r.get("action") == "selfActivate"]
 
-    def _policy(self, role):
+    def _policy(self, role_id, scope):
         try:
-            return self.pim.activation_rules(role["id"])
+            return self._rules(role_id, scope)
         except GraphCallError as err:
             if err.status not in (401, 403):
                 raise
-            self.warnings.append(f"the activation settings of {role.get('displayName')} could not be read, so PIM "
+            self.warnings.append(f"the activation settings of {self.name} could not be read, so PIM "
                                  f"checks the request itself ({err.code}); Graph serves the policy to a signed-in "
-                                 "user who holds the delegated permission RoleManagementPolicy.Read.Directory and is "
-                                 "active in a reader role (e.g. Global Reader or Security Reader); see "
+                                 f"user who holds the delegated permission {self.policy_permission}; see "
                                  "docs/permissions.md")
             return None
 
     def _result(self, changed, status, active, request=None, policy=None):
-        out = dict(self.base, changed=changed, status=status, activation=describe_active(active, self.clock()),
-                   request=request)
+        out = dict(self.base, changed=changed, status=status,
+                   activation=describe_active(active, self.clock(), self.surface), request=request)
         if policy is not None:
             out["policy"] = policy
         return out
+
+    def _body(self, action, role_id, scope, duration=None, now=None):
+        return activation_body(action, self.who["user_id"], role_id, scope, self.params["justification"], duration,
+                               self.params.get("ticket_number"), self.params.get("ticket_system"), now,
+                               surface=self.surface)
 
     @staticmethod
     def _request(answer, action):
@@ -332,30 +503,30 @@ class ActivationRun:
 
     # -- state: active ----------------------------------------------------------------------
     def ensure_active(self):
-        role, scope = self._context()
-        name = role.get("displayName")
-        active = self._active(role, scope)
+        role_id, scope = self._context()
+        name = self.name
+        active = self._active(role_id, scope)
         if active is not None:
             if has_enough_time(active, self.clock(), self.min_remaining):
                 return self._result(False, "Active", active)
-            if self.params["extend"]:
-                return self._extend(role, scope, active)
+            if self.can_extend and self.params.get("extend"):
+                return self._extend(role_id, scope, active)
+            how = "set extend to ask PIM for more time, or deactivate and activate again" if self.can_extend else \
+                "deactivate and activate again (Graph documents no selfExtend here)"
             self.warnings.append(f"{name} is active until {active.get('endDateTime')}, less than min_remaining "
-                                 f"{to_iso_duration(self.min_remaining)} from now; set extend to ask PIM for more "
-                                 "time, or deactivate and activate again")
+                                 f"{to_iso_duration(self.min_remaining)} from now; {how}")
             return self._result(False, "Active", active)
-        pending = self._pending(role, scope)
+        pending = self._pending(role_id, scope)
         if pending:
             # Asking again would only be refused (a pending request exists); wait for the one there is.
             if self.params["wait_for_approval"] and not self.check_mode:
-                return self._wait(role, scope, pending[0], changed=False)
+                return self._wait(pending[0], changed=False, role_id=role_id, scope=scope)
             return self._result(False, "PendingApproval", None, self._request(pending[0], "selfActivate"))
-        mine = [i for i in self.pim.mine(ELIGIBLE) if (i.get("directoryScopeId") or "/") == scope]
-        if not any(str(i.get("roleDefinitionId")).lower() == role["id"].lower() for i in mine):
-            names = {str(r["id"]).lower(): r.get("displayName") for r in self.pim.resolver.all_roles()}
-            held = sorted({names.get(str(i.get("roleDefinitionId")).lower(), i.get("roleDefinitionId")) for i in mine})
-            raise RunFailed(self._not_eligible(role, scope, held))
-        policy = self._policy(role)
+        mine = [i for i in self.pim.mine(ELIGIBLE) if (i.get(self.surface.scope_field) or "/") == scope]
+        if not any(str(i.get(self.surface.role_field)).lower() == str(role_id).lower() for i in mine):
+            held = sorted({str(self._role_name(i.get(self.surface.role_field))) for i in mine})
+            raise RunFailed(self._not_eligible(role_id, scope, held))
+        policy = self._policy(role_id, scope)
         duration = self.duration
         if duration is None and policy and policy.get("max_duration"):
             duration = parse_duration(policy["max_duration"])
@@ -365,13 +536,12 @@ class ActivationRun:
             # by PIM with ExpirationRule, which the failure then names.
             duration = parse_duration("PT1H")
             self.warnings.append(f"no duration was given and the maximum of {name} is unknown: asking for PT1H")
-        problems = precheck(policy or {}, self.who, self.params["justification"], self.params["ticket_number"],
-                            duration, self.sign_in)
+        problems = precheck(policy or {}, self.who, self.params["justification"], self.params.get("ticket_number"),
+                            duration, self.sign_in, self.surface)
         if problems:
             raise RunFailed(f"PIM would refuse to activate {name}, so nothing was requested: " + "; ".join(problems),
                             policy=policy)
-        body = activation_body("selfActivate", self.who["user_id"], role["id"], scope, self.params["justification"],
-                               duration, self.params["ticket_number"], self.params["ticket_system"], self.clock())
+        body = self._body("selfActivate", role_id, scope, duration, self.clock())
         if self.check_mode:
             status = "PendingApproval" if policy and policy.get("require_approval") else "Active"
             return self._result(True, status, None, {"action": "selfActivate", "body": body}, policy)
@@ -381,7 +551,7 @@ class ActivationRun:
             if err.code != "RoleAssignmentExists":
                 raise
             # A retried POST that landed twice, or an activation made meanwhile: the re-read decides.
-            active = self._active(role, scope)
+            active = self._active(role_id, scope)
             if active is None:
                 raise
             return self._result(self.pim.graph.retries > 0, "Active", active, policy=policy)
@@ -392,63 +562,62 @@ class ActivationRun:
                             request=request, policy=policy)
         if state == "pending":
             if self.params["wait_for_approval"]:
-                return self._wait(role, scope, answer, changed=True, policy=policy)
+                return self._wait(answer, changed=True, policy=policy, role_id=role_id, scope=scope)
             return self._result(True, answer.get("status"), None, request, policy)
-        return self._result(True, "Active", self._active(role, scope), request, policy)
+        return self._result(True, "Active", self._active(role_id, scope), request, policy)
 
-    def _not_eligible(self, role, scope, held):
+    def _not_eligible(self, role_id, scope, held):
         """Why there is no eligibility: expired (and when), or none; with what the user is eligible for."""
-        name = role.get("displayName")
-        others = "; eligible at that scope for: " + (", ".join(held) or "none")
+        name, where = self.name, self._where(scope)
+        others = f"; eligible {self._held_where()} for: " + (", ".join(held) or "none")
         try:
-            ended = expired_eligibility(self.pim.my_eligibility_requests(role["id"]), role["id"], scope,
-                                        self.clock())
+            ended = expired_eligibility(self.pim.my_eligibility_requests(role_id), role_id, scope, self.clock(),
+                                        self.surface)
         except GraphCallError as err:
             if err.status not in (401, 403):
                 raise
             ended = None  # cannot tell; the message below says both are possible
         if ended is not None:
-            return (f"the signed-in user's eligibility for {name} at scope {scope} expired at "
+            return (f"the signed-in user's eligibility for {name}{where} expired at "
                     f"{format_datetime(ended)}, so PIM would refuse the activation (EligibilityRule); ask an "
-                    "administrator to renew it (entra.pim.pim_eligible_assignment, or adminRenew)" + others)
-        return (f"the signed-in user is not eligible for {name} at scope {scope} (no current eligibility, and "
+                    f"administrator to renew it ({self.renew_with}, or adminRenew)" + others)
+        return (f"the signed-in user is not eligible for {name}{where} (no current eligibility, and "
                 "none that expired in the requests PIM keeps), so PIM would refuse the activation "
                 "(EligibilityRule)" + others)
 
-    def _wait(self, role, scope, answer, changed, policy=None):
+    def _wait(self, answer, changed, policy=None, role_id=None, scope=None):
         """Poll the request until it is approved, refused or the timeout passes."""
         deadline = time.monotonic() + self.params["wait_timeout"]
         while True:
             state = outcome(answer.get("status"))
             request = self._request(answer, "selfActivate")
             if state == "granted":
-                return self._result(True, "Active", self._active(role, scope), request, policy)
+                return self._result(True, "Active", self._active(role_id, scope), request, policy)
             if state == "refused":
-                raise RunFailed(f"the activation request {answer.get('id')} for {role.get('displayName')} was "
+                raise RunFailed(f"the activation request {answer.get('id')} for {self.name} was "
                                 f"{answer.get('status')}", changed=changed, request=request)
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RunFailed(f"the activation request {answer.get('id')} for {role.get('displayName')} is still "
+                raise RunFailed(f"the activation request {answer.get('id')} for {self.name} is still "
                                 f"{answer.get('status')} after {self.params['wait_timeout']} s (approval id "
                                 f"{answer.get('approvalId')}); it stays pending: run again to wait more, or use "
                                 "state inactive to cancel it", changed=changed, request=request)
             self.sleep(min(self.params["poll_interval"], left))
             answer = self.pim.request(answer["id"])
 
-    def _extend(self, role, scope, active):
+    def _extend(self, role_id, scope, active):
         duration = self.duration
         if duration is None:
-            policy = self._policy(role) or {}
+            policy = self._policy(role_id, scope) or {}
             duration = parse_duration(policy.get("max_duration") or "PT8H")
-        body = activation_body("selfExtend", self.who["user_id"], role["id"], scope, self.params["justification"],
-                               duration, self.params["ticket_number"], self.params["ticket_system"], self.clock())
+        body = self._body("selfExtend", role_id, scope, duration, self.clock())
         if self.check_mode:
             return self._result(True, "PendingAdminDecision", active, {"action": "selfExtend", "body": body})
         try:
             answer = self.pim.submit(body)
         except GraphCallError as err:
             if err.code == "RoleAssignmentDoesNotExist":
-                raise RunFailed(f"PIM found nothing to extend for {role.get('displayName')}: {err.describe()}. PIM "
+                raise RunFailed(f"PIM found nothing to extend for {self.name}: {err.describe()}. PIM "
                                 "extends assignments, not activations; deactivate and activate again instead",
                                 error=err.as_dict()) from None
             raise
@@ -457,21 +626,21 @@ class ActivationRun:
 
     # -- state: inactive --------------------------------------------------------------------
     def ensure_inactive(self):
-        role, scope = self._context()
-        name = role.get("displayName")
-        active = self._active(role, scope)
-        if active is None or active.get("assignmentType") != "Activated":
+        role_id, scope = self._context()
+        name = self.name
+        active = self._active(role_id, scope)
+        if active is None or not is_activation(active):
             if active is not None:
                 self.warnings.append(f"{name} is held as a standing assignment, not an activation; only an "
-                                     "administrator can remove it (entra.pim.pim_active_assignment)")
-            pending = self._pending(role, scope)
+                                     f"administrator can remove it ({self.remove_with})")
+            pending = self._pending(role_id, scope)
             if not pending:
                 return self._result(False, "Active" if active else "Inactive", active)
             request = {"id": pending[0].get("id"), "action": "cancel", "status": "Canceled"}
             if not self.check_mode:
                 self.pim.cancel(pending[0]["id"])
             return self._result(True, "Active" if active else "Inactive", active, request)
-        body = activation_body("selfDeactivate", self.who["user_id"], role["id"], scope, self.params["justification"])
+        body = self._body("selfDeactivate", role_id, scope)
         if self.check_mode:
             return self._result(True, "Inactive", None, {"action": "selfDeactivate", "body": body})
         try:
@@ -482,8 +651,49 @@ class ActivationRun:
                 since = (f" The activation began at {active.get('startDateTime')}; PIM allows deactivating it from "
                          f"{format_datetime(start + timedelta(minutes=5))} on.") if start else ""
                 raise RunFailed(f"PIM refused to deactivate {name}: {err.describe()}.{since}", error=err.as_dict(),
-                                activation=describe_active(active, self.clock())) from None
-            if err.code != "RoleAssignmentDoesNotExist" or self._active(role, scope) is not None:
+                                activation=describe_active(active, self.clock(), self.surface)) from None
+            if err.code != "RoleAssignmentDoesNotExist" or self._active(role_id, scope) is not None:
                 raise
             return self._result(self.pim.graph.retries > 0, "Inactive", None)
         return self._result(True, "Inactive", None, self._request(answer, "selfDeactivate"))
+
+
+ACCESS_NOUNS = {"member": "membership", "owner": "ownership"}
+
+
+class GroupActivationRun(ActivationRun):
+    """One run of pim_group_activation: the caller's ``member`` or ``owner`` access to one group.
+
+    Graph v1.0 lists ``selfActivate`` and ``selfDeactivate`` for PIM for Groups but no ``selfExtend``
+    (privilegedAccessGroupAssignmentScheduleRequest, action), so there is nothing to extend here.
+    """
+
+    surface = GROUPS
+    module = "pim_group_activation"
+    privileges = "group membership and ownership"
+    renew_with = "entra.pim.pim_group_eligible_assignment"
+    remove_with = "entra.pim.pim_group_active_assignment"
+    # Reading a group's policy: RoleManagementPolicy.Read.AzureADGroup (List roleManagementPolicyAssignments,
+    # permissions for scopeType Group); a reader role as for directory roles may be needed as well.
+    policy_permission = ("RoleManagementPolicy.Read.AzureADGroup (Graph may also want a reader role such as "
+                         "Global Reader or Privileged Role Administrator for role-assignable groups)")
+    can_extend = False
+
+    def _target(self):
+        group = self.pim.group(self.params["group"])
+        access = self.params["access"]
+        name = f"{ACCESS_NOUNS.get(access, access)} of group {group.get('displayName')!r}"
+        return access, group["id"], name, {"group": group.get("displayName"), "group_id": group["id"],
+                                           "access": access}
+
+    def _rules(self, role_id, scope):
+        return self.pim.group_activation_rules(role_id, scope)
+
+    def _role_name(self, role_id):
+        return role_id  # "member" or "owner": the access is its own name
+
+    def _where(self, scope):
+        return ""  # the name already says which group
+
+    def _held_where(self):
+        return "in that group"
