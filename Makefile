@@ -49,9 +49,12 @@ ruff: $(STAMP)
 # .ansible-lint sets offline: ansible-lint then finds entra.pim through the symlink below instead of
 # copying the tree into a cache. VIRTUAL_ENV keeps its cache in the venv: otherwise it is ~/.ansible, whose
 # collections ansible-lint puts first on the path, so a stale copy there would be linted instead of this tree.
+# ANSIBLE_HOME too: the syntax check's ansible-playbook still searched ~/.ansible/collections, where an old
+# installed entra.pim without the newest modules failed it with syntax-check[unknown-module].
 # PATH as an activated venv has it (else ansible-lint warns "PATH altered ... broken local setup").
 ansible-lint: $(STAMP) $(COLL)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/collections \
+		ANSIBLE_HOME=$(CURDIR)/$(BUILD)/ansible-home \
 		$(BIN)/ansible-lint --profile production
 
 unit: $(STAMP) $(COLL)

@@ -136,8 +136,8 @@ class Tenant:
     roleDefinitions, administrativeUnits.
     PIM collections (engine): roleManagementPolicies, roleManagementPolicyAssignments,
     roleEligibilityScheduleRequests, roleEligibilitySchedules, roleAssignmentScheduleRequests,
-    roleAssignmentSchedules, roleAssignments, directoryAudits. Schedule *instances* are derived
-    from schedules and the clock, not stored.
+    roleAssignmentSchedules, roleAssignments, directoryAudits; for PIM for Groups the group* twins
+    (pim/surfaces.py). Schedule *instances* are derived from schedules and the clock, not stored.
     """
 
     def __init__(self, tenant_id: str, name: str, data: dict[str, dict[str, dict]] | None = None):

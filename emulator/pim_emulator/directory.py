@@ -201,11 +201,13 @@ def create_object(tenant: Tenant, kind: str, doc: dict, now: float, lag_ms: int)
                "createdDateTime": created, "_mfa": bool(doc.get("mfa", True))}
     elif coll == "groups":
         members = [_member_id(tenant, m) for m in doc.get("members") or []]
+        owners = [_member_id(tenant, m) for m in doc.get("owners") or []]
         assignable = bool(doc.get("isAssignableToRole"))
         obj = {"id": oid, "displayName": name, "description": doc.get("description"),
                "isAssignableToRole": assignable, "securityEnabled": True, "mailEnabled": False,
                "mailNickname": re.sub(r"[^a-z0-9-]", "", name.lower()) or "group", "groupTypes": [],
-               "visibility": "Private" if assignable else None, "createdDateTime": created, "_members": members}
+               "visibility": "Private" if assignable else None, "createdDateTime": created, "_members": members,
+               "_owners": owners}
     else:
         app_id = str(doc.get("appId") or uuid.uuid4())
         obj = {"id": oid, "appId": app_id, "displayName": name, "appDisplayName": name,

@@ -44,7 +44,7 @@ DELEGATED_PERMISSIONS = ["User.Read", "Directory.Read.All", "RoleManagement.Read
                          "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
                          "RoleManagementPolicy.Read.Directory", "AuditLog.Read.All",
                          # self-activation of group membership and reviewing group approvals
-                         "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+                         "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
                          "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
                          "RoleManagementPolicy.Read.AzureADGroup"]
 

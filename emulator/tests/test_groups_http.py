@@ -138,3 +138,27 @@ def test_the_admin_api_shows_group_pim_state_on_the_clock(gemu):
         assert walter not in {m["id"] for m in e.get(f"/groups/{approvers}/members").json()["value"]}
     finally:
         e.admin("POST", "clock", {"set_offset": 0})
+
+
+def test_group_lists_read_in_one_batch_and_admin_made_owners_show(gemu):
+    """The collection reads many groups' schedules with one $batch (a filter per group); a group created
+    through the admin API takes owners, answered by /groups/{id}/owners."""
+    e = gemu
+    tid = e.tenant()["id"]
+    made = e.admin("POST", f"tenants/{tid}/directory/groups", {
+        "displayName": "Batch-Test-Group", "isAssignableToRole": True, "members": [e.user("trent.dev")["id"]],
+        "owners": [e.user("judy.apps")["userPrincipalName"]]})
+    assert made.status_code == 201, made.text
+    gid = made.json()["id"]
+    owners = e.get(f"/groups/{gid}/owners").json()["value"]
+    assert [(o["@odata.type"], o["id"]) for o in owners] == [("#microsoft.graph.user", e.user("judy.apps")["id"])]
+    groups = [gid, _group(e, "PIM-Exchange-Admins"), _group(e, "Helpdesk-Operators")]
+    r = e.post("/$batch", {"requests": [
+        {"id": str(n), "method": "GET",
+         "url": f"{PG}/eligibilityScheduleInstances?$filter=groupId eq '{g}'"} for n, g in enumerate(groups)]})
+    assert r.status_code == 200, r.text
+    answers = {a["id"]: a for a in r.json()["responses"]}
+    assert all(a["status"] == 200 for a in answers.values()), answers
+    assert answers["0"]["body"]["value"] == []  # not PIM-managed: nothing, and no error
+    exch = {i["principalId"] for i in answers["1"]["body"]["value"]}
+    assert {e.user("olivia.teams")["id"], e.user("alice.admin")["id"]} <= exch

@@ -1,25 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, entra.pim contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The run of pim_eligible_assignment and pim_active_assignment: validate, read in bulk, plan, guard, write.
+"""The run of the assignment modules: validate, read in bulk, plan, guard, write.
 
 Private to the collection (leading underscore): may change in any release.
+
+One run for every PIM surface: pim_eligible_assignment and pim_active_assignment (directory roles), and
+pim_group_eligible_assignment and pim_group_active_assignment (PIM for Groups). What differs between the
+surfaces (names, reads, the shape of results) is asked of a backend (``_assignment_backends``).
 """
 
 from __future__ import annotations
 
 import time
 
-from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
-from ._assignments import (
-    GUARDED_ROLES, KINDS, AssignmentError, actual_state, diff_view, holds, plan, validate_items,
+from ._assignment_backends import (  # noqa: F401 - read_assignments & co. still importable from here
+    DirectoryBackend, assignment_reads, assignments_of, backend_for, read_assignments,
 )
+from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
+from ._assignments import GUARDED_ROLES, KINDS, AssignmentError, diff_view, holds, plan, target_options, validate_items
 from ._client import BATCH_LIMIT, GraphCallError, GraphSession
-from ._graph_paths import policy_assignments_for, principals_by_ids
+from ._graph_paths import principals_by_ids
 from ._inert import printable
 from ._module import PimModule
 from ._resolve import ResolveError, Resolver
 from ._schedule import utcnow
+from ._surfaces import DIRECTORY, GROUPS
 
 # A retried write that already landed comes back as one of these; a re-read decides.
 ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
@@ -39,7 +45,18 @@ ITEM_SPEC = dict(
 )
 
 
-def argument_spec(kind):
+GROUP_ITEM_SPEC = dict(
+    {k: v for k, v in ITEM_SPEC.items() if k not in ("role", "scope")},
+    group=dict(type="str", required=True), access=dict(type="str", choices=list(GROUPS.fixed_roles)),
+)
+
+
+def argument_spec(kind, surface=DIRECTORY):
+    """The module options of ``kind`` (eligible or active) on ``surface``."""
+    return ARGUMENT_SPECS[surface.name](kind)
+
+
+def directory_argument_spec(kind):
     spec = dict(
         principal=dict(type="str"), role=dict(type="str"), scope=dict(type="str", default="/"),
         start=dict(type="str"), end=dict(type="str"), duration=dict(type="str"), permanent=dict(type="bool"),
@@ -56,29 +73,64 @@ def argument_spec(kind):
     return spec
 
 
-def run(kind):
-    module = PimModule(argument_spec(kind), supports_check_mode=True,
-                       mutually_exclusive=[("principal", "assignments"), ("role", "assignments")],
-                       required_together=[("principal", "role")])
-    AssignmentRun(module, kind).run()
+def group_argument_spec(kind):
+    """The options of pim_group_eligible_assignment / pim_group_active_assignment: the directory modules' with
+    ``group`` and ``access`` for ``role`` and ``scope``, ``exclusive_groups`` for ``exclusive_roles``, and no
+    ``allow_no_active_admin`` (the last-administrator guard is about directory roles)."""
+    spec = dict(
+        principal=dict(type="str"), group=dict(type="str"),
+        access=dict(type="str", default=GROUPS.role_default, choices=list(GROUPS.fixed_roles)),
+        start=dict(type="str"), end=dict(type="str"), duration=dict(type="str"), permanent=dict(type="bool"),
+        justification=dict(type="str"), ticket_number=dict(type="str"), ticket_system=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        assignments=dict(type="list", elements="dict", options=GROUP_ITEM_SPEC),
+        exclusive=dict(type="bool", default=False),
+        exclusive_groups=dict(type="list", elements="str"),
+        protected_principals=dict(type="list", elements="str", default=[]),
+    )
+    if kind == "active":
+        spec["replace_permanent_with_eligible"] = dict(type="bool", default=False)
+    return spec
+
+
+ARGUMENT_SPECS = {DIRECTORY.name: directory_argument_spec, GROUPS.name: group_argument_spec}
+
+
+def run(kind, surface=DIRECTORY):
+    """The module's whole run: ``kind`` is eligible or active, ``surface`` directory roles or PIM for Groups."""
+    target, _defaulted = target_options(surface)  # the option an assignment must name: role, or group
+    module = PimModule(argument_spec(kind, surface), supports_check_mode=True,
+                       mutually_exclusive=[("principal", "assignments"), (target, "assignments")],
+                       required_together=[("principal", target)])
+    AssignmentRun(module, kind, backend_for(surface)).run()
 
 
 class AssignmentRun:
-    def __init__(self, module, kind):
+    # Class default: unit tests build a directory run without __init__.
+    backend = DirectoryBackend()
+
+    def __init__(self, module, kind, backend=None):
         self.module, self.kind, self.params = module, kind, module.params
+        if backend is not None:
+            self.backend = backend
         self.replace = bool(self.params.get("replace_permanent_with_eligible"))
-        self.role_names, self.principal_names, self.principal_types = {}, {}, {}
+        self.role_names, self.principal_names, self.principal_types, self.scope_names = {}, {}, {}, {}
+
+    @property
+    def surface(self):
+        return self.backend.surface
 
     # -- 1. validate, 2. resolve ----------------------------------------------------------
     def run(self):
         now = utcnow()
+        scoped_by, targets = self.backend.exclusive_option, self.backend.targets
         try:
-            desired = validate_items(self.params, now)
-            if self.params["exclusive"] and not desired and not self.params.get("exclusive_roles"):
-                raise AssignmentError("exclusive with an empty list needs exclusive_roles (the roles to empty)")
-            if self.replace and not desired and not self.params.get("exclusive_roles"):
-                raise AssignmentError("replace_permanent_with_eligible with an empty list needs exclusive_roles "
-                                      "(the roles whose permanent active assignments to replace)")
+            desired = validate_items(self.params, now, self.surface)
+            if self.params["exclusive"] and not desired and not self.params.get(scoped_by):
+                raise AssignmentError(f"exclusive with an empty list needs {scoped_by} (the {targets} to empty)")
+            if self.replace and not desired and not self.params.get(scoped_by):
+                raise AssignmentError(f"replace_permanent_with_eligible with an empty list needs {scoped_by} "
+                                      f"(the {targets} whose permanent active assignments to replace)")
         except AssignmentError as exc:
             self.fail(str(exc))
         graph = self.module.graph()
@@ -89,12 +141,13 @@ class AssignmentRun:
             self.fail(str(exc))
         except GraphCallError as exc:
             self.fail_graph(exc, "reading roles, principals and assignments")
-        requirements = policy_requirements(state["policies"])
+        requirements = policy_requirements(state["policies"], self.surface)
         self.name_principals(graph, {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids})
         # exclusive_roles scopes both exclusive mode and the replacement, but only exclusive mode removes
         # unlisted time-bound assignments: a replacement alone touches permanent ones only.
         try:
-            the_plan = plan(self.kind, desired, state[self.kind], now, requirements,
+            the_plan = plan(self.kind, desired, state[self.kind], now,
+                            self.backend.planning_requirements(requirements, self.role_ids),
                             role_scope if self.params["exclusive"] else (), protected,
                             self.replace, state.get("eligible", []), self.params.get("justification"),
                             {i for i, t in self.principal_types.items() if t == "servicePrincipal"},
@@ -116,17 +169,15 @@ class AssignmentRun:
         self.module.exit(changed=True, assignments=results, **extra)
 
     def resolve(self, graph, desired):
-        resolver = Resolver(graph)
-        exclusive_refs = (self.params.get("exclusive_roles") or [d.role_ref for d in desired]) \
-            if self.params["exclusive"] or self.replace else []
-        allowed = ("user", "group") if self.kind == "eligible" else ("user", "group", "servicePrincipal")
-        lookups = (
-            lambda: resolver.roles(list(dict.fromkeys([d.role_ref for d in desired] + exclusive_refs))),
+        resolver, backend = Resolver(graph), self.backend
+        exclusive_refs = backend.exclusive_refs(self.params, desired) if self.params["exclusive"] or self.replace \
+            else []
+        allowed = backend.principal_kinds(self.kind)
+        lookups = backend.lookups(
+            resolver, desired, exclusive_refs,
             lambda: resolver.principals([d.principal_ref for d in desired], kinds=allowed),
             lambda: resolver.principals(self.params["protected_principals"]) if self.params[
-                "protected_principals"] else {},
-            lambda: resolver.scopes([d.scope_ref for d in desired]),
-        )
+                "protected_principals"] else {})
         answers, unknown = [], []
         for lookup in lookups:  # every unknown name of every kind reported at once
             try:
@@ -135,17 +186,15 @@ class AssignmentRun:
                 unknown.append(str(exc))
         if unknown:
             raise ResolveError("; ".join(unknown) + " Nothing was changed.")
-        roles, principals, protected, scopes = answers
+        targets, principals, protected = backend.split(answers)
         problems, seen = [], {}
         for d in desired:
-            p, r = principals[d.principal_ref], roles[d.role_ref]
-            d.principal_id, d.role_id, d.role_name, d.scope = p["id"], r["id"], r.get("displayName"), scopes[
-                d.scope_ref]
+            p = principals[d.principal_ref]
+            d.principal_id = p["id"]
+            backend.bind(d, targets)
             self.principal_names[p["id"]] = _label(p)
             self.principal_types[p["id"]] = p["type"]
-            if p["type"] == "group" and p.get("isAssignableToRole") is False and d.state == "present":
-                problems.append(f"group {d.principal_ref!r} is not role-assignable; only groups created with "
-                                "isAssignableToRole can hold directory roles")
+            problems += backend.item_problems(self, d, p, targets)
             if d.key in seen:
                 problems.append(f"{d.principal_ref!r} / {d.role_ref!r} / {d.scope_ref!r} is the same assignment "
                                 f"as {seen[d.key]}")
@@ -153,31 +202,20 @@ class AssignmentRun:
         for p in protected.values():
             self.principal_names[p["id"]] = _label(p)
             self.principal_types[p["id"]] = p["type"]
-        # Names only label messages, results and the diff: made printable once, here (a custom role's or a
-        # principal's name is chosen by the tenant's administrators and may carry terminal escapes).
-        self.role_names = {r["id"]: printable(r.get("displayName") or r["id"]) for r in resolver.all_roles()}
+        # Names only label messages, results and the diff: made printable once (a principal's name is chosen by
+        # the tenant's administrators and may carry terminal escapes); the backend names roles or groups.
+        backend.name_targets(self, resolver, targets)
         if problems:
             raise AssignmentError("invalid input, nothing was changed: " + "; ".join(problems))
-        return {roles[ref]["id"] for ref in exclusive_refs}, {p["id"] for p in protected.values()}
+        return backend.concerned(targets, exclusive_refs), {p["id"] for p in protected.values()}
 
     # -- 3. bulk reads --------------------------------------------------------------------
     def read(self, graph, desired, role_scope):
         self.role_ids = {d.role_id for d in desired} | set(role_scope)
         now = utcnow()
         kinds = [self.kind] + (["eligible"] if self.replace and self.kind != "eligible" else [])
-        # One read for every role's policy: the pre-check needs only a few rules of it. It and the instance
-        # and schedule lists are independent: they go out together ($batch), pages too.
-        reads = [r for kind in kinds for r in assignment_reads(kind, self.role_ids)]
-        path, params = policy_assignments_for()
-        reads.append({"url": path, "params": params})
-        answers = graph.read_many(reads)
-        for answer in answers:
-            if answer["error"] is not None:
-                raise answer["error"]
-        state = {kind: assignments_of(self.role_ids, answers[2 * n]["items"], answers[2 * n + 1]["items"], now)
-                 for n, kind in enumerate(kinds)}
-        state["policies"] = answers[-1]["items"]
-        return state
+        # Policies, instance and schedule lists are independent: they go out together ($batch), pages too.
+        return self.backend.read_state(graph, kinds, self.role_ids, now)
 
     def name_principals(self, graph, ids):
         """Names and kinds of the principals the input did not mention (exclusive removals, reports, guards),
@@ -201,10 +239,11 @@ class AssignmentRun:
                 held = {k: [a for a in state.get(k, []) if a.role_id in guarded] for k in KINDS}
                 for other in KINDS:
                     if other not in state:
-                        held[other] = read_assignments(graph, other, guarded, now)
+                        held[other] = self.backend.read_assignments(graph, other, guarded, now)
                 self.name_principals(graph, {a.principal_id for k in KINDS for a in held[k]})
                 for warning in guard_last_admins(the_plan.actions, held["eligible"], held["active"],
-                                                 self.principal_names, now, self.params["allow_no_active_admin"]):
+                                                 self.principal_names, now,
+                                                 self.params.get("allow_no_active_admin", False)):
                     self.warn(warning)
             if self.kind == "active":
                 guard_break_glass(the_plan.actions, state["active"], protected, self.principal_names)
@@ -213,11 +252,12 @@ class AssignmentRun:
         except GraphCallError as exc:
             self.fail_graph(exc, "reading Global and Privileged Role Administrator assignments")
         problems, warnings = policy_problems(the_plan.actions, requirements, self.role_names,
-                                             self.principal_names, now)
-        for warning in warnings:
+                                             self.principal_names, now, self.surface)
+        for warning in self.backend.policy_warnings(self, the_plan.actions, requirements) + warnings:
             self.warn(warning)
         if problems:
-            self.fail("the role policy would refuse this, nothing was changed: " + "; ".join(problems),
+            self.fail(f"the {self.backend.policy_noun} policy would refuse this, nothing was changed: " +
+                      "; ".join(problems),
                       policy_violations=problems)
 
     # -- 5. writes ------------------------------------------------------------------------
@@ -233,7 +273,8 @@ class AssignmentRun:
             phase = [a for a in phase if not (a.action == "adminRemove" and a.key in failed_replacements)]
             to_verify = []
             for act, answer, lost in self.submit(graph, phase):
-                error = lost or GraphSession.batch_error(answer or {"status": 0}, "POST", KINDS[act.kind]["requests"])
+                error = lost or GraphSession.batch_error(answer or {"status": 0}, "POST",
+                                                         self.surface.schedules[act.kind]["requests"])
                 if error is None:
                     act.done = True
                 elif lost is not None or error.code in ALREADY_DONE or not error.status or \
@@ -271,8 +312,7 @@ class AssignmentRun:
                 entry["error"] = act.error.as_dict()
         return failures
 
-    @staticmethod
-    def submit(graph, phase):
+    def submit(self, graph, phase):
         """``(action, batch answer, None)`` per action, or ``(action, None, error)`` for the actions of a
         ``$batch`` request whose answer never came: a dropped connection, a timeout, a 5xx on the envelope
         after every retry. Those requests may have been applied, so they are re-read, never reported as
@@ -281,8 +321,8 @@ class AssignmentRun:
         for start in range(0, len(phase), BATCH_LIMIT):
             chunk = phase[start:start + BATCH_LIMIT]
             try:
-                answers = graph.batch([{"method": "POST", "url": KINDS[a.kind]["requests"], "body": a.request_body()}
-                                       for a in chunk])
+                answers = graph.batch([{"method": "POST", "url": self.surface.schedules[a.kind]["requests"],
+                                        "body": a.request_body(self.surface)} for a in chunk])
             except Exception as exc:  # any failure of the call: what reached Graph is unknown, a re-read decides
                 lost = exc if isinstance(exc, GraphCallError) else GraphCallError(
                     getattr(exc, "status", 0) or 0, getattr(exc, "code", None) or type(exc).__name__,
@@ -304,7 +344,7 @@ class AssignmentRun:
             for act, _err in pending:
                 by_kind.setdefault(act.kind, set()).add(act.role_id)
             try:
-                current = {k: read_assignments(graph, k, roles, now) for k, roles in by_kind.items()}
+                current = {k: self.backend.read_assignments(graph, k, roles, now) for k, roles in by_kind.items()}
             except GraphCallError as exc:
                 for act, err in pending:
                     act.error, act.unknown = err, True
@@ -322,38 +362,43 @@ class AssignmentRun:
 
     # -- 6. results ---------------------------------------------------------------------------
     def _label(self, act):
-        return (f"{self.principal_names.get(act.principal_id, act.principal_id)} / "
-                f"{self.role_names.get(act.role_id, act.role_id)} / {act.scope}")
+        return f"{self.principal_names.get(act.principal_id, act.principal_id)} / {self.backend.label(self, act)}"
 
     def _entry(self, action, principal_id, role_id, scope, before, after, reason, kind=None, ref=None):
         return {"action": action, "kind": kind or self.kind, "principal": ref or self.principal_names.get(
-            principal_id, principal_id), "principal_id": principal_id, "role": self.role_names.get(role_id, role_id),
-            "role_id": role_id, "scope": scope, "reason": reason, "before": before, "after": after}
+            principal_id, principal_id), "principal_id": principal_id, **self.backend.fields(self, role_id, scope),
+            "reason": reason, "before": before, "after": after}
+
+    def _view(self, assignment_view):
+        return None if assignment_view is None else self.backend.shape(assignment_view)
 
     def describe(self, the_plan):
-        out = [self._entry(a.action, a.principal_id, a.role_id, a.scope, a.before.view() if a.before else None,
-                           a.after(), a.reason, a.kind, a.desired.principal_ref if a.desired else None)
+        out = [self._entry(a.action, a.principal_id, a.role_id, a.scope,
+                           self._view(a.before.view() if a.before else None), self._view(a.after()), a.reason, a.kind,
+                           a.desired.principal_ref if a.desired else None)
                for a in the_plan.actions]
-        out += [self._entry("none", d.principal_id, d.role_id, d.scope, have.view() if have else None,
-                            have.view() if have else None, why, ref=d.principal_ref)
+        out += [self._entry("none", d.principal_id, d.role_id, d.scope, self._view(have.view() if have else None),
+                            self._view(have.view() if have else None), why, ref=d.principal_ref)
                 for d, have, why in the_plan.unchanged]
-        out += [self._entry("none", a.principal_id, a.role_id, a.scope, a.view(), a.view(), why)
+        out += [self._entry("none", a.principal_id, a.role_id, a.scope, self._view(a.view()), self._view(a.view()), why)
                 for a, why in the_plan.kept]
         return out
 
     def report(self, state):
         concerned = [a for a in state[self.kind] if a.role_id in self.role_ids]
-        extra = {"not_managed": [dict(a.view(), role=self.role_names.get(a.role_id), assignment_type=a.assignment_type,
+        backend = self.backend
+        extra = {"not_managed": [dict(backend.shape(a.view()), **backend.names(self, a.role_id, a.scope),
+                                      assignment_type=a.assignment_type,
                                       principal=self.principal_names.get(a.principal_id))
                                  for a in concerned if not a.managed]}
         if self.kind == "active":
-            extra["permanent_assignments"] = [dict(a.view(), role=self.role_names.get(a.role_id),
+            extra["permanent_assignments"] = [dict(backend.shape(a.view()), **backend.names(self, a.role_id, a.scope),
                                                    principal=self.principal_names.get(a.principal_id))
                                               for a in concerned if a.managed and a.permanent]
         return extra
 
     def diff(self, the_plan):
-        return diff_view(the_plan.actions, self.role_names, self.principal_names)
+        return diff_view(the_plan.actions, self.role_names, self.principal_names, self.backend.subject(self))
 
     # -- what reaches the operator's terminal ------------------------------------------------
     def warn(self, text):
@@ -369,26 +414,3 @@ class AssignmentRun:
 def _label(obj):
     """A directory object's name for messages and results, printable (the tenant chose it)."""
     return printable(obj.get("userPrincipalName") or obj.get("displayName") or obj["id"])
-
-
-def read_assignments(graph, kind, role_ids, now):
-    """Instances and schedules of ``kind`` for some roles. A documented ``eq`` filter for one role; for
-    several, everything (paged) filtered here: Graph documents no ``in`` on these lists, and one read of
-    all beats one read per role."""
-    instances, schedules = (graph.get_all(r["url"], params=r["params"]) for r in assignment_reads(kind, role_ids))
-    return assignments_of(role_ids, instances, schedules, now)
-
-
-def assignment_reads(kind, role_ids):
-    """The two reads of ``read_assignments`` (instances, schedules), for ``GraphSession.read_many``."""
-    params = None
-    if len(role_ids) == 1:
-        params = {"$filter": f"roleDefinitionId eq '{next(iter(role_ids))}'"}
-    return [{"url": KINDS[kind]["instances"], "params": params}, {"url": KINDS[kind]["schedules"], "params": params}]
-
-
-def assignments_of(role_ids, instances, schedules, now):
-    """Pure: the instances and schedules read -> the state of the given roles (``actual_state``)."""
-    wanted = set(role_ids)
-    return actual_state([i for i in instances if i.get("roleDefinitionId") in wanted],
-                        [s for s in schedules if s.get("roleDefinitionId") in wanted], now)

@@ -19,6 +19,7 @@ from datetime import timedelta
 from ._assignments import GLOBAL_ADMINISTRATOR, GUARDED_ROLES, AssignmentError, remaining_after
 from ._inert import printable
 from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_duration
+from ._surfaces import DIRECTORY
 
 # kind -> (rule id suffix, pim_role_setting section)
 LEVELS = {"eligible": ("Admin_Eligibility", "eligible_assignment"),
@@ -35,8 +36,19 @@ class Requirement:
     enabled_rules: tuple = ()
 
 
-def policy_requirements(policy_assignments):
-    """``roleManagementPolicyAssignments`` expanded with ``policy($expand=rules)`` -> role id -> kind -> Requirement."""
+# What a group's policy says before the group was ever used with PIM: Graph creates the group's member and
+# owner policies on its first schedule request, with these documented defaults (eligibility and active
+# assignments must expire, after at most 365 and 180 days). Used only to give a first request without a
+# schedule one the new policy accepts; the pre-check itself is left to Graph (no policy to read yet).
+# https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagement-for-groups-api-overview and the
+# group policy samples of https://learn.microsoft.com/graph/api/policyroot-list-rolemanagementpolicyassignments
+GROUP_DEFAULT_REQUIREMENTS = {"eligible": Requirement(expiration_required=True, max_duration="P365D"),
+                              "active": Requirement(expiration_required=True, max_duration="P180D")}
+
+
+def policy_requirements(policy_assignments, surface=DIRECTORY):
+    """``roleManagementPolicyAssignments`` expanded with ``policy($expand=rules)`` -> role key -> kind -> Requirement
+    (the role id for directory roles; group and access for PIM for Groups, see ``Surface.role_key``)."""
     out = {}
     for assignment in policy_assignments:
         rules = {r.get("id"): r for r in ((assignment.get("policy") or {}).get("rules") or [])}
@@ -49,11 +61,11 @@ def policy_requirements(policy_assignments):
                 max_duration=expiration.get("maximumDuration"),
                 enabled_rules=tuple(enablement.get("enabledRules") or ()),
             )
-        out[assignment.get("roleDefinitionId")] = per_kind
+        out[surface.role_key(assignment.get("roleDefinitionId"), assignment.get("scopeId"))] = per_kind
     return out
 
 
-def policy_problems(actions, requirements, role_names, principal_names, now):
+def policy_problems(actions, requirements, role_names, principal_names, now, surface=DIRECTORY):
     """Every request of the plan the role's policy would refuse, as messages a user can act on.
 
     Returns ``(problems, warnings)``; removals are never checked (policy rules do not apply).
@@ -69,7 +81,7 @@ def policy_problems(actions, requirements, role_names, principal_names, now):
         role = printable(role_names.get(act.role_id) or act.role_id)
         who = _name(principal_names, act.principal_id)
         noun = NOUNS[act.kind]
-        setting = f"set {section}.%s with entra.pim.pim_role_setting"
+        setting = f"set {section}.%s with {surface.settings_module}"
         if req.expiration_required:
             if act.permanent:
                 problems.append(

@@ -9,6 +9,12 @@ Actual state comes from schedule *instances* and *schedules*, never from schedul
 Graph purges requests after about 45 days while the assignment lives on, and keying on them
 is what made other tools forget or re-create assignments. Only ``memberType: Direct``
 assignments are managed; ones a principal holds through a group are reported, not touched.
+
+One planner for every surface (``_surfaces``): directory roles, and PIM for Groups where the "role"
+is a group's ``member`` or ``owner`` access and the "scope" the group. The planners key a privilege
+by ``Surface.role_key``: for groups that is group and access together, so a group's member and owner
+policies, and exclusive mode, stay apart while the planning code stays the same. Graph's field names
+enter and leave only through the surface (``actual_state``, ``Action.request_body``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from ._graph_paths import SCHEDULES
 from ._inert import printable
 from ._resolve import ambiguous_scope
 from ._schedule import ScheduleError, format_datetime, normalize_duration, parse_datetime, parse_duration
+from ._surfaces import DIRECTORY
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
@@ -32,6 +39,13 @@ GUARDED_ROLES = {GLOBAL_ADMINISTRATOR: "Global Administrator",
 TOLERANCE = timedelta(minutes=5)
 ITEM_OPTIONS = ("principal", "role", "scope", "start", "end", "duration", "permanent", "justification",
                 "ticket_number", "ticket_system", "state")
+
+
+def item_options(surface=DIRECTORY):
+    """The options of one item of ``assignments`` on ``surface`` (``role``/``scope`` or ``access``/``group``)."""
+    return ("principal", surface.role_option, surface.scope_option) + ITEM_OPTIONS[3:]
+
+
 # The kind's noun and its Graph paths ("requests", "instances", "schedules").
 KINDS = {kind: dict(SCHEDULES[kind], noun=f"{kind} assignment") for kind in ("eligible", "active")}
 
@@ -97,7 +111,10 @@ class Actual:
     @property
     def managed(self):
         # Activations come from an eligibility and end by themselves: the eligibility is what we manage.
-        return self.member_type == "Direct" and self.assignment_type in (None, "Assigned")
+        # Case-blind: directory roles say Direct/Assigned, PIM for Groups direct/assigned (msgraph-sdk's
+        # privileged_access_group_member_type and privileged_access_group_assignment_type).
+        return str(self.member_type).lower() == "direct" and \
+            (self.assignment_type is None or str(self.assignment_type).lower() == "assigned")
 
     def current(self, now):
         """Whether it gives access now: started (within the tolerance) and not yet expired."""
@@ -149,9 +166,9 @@ class Action:
                 "start": format_datetime(self.start) if self.start else None,
                 "end": format_datetime(end) if end else None, "permanent": self.permanent, "member_type": "Direct"}
 
-    def request_body(self):
-        body = {"action": self.action, "principalId": self.principal_id, "roleDefinitionId": self.role_id,
-                "directoryScopeId": self.scope}
+    def request_body(self, surface=DIRECTORY):
+        body = {"action": self.action, "principalId": self.principal_id,
+                **surface.request_ids(self.role_id, self.scope)}
         if self.justification:
             body["justification"] = self.justification
         if self.ticket_number or self.ticket_system:
@@ -168,30 +185,39 @@ class Action:
 
 
 # -- validation (before any Graph call) ------------------------------------------------------
-def validate_items(params, now):
+def target_options(surface):
+    """(the option an item must name, the one with a default): (role, scope) or (group, access)."""
+    if surface.role_default is None:
+        return surface.role_option, surface.scope_option
+    return surface.scope_option, surface.role_option
+
+
+def validate_items(params, now, surface=DIRECTORY):
     """The module's options -> list of Desired; every problem of every item reported together."""
-    single = {k: params.get(k) for k in ITEM_OPTIONS if params.get(k) is not None}
+    target, defaulted = target_options(surface)
+    single = {k: params.get(k) for k in item_options(surface) if params.get(k) is not None}
     items = params.get("assignments")
-    if items is not None and (single.get("principal") or single.get("role")):
-        raise AssignmentError("give either principal/role (one assignment) or assignments (a list), not both")
-    inherited = {k: params.get(k) for k in ("justification", "ticket_number", "ticket_system", "scope", "state")
+    if items is not None and (single.get("principal") or single.get(target)):
+        raise AssignmentError(f"give either principal/{target} (one assignment) or assignments (a list), not both")
+    inherited = {k: params.get(k) for k in ("justification", "ticket_number", "ticket_system", defaulted, "state")
                  if params.get(k) is not None}
     raw_items = [single] if items is None else [{**inherited, **{k: v for k, v in i.items() if v is not None}}
                                                 for i in items]
-    if items is None and not single.get("principal") and not single.get("role") and not params.get("exclusive"):
-        raise AssignmentError("give principal and role, or assignments (an empty list is allowed with exclusive "
+    if items is None and not single.get("principal") and not single.get(target) and not params.get("exclusive"):
+        raise AssignmentError(f"give principal and {target}, or assignments (an empty list is allowed with exclusive "
                               "or replace_permanent_with_eligible)")
     desired, problems, seen = [], [], {}
     for index, raw in enumerate(raw_items):
         where = "" if items is None else f"assignments[{index}]: "
         try:
-            item = validate_item(raw, now)
+            item = validate_item(raw, now, surface)
         except (AssignmentError, ScheduleError) as exc:
             problems.append(f"{where}{exc}")
             continue
         ref_key = (item.principal_ref.lower(), item.role_ref.lower(), item.scope_ref.lower())
         if ref_key in seen:
-            problems.append(f"{where}duplicates assignments[{seen[ref_key]}] (same principal, role and scope)")
+            problems.append(f"{where}duplicates assignments[{seen[ref_key]}] (same principal, "
+                            f"{surface.role_option} and {surface.scope_option})")
         seen.setdefault(ref_key, index)
         desired.append(item)
     if problems:
@@ -199,15 +225,19 @@ def validate_items(params, now):
     return desired
 
 
-def validate_item(raw, now):
-    unknown = sorted(set(raw) - set(ITEM_OPTIONS))
+def validate_item(raw, now, surface=DIRECTORY):
+    options = item_options(surface)
+    unknown = sorted(set(raw) - set(options))
     if unknown:
-        raise AssignmentError(f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(ITEM_OPTIONS)}")
-    principal, role = str(raw.get("principal") or "").strip(), str(raw.get("role") or "").strip()
+        raise AssignmentError(f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(options)}")
+    principal = str(raw.get("principal") or "").strip()
+    role = str(raw.get(surface.role_option) or surface.role_default or "").strip()
     if not principal:
         raise AssignmentError("principal is empty")
     if not role:
-        raise AssignmentError("role is empty")
+        raise AssignmentError(f"{surface.role_option} is empty")
+    if surface.fixed_roles and role not in surface.fixed_roles:
+        raise AssignmentError(f"{surface.role_option} must be {' or '.join(surface.fixed_roles)}, not {role!r}")
     state = raw.get("state") or "present"
     if state not in ("present", "absent"):
         raise AssignmentError(f"state must be present or absent, not {state!r}")
@@ -228,10 +258,16 @@ def validate_item(raw, now):
     if state == "present" and end is not None and end <= now:
         raise AssignmentError(f"end {format_datetime(end)} is already in the past")
     # Only an unset scope means the whole tenant: `scope: ""` must reach the ambiguity check, not become '/'.
-    scope = "/" if raw.get("scope") is None else str(raw["scope"])
-    problem = ambiguous_scope(scope)
-    if problem:
-        raise AssignmentError(f"scope {problem}")
+    raw_scope = raw.get(surface.scope_option)
+    scope = surface.scope_default if raw_scope is None else str(raw_scope)
+    if surface.scope_default is None:  # a scope the item must name (a group): no word can mean "everywhere"
+        scope = (scope or "").strip()
+        if not scope:
+            raise AssignmentError(f"{surface.scope_option} is empty")
+    else:
+        problem = ambiguous_scope(scope)
+        if problem:
+            raise AssignmentError(f"{surface.scope_option} {problem}")
     if end is not None or duration is not None:
         permanent = False
     return Desired(principal_ref=principal, role_ref=role, scope_ref=scope, state=state,
@@ -245,11 +281,13 @@ def _dt(value):
     return parse_datetime(value) if value else None
 
 
-def actual_state(instances, schedules, now):
+def actual_state(instances, schedules, now, surface=DIRECTORY):
     """Instances and schedules -> one Actual per (principal, role, scope, memberType, assignmentType).
 
-    Instances say what holds now (and include assignments made outside PIM); schedules add
-    the ones that start in the future and the expiration *type* ("afterDuration P180D").
+    Instances say what holds now (and include assignments made outside PIM: plain group members and
+    owners show as active instances without a schedule); schedules add the ones that start in the
+    future and the expiration *type* ("afterDuration P180D"). ``surface`` says which Graph fields name
+    the role and the scope.
     """
     found = {}
     for sch in schedules:
@@ -263,11 +301,11 @@ def actual_state(instances, schedules, now):
         if end is None and duration and start is not None:
             end = start + parse_duration(duration)
         permanent = exp.get("type") in ("noExpiration", None, "notSpecified") and end is None
-        act = _from_graph(sch, start, end, permanent, duration)
+        act = _from_graph(sch, start, end, permanent, duration, surface)
         found[(act.key, act.member_type, act.assignment_type)] = act
     for ins in instances:
         start, end = _dt(ins.get("startDateTime")), _dt(ins.get("endDateTime"))
-        act = _from_graph(ins, start, end, end is None, None)
+        act = _from_graph(ins, start, end, end is None, None, surface)
         ident = (act.key, act.member_type, act.assignment_type)
         if ident in found:
             # The instance carries the effective times (after Graph's rewrite of a past start).
@@ -279,13 +317,13 @@ def actual_state(instances, schedules, now):
     return sorted(found.values(), key=lambda a: (a.role_id, a.principal_id, a.scope, a.member_type))
 
 
-def _from_graph(obj, start, end, permanent, duration):
-    return Actual(principal_id=obj.get("principalId"), role_id=obj.get("roleDefinitionId"),
-                  scope=obj.get("directoryScopeId") or obj.get("appScopeId") or "/", start=start, end=end,
-                  permanent=permanent, duration=duration, member_type=obj.get("memberType") or "Direct",
-                  assignment_type=obj.get("assignmentType"),
-                  schedule_id=obj.get("roleEligibilityScheduleId") or obj.get("roleAssignmentScheduleId")
-                  or obj.get("id"))
+def _from_graph(obj, start, end, permanent, duration, surface=DIRECTORY):
+    # appScopeId exists on directory schedules only (an application scope); group schedules always name the group.
+    return Actual(principal_id=obj.get("principalId"), role_id=surface.key_of(obj),
+                  scope=obj.get(surface.scope_field) or obj.get("appScopeId") or surface.scope_default,
+                  start=start, end=end, permanent=permanent, duration=duration,
+                  member_type=obj.get("memberType") or "Direct", assignment_type=obj.get("assignmentType"),
+                  schedule_id=next((obj[f] for f in surface.schedule_id_fields if obj.get(f)), None) or obj.get("id"))
 
 
 # -- comparison -----------------------------------------------------------------------------
@@ -565,16 +603,25 @@ def schedule_text(start, end, permanent):
     return f"from {begin} until {format_datetime(end)}"
 
 
-def diff_view(actions, role_names, principal_names):
+def role_subject(role_names):
+    """The diff label and fields of an action on a directory role: ``role / principal / kind / scope X``."""
+    def subject(act, who):
+        role = printable(role_names.get(act.role_id) or act.role_id)
+        return (f"{role} / {who} / {act.kind} / scope {act.scope}",
+                {"role": role, "principal": who, "kind": act.kind, "scope": act.scope})
+    return subject
+
+
+def diff_view(actions, role_names, principal_names, subject=None):
     """``--diff`` of a plan: one block per assignment the plan changes, keyed by a label naming role, principal,
     kind and scope (Ansible sorts the keys, so each assignment's before and after line up and nothing
-    unrelated sits in between). Names fall back to ids; tenant-supplied names are made printable."""
+    unrelated sits in between). Names fall back to ids; tenant-supplied names are made printable.
+    ``subject(action, principal name)`` gives the label and fields of another surface (a group and access)."""
+    subject = subject or role_subject(role_names)
     before, after = {}, {}
     for act in actions:
-        role = printable(role_names.get(act.role_id) or act.role_id)
         who = printable(principal_names.get(act.principal_id) or act.principal_id)
-        label = f"{role} / {who} / {act.kind} / scope {act.scope}"
-        block = {"role": role, "principal": who, "kind": act.kind, "scope": act.scope}
+        label, block = subject(act, who)
         if act.before is not None:
             have = act.before
             before[label] = dict(block, schedule=schedule_text(have.start, have.end, have.permanent))

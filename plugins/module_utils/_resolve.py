@@ -220,6 +220,27 @@ class Resolver:
                                "display name, or an app id (prefix with user:, group: or sp: to disambiguate).")
         return {r: self._principals[r] for r in refs}
 
+    def groups(self, refs):
+        """ref -> group (as ``principals`` describes it), by display name or object id, for options that name a
+        group (PIM for Groups' ``group``). Only groups are looked up, so a user or service principal sharing the
+        name is no ambiguity, and unknown names are answered with the closest group names."""
+        as_group = {ref: ref if split_principal_ref(ref)[0] else "group:" + str(ref).strip()
+                    for ref in dict.fromkeys(refs)}
+        try:
+            found = self.principals(list(as_group.values()), kinds=("group",))
+        except ResolveError:
+            unknown = [ref for ref, key in as_group.items() if key not in self._principals]
+            wrong = [f"{ref!r} is a {self._principals[key]['type']}" for ref, key in as_group.items()
+                     if key in self._principals and self._principals[key]["type"] != "group"]
+            close = self._close_principals([as_group[ref] for ref in unknown])
+            parts = ["not found in the tenant: " + ", ".join(
+                repr(ref) + (f" (did you mean {', '.join(repr(c) for c in close[as_group[ref]])}?)"
+                             if close.get(as_group[ref]) else "") for ref in unknown)] if unknown else []
+            parts += ["not a group: " + ", ".join(wrong)] if wrong else []
+            raise ResolveError("group(s) " + "; ".join(parts) + ". Give a group's display name or object id.") \
+                from None
+        return {ref: found[key] for ref, key in as_group.items()}
+
     SUGGEST_LIMIT = 5  # unknown names given suggestions; the rest are only named
 
     def _close_principals(self, unknown):

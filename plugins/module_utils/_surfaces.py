@@ -34,6 +34,29 @@ class Surface:
     scope_option: str  # the module option naming where it applies ("scope", "group")
     approvals: str | None = None  # v1.0 approvals path (directory roles have approvals on beta only)
     fixed_roles: tuple = ()  # the only valid "role" values, when Graph fixes them ("member", "owner")
+    # A role that exists once per scope (a group's member or owner access, each with its own policy) is keyed
+    # by scope and role together in the planners (``role_key``), so the policy pre-check and exclusive mode
+    # work per (group, access) with the planners unchanged; a directory role is one role at every scope.
+    role_in_scope: bool = False
+    role_default: str | None = None  # the "role" of an item that names none ("member")
+    scope_default: str | None = "/"  # the "scope" of an item that names none (None: the scope is required)
+    settings_module: str = "entra.pim.pim_role_setting"  # the module that changes this surface's policies
+
+    def role_key(self, role, scope):
+        """The planners' key for the privilege ``role`` at ``scope`` (see ``role_in_scope``)."""
+        return f"{scope}/{role}" if self.role_in_scope else role
+
+    def role_of(self, key):
+        """The Graph "role" value (``roleDefinitionId``, ``accessId``) of a planner key."""
+        return key.rsplit("/", 1)[-1] if self.role_in_scope and key else key
+
+    def key_of(self, obj):
+        """The planner key of a Graph schedule, instance or request."""
+        return self.role_key(obj.get(self.role_field), obj.get(self.scope_field))
+
+    def request_ids(self, key, scope):
+        """The properties naming the privilege and where it applies, in a schedule request's body."""
+        return {self.role_field: self.role_of(key), self.scope_field: scope}
 
 
 DIRECTORY = Surface(
@@ -46,4 +69,5 @@ DIRECTORY = Surface(
 GROUPS = Surface(
     name="group", role_field="accessId", scope_field="groupId",
     schedule_id_fields=("eligibilityScheduleId", "assignmentScheduleId"), schedules=GROUP_SCHEDULES,
-    role_option="access", scope_option="group", approvals=GROUP_APPROVALS, fixed_roles=GROUP_ACCESS_IDS)
+    role_option="access", scope_option="group", approvals=GROUP_APPROVALS, fixed_roles=GROUP_ACCESS_IDS,
+    role_in_scope=True, role_default="member", scope_default=None, settings_module="entra.pim.pim_group_setting")

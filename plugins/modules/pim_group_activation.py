@@ -126,7 +126,7 @@ EXAMPLES = r"""
 
 - name: Activate ownership of a group and wait for an approver
   entra.pim.pim_group_activation:
-    group: PIM-Tier0
+    group: PIM-Exchange-Admins
     access: owner
     duration: PT30M
     justification: Incident 4711

@@ -79,7 +79,7 @@ seealso:
 EXAMPLES = r"""
 - name: Who may become, and who is, member or owner of two privileged groups
   entra.pim.pim_group_activation_info:
-    groups: [PIM-Exchange-Admins, PIM-Tier0]
+    groups: [PIM-Exchange-Admins, Helpdesk-Operators]
   register: groups_pim
 
 - name: Show who is activated right now, and until when

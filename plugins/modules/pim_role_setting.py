@@ -25,6 +25,7 @@ author:
   - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
   - entra.pim.auth
+  - entra.pim.policy_settings.roles
 attributes:
   check_mode:
     support: full
@@ -33,10 +34,8 @@ attributes:
     support: full
     description: Shows the settings of each changed role before and after.
 options:
-  # role_settings repeats these options for each group: YAML anchors (&name) mark what it shares with
-  # them and aliases (*name) reuse it, so each text is written once. Only the descriptions that point
-  # at a sibling option (O(activation.require_mfa) becomes O(role_settings[].activation.require_mfa))
-  # are written twice.
+  # The settings options (activation, eligible_assignment, active_assignment, notifications) and
+  # role_settings come from the entra.pim.policy_settings.roles fragment, shared with pim_group_setting.
   roles:
     description:
       - The directory roles to configure,
@@ -46,271 +45,6 @@ options:
       - Required unless O(role_settings) is given; mutually exclusive with it.
     type: list
     elements: str
-  activation:
-    description: &activation_description
-      - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
-        C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and
-        C(AuthenticationContext_EndUser_Assignment)).
-    type: dict
-    suboptions:
-      max_duration: &activation_max_duration
-        description:
-          - The longest an activation may last, from 30 minutes to 24 hours.
-          - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
-        type: str
-      require_mfa:
-        description:
-          - Require multifactor authentication on activation.
-          - Cannot be true together with O(activation.authentication_context.enabled); PIM asks for one or the other.
-        type: bool
-      require_justification: &activation_require_justification
-        description:
-          - Require a justification on activation.
-        type: bool
-      require_ticket: &activation_require_ticket
-        description:
-          - Require ticket information (ticket number and system) on activation.
-        type: bool
-      authentication_context:
-        description: &authentication_context_description
-          - Require a Conditional Access authentication context on activation instead of plain MFA.
-        type: dict
-        suboptions:
-          enabled:
-            description:
-              - Whether the authentication context is required.
-              - When V(true), O(activation.require_mfa) must be false (set it in the same task if the role
-                currently requires MFA) and a claim value must be set.
-            type: bool
-          claim_value: &authentication_context_claim_value
-            description:
-              - The authentication context id, for example V(c1).
-            type: str
-      require_approval:
-        description:
-          - Require approval to activate.
-          - Needs at least one approver, given in O(activation.approvers) or already on the role.
-        type: bool
-      approvers: &activation_approvers
-        description:
-          - The users and groups that approve activations (first approval stage), compared as a set.
-          - A user principal name, a group display name, an object id, or any of them prefixed with
-            V(user:) or V(group:) when a name is ambiguous. Service principals cannot approve.
-          - An empty list removes every approver (not allowed while approval is required).
-        type: list
-        elements: str
-      approval_for_extension: &activation_approval_for_extension
-        description:
-          - Require approval to extend an activation as well.
-        type: bool
-  eligible_assignment:
-    description: &eligible_assignment_description
-      - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility) and
-        C(Enablement_Admin_Eligibility)).
-    type: dict
-    suboptions:
-      allow_permanent:
-        description:
-          - Allow eligible assignments without an end date. V(false) makes O(eligible_assignment.max_duration)
-            the longest an eligibility may last.
-        type: bool
-      max_duration: &eligible_assignment_max_duration
-        description:
-          - The longest an eligible assignment may last when it must expire (V(P365D), V(365d), V(90d)).
-        type: str
-      require_mfa: &eligible_assignment_require_mfa
-        description:
-          - Require multifactor authentication from the administrator who assigns (not shown in the portal).
-        type: bool
-      require_justification: &eligible_assignment_require_justification
-        description:
-          - Require a justification from the administrator who assigns (not shown in the portal).
-        type: bool
-  active_assignment: &active_assignment
-    description:
-      - How administrators assign the role as active (rules C(Expiration_Admin_Assignment) and
-        C(Enablement_Admin_Assignment)).
-    type: dict
-    suboptions:
-      allow_permanent:
-        description:
-          - Allow active assignments without an end date. CISA MS.AAD.7.4 asks for V(false) on highly
-            privileged roles.
-        type: bool
-      max_duration:
-        description:
-          - The longest an active assignment may last when it must expire (V(P180D), V(180d)).
-        type: str
-      require_mfa:
-        description:
-          - Require multifactor authentication from the administrator who assigns.
-        type: bool
-      require_justification:
-        description:
-          - Require a justification from the administrator who assigns.
-        type: bool
-  notifications: &notifications
-    description:
-      - The nine e-mail notification rules, three moments times three recipients.
-      - PIM also knows the notification level C(None), which the portal does not offer; it reads as
-        C(critical_only=false) and is only replaced when C(critical_only) is set to V(true).
-    type: dict
-    suboptions:
-      eligible_assignment:
-        description:
-          - Sent when a principal is assigned as eligible for the role (rules C(Notification_*_Admin_Eligibility)).
-        type: dict
-        suboptions:
-          admin:
-            description:
-              - The alert to administrators (the portal's role assignment or activation alert).
-              - Rule C(Notification_Admin_Admin_Eligibility).
-            type: dict
-            # The same three settings for each of the nine rules.
-            suboptions: &notification_rule
-              recipients:
-                description:
-                  - Additional e-mail addresses, compared as a set (order, duplicates and case do not matter).
-                  - An empty list removes every additional recipient.
-                type: list
-                elements: str
-              default_recipients:
-                description:
-                  - Whether PIM also mails its default recipients for this event.
-                type: bool
-              critical_only:
-                description:
-                  - Send only critical e-mails (C(notificationLevel=Critical)) instead of all (C(All)).
-                type: bool
-          requestor:
-            description:
-              - The notice to the assigned or activating principal.
-              - Rule C(Notification_Requestor_Admin_Eligibility).
-            type: dict
-            suboptions: *notification_rule
-          approver:
-            description:
-              - The request to approvers (of an activation, renewal or extension).
-              - Rule C(Notification_Approver_Admin_Eligibility).
-            type: dict
-            suboptions: *notification_rule
-      active_assignment:
-        description:
-          - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
-        type: dict
-        suboptions:
-          admin:
-            description:
-              - The alert to administrators (the portal's role assignment or activation alert).
-              - Rule C(Notification_Admin_Admin_Assignment).
-            type: dict
-            suboptions: *notification_rule
-          requestor:
-            description:
-              - The notice to the assigned or activating principal.
-              - Rule C(Notification_Requestor_Admin_Assignment).
-            type: dict
-            suboptions: *notification_rule
-          approver:
-            description:
-              - The request to approvers (of an activation, renewal or extension).
-              - Rule C(Notification_Approver_Admin_Assignment).
-            type: dict
-            suboptions: *notification_rule
-      activation:
-        description:
-          - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
-        type: dict
-        suboptions:
-          admin:
-            description:
-              - The alert to administrators (the portal's role assignment or activation alert).
-              - Rule C(Notification_Admin_EndUser_Assignment).
-            type: dict
-            suboptions: *notification_rule
-          requestor:
-            description:
-              - The notice to the assigned or activating principal.
-              - Rule C(Notification_Requestor_EndUser_Assignment).
-            type: dict
-            suboptions: *notification_rule
-          approver:
-            description:
-              - The request to approvers (of an activation, renewal or extension).
-              - Rule C(Notification_Approver_EndUser_Assignment).
-            type: dict
-            suboptions: *notification_rule
-  role_settings:
-    description:
-      - Several groups of roles and settings applied in one run, for example the tiers of a baseline.
-      - One read of the role definitions and of every policy, one resolution of all approvers, every
-        group checked before anything is written, then one PATCH per changed policy, batched 20 per
-        C($batch) request across all groups.
-      - A role may be named in several groups; their settings are merged. A setting given by two groups
-        for the same role must have the same value in both (compared normalised, as for a second run),
-        otherwise the module fails naming the role, the setting and both groups, and writes nothing.
-      - Mutually exclusive with O(roles), O(activation), O(eligible_assignment), O(active_assignment) and
-        O(notifications).
-      - The result's RV(roles) has one entry per role, and RV(groups) one per group.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description:
-          - A label for the group, used in messages and in RV(groups) (for example V(tier0)).
-        type: str
-      roles:
-        description:
-          - The directory roles of this group,
-            by display name (exact case first; a case-only match when unique), template id or id, or V(all).
-        type: list
-        elements: str
-        required: true
-      activation:
-        description: *activation_description
-        type: dict
-        suboptions:
-          max_duration: *activation_max_duration
-          require_mfa:
-            description:
-              - Require multifactor authentication on activation.
-              - Cannot be true together with O(role_settings[].activation.authentication_context.enabled); PIM asks
-                for one or the other.
-            type: bool
-          require_justification: *activation_require_justification
-          require_ticket: *activation_require_ticket
-          authentication_context:
-            description: *authentication_context_description
-            type: dict
-            suboptions:
-              enabled:
-                description:
-                  - Whether the authentication context is required.
-                  - When V(true), O(role_settings[].activation.require_mfa) must be false (set it in the same task
-                    if the role currently requires MFA) and a claim value must be set.
-                type: bool
-              claim_value: *authentication_context_claim_value
-          require_approval:
-            description:
-              - Require approval to activate.
-              - Needs at least one approver, given in O(role_settings[].activation.approvers) or already on the role.
-            type: bool
-          approvers: *activation_approvers
-          approval_for_extension: *activation_approval_for_extension
-      eligible_assignment:
-        description: *eligible_assignment_description
-        type: dict
-        suboptions:
-          allow_permanent:
-            description:
-              - Allow eligible assignments without an end date. V(false) makes
-                O(role_settings[].eligible_assignment.max_duration) the longest an eligibility may last.
-            type: bool
-          max_duration: *eligible_assignment_max_duration
-          require_mfa: *eligible_assignment_require_mfa
-          require_justification: *eligible_assignment_require_justification
-      active_assignment: *active_assignment
-      notifications: *notifications
   baseline:
     description:
       - The hardening baseline of the C(entra.pim.baseline) role, planned for this tenant in this run. Every role
@@ -624,33 +358,22 @@ from ansible_collections.entra.pim.plugins.module_utils._baseline import (  # no
     tenant_roles,
 )
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._policy import (  # noqa: E402
-    PolicyError,
-    apply_plan,
-    changed_paths,
-    plan,
-    principal_name,
-    rules_to_settings,
-    settings_argument_spec,
-)
+from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import (  # noqa: E402
     SECTIONS,
     RoleSettingsError,
-    approver_names,
-    combine_groups,
     group_label,
     groups_approver_refs,
-    outcome_unknown,
     pair_roles_with_policies,
     read_roles_and_policies,
+    requested_groups,
     role_settings_argument_spec,
     select_roles,
-    settle_unknown,
     validate_groups,
     wants_all,
-    write_rules,
 )
+from ansible_collections.entra.pim.plugins.module_utils._settings_module import apply_settings  # noqa: E402
 
 
 def baseline_groups(module, roles):
@@ -668,59 +391,6 @@ def baseline_groups(module, roles):
     if errors:
         module.fail("invalid baseline settings, nothing was written: " + "; ".join(errors))
     return tiers, checked.validated_parameters["role_settings"]
-
-
-def requested_groups(params):
-    """The groups to apply: ``role_settings`` as given, or the top-level options as one group."""
-    if params.get("role_settings") is not None:
-        return params["role_settings"], True
-    group = {key: params[key] for key in SECTIONS}
-    group["roles"] = params["roles"]
-    return [group], False
-
-
-def plan_roles(module, targets, approvers):
-    """One entry per role, with the rule bodies to write; fails before any write on a bad combination."""
-    planned, problems = [], []
-    for target in targets:
-        role, policy = target["role"], target["policy"]
-        try:
-            bodies = plan(policy["rules"], target["desired"], approvers)
-        except PolicyError as exc:
-            problems.append(f"{role['displayName']}: {exc}")
-            continue
-        planned.append(dict(target, policy_id=policy["policy_id"], bodies=bodies))
-    if problems:
-        module.fail("nothing was written; " + "; ".join(problems))
-    return planned
-
-
-def describe(item, names=None, diff=False, grouped=False):
-    before = rules_to_settings(item["policy"]["rules"], names)
-    after = rules_to_settings(apply_plan(item["policy"]["rules"], item["bodies"]), names)
-    entry = {"role": item["role"]["displayName"], "id": item["role"]["id"], "changed": bool(item["bodies"]),
-             "changed_rules": sorted(item["bodies"]), "changed_settings": changed_paths(before, after)}
-    if grouped:
-        entry["groups"] = item["groups"]
-    if diff:
-        entry.update(before=before, after=after)
-    return entry
-
-
-def summarise_groups(groups, results):
-    """Per group of ``role_settings``: its roles and whether any of them changed."""
-    by_group = {}
-    for entry in results:
-        for label in entry["groups"]:
-            by_group.setdefault(label, []).append(entry)
-    out = []
-    for index, group in enumerate(groups):
-        entries = by_group.get(group_label(index, group), [])
-        out.append({"name": group.get("name"), "label": group_label(index, group),
-                    "roles": [e["role"] for e in entries],
-                    "changed": any(e["changed"] for e in entries),
-                    "failed": any(e.get("failed") for e in entries)})
-    return out
 
 
 def main():
@@ -775,62 +445,7 @@ def main():
     except Exception as exc:
         module.fail_graph(exc, "Reading the PIM role settings")
     extra = {} if tiers is None else {"baseline_groups": tiers}
-
-    targets, conflicts = combine_groups(groups, group_pairs, approvers)
-    if conflicts:
-        module.fail("conflicting role settings, nothing was written: " + "; ".join(conflicts))
-    planned = plan_roles(module, targets, approvers)
-    changes = [item for item in planned if item["bodies"]]
-    names = None
-    if module.diff_mode and changes:
-        # Names only for what is shown: before/after of the roles that change.
-        try:
-            names = approver_names(graph, [(c["role"], c["policy"]) for c in changes])
-        except Exception as exc:
-            module.fail_graph(exc, "Reading the approvers' names")
-        names.update({p["id"].lower(): principal_name(p) for p in approvers.values()})
-    results = [describe(item, names, module.diff_mode and bool(item["bodies"]), grouped) for item in planned]
-    result = dict(extra, changed=bool(changes), roles=results)
-    if grouped:
-        result["groups"] = summarise_groups(groups, results)
-    if module.diff_mode:
-        result["diff"] = {"before": {r["role"]: r["before"] for r in results if "before" in r},
-                          "after": {r["role"]: r["after"] for r in results if "after" in r}}
-    if module.check_mode or not changes:
-        module.exit(**result)
-
-    # A lost answer (dropped connection, 5xx after every retry) says nothing about the write: one
-    # re-read of the policies decides, so changed is true exactly when the tenant changed.
-    outcome, reread_error = settle_unknown(graph, write_rules(graph, changes), approvers)
-    by_role = {entry["id"]: entry for entry in results}
-    for change, _err in outcome:
-        if change.get("confirmed_by_reread"):
-            by_role[change["role"]["id"]]["confirmed_by_reread"] = True
-    failed = [(c, err) for c, err in outcome if err is not None]
-    if failed:
-        applied = [c["role"]["displayName"] for c, err in outcome if err is None]
-        partly = [c["role"]["displayName"] for c, err in failed if c.get("landed")]
-        unsure = [c["role"]["displayName"] for c, err in failed if reread_error is not None and outcome_unknown(err)]
-        for change, _error in failed:
-            entry = by_role[change["role"]["id"]]
-            entry["changed"] = bool(change.get("landed")) or entry["role"] in unsure
-            entry["failed"] = True
-        if grouped:
-            extra["groups"] = summarise_groups(groups, results)
-        notes = (f". Applied: {', '.join(applied)}" if applied else ". Nothing was applied" if not unsure else "")
-        if partly:
-            notes += f". Partly applied (some rules landed, re-read): {', '.join(partly)}"
-        if unsure:
-            notes += (f". Whether these landed is unknown, the re-read failed too ({reread_error.describe()}): "
-                      f"{', '.join(unsure)}; run again to converge")
-        module.fail(
-            f"writing PIM settings failed for {len(failed)} of {len(changes)} changed role(s): " +
-            "; ".join(f"{c['role']['displayName']}: {err.describe()}" +
-                      (" (the re-read shows it did not land)" if outcome_unknown(err) and reread_error is None
-                       else "") for c, err in failed) + notes,
-            changed=bool(applied) or bool(partly) or bool(unsure), roles=results,
-            errors=[dict(err.as_dict(), role=c["role"]["displayName"]) for c, err in failed], **extra)
-    module.exit(**result)
+    apply_settings(module, groups, group_pairs, approvers, grouped, extra)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,15 @@ MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("pim_*.py")
 # Who runs pim_role_activation's examples: Niaj (the "automation account") is eligible for Exchange
 # Administrator through the group PIM-Exchange-Admins in the default seed and has MFA registered.
 ACTIVATION_USER = "niaj.sharepoint"
+# Activation modules and who runs their examples (anyone else: the admin app). Olivia is the default seed's
+# eligible member of PIM-Exchange-Admins (PIM for Groups).
+SIGNED_IN_MODULES = {"pim_role_activation": ACTIVATION_USER, "pim_group_activation": "olivia.teams"}
 # Tasks that need another signed-in user than ACTIVATION_USER, and why (given as the task's module_defaults).
 SIGN_IN = {
     ("pim_role_activation", "Activate Global Administrator and wait for an approver"):
         ("alice.admin", "Global Administrator is for an eligible administrator; Alice is one in the seed"),
+    ("pim_group_activation", "Activate ownership of a group and wait for an approver"):
+        ("alice.admin", "Alice is the seed's eligible owner of PIM-Exchange-Admins"),
 }
 # Tasks run in check mode, and why. Everything else runs for real.
 CHECK_MODE = {
@@ -48,10 +53,15 @@ CHECK_MODE = {
     ("pim_role_activation", "Drop the role again"):
         "it follows the activation at once, and PIM refuses a deactivation in an activation's first 5 minutes "
         "(ActiveDurationTooShort); check mode plans the deactivation",
+    ("pim_group_activation", "Activate ownership of a group and wait for an approver"):
+        "it may wait up to 30 minutes for a person to approve; check mode plans the request without sending it",
+    ("pim_group_activation", "Leave the group again"):
+        "it follows the activation at once, and PIM refuses a deactivation in an activation's first 5 minutes "
+        "(ActiveDurationTooShort); check mode plans the deactivation",
 }
 # Modules whose examples change the tenant: the emulator must have taken writes from their playbook.
 WRITERS = {"pim_role_setting", "pim_eligible_assignment", "pim_active_assignment",
-           "pim_role_activation"}
+           "pim_role_activation", "pim_group_setting", "pim_group_activation"}
 RECAP = re.compile(r"^\S+\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
                    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+"
                    r"ignored=(?P<ignored>\d+)", re.MULTILINE)
@@ -106,7 +116,7 @@ def play_for(module: str, emulator) -> dict:
     info = emulator.info
     tenant = info["tenants"][0]
     admin = auth_options(info, 0, "pim-admin")
-    user = user_sign_in(emulator, ACTIVATION_USER)
+    user = user_sign_in(emulator, SIGNED_IN_MODULES.get(module, ACTIVATION_USER))
     tasks = examples(module)
     names = {t.get("name") for t in tasks}
     for (mod, name) in [*CHECK_MODE, *SIGN_IN]:
@@ -118,14 +128,15 @@ def play_for(module: str, emulator) -> dict:
             tasks[i] = task = {**task, "check_mode": True}
         if key in SIGN_IN:
             tasks[i] = {**task, "module_defaults": {
-                "entra.pim.pim_role_activation": user_sign_in(emulator, SIGN_IN[key][0])}}
+                "entra.pim." + module: user_sign_in(emulator, SIGN_IN[key][0])}}
     return {
         "name": f"EXAMPLES of {module}",
         "hosts": "localhost",
         "gather_facts": False,
         # The connection, as a playbook against the emulator sets it: the admin app for app-only modules,
-        # a signed-in seed user for pim_role_activation (it refuses app-only tokens).
-        "module_defaults": {"group/entra.pim.all": admin, "entra.pim.pim_role_activation": user},
+        # a signed-in seed user for the activation modules (they refuse app-only tokens).
+        "module_defaults": {"group/entra.pim.all": admin,
+                            **{"entra.pim." + m: user for m in SIGNED_IN_MODULES if m == module}},
         # What a user of the seeded tenant fills in for the variables the examples name. One tenant here,
         # so "another tenant" is the same one: copying a tenant's settings onto itself changes nothing.
         "vars": {

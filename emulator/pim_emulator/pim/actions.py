@@ -95,7 +95,7 @@ def submit(eng: PimEngine, req: GraphRequest, coll: str) -> tuple[int, dict]:
         if caller.is_app_only or caller.user_id != sub.principal_id:
             raise invalid_request("Self actions are for the signed-in user's own principalId.")
         if eligible and sub.action in ("selfActivate", "selfDeactivate"):
-            raise invalid_request("Activation is requested with roleAssignmentScheduleRequests.")
+            raise invalid_request(f"Activation is requested with {sf.graph_name(sf.assign_req)}.")
     elif (not caller.is_app_only and eng.options["delegated_admin_requires_role"]
           and not schedules.holds_role(eng, caller.user_id, {GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN})):
         # A signed-in admin needs Privileged Role Administrator or Global Administrator (Graph docs: PIM API overview).

@@ -1,5 +1,6 @@
-"""Reviewing an approval step of a directory-role activation (beta approvalStep: Update): approve or deny,
-move to the next stage, and provision the activation once the last stage approves."""
+"""Reviewing an approval step of an activation (directory roles: beta approvalStep: Update; groups: v1.0
+approvalStage: Update): approve or deny, move to the next stage, and provision the activation once the last
+stage approves."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Eligibility and assignment schedules (stored) and their instances (derived from schedules + clock).
 
-Stored collections: roleEligibilitySchedules, roleAssignmentSchedules (PIM) and roleAssignments (classic
-assignments made outside PIM). Internal fields: ``_start``/``_end`` (epoch seconds, ``_end`` None =
+Stored collections, per surface (``surfaces.Surface``): roleEligibilitySchedules, roleAssignmentSchedules (PIM)
+and roleAssignments (classic assignments made outside PIM) for directory roles; groupEligibilitySchedules and
+groupAssignmentSchedules for PIM for Groups, whose assignments outside PIM are the plain members and owners of
+a PIM-managed group (``classic_items``). Internal fields: ``_start``/``_end`` (epoch seconds, ``_end`` None =
 permanent), ``_ordinal`` (instance id disambiguator), ``_activatedUsing`` (eligibility schedule id of an
 activation). Expired schedules move to ``_expiredSchedules`` (kept so that adminRenew can revive them).
 """
@@ -35,7 +37,7 @@ def managed_groups(tenant: Tenant) -> set[str]:
     return {a["scopeId"] for a in tenant.coll(GROUP_POLICY_ASSIGNMENTS).values()}
 
 
-def classic_items(eng: PimEngine, sf: Surface = DIRECTORY) -> list[dict]:
+def classic_items(eng: PimEngine, sf: Surface = DIRECTORY, group_id: str | None = None) -> list[dict]:
     """Active assignments made outside PIM. Directory roles: stored roleAssignments. Groups: the plain members
     and owners of every PIM-managed group (group membership made through the groups API, which PIM shows as a
     permanent active assignment without a schedule, as it does a directory assignment made outside PIM)."""
@@ -43,7 +45,8 @@ def classic_items(eng: PimEngine, sf: Surface = DIRECTORY) -> list[dict]:
         return list(eng.tenant.coll(sf.classic).values())
     groups = eng.tenant.coll("groups")
     out = []
-    for gid in sorted(managed_groups(eng.tenant)):
+    managed = managed_groups(eng.tenant)
+    for gid in sorted(managed if group_id is None else managed & {group_id}):
         g = groups.get(gid)
         if g is None:
             continue
@@ -80,7 +83,7 @@ def find(eng: PimEngine, coll: str, principal: str, role: str, dir_scope: str | 
 def find_classic(eng: PimEngine, sf: Surface, principal: str, role: str, dir_scope: str | None,
                  app_scope: str | None) -> dict | None:
     key = (principal, role, dir_scope, app_scope)
-    return next((c for c in classic_items(eng, sf) if sf.key(c) == key), None)
+    return next((c for c in classic_items(eng, sf, dir_scope if sf is GROUPS else None) if sf.key(c) == key), None)
 
 
 def find_active(eng: PimEngine, principal: str, role: str, dir_scope: str | None, app_scope: str | None,
@@ -215,11 +218,17 @@ def classic_schedule_view(c: dict, sf: Surface = DIRECTORY) -> dict:
             "_activatedUsing": None} | ({"_visible_after": c["_visible_after"]} if "_visible_after" in c else {})
 
 
-def schedules(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[dict]:
+def _stored(eng: PimEngine, coll: str, group_id: str | None) -> list[dict]:
+    items = eng.tenant.coll(coll).values()
+    return [s for s in items if s.get("groupId") == group_id] if group_id is not None else list(items)
+
+
+def schedules(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY, group_id: str | None = None) -> list[dict]:
+    """``group_id`` (groups surface): only that group's (a group list reads one group: no need to build all)."""
     if eligible:
-        return [schedule_view(s) for s in eng.tenant.coll(sf.elig).values()]
-    return [schedule_view(s) for s in eng.tenant.coll(sf.assign).values()] + [
-        classic_schedule_view(c, sf) for c in classic_items(eng, sf)]
+        return [schedule_view(s) for s in _stored(eng, sf.elig, group_id)]
+    return [schedule_view(s) for s in _stored(eng, sf.assign, group_id)] + [
+        classic_schedule_view(c, sf) for c in classic_items(eng, sf, group_id)]
 
 
 def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: str, sf: Surface = DIRECTORY) -> dict:
@@ -246,11 +255,11 @@ def _direct_instance_id(s: dict, eligible: bool, sf: Surface) -> str:
     return group_schedule_instance_id(s["id"])
 
 
-def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[dict]:
+def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY, group_id: str | None = None) -> list[dict]:
     """Current instances: started, not ended. A group's instance is repeated for each member with
     memberType "Group" (Graph reports inherited access this way; the id format of those rows is ours)."""
     now = eng.now().timestamp()
-    stored = list(eng.tenant.coll(sf.elig if eligible else sf.assign).values())
+    stored = _stored(eng, sf.elig if eligible else sf.assign, group_id)
     out = []
     for s in stored:
         if s["_start"] > now or (s["_end"] is not None and s["_end"] <= now):
@@ -258,7 +267,7 @@ def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY) -> list[d
         out.append(_instance(s, eligible, s["principalId"], _direct_instance_id(s, eligible, sf),
                              s.get("memberType", sf.direct), sf))
     if not eligible:
-        for c in classic_items(eng, sf):
+        for c in classic_items(eng, sf, group_id):
             inst = _instance({**c, "_start": None, "_end": None}, False, c["principalId"], c["id"], sf.direct, sf)
             inst[sf.assign_schedule_id_field] = c["id"]  # outside PIM: id == origin id == schedule id
             out.append(inst)

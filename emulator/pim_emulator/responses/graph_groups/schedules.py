@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from ...pim.engine import PimEngine
 
 
-def _items(eng: PimEngine, eligible: bool, instance: bool) -> list[dict]:
-    return schedules.instances(eng, eligible, SF) if instance else schedules.schedules(eng, eligible, SF)
+def _items(eng: PimEngine, eligible: bool, instance: bool, group_id: str | None = None) -> list[dict]:
+    if instance:
+        return schedules.instances(eng, eligible, SF, group_id)
+    return schedules.schedules(eng, eligible, SF, group_id)
 
 
 def _lists(eligible: bool, instance: bool):
@@ -28,7 +30,14 @@ def _lists(eligible: bool, instance: bool):
         requests.upkeep(eng)
         terms = scope_terms(req)
         require_reader(eng, req, terms)
-        items = eng.clone(pinned(_items(eng, eligible, instance), terms))
+        # A groupId term pins one group: only its items are built (one read per group, as the collection
+        # scans many groups). Ids compare as Graph compares them in $filter, without case.
+        wanted, groups = terms.get("groupid", ""), eng.tenant.coll("groups")
+        group = wanted if wanted in groups else next((g for g in groups if g.lower() == wanted.lower()), None)
+        if "groupid" in terms and group is None:
+            items = []
+        else:
+            items = eng.clone(pinned(_items(eng, eligible, instance, group), terms))
         expand_links(eng, items, req.query.get("$expand"), eligible, what)
         return 200, Collection(items, ctx)
 

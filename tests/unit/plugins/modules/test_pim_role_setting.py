@@ -15,9 +15,13 @@ import yaml
 from ansible_collections.entra.pim.plugins.module_utils._baseline import DEFAULTS, baseline_argument_spec
 from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import SECTIONS, role_settings_argument_spec
+from ansible_collections.entra.pim.plugins.doc_fragments.policy_settings import ModuleDocFragment
 from ansible_collections.entra.pim.plugins.modules import pim_role_setting
 
 DOC = yaml.safe_load(pim_role_setting.DOCUMENTATION)
+# What ansible-doc shows: the settings options and role_settings come from the policy_settings fragment
+# (shared with pim_group_setting; test_policy_settings_fragment.py checks the module extends it).
+DOC["options"].update(yaml.safe_load(ModuleDocFragment.ROLES)["options"])
 
 
 def _shape(doc_options):
