@@ -389,6 +389,7 @@ def markdown(results: dict, d: dict) -> str:
         for name, p in large["paging"].items():
             lines.append(f"| {name} | {p['items']} | {p['pages']} | {p['wall_s']} | {p['server_s']} | "
                          f"{p['server_ms_first_page']} | {p['server_ms_last_page']} |")
+    lines += _groups_section(results)
     prof = results.get("profile")
     if prof:
         lines += ["", "## Profile of a module process", "",
@@ -435,6 +436,44 @@ def markdown(results: dict, d: dict) -> str:
               "entra.pim produced, so both apply the same change to the same fresh tenant (emulator `reset` in "
               "between)."]
     return "\n".join(lines) + "\n"
+
+
+def _groups_section(results: dict) -> list[str]:
+    """Scenario 6: the scan's PIM for Groups part as the number of PIM-managed groups grows (issue 12)."""
+    groups = results.get("groups")
+    if not groups:
+        return []
+    m = results["meta"]
+    runs = {(r["groups"], r["group_memberships"]): r for r in groups["runs"]}
+    lines = [
+        "",
+        "## PIM for Groups: the scan of tenants with PIM-managed groups",
+        "",
+        f"Measured {m.get('groups_measured', m['date'])}" + (
+            f" (1-minute load average {m.get('groups_loadavg_1m_at_start')})"
+            if m.get("groups_loadavg_1m_at_start") is not None else "") +
+        ". Each tenant (`bench/seeds.py`, `groups_tenant`) holds N role-assignable groups, each eligible for (every "
+        "fifth active in) a highly privileged role and managed by PIM for Groups: a permanent member added outside "
+        "PIM, an eligible member, an eligible owner. `playbooks/compliance_scan.yml` in check mode with the read-only "
+        "app, with the group part (`compliance_group_memberships=true`, the default) and without it. Graph requires "
+        "`$filter=groupId eq` on each PIM for Groups list, so the group part is 3 reads per group (eligibility "
+        "instances, assignment instances, members); they travel 20 per `$batch`, then one round names the members.",
+        "",
+        "| Groups | Requests with groups | Requests without | Group part: requests | Group reads (in $batch) "
+        "| ceil(reads / 20) + 1 | Wall s with | Wall s without | Writes |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n in groups["counts"]:
+        on, off = runs.get((n, True)), runs.get((n, False))
+        if not on or not off:
+            continue
+        extra = on["graph"]["requests"] - off["graph"]["requests"]
+        lines.append(f"| {n} | {on['graph']['requests']} | {off['graph']['requests']} | {extra} | "
+                     f"{on.get('group_reads')} | {-(-on.get('group_reads', 0) // 20) + 1} | {on['wall_s']} | "
+                     f"{off['wall_s']} | {on['graph']['writes']} |")
+    lines += ["", "The group part's requests follow `$batch` paging (one request per 20 group reads, plus the round "
+              "that names the members), never one request per group or per member; the scan writes nothing."]
+    return lines
 
 
 def summary_text(results: dict, d: dict) -> str:

@@ -7,7 +7,11 @@ Scenarios (issue 7), all against the emulator with injected latency (``--latency
 3. the scan over N generated tenants with ``--forks 10`` (10, 50, 100; ``--quick``: 3, 10);
 4. ``bench/per_role_client.py`` doing the same scan and the same baseline change the per-role way
    (plain HTTP; EasyPIM's three settings reads per role; once through msgraph-sdk's models);
-5. a tenant with 20,000 assignments: the scan, its module's peak memory and the emulator's paging time.
+5. a tenant with 20,000 assignments: the scan, its module's peak memory and the emulator's paging time;
+6. PIM for Groups (issue 12): the scan of tenants with 1, 10 and 50 PIM-managed groups holding highly
+   privileged roles, with and without the group part (``compliance_group_memberships``), to show that the
+   group part costs ``$batch`` paging (one request per 20 reads), not requests per group
+   (``--only-groups`` runs this scenario alone and merges it into results.json).
 
 How it measures:
 - Graph requests, by method and route, and writes: the emulator's ``stats``, reset before each run;
@@ -57,7 +61,7 @@ from paging import page_through  # noqa: E402
 from pim_emulator.launch import DEFAULT_SEED_VARS, auth_options, start, write_inventory  # noqa: E402
 from profiling import import_costs, profile_module  # noqa: E402
 from report import write_reports  # noqa: E402
-from seeds import LARGE_ACTIVE, LARGE_ELIGIBLE, write_bench_seed  # noqa: E402
+from seeds import GROUP_COUNTS, LARGE_ACTIVE, LARGE_ELIGIBLE, write_bench_seed, write_groups_seed  # noqa: E402
 
 PY = sys.executable
 ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
@@ -308,6 +312,35 @@ class Bench:
         results["large"] = large
 
 
+    # -- phase D: PIM for Groups -------------------------------------------------------------------
+    def phase_groups(self, results: dict) -> None:
+        a = self.args
+        seed = self.work / "seed-groups.json"
+        write_groups_seed(seed)
+        log(f"scenario 6: the scan of tenants with {', '.join(map(str, GROUP_COUNTS))} PIM-managed groups")
+        emu = start(self.work / "emulator-groups", ["--seed", str(seed), "--latency-ms", str(a.latency_ms)],
+                    timeout=600)
+        out = {"counts": list(GROUP_COUNTS), "runs": []}
+        try:
+            inv = self.inventory(emu, "pim-reader")
+            for tenant, n in zip(emu.info["tenants"], GROUP_COUNTS, strict=True):
+                for with_groups in (True, False):
+                    label = f"scan-groups{n:03d}-{'on' if with_groups else 'off'}"
+                    log(f"  {label}")
+                    runs = [self.playbook(emu, label, a.scan_playbook, inv, limit=tenant["name"], extra=[
+                        "--check", "-e", f"compliance_group_memberships={str(with_groups).lower()}"])
+                        for _ in range(a.repeat)]
+                    run = _median_run(runs)
+                    # by_route counts operations (each $batch item once), requests the HTTP requests.
+                    group_reads = sum(c for route, c in run["graph"]["by_route"].items()
+                                      if "privilegedAccess/group" in route or route.endswith("/members"))
+                    run.update(groups=n, group_memberships=with_groups, group_reads=group_reads)
+                    out["runs"].append(run)
+        finally:
+            emu.stop()
+        results["groups"] = out
+
+
 class _Probe:
     """The emulator's CPU during a run, and what the rest of the machine used meanwhile (other load
     on a shared machine skews wall times: it is recorded next to every figure)."""
@@ -389,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite RESULTS.md from the results.json of --out-dir (e.g. after editing ANALYSIS.md)")
     parser.add_argument("--only-large", action="store_true",
                         help="scenario 5 only, merged into the existing results.json of --out-dir")
+    parser.add_argument("--only-groups", action="store_true",
+                        help="scenario 6 only (PIM for Groups), merged into the existing results.json of --out-dir")
+    parser.add_argument("--skip-groups", action="store_true", help="leave out scenario 6 (PIM for Groups)")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="first wait up to SECONDS for the 1-minute load average to drop below 1")
     parser.add_argument("--work", default=str(BENCH / "out" / "run"), help="scratch directory (wiped)")
@@ -424,7 +460,16 @@ def main(argv: list[str] | None = None) -> int:
         previous["meta"]["large_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
         print(write_reports(previous, args.out_dir))
         return 0
+    if args.only_groups:
+        previous = json.loads((args.out_dir / "results.json").read_text(encoding="utf-8"))
+        bench.phase_groups(previous)
+        previous["meta"]["groups_measured"] = results["meta"]["date"]
+        previous["meta"]["groups_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
+        print(write_reports(previous, args.out_dir))
+        return 0
     bench.phase_single(results)
+    if not args.skip_groups:
+        bench.phase_groups(results)
     if not args.skip_many:
         bench.phase_many(results)
     if not args.skip_large and not args.quick:

@@ -7,6 +7,14 @@ Input is what two read-only module calls return: ``pim_role_setting_info`` (ever
 and ``pim_activation_info`` (assignments), flattened by ``pim_compliance_assignments``. Output is one
 report per tenant: every control as pass / fail / not_applicable with its evidence (role, principal,
 setting). Pure Python: the roles call it, tests/unit/plugins/filter/ tests it.
+
+Privilege through groups counts. When ``pim_activation_info`` ran with ``group_memberships`` its result
+carries ``role_groups``: for each group holding a role, the group's PIM for Groups membership. Each member
+then holds the group's role as ``expand_group_paths`` works out (an active member of a group holding a role
+actively holds it; an eligible member, or any member of a group only eligible for it, is eligible), and
+each such row carries its ``path`` ("Global Administrator via group PIM-Tier0 (active member)"), which the
+findings show. A group holding a role permanently is no standing privilege by itself when its members are
+known: its permanent active members are, each one a finding of MS.AAD.7.4.
 """
 
 from __future__ import annotations
@@ -77,6 +85,96 @@ def _break_glass(excluded, assignments):
     return ids, upns
 
 
+def _membership_words(member):
+    """How a member holds the group: "active member", "active member until ...", "activated member",
+    "eligible member" (and "membership end unknown" when PIM for Groups could not be read)."""
+    if member.get("kind") == "eligible":
+        return "eligible member"
+    if member.get("assignment_type") == "activated":
+        return "activated member"
+    words = "active member"
+    if member.get("outside_pim"):
+        words += ", added outside PIM"
+    if member.get("permanent") is None:
+        return words + ", membership end unknown"
+    return words if member.get("permanent") else f"{words} until {member.get('end')}"
+
+
+def _earlier(a, b):
+    """The earlier of two ISO 8601 ends (None: never); strings of one format compare in time order."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(str(a), str(b))
+
+
+def expand_group_paths(rows, role_groups):
+    """Rows of directory roles + ``role_groups`` (pim_activation_info) -> rows of the people who hold them.
+
+    For each row of a group holding a role and each ``member`` membership of that group (owners manage the
+    group but hold none of its roles until they are members):
+
+    - the group holds the role actively: an active member holds it actively (permanently only when both the
+      group's role and the membership are permanent; just in time when the membership is an activation); an
+      eligible member is eligible for it (activating the membership activates the role);
+    - the group is eligible for the role: every member, active or eligible, is eligible for it.
+
+    Rows the directory-role read reported for a group's members itself (``member_type: group``, inherited) are
+    replaced by these for the groups whose membership was read, since these know how each membership is held;
+    activations of a role through a group's eligibility (``assignment_type: activated``) stay. Groups whose
+    membership was not read keep today's rows. Pure: the rows given are not changed.
+    """
+    groups = {str(g.get("group_id") or "").lower(): g for g in role_groups or [] if g.get("group_id")}
+    if not groups:
+        return list(rows)
+    read_ids = {gid for gid, g in groups.items() if g.get("pim_read") or g.get("members_read")}
+    derived = []
+    for row in rows:
+        gid = str(row.get("principal_id") or "").lower()
+        if row.get("principal_type") != "group" or row.get("member_type") != "direct" or gid not in read_ids:
+            continue
+        group = groups[gid]
+        name = group.get("group") or row.get("principal")
+        group_active = row.get("kind") == "active"
+        for member in group.get("memberships") or []:
+            if member.get("access") != "member" or member.get("principal_type") == "group":
+                continue  # role-assignable groups cannot nest groups (Microsoft Learn, "Use Microsoft Entra
+                # groups to manage role assignments"); a group principal here holds nothing more
+            member_active = member.get("kind") == "active"
+            active = group_active and member_active
+            if active:
+                permanent = None if member.get("permanent") is None else bool(row.get("permanent")) and bool(
+                    member.get("permanent"))
+                assignment_type = "activated" if member.get("assignment_type") == "activated" else "assigned"
+            else:
+                permanent, assignment_type = False, None
+            words = _membership_words(member)
+            if not group_active:
+                words += "; the group is eligible"
+            derived.append({
+                "kind": "active" if active else "eligible", "assignment_type": assignment_type,
+                "role": row.get("role"), "role_id": row.get("role_id"), "scope": row.get("scope"),
+                "principal": member.get("principal"), "principal_id": member.get("principal_id"),
+                "principal_type": member.get("principal_type") or "user", "member_type": "group",
+                "via_group": name, "via_group_id": gid, "group_pim": True,
+                "permanent": permanent, "end": _earlier(row.get("end"), member.get("end")),
+                "outside_pim": False, "synced": member.get("synced"),
+                "path": f"{row.get('role')} via group {name} ({words})",
+            })
+    kept = [r for r in rows if not (r.get("member_type") == "group" and r.get("assignment_type") != "activated"
+                                    and _via_read_group(r, read_ids, groups))]
+    return kept + derived
+
+
+def _via_read_group(row, read_ids, groups):
+    """Whether an inherited row came through a group whose membership was read (by id, else by its name)."""
+    if str(row.get("via_group_id") or "").lower() in read_ids:
+        return True
+    names = {n.strip() for n in str(row.get("via_group") or "").split(",") if n.strip()}
+    return bool(names) and names <= {groups[g].get("group") for g in read_ids}
+
+
 def _finding(status, role=None, principal=None, setting=None, expected=None, actual=None, detail=None):
     return {k: v for k, v in dict(status=status, role=role, principal=principal, setting=setting,
                                   expected=expected, actual=actual, detail=detail).items() if v is not None}
@@ -94,6 +192,12 @@ class _Tenant:
         self.opts = dict(OPTIONS, **{k: v for k, v in (options or {}).items() if v is not None})
         self.roles = {r.get("template_id") or r["id"]: r for r in settings or []}
         self.assignments = normalise_assignments(assignments)
+        if isinstance(assignments, dict) and assignments.get("role_groups"):
+            self.assignments = expand_group_paths(self.assignments, assignments["role_groups"])
+        # Groups whose PIM for Groups membership was read: their members are evaluated one by one, so the
+        # group's own row is no standing access by itself (a permanent GA group with only eligible members).
+        self.expanded_groups = {str(g.get("group_id")).lower() for g in (assignments.get("role_groups") or [])
+                                if g.get("pim_read")} if isinstance(assignments, dict) else set()
         self.hp = {str(r).lower() for r in self.opts["highly_privileged_roles"]}
         self.exempt_ids, self.exempt_upns = _break_glass(self.opts["excluded_principals"], self.assignments)
 
@@ -110,9 +214,11 @@ class _Tenant:
 
     def holders(self, role_id):
         """Unique non-group principals holding a role, eligible or active (group members expanded when
-        pim_activation_info reports them, as ScubaGear counts)."""
+        pim_activation_info reports them, as ScubaGear counts; with ``role_groups``, every member of a group
+        holding the role, eligible or active). A person holding it several ways is shown by the strongest:
+        active before eligible, direct before through a group."""
         out = {}
-        for a in self.assignments:
+        for a in sorted(self.assignments, key=lambda x: (x.get("kind") != "active", x.get("member_type") != "direct")):
             if a.get("role_id") == role_id and a.get("principal_type") != "group":
                 out.setdefault(a.get("principal_id") or a.get("principal"), a)
         return out
@@ -125,7 +231,8 @@ class _Tenant:
         low, high = int(self.opts["ga_min"]), int(self.opts["ga_max"])
         ok = low <= len(holders) <= high
         findings = [_finding(PASS if ok else FAIL, "Global Administrator", a.get("principal"),
-                             detail=f"{a.get('kind')}{' via ' + a['via_group'] if a.get('via_group') else ''}")
+                             detail=a.get("path") or
+                             f"{a.get('kind')}{' via ' + a['via_group'] if a.get('via_group') else ''}")
                     for a in holders.values()]
         findings += [_finding(PASS, "Global Administrator", g.get("principal"), detail="group; members counted")
                      for g in groups]
@@ -150,23 +257,47 @@ class _Tenant:
             if a["synced"]:
                 synced.setdefault(a.get("principal_id"), []).append(a)
         findings = [_finding(FAIL, ", ".join(sorted({x.get("role") or "" for x in items})), items[0].get("principal"),
-                             "onPremisesImmutableId", "null", "set", "synced from on-premises")
+                             "onPremisesImmutableId", "null", "set",
+                             "; ".join(["synced from on-premises"]
+                                       + sorted({x["path"] for x in items if x.get("path")})))
                     for items in synced.values()]
         return (FAIL if synced else PASS), f"{len(synced)} synced of {len({a.get('principal_id') for a in users})} " \
                                            "privileged users", findings
 
+    def group_evaluated(self, a):
+        """A group's own row whose members are evaluated one by one (its PIM for Groups state was read)."""
+        return a.get("principal_type") == "group" and str(a.get("principal_id") or "").lower() in self.expanded_groups
+
     def permanent_actives(self):
+        """Standing access: permanent, assigned (not activated) rows of highly privileged roles, held directly,
+        or through a group whose membership is read (a permanent active member of a group holding the role
+        permanently). A group's own row counts only while its members are unknown."""
         return [a for a in self.assignments if self.is_hp(a) and a.get("kind") == "active"
-                and a.get("assignment_type") != "activated" and a.get("member_type") != "group" and a.get("permanent")]
+                and a.get("assignment_type") != "activated" and a.get("permanent") is True
+                and (a.get("member_type") != "group" or a.get("group_pim")) and not self.group_evaluated(a)]
 
     def c_7_4(self):
-        findings = [_finding("exempt" if self.exempt(a) else FAIL, a.get("role"), a.get("principal"),
-                             "active assignment end", "an end date", "noExpiration",
-                             "break-glass exception" if self.exempt(a) else a.get("principal_type"))
-                    for a in self.permanent_actives()]
+        findings = []
+        for a in self.permanent_actives():
+            exempt = self.exempt(a)
+            if a.get("group_pim"):
+                findings.append(_finding("exempt" if exempt else FAIL, a.get("role"), a.get("principal"),
+                                         "group membership end", "an end date, or eligible membership",
+                                         "noExpiration", ("break-glass exception: " if exempt else "") + a["path"]))
+            else:
+                findings.append(_finding("exempt" if exempt else FAIL, a.get("role"), a.get("principal"),
+                                         "active assignment end", "an end date", "noExpiration",
+                                         "break-glass exception" if exempt else a.get("principal_type")))
         failed = sum(f["status"] == FAIL for f in findings)
-        return (FAIL if failed else PASS), f"{failed} permanent active assignments " \
-                                           f"({len(findings) - failed} exempt)", findings
+        exempt = len(findings) - failed
+        # The groups holding a role permanently whose members were evaluated above: shown, not failed.
+        findings += [_finding(PASS, a.get("role"), a.get("principal"), "active assignment end", actual="noExpiration",
+                              detail="group; its members are evaluated one by one (eligible or time-bound "
+                                     "membership is no standing access)")
+                     for a in self.assignments if self.is_hp(a) and a.get("kind") == "active"
+                     and a.get("assignment_type") != "activated" and a.get("permanent") is True
+                     and self.group_evaluated(a)]
+        return (FAIL if failed else PASS), f"{failed} permanent active assignments ({exempt} exempt)", findings
 
     def c_7_5(self):
         outside = [a for a in self.assignments if self.is_hp(a) and a.get("outside_pim")]
@@ -191,7 +322,7 @@ class _Tenant:
                 findings.append(_finding("exempt", a.get("role"), a.get("principal"), detail="break-glass account"))
             else:
                 findings.append(_finding(FAIL, a.get("role"), a.get("principal"), "active assignment end",
-                                         "an end date", "noExpiration"))
+                                         "an end date", "noExpiration", a.get("path")))
         failed = sum(f["status"] == FAIL for f in findings)
         return (FAIL if failed else PASS), f"{failed} standing assignments to CIS roles, {exempt} break-glass", findings
 

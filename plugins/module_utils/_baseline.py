@@ -213,6 +213,80 @@ def baseline_plan(roles, config=None):
     return groups
 
 
+def _group_selection(selection):
+    """``baseline_pim_groups``: false (off), true (every group holding a hardened role) or a list of groups (names
+    or object ids) -> None (off), True or the list."""
+    if selection is None or selection is False or selection == "" or selection == []:
+        return None
+    if selection is True:
+        return True
+    if isinstance(selection, str):
+        if selection.strip().lower() in ("true", "yes", "on", "1"):
+            return True
+        if selection.strip().lower() in ("false", "no", "off", "0"):
+            return None
+        return [selection]
+    if isinstance(selection, (list, tuple)):
+        return [str(s) for s in selection if str(s).strip()] or None
+    raise BaselineError(f"baseline_pim_groups must be true, false or a list of groups, not {selection!r}")
+
+
+def baseline_group_plan(rows, tiers, selection, config=None):
+    """The opt-in PIM for Groups tier: which role-assignable groups holding hardened roles get which settings.
+
+    ``rows``: ``pim_activation_info`` eligible and active rows of the hardened roles; ``tiers``: ``baseline_plan``'s
+    groups (``pim_role_setting``'s ``baseline_groups``); ``selection``: ``baseline_pim_groups``. A group holding a
+    role (eligible or active) passes it to its members, so its membership gets the settings of the strictest tier
+    it holds: tier 0 (a group holding Global Administrator or another tier 0 role) activates with approval by the
+    tier 0 approvers and the tier 0 maximum; tier 1 with MFA (or the authentication context) and justification.
+    Either way membership may not be permanent (eligible and active membership expire), and the alerts go where
+    the roles' go. Listed groups that hold no hardened role get tier 1.
+
+    -> ``pim_group_setting``'s ``group_settings`` entries (``name`` tier0 / tier1, ``groups`` as object ids, or as
+    given for a listed group not seen holding a role; ``access: [member]``), tier 0 first; [] when off.
+    """
+    chosen = _group_selection(selection)
+    if chosen is None:
+        return []
+    cfg = baseline_config(config)
+    tier_of_role = {}
+    for tier in tiers or []:
+        for role in tier.get("roles") or []:
+            if tier.get("tier") in ("tier0", "tier1"):
+                rid = str(role.get("id") or "").lower()
+                tier_of_role[rid] = "tier0" if tier_of_role.get(rid) == "tier0" else tier["tier"]
+    holders = {}  # group id -> (name, tier)
+    for row in rows or []:
+        if row.get("principal_type") != "group" or str(row.get("member_type") or "direct") != "direct":
+            continue
+        role_tier = tier_of_role.get(str(row.get("role_id") or "").lower()) or \
+            tier_of_role.get(str(row.get("role_template_id") or "").lower())
+        if role_tier is None:
+            continue
+        gid = str(row.get("principal_id") or "").lower()
+        name, had = holders.get(gid, (row.get("principal"), None))
+        holders[gid] = (name, "tier0" if "tier0" in (had, role_tier) else "tier1")
+    if chosen is True:
+        picked = [(gid, t) for gid, (_n, t) in holders.items()]
+    else:
+        by_name = {str(n).lower(): gid for gid, (n, _t) in holders.items() if n}
+        picked = []
+        for ref in chosen:
+            gid = str(ref).lower() if str(ref).lower() in holders else by_name.get(str(ref).lower())
+            picked.append((gid, holders[gid][1]) if gid else (ref, "tier1"))
+    out = []
+    approval = {"require_approval": True, "approvers": cfg["tier0_approvers"]}
+    for tier, maximum, recipients in (("tier0", cfg["tier0_max_activation"], cfg["alert_mailbox"]),
+                                      ("tier1", cfg["tier1_max_activation"], cfg["activation_alert_mailbox"])):
+        groups = list(dict.fromkeys(g for g, t in picked if t == tier))
+        if groups:
+            settings = _hardened(cfg, maximum, recipients)
+            if tier == "tier0":
+                settings["activation"].update(approval)
+            out.append(dict(settings, name=tier, groups=groups, access=["member"]))
+    return out
+
+
 def baseline_problems(config=None):
     """What a baseline run needs before it may write anything; an empty list when all is given."""
     cfg = baseline_config(config)

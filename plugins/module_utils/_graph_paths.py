@@ -99,6 +99,12 @@ def group_schedule_reads(kind, group_ids, what=("instances", "schedules")):
             for g in group_ids for w in what]
 
 
+def group_members_path(group_id):
+    """A group's direct members (``GET /groups/{id}/members``): role-assignable groups cannot nest groups, so
+    direct members are every member."""
+    return f"{GROUPS}/{group_id}/members"
+
+
 def read_policy_assignments(graph, role_id=None):
     """Every directory role's policy assignment (one role's with ``role_id``), policy and rules expanded."""
     path, params = policy_assignments_for(role_id)

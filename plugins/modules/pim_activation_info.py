@@ -107,6 +107,22 @@ options:
         C(synced) out.
     type: bool
     default: false
+  group_memberships:
+    description:
+      - Also return, in RV(role_groups), who really holds the roles held by groups. For each group holding a
+        role of the returned rows (directly, eligible or active; only the roles of O(row_roles) when it is set), its
+        PIM for Groups eligible and active membership and ownership (eligibility and assignment schedule instances of
+        C(identityGovernance/privilegedAccess/group)) and its members (C(/groups/{id}/members)), with each
+        member's name (and sync status with O(include_sync_status=true)).
+      - A member of a group holding Global Administrator holds Global Administrator; the compliance role counts them
+        (CISA MS.AAD.7.1 to 7.4) from this.
+      - Graph requires one read per group of each list (C($filter=groupId eq)), so the groups' reads go out
+        together, 20 per C($batch) request, then one more round names the members the role read did not.
+      - Needs C(PrivilegedEligibilitySchedule.Read.AzureADGroup), C(PrivilegedAssignmentSchedule.Read.AzureADGroup)
+        and C(GroupMember.Read.All) (or C(Directory.Read.All)); when Graph refuses, the module warns and returns the
+        members it could read with C(permanent) V(null).
+    type: bool
+    default: false
 notes:
   - Needs C(RoleEligibilitySchedule.Read.Directory) and C(RoleAssignmentSchedule.Read.Directory) (or
     C(RoleManagement.Read.Directory)) and C(Directory.Read.All) for names; C(AuditLog.Read.All) for
@@ -164,6 +180,13 @@ EXAMPLES = r"""
     pending_requests: false
     row_roles: [Global Administrator, Privileged Role Administrator, Exchange Administrator]
   register: hp_rows
+
+- name: Who holds the highly privileged roles through groups (PIM for Groups membership of the groups holding them)
+  entra.pim.pim_activation_info:
+    pending_requests: false
+    row_roles: [Global Administrator, Privileged Role Administrator]
+    group_memberships: true
+  register: via_groups
 
 - name: One user's roles, without the pending requests
   entra.pim.pim_activation_info:
@@ -384,6 +407,43 @@ audit:
     details:
       description: Every additional detail of the record, by key.
       type: dict
+role_groups:
+  description:
+    - The groups holding a role of the returned rows, each with its PIM for Groups memberships (see
+      O(group_memberships)), sorted by access, kind and principal.
+  returned: when O(group_memberships=true)
+  type: list
+  elements: dict
+  contains:
+    group:
+      description: The group's display name.
+      type: str
+      sample: PIM-Tier0
+    group_id:
+      description: The group's object id.
+      type: str
+    pim_read:
+      description: Whether its PIM for Groups eligibility and assignment instances could be read.
+      type: bool
+    members_read:
+      description: Whether its members could be read.
+      type: bool
+    memberships:
+      description:
+        - Eligible and active membership (C(access=member)) and ownership (C(access=owner)), one row each,
+          with C(principal), C(principal_id), C(principal_type), C(access), C(kind) (V(eligible) or V(active)),
+          C(assignment_type) (V(assigned), V(activated); V(null) when eligible), C(member_type), C(start),
+          C(end), C(permanent) (V(null) when unknown), C(outside_pim) (a member added to the group directly)
+          and C(synced).
+      type: list
+      elements: dict
+      sample:
+        - principal: ian.ops@contoso.onmicrosoft.com
+          access: member
+          kind: active
+          assignment_type: assigned
+          permanent: true
+          outside_pim: true
 role_settings:
   description:
     - Each role's PIM settings, in the shape of RV(entra.pim.pim_role_setting_info#module:roles)
@@ -436,6 +496,11 @@ from ansible_collections.entra.pim.plugins.module_utils._activation import (  # 
     summarize,
 )
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._group_membership import (  # noqa: E402
+    GroupMembershipReader,
+    groups_holding_roles,
+    known_principals,
+)
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import RoleSettingsError  # noqa: E402
@@ -452,6 +517,7 @@ def main():
         role_settings=dict(type="bool", default=False),
         include_sync_status=dict(type="bool", default=False),
         row_roles=dict(type="list", elements="str"),
+        group_memberships=dict(type="bool", default=False),
     ), supports_check_mode=True)
     params = module.params
     try:
@@ -481,6 +547,16 @@ def main():
     if params["row_roles"] is not None:
         for kind in ("eligible", "active"):
             result[kind] = rows_of_roles(result[kind], params["row_roles"])
+    if params["group_memberships"]:
+        # After row_roles: only the groups holding the roles asked about are read (one read per group and list).
+        rows = result["eligible"] + result["active"]
+        try:
+            result["role_groups"], warnings = GroupMembershipReader(reader.graph).read(
+                groups_holding_roles(rows), known_principals(rows), params["include_sync_status"])
+        except Exception as exc:
+            module.fail_graph(exc, "Reading the PIM for Groups membership of the groups holding roles")
+        for warning in warnings:
+            module.warn(warning)
     module.exit(changed=False, **result)
 
 

@@ -277,8 +277,14 @@ def test_scan_reports_are_inert_and_parse(hostile, scan):
     data = json.loads((reports / "all-tenants.json").read_text(encoding="utf-8"))
     c74 = next(c for c in data[0]["controls"] if c["id"] == "MS.AAD.7.4")
     found = {(f["principal"], f["status"]) for f in c74["findings"]}
-    # the group named like a break-glass UPN is not exempt; the break-glass users are
-    assert (IMPOSTOR, "fail") in found
+    # the group named like a break-glass UPN is not exempt; the break-glass users are. Since issue 12 the scan reads
+    # the group's membership: the group's own permanent row is shown (pass, "its members are evaluated one by one")
+    # and its member trent.dev, a permanent plain member, fails through it, the impostor name in the path.
+    group_rows = [f for f in c74["findings"] if f["principal"] == IMPOSTOR and f.get("detail", "").startswith("group")]
+    assert [f["status"] for f in group_rows] == ["pass"]
+    via = [f for f in c74["findings"] if f["status"] == "fail" and f["principal"] == f"trent.dev@{DOMAIN}"]
+    assert [f["detail"] for f in via] == [
+        f"Global Administrator via group {IMPOSTOR} (active member, added outside PIM)"]
     assert {(f"breakglass1@{DOMAIN}", "exempt"), (f"breakglass2@{DOMAIN}", "exempt")} <= found
     assert (hostile["names"]["app"], "fail") in found  # the payload app's name, as text
 

@@ -33,7 +33,10 @@ ROLES_DIR = ROOT / "roles"
 LONG = os.environ.get("RELIABILITY_LONG", "") not in ("", "0", "false", "no")
 
 ALL_MODULES = ("pim_role_setting", "pim_role_setting_info", "pim_eligible_assignment", "pim_active_assignment",
-               "pim_activation_info", "pim_role_activation")
+               "pim_activation_info", "pim_role_activation",
+               # PIM for Groups (issue 12)
+               "pim_group_setting", "pim_group_setting_info", "pim_group_eligible_assignment",
+               "pim_group_active_assignment", "pim_group_activation_info", "pim_group_activation")
 
 
 def have_module(name: str) -> bool:
