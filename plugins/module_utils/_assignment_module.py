@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import time
 
-from ._assignment_backends import (  # noqa: F401 - read_assignments & co. still importable from here
-    DirectoryBackend, assignment_reads, assignments_of, backend_for, read_assignments,
-)
+from ._assignment_backends import DirectoryBackend, backend_for
 from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
 from ._assignments import GUARDED_ROLES, KINDS, AssignmentError, diff_view, holds, plan, target_options, validate_items
 from ._client import BATCH_LIMIT, GraphCallError, GraphSession

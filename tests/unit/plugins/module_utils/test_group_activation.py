@@ -385,5 +385,3 @@ def test_group_backend_calls_the_documented_group_paths():
     pim.cancel("r-9")
     assert graph.calls[-2][1] == GROUP_PIM + "/assignmentScheduleRequests"
     assert graph.calls[-1][1] == GROUP_PIM + "/assignmentScheduleRequests/r-9/cancel"
-
-

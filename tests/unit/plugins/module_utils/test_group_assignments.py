@@ -146,9 +146,9 @@ def test_request_bodies_name_access_and_group_and_nothing_of_directory_roles():
 
 # -- planning per (group, access) -----------------------------------------------------------------------------
 def test_exclusive_membership_never_touches_owners_or_other_groups():
-    state = [actual for actual in actual_state(
+    state = list(actual_state(
         [graph_item(DAVE), graph_item(ALICE), graph_item(ALICE, access="owner"), graph_item(DAVE, group=G2)],
-        [], NOW, GROUPS)]
+        [], NOW, GROUPS))
     result = plan("active", desired([{"principal": DAVE, "group": G1, "permanent": True}]), state, NOW, OPEN,
                   exclusive_roles={G1_MEMBER})
     assert [(a.action, a.principal_id, a.role_id) for a in result.actions] == [("adminRemove", ALICE, G1_MEMBER)]

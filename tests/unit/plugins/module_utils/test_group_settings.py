@@ -366,4 +366,3 @@ def test_an_unknown_group_is_named_as_given_with_advice_for_groups():
     assert "'group:Nope-Group'" in message  # given with its prefix: shown with it
     assert message.endswith("Give a group's display name or object id.")
     assert "user principal name" not in message and "app id" not in message
-
