@@ -39,8 +39,8 @@ PATH_ELIGIBLE = "Global Administrator via group PIM-Tier0 (eligible member)"
 
 
 def seed_document() -> dict:
-    users = [{"name": n, "displayName": n, "mfa": True} for n in ("breakglass1", "breakglass2", "ian.ops",
-                                                                   "alice.approver", "bob.approver")]
+    names = ("breakglass1", "breakglass2", "ian.ops", "alice.approver", "bob.approver")
+    users = [{"name": n, "displayName": n, "mfa": True} for n in names]
     assignment = {"role": "Global Administrator", "kind": "active", "permanent": True, "duration": None,
                   "outsidePim": False, "scope": "/"}
     return {"tenants": [{

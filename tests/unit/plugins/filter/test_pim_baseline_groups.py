@@ -54,8 +54,8 @@ def test_every_group_holding_a_hardened_role_by_its_strictest_tier(tiers):
 
 def test_a_list_takes_those_groups_by_name_or_id(tiers):
     plan = baseline_group_plan(ROWS, tiers, ["pim-exchange-admins", "ID-PIM-PRA", "Not-Holding"], BASELINE)
-    assert [(e["name"], e["groups"]) for e in plan] == [("tier0", ["id-pim-pra"]),
-                                                       ("tier1", ["id-pim-exchange-admins", "Not-Holding"])]
+    assert [(e["name"], e["groups"]) for e in plan] == [
+        ("tier0", ["id-pim-pra"]), ("tier1", ["id-pim-exchange-admins", "Not-Holding"])]
 
 
 def test_authentication_context_replaces_mfa(tiers):

@@ -93,7 +93,7 @@ def test_principals_the_role_read_named_are_not_asked_again():
     groups = {gid(1): "PIM-Tier0"}
     wire = GroupWire([], [inst(gid(1), IAN)], {gid(1): [IAN]}, page_size=100)
     known = {IAN: {"label": "ian@x", "type": "user", "synced": False}}
-    out, _ = GroupMembershipReader(wire).read(groups, known, sync_status=True)
+    out, _warnings = GroupMembershipReader(wire).read(groups, known, sync_status=True)
     assert wire.request_count == 1  # the group's three reads in one $batch; nothing left to name
     assert out[0]["memberships"][0]["principal"] == "ian@x"
 
@@ -101,7 +101,7 @@ def test_principals_the_role_read_named_are_not_asked_again():
 def test_member_added_outside_pim_is_a_permanent_active_membership():
     groups = {gid(1): "PIM-Tier0"}
     wire = GroupWire([], [], {gid(1): [IAN]}, page_size=100)
-    out, _ = GroupMembershipReader(wire).read(groups, {}, sync_status=False)
+    out, _warnings = GroupMembershipReader(wire).read(groups, {}, sync_status=False)
     (row,) = out[0]["memberships"]
     assert (row["principal"], row["kind"], row["permanent"], row["outside_pim"]) == ("ian@x", "active", True, True)
 
