@@ -491,7 +491,8 @@ def settings_body(desired, base=None):
     out.update(defaultDecisionEnabled=decision != "None", defaultDecision=decision,
                instanceDurationInDays=desired["duration_days"], autoApplyDecisionsEnabled=bool(desired["auto_apply"]))
     recurrence = dict((base or {}).get("recurrence") or {})
-    if desired["recurrence"] is not None:
+    if desired["recurrence"] is not None and recurrence_word(recurrence) != desired["recurrence"]:
+        # Only a pattern that changes is rewritten: a day of the month chosen elsewhere stays.
         recurrence["pattern"] = recurrence_pattern(desired["recurrence"])
     span = dict(recurrence.get("range") or {"type": "noEnd"})
     span = {k: v for k, v in span.items() if v is not None}

@@ -182,10 +182,13 @@ from ansible_collections.entra.pim.plugins.module_utils._module import PimModule
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
 
 
+def argument_spec():
+    return dict(names=dict(type="list", elements="str"), roles=dict(type="list", elements="str"),
+                include_decisions=dict(type="bool", default=True))
+
+
 def main():
-    module = PimModule(dict(names=dict(type="list", elements="str"), roles=dict(type="list", elements="str"),
-                            include_decisions=dict(type="bool", default=True)),
-                       supports_check_mode=True)
+    module = PimModule(argument_spec(), supports_check_mode=True)
     params = module.params
     module.check_auth()
     graph = module.graph()

@@ -260,3 +260,12 @@ def test_last_instance_and_decision_counts():
     assert summary == {"id": "b", "start": "2026-09-01T00:00:00Z", "end": "2026-09-15T00:00:00Z",
                        "status": "InProgress",
                        "decisions": {"approve": 2, "deny": 1, "not_reviewed": 1, "dont_know": 1, "total": 5}}
+
+
+def test_an_update_keeps_a_pattern_it_does_not_change():
+    existing = created(params(recurrence="quarterly"))
+    existing["settings"]["recurrence"]["pattern"]["dayOfMonth"] = 5  # chosen in the portal
+    desired = ar.desired_state(params(duration_days=20), [GA], [], [ALICE], None, existing)
+    body = ar.update_body(existing, desired, [ALICE], None)
+    assert body["settings"]["recurrence"]["pattern"]["dayOfMonth"] == 5
+    assert body["settings"]["instanceDurationInDays"] == 20

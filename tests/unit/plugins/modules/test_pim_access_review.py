@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The access review modules' documentation against their argument specs, and the info reads' batching."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible_collections.entra.pim.plugins.module_utils import _access_review_backend as backend
+from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+from ansible_collections.entra.pim.plugins.modules import pim_access_review, pim_access_review_info
+
+
+def _shape(doc_options):
+    out = {}
+    for name, doc in doc_options.items():
+        spec = {"type": doc.get("type", "str")}
+        for key in ("elements", "required", "choices", "default"):
+            if doc.get(key) is not None and doc.get(key) is not False:
+                spec[key] = doc[key]
+        out[name] = spec
+    return out
+
+
+def _spec(spec):
+    return {name: {k: v for k, v in opt.items() if v is not None and v is not False} for name, opt in spec.items()}
+
+
+@pytest.mark.parametrize("module", [pim_access_review, pim_access_review_info])
+def test_docs_match_the_spec(module):
+    assert _shape(yaml.safe_load(module.DOCUMENTATION)["options"]) == _spec(module.argument_spec())
+
+
+@pytest.mark.parametrize("module", [pim_access_review, pim_access_review_info])
+def test_examples_and_return_are_yaml(module):
+    assert yaml.safe_load(module.EXAMPLES)
+    assert "reviews" in yaml.safe_load(module.RETURN)
+
+
+class FakeGraph:
+    """Answers read_many from canned lists by URL, counting the rounds (each round is one $batch)."""
+
+    def __init__(self, lists, fail=None):
+        self.lists, self.fail, self.rounds = lists, fail or set(), []
+
+    def read_many(self, reads):
+        self.rounds.append([r["url"] for r in reads])
+        return [{"items": self.lists.get(r["url"], []),
+                 "error": GraphCallError(403, "Forbidden", "no", method="GET", path=r["url"])
+                 if r["url"] in self.fail else None} for r in reads]
+
+
+BASE = "/identityGovernance/accessReviews/definitions"
+
+
+def test_last_instances_and_decisions_in_two_rounds():
+    graph = FakeGraph({
+        f"{BASE}/d1/instances": [{"id": "i1", "startDateTime": "2026-01-01T00:00:00Z", "status": "Completed"},
+                                 {"id": "i2", "startDateTime": "2026-04-01T00:00:00Z", "status": "InProgress"}],
+        f"{BASE}/d2/instances": [],
+        f"{BASE}/d1/instances/i2/decisions": [{"decision": "Approve"}, {"decision": "NotReviewed"}],
+    })
+    last = backend.read_last_instances(graph, [{"id": "d1"}, {"id": "d2"}])
+    assert len(graph.rounds) == 2 and graph.rounds[1] == [f"{BASE}/d1/instances/i2/decisions"]
+    assert last["d2"] is None
+    assert last["d1"]["id"] == "i2" and last["d1"]["decisions"]["approve"] == 1 \
+        and last["d1"]["decisions"]["not_reviewed"] == 1 and last["d1"]["decisions"]["total"] == 2
+
+
+def test_a_refused_read_is_raised_not_hidden():
+    graph = FakeGraph({}, fail={f"{BASE}/d1/instances"})
+    with pytest.raises(GraphCallError):
+        backend.read_last_instances(graph, [{"id": "d1"}])
+
+
+def test_without_decisions_one_round():
+    graph = FakeGraph({f"{BASE}/d1/instances": [{"id": "i1", "startDateTime": "2026-01-01T00:00:00Z"}]})
+    last = backend.read_last_instances(graph, [{"id": "d1"}], with_decisions=False)
+    assert len(graph.rounds) == 1 and "decisions" not in last["d1"]
