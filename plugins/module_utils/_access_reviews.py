@@ -18,9 +18,10 @@ The shapes written are those of Microsoft's pages:
 - "Configure the scope of your access review" (accessreviews-scope-concept), Example 9 "Review all users
   assigned to a privileged role": ``/roleManagement/directory/roleDefinitions/{role ID}`` (active and eligible),
   ``roleEligibilityScheduleInstances`` / ``roleAssignmentScheduleInstances`` filtered by ``roleDefinitionId``
-  (one kind), Example 1 ``/groups/{id}/transitiveMembers`` (a group's members), and Example 12's
-  ``principalResourceMembershipsScope`` (principals ``/users``, one resource scope per role or group) for a
-  review that covers several roles or groups.
+  (one kind), Example 1 ``/groups/{id}/transitiveMembers`` (a group's members).
+- The tutorial "Review access to privileged roles" (tutorial-accessreviews-privilegedroles): a
+  ``principalResourceMembershipsScope`` of ``/users`` and ``/groups`` to ``roleDefinitions/{id}``, used for every
+  review of roles' assignments of both kinds (one resource scope per role, and per group reviewed).
 - "Update accessReviewScheduleDefinition": a PUT of the whole object; ``scope`` is not among the properties
   it accepts and ``reviewers`` "is only updatable if individual users are assigned as reviewers", so any other
   change of those is a replacement (delete, then create), which the module does only when asked to.
@@ -266,19 +267,22 @@ def _query_scope(query):
 def scope_body(role_ids, group_ids, kinds):
     """The ``scope`` of a review of ``role_ids`` (their ``kinds`` of assignment) and ``group_ids`` (members).
 
-    One role or group: the query scope Microsoft documents for it. Several: a principalResourceMembershipsScope
-    with every user as principals and one resource scope per role (``roleDefinitions/{id}``, both kinds) or group.
+    Roles, both kinds: the tutorial "Review access to privileged roles" (learn.microsoft.com/graph/
+    tutorial-accessreviews-privilegedroles): a principalResourceMembershipsScope of users and groups (a role may be
+    assigned to a role-assignable group) to ``roleDefinitions/{id}``, one resource scope per role, and per group
+    reviewed its ``transitiveMembers``. One role, one kind: Example 9's instance query as the whole scope. Groups
+    only, one group: Example 1's ``/groups/{id}/transitiveMembers``.
     """
-    targets = [("role", r) for r in role_ids] + [("group", g) for g in group_ids]
-    if len(targets) == 1:
-        what, target = targets[0]
-        return _query_scope(role_query(target, kinds) if what == "role" else group_query(target))
     if role_ids and set(kinds) != set(KINDS):
-        raise ReviewError("assignment_kinds other than both needs a single role per review")
+        if len(role_ids) != 1 or group_ids:
+            raise ReviewError("assignment_kinds other than both needs a single role per review")
+        return _query_scope(role_query(role_ids[0], kinds))
+    if not role_ids and len(group_ids) == 1:
+        return _query_scope(group_query(group_ids[0]))
     return {"@odata.type": MEMBERSHIPS_SCOPE,
-            "principalScopes": [_query_scope("/users")],
-            "resourceScopes": [_query_scope(f"{ROLE_DEFINITIONS}/{t}" if what == "role" else group_query(t))
-                               for what, t in targets]}
+            "principalScopes": [_query_scope("/users"), _query_scope("/groups")],
+            "resourceScopes": [_query_scope(f"{ROLE_DEFINITIONS}/{r}") for r in role_ids] +
+                              [_query_scope(group_query(g)) for g in group_ids]}
 
 
 # -- Graph shapes: reviewers ---------------------------------------------------------------------------

@@ -15,11 +15,12 @@ description:
     membership of groups (PIM-managed groups, for example), with reviewers by name, a recurrence, a duration,
     auto-apply and what happens to access nobody reviewed.
   - A review is identified by its display name (O(name)); two reviews of that name in the tenant are refused.
-  - One review covers every role and group given. For one role the scope is the query Microsoft documents for a
-    privileged role (C(/roleManagement/directory/roleDefinitions/{id}) for both kinds of assignment,
-    C(roleEligibilityScheduleInstances) or C(roleAssignmentScheduleInstances) filtered by the role for one kind);
-    for one group its transitive members; for several, a C(principalResourceMembershipsScope) with every user as
-    principals and one resource scope per role or group.
+  - One review covers every role and group given. Roles (both kinds of assignment) are reviewed as Microsoft's
+    tutorial "Review access to privileged roles" shows, a C(principalResourceMembershipsScope) of users and groups
+    to C(/roleManagement/directory/roleDefinitions/{id}), one resource scope per role (and per group, its
+    C(transitiveMembers)). One kind of one role is C(roleEligibilityScheduleInstances) or
+    C(roleAssignmentScheduleInstances) filtered by the role; one group alone, C(/groups/{id}/transitiveMembers).
+  - Any documented scope naming the same roles, kinds and groups counts as the same, whoever wrote the review.
   - Only what the options say is compared; options left out keep the review's value (or take the default shown on
     creation). A second run with the same options reports no change and writes nothing.
   - Graph's update (a PUT of the whole definition) cannot change the scope, nor reviewers unless they are

@@ -92,10 +92,24 @@ def test_duration_against_the_existing_recurrence_is_refused_after_the_read():
 
 
 # -- scope shapes ----------------------------------------------------------------------------------------------
-def test_one_role_both_kinds_is_the_role_definition_query():
-    assert ar.scope_body([GA], [], ["eligible", "active"]) == {
-        "@odata.type": "#microsoft.graph.accessReviewQueryScope",
-        "query": f"/roleManagement/directory/roleDefinitions/{GA}", "queryType": "MicrosoftGraph"}
+def test_roles_both_kinds_follow_the_privileged_roles_tutorial():
+    scope = ar.scope_body([GA], [], ["eligible", "active"])
+    assert scope == {
+        "@odata.type": "#microsoft.graph.principalResourceMembershipsScope",
+        "principalScopes": [{"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/users",
+                             "queryType": "MicrosoftGraph"},
+                            {"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": "/groups",
+                             "queryType": "MicrosoftGraph"}],
+        "resourceScopes": [{"@odata.type": "#microsoft.graph.accessReviewQueryScope",
+                            "query": f"/roleManagement/directory/roleDefinitions/{GA}", "queryType": "MicrosoftGraph"}]}
+    # Example 9's plain role query (someone else's review) reads the same.
+    assert ar.describe_scope({"query": f"/roleManagement/directory/roleDefinitions/{GA}"}) == ar.describe_scope(scope)
+
+
+def test_one_group_is_its_transitive_members():
+    assert ar.scope_body([], [GROUP], ["eligible", "active"]) == {
+        "@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": f"/groups/{GROUP}/transitiveMembers",
+        "queryType": "MicrosoftGraph"}
 
 
 def test_one_role_one_kind_is_the_documented_instance_query():
@@ -112,7 +126,7 @@ def test_one_role_one_kind_is_the_documented_instance_query():
 def test_several_targets_use_principal_resource_memberships():
     scope = ar.scope_body([GA, PRA], [GROUP], ["eligible", "active"])
     assert scope["@odata.type"] == "#microsoft.graph.principalResourceMembershipsScope"
-    assert [s["query"] for s in scope["principalScopes"]] == ["/users"]
+    assert [s["query"] for s in scope["principalScopes"]] == ["/users", "/groups"]
     assert [s["query"] for s in scope["resourceScopes"]] == [
         f"/roleManagement/directory/roleDefinitions/{GA}", f"/roleManagement/directory/roleDefinitions/{PRA}",
         f"/groups/{GROUP}/transitiveMembers"]
@@ -120,6 +134,8 @@ def test_several_targets_use_principal_resource_memberships():
                                         "assignment_kinds": ["eligible", "active"], "other": []}
     with pytest.raises(ar.ReviewError):
         ar.scope_body([GA, PRA], [], ["eligible"])
+    with pytest.raises(ar.ReviewError):
+        ar.scope_body([GA], [GROUP], ["active"])
 
 
 def test_scopes_written_elsewhere_are_read():
