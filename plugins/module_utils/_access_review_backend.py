@@ -13,7 +13,7 @@ from ._access_reviews import (
     covers_role,
     describe,
     instance_summary,
-    last_instance,
+    last_instances,
     reviewer_label,
 )
 from ._graph_paths import (
@@ -60,8 +60,8 @@ def role_names_of(roles):
 
 
 def read_last_instances(graph, definitions, with_decisions=True):
-    """definition id -> ``instance_summary`` of its last instance (None when it has none yet), with the decision
-    counts of that instance. The instance lists of all definitions go out together ($batch), then the decision
+    """definition id -> ``instance_summary`` of its last occurrence (None when none has started), with the decision
+    counts of its instances. The instance lists of all definitions go out together ($batch), then the decision
     lists of every last instance together: two round trips for any number of reviews. A failed read raises."""
     if not definitions:
         return {}
@@ -70,18 +70,17 @@ def read_last_instances(graph, definitions, with_decisions=True):
     for definition, outcome in zip(definitions, outcomes, strict=True):
         if outcome["error"] is not None:
             raise outcome["error"]
-        last[definition["id"]] = last_instance(outcome["items"])
-    with_last = [(d_id, inst) for d_id, inst in last.items() if inst is not None]
-    decisions = {}
-    if with_decisions and with_last:
-        outcomes = graph.read_many([{"url": access_review_decisions_path(d_id, inst["id"])}
-                                    for d_id, inst in with_last])
-        for (d_id, _inst), outcome in zip(with_last, outcomes, strict=True):
+        last[definition["id"]] = last_instances(outcome["items"])
+    pairs = [(d_id, inst) for d_id, insts in last.items() for inst in insts]
+    decisions = {d_id: [] for d_id in last}
+    if with_decisions and pairs:
+        outcomes = graph.read_many([{"url": access_review_decisions_path(d_id, inst["id"])} for d_id, inst in pairs])
+        for (d_id, _inst), outcome in zip(pairs, outcomes, strict=True):
             if outcome["error"] is not None:
                 raise outcome["error"]
-            decisions[d_id] = outcome["items"]
-    return {d_id: instance_summary(inst, decisions.get(d_id) if with_decisions else None)
-            for d_id, inst in last.items()}
+            decisions[d_id].extend(outcome["items"])
+    return {d_id: instance_summary(insts, decisions[d_id] if with_decisions else None)
+            for d_id, insts in last.items()}
 
 
 def summarise(described, role_names, names, last=None, with_last=True):

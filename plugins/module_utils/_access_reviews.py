@@ -551,12 +551,18 @@ def find_by_name(definitions, name):
 
 
 # -- instances and decisions (the info module) ----------------------------------------------------------
-def last_instance(instances):
-    """The instance that started last (by startDateTime, then endDateTime), or None."""
+def last_instances(instances):
+    """The instances of the occurrence that started last (latest startDateTime), in id order; empty when none.
+
+    A review of several roles or groups has one instance per resource and occurrence ("an instance represents a
+    review for a specific resource ... during one occurrence", Get accessReviewScheduleDefinition), so the last
+    occurrence may be several instances starting together.
+    """
     dated = [i for i in instances or [] if i.get("startDateTime")]
     if not dated:
-        return None
-    return max(dated, key=lambda i: (str(i.get("startDateTime")), str(i.get("endDateTime") or "")))
+        return []
+    latest = max(str(i["startDateTime"]) for i in dated)
+    return sorted((i for i in dated if str(i["startDateTime"]) == latest), key=lambda i: str(i.get("id")))
 
 
 def decision_counts(decisions):
@@ -572,11 +578,15 @@ def decision_counts(decisions):
     return out
 
 
-def instance_summary(instance, decisions=None):
-    if instance is None:
+def instance_summary(instances, decisions=None):
+    """The last occurrence (its instances) as one entry: start, the latest end, the status (the one they share, or
+    InProgress while any is), the instance ids, and the decisions of all of them counted together."""
+    if not instances:
         return None
-    out = {"id": instance.get("id"), "start": instance.get("startDateTime"), "end": instance.get("endDateTime"),
-           "status": instance.get("status")}
+    statuses = sorted({str(i.get("status")) for i in instances})
+    status = statuses[0] if len(statuses) == 1 else "InProgress" if "InProgress" in statuses else ", ".join(statuses)
+    out = {"ids": [i.get("id") for i in instances], "start": instances[0].get("startDateTime"),
+           "end": max(str(i.get("endDateTime") or "") for i in instances) or None, "status": status}
     if decisions is not None:
         out["decisions"] = decision_counts(decisions)
     return out

@@ -148,7 +148,7 @@ EXAMPLES = r"""
     roles: [Exchange Administrator]
     assignment_kinds: [eligible]
     reviewers: [managers]
-    fallback_reviewers: [secops@contoso.com]
+    fallback_reviewers: [bob.secops@contoso.onmicrosoft.com]
     recurrence: monthly
     duration_days: 7
 

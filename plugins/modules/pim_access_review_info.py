@@ -129,23 +129,26 @@ reviews:
       type: list
       elements: str
     last_instance:
-      description: The instance that started last, V(null) when none has started.
+      description:
+        - The occurrence that started last, V(null) when none has started. A review of several roles or groups has
+          one instance per role or group in each occurrence; they are summed up here.
       type: dict
       contains:
-        id:
-          description: The instance's id.
-          type: str
+        ids:
+          description: The ids of its instances (one per role or group reviewed).
+          type: list
+          elements: str
         start:
           description: When it started.
           type: str
         end:
-          description: When it ends (or ended).
+          description: When it ends (or ended); the latest end of its instances.
           type: str
         status:
-          description: Graph's status of the instance.
+          description: Graph's status of its instances (the one they share, or V(InProgress) while any is).
           type: str
         decisions:
-          description: Decision counts, with O(include_decisions).
+          description: Decision counts over its instances, with O(include_decisions).
           type: dict
           sample: {approve: 3, deny: 1, not_reviewed: 2, dont_know: 0, total: 6}
 missing:

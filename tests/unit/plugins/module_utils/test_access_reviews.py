@@ -263,25 +263,21 @@ def test_described_review_in_the_options_words():
 
 
 # -- instances and decisions --------------------------------------------------------------------------------------
-def test_last_instance_and_decision_counts():
+def test_last_occurrence_and_decision_counts():
     instances = [{"id": "a", "startDateTime": "2026-06-01T00:00:00Z", "endDateTime": "2026-06-15T00:00:00Z",
+                  "status": "Completed"},
+                 {"id": "c", "startDateTime": "2026-09-01T00:00:00Z", "endDateTime": "2026-09-15T00:00:00Z",
                   "status": "Completed"},
                  {"id": "b", "startDateTime": "2026-09-01T00:00:00Z", "endDateTime": "2026-09-15T00:00:00Z",
                   "status": "InProgress"}]
-    assert ar.last_instance(instances)["id"] == "b"
-    assert ar.last_instance([]) is None
+    # Two roles reviewed: two instances of the last occurrence.
+    assert [i["id"] for i in ar.last_instances(instances)] == ["b", "c"]
+    assert ar.last_instances([]) == []
     decisions = [{"decision": "Approve"}, {"decision": "Deny"}, {"decision": "NotReviewed"}, {"decision": "Approve"},
                  {"decision": "DontKnow"}]
-    summary = ar.instance_summary(instances[1], decisions)
-    assert summary == {"id": "b", "start": "2026-09-01T00:00:00Z", "end": "2026-09-15T00:00:00Z",
+    summary = ar.instance_summary(ar.last_instances(instances), decisions)
+    assert summary == {"ids": ["b", "c"], "start": "2026-09-01T00:00:00Z", "end": "2026-09-15T00:00:00Z",
                        "status": "InProgress",
                        "decisions": {"approve": 2, "deny": 1, "not_reviewed": 1, "dont_know": 1, "total": 5}}
-
-
-def test_an_update_keeps_a_pattern_it_does_not_change():
-    existing = created(params(recurrence="quarterly"))
-    existing["settings"]["recurrence"]["pattern"]["dayOfMonth"] = 5  # chosen in the portal
-    desired = ar.desired_state(params(duration_days=20), [GA], [], [ALICE], None, existing)
-    body = ar.update_body(existing, desired, [ALICE], None)
-    assert body["settings"]["recurrence"]["pattern"]["dayOfMonth"] == 5
-    assert body["settings"]["instanceDurationInDays"] == 20
+    assert ar.instance_summary(instances[:1])["status"] == "Completed"
+    assert ar.instance_summary([]) is None

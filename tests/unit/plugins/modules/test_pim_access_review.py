@@ -65,7 +65,7 @@ def test_last_instances_and_decisions_in_two_rounds():
     last = backend.read_last_instances(graph, [{"id": "d1"}, {"id": "d2"}])
     assert len(graph.rounds) == 2 and graph.rounds[1] == [f"{BASE}/d1/instances/i2/decisions"]
     assert last["d2"] is None
-    assert last["d1"]["id"] == "i2" and last["d1"]["decisions"]["approve"] == 1 \
+    assert last["d1"]["ids"] == ["i2"] and last["d1"]["decisions"]["approve"] == 1 \
         and last["d1"]["decisions"]["not_reviewed"] == 1 and last["d1"]["decisions"]["total"] == 2
 
 
@@ -79,3 +79,17 @@ def test_without_decisions_one_round():
     graph = FakeGraph({f"{BASE}/d1/instances": [{"id": "i1", "startDateTime": "2026-01-01T00:00:00Z"}]})
     last = backend.read_last_instances(graph, [{"id": "d1"}], with_decisions=False)
     assert len(graph.rounds) == 1 and "decisions" not in last["d1"]
+
+
+def test_every_instance_of_the_last_occurrence_is_counted():
+    graph = FakeGraph({
+        f"{BASE}/d1/instances": [{"id": "ga", "startDateTime": "2026-04-01T00:00:00Z", "status": "InProgress"},
+                                 {"id": "pra", "startDateTime": "2026-04-01T00:00:00Z", "status": "InProgress"}],
+        f"{BASE}/d1/instances/ga/decisions": [{"decision": "Approve"}],
+        f"{BASE}/d1/instances/pra/decisions": [{"decision": "Deny"}, {"decision": "NotReviewed"}],
+    })
+    last = backend.read_last_instances(graph, [{"id": "d1"}])
+    assert len(graph.rounds) == 2 and len(graph.rounds[1]) == 2
+    assert last["d1"]["ids"] == ["ga", "pra"]
+    assert (last["d1"]["decisions"]["approve"], last["d1"]["decisions"]["deny"], last["d1"]["decisions"]["total"]) \
+        == (1, 1, 3)
