@@ -24,6 +24,24 @@ from ._graph_paths import (
 )
 
 
+# Graph may answer a missing access review permission with Authorization_RequestDenied, whose general hint (in
+# _client.HINTS) is about directory reads: for these routes, name the permission the pages list instead.
+READ_HINT = ("grant the app AccessReview.Read.All (AccessReview.ReadWrite.All to write), with admin consent; "
+             "docs/permissions.md lists what each module needs")
+WRITE_HINT = ("grant the app AccessReview.ReadWrite.All, with admin consent (a signed-in user also needs Privileged "
+              "Role Administrator or Identity Governance Administrator for reviews of directory roles); "
+              "docs/permissions.md lists what each module needs")
+
+
+def with_permission_hint(error, write):
+    """``error`` with the access review permission as its hint when Graph refused an access review call (401/403);
+    any other error (a refused role or directory read) keeps its own."""
+    if getattr(error, "status", None) in (401, 403) and getattr(error, "code", "") != "InvalidAuthenticationToken" \
+            and ACCESS_REVIEW_DEFINITIONS.lower() in str(getattr(error, "path", "") or "").lower():
+        error.hint = WRITE_HINT if write else READ_HINT
+    return error
+
+
 def read_definitions(graph):
     """Every access review definition of the tenant (one paged read; reviews are few)."""
     return graph.get_all(ACCESS_REVIEW_DEFINITIONS)

@@ -217,6 +217,7 @@ from ansible_collections.entra.pim.plugins.module_utils._access_review_backend i
     principal_names,
     read_definitions,
     role_names_of,
+    with_permission_hint,
 )
 from ansible_collections.entra.pim.plugins.module_utils._access_reviews import (  # noqa: E402
     DEFAULT_DECISIONS,
@@ -333,7 +334,7 @@ def main():
     try:
         matching = find_by_name(read_definitions(graph), params["name"])
     except Exception as exc:
-        module.fail_graph(exc, "Reading the access review definitions")
+        module.fail_graph(with_permission_hint(exc, False), "Reading the access review definitions")
     if len(matching) > 1:
         module.fail(f"{len(matching)} access reviews are named {params['name']!r} (ids "
                     f"{', '.join(d['id'] for d in matching)}); a review's name is its identity here: rename or delete "
@@ -373,6 +374,7 @@ def main():
     try:
         entry["id"] = write(graph, action, existing, desired, reviewers, fallback)
     except GraphCallError as exc:
+        with_permission_hint(exc, True)
         if exc.status not in (0, 500, 502, 503, 504) or action == "replace":
             module.fail_graph(exc, f"Writing the access review {params['name']!r} ({action})", **result)
         # The answer was lost or Graph failed after every retry: one re-read says whether the write landed.

@@ -180,6 +180,7 @@ from ansible_collections.entra.pim.plugins.module_utils._access_review_backend i
     role_names_of,
     select,
     summarise,
+    with_permission_hint,
 )
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
@@ -208,7 +209,7 @@ def main():
     except ResolveError as exc:
         module.fail(f"roles: {exc}")
     except Exception as exc:
-        module.fail_graph(exc, "Reading the access reviews")
+        module.fail_graph(with_permission_hint(exc, False), "Reading the access reviews")
     role_names = role_names_of(roles)
     reviews = [summarise(described, role_names, names, last.get(definition["id"]))
                for definition, described in chosen]

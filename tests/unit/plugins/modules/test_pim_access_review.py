@@ -93,3 +93,16 @@ def test_every_instance_of_the_last_occurrence_is_counted():
     assert last["d1"]["ids"] == ["ga", "pra"]
     assert (last["d1"]["decisions"]["approve"], last["d1"]["decisions"]["deny"], last["d1"]["decisions"]["total"]) \
         == (1, 1, 3)
+
+
+def test_a_refusal_names_the_access_review_permission():
+    write = backend.with_permission_hint(GraphCallError(403, "Authorization_RequestDenied", "Insufficient privileges",
+                                                        method="POST", path=BASE), True)
+    assert "AccessReview.ReadWrite.All" in write.describe("Writing") and "Directory.Read.All" not in write.describe()
+    read = backend.with_permission_hint(GraphCallError(403, "Forbidden", "no", method="GET", path=BASE), False)
+    assert "AccessReview.Read.All" in read.describe()
+    other = backend.with_permission_hint(GraphCallError(400, "BadRequest", "no", method="POST", path=BASE), True)
+    assert other.hint is None
+    roles = backend.with_permission_hint(GraphCallError(403, "Authorization_RequestDenied", "no", method="GET",
+                                                        path="/roleManagement/directory/roleDefinitions"), False)
+    assert "AccessReview" not in (roles.hint or "")
