@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pim_access_review
 short_description: Recurring access reviews of privileged directory roles and PIM-managed groups
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes one Microsoft Entra access review series (Graph v1.0
     C(accessReviewScheduleDefinition)) whose scope is the assignments of privileged directory roles or the

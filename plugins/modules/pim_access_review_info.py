@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pim_access_review_info
 short_description: Read the access reviews of privileged roles and groups, their last instance and its outcome
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the tenant's access review series (Graph v1.0 C(accessReviewScheduleDefinition)) and describes each in the
     words of M(entra.pim.pim_access_review)'s options, the roles covered with their ids and names, the recurrence,
