@@ -500,7 +500,8 @@ class _Tenant:
 
 def _deprecated_options(options):
     """compliance_ga_min / compliance_ga_max set one merged limit before each source became its own control."""
-    given = [k for k in ("ga_min", "ga_max") if (options or {}).get(k) not in (None, "")]
+    # Unset role variables reach the filter as None (or, templated by an older ansible-core, as "None").
+    given = [k for k in ("ga_min", "ga_max") if str((options or {}).get(k)).strip() not in ("None", "")]
     if not given:
         return
     msg = (f"{' and '.join(given)} (compliance_ga_min / compliance_ga_max) no longer change any verdict and are "
