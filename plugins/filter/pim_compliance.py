@@ -393,19 +393,15 @@ class _Tenant:
         return (FAIL if failed else PASS), f"{failed} permanent active assignments ({exempt} exempt)", findings
 
     def c_7_5(self):
-        """Assignments made outside PIM. Break-glass principals are exempt, as ScubaGear decides it: its MS.AAD.7.5v1
-        honours the same RoleExclusions (users and groups by object id) as MS.AAD.7.4v1."""
-        findings = []
-        for a in self.assignments:
-            if not (self.is_hp(a) and a.get("outside_pim")):
-                continue
-            exempt = self.exempt(a)
-            findings.append(_finding("exempt" if exempt else FAIL, a.get("role"), a.get("principal"),
-                                     "createdUsing / startDateTime", "PIM", "outside PIM",
-                                     "exempt: break-glass" if exempt else a.get("path")))
-        failed = sum(f["status"] == FAIL for f in findings)
-        return (FAIL if failed else PASS), (f"{failed} assignments made outside PIM "
-                                            f"({len(findings) - failed} exempt)"), findings
+        """Assignments made outside PIM. Break-glass principals count: CISA's MS.AAD.7.5v1 names no exception (7.4
+        does) and ScubaGear's 7.5 takes no RoleExclusions (cisagov/ScubaGear#2393 asks for them; #2397 was closed
+        unmerged). A break-glass account can be assigned through PIM, permanently active, which 7.4 exempts."""
+        outside = [a for a in self.assignments if self.is_hp(a) and a.get("outside_pim")]
+        return (FAIL if outside else PASS), f"{len(outside)} assignments made outside PIM", [
+            _finding(FAIL, a.get("role"), a.get("principal"), "createdUsing / startDateTime", "PIM", "outside PIM",
+                     "break-glass, counted: MS.AAD.7.5 names no exception; assign it through PIM (7.4 exempts it)"
+                     if self.exempt(a) else a.get("path"))
+            for a in outside]
 
     def c_cis_5_3_1(self):
         """CIS v7 allows at most two break-glass permanent Global Administrators; service principals always
