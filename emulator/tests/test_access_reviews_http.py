@@ -5,6 +5,8 @@ what the emulator holds."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from emu_harness import start_emulator, stop_emulator
 
@@ -169,6 +171,51 @@ def test_permissions(remu):
     r = e.http.delete(e.graph_url + f"{AR}/{review['id']}", headers={"Authorization": f"Bearer {reader}"})
     assert r.status_code == 403
     assert e.get(f"{AR}/{review['id']}").status_code == 200
+
+
+def test_delegated_callers_need_a_role_or_to_be_a_reviewer(remu):
+    e = remu
+    (review,) = [d for d in e.get(AR).json()["value"] if d["displayName"] == "Quarterly review of tier-0 roles"]
+    # wendy.nomfa holds no active role and reviews nothing: she sees no review and cannot read this one.
+    wendy = e.signin("wendy.nomfa", mfa=False)
+    assert e.get(AR, token=wendy).json()["value"] == []
+    assert e.get(f"{AR}/{review['id']}", token=wendy).status_code == 403
+    assert e.post(AR, role_review(e), token=wendy).status_code == 403
+    # grace.approver (eligible, not active, in PRA) is the review's reviewer: she reads it and its decisions.
+    grace = e.signin("grace.approver")
+    assert [d["id"] for d in e.get(AR, token=grace).json()["value"]] == [review["id"]]
+    inst = e.get(f"{AR}/{review['id']}/instances", token=grace).json()["value"][0]
+    items = e.get(f"{AR}/{review['id']}/instances/{inst['id']}/decisions", token=grace).json()["value"]
+    url = e.graph_url + f"{AR}/{review['id']}/instances/{inst['id']}/decisions/{items[0]['id']}"
+    body = {"decision": "Approve", "justification": "still needed"}
+    # The decision page lists delegated permissions only, and only the instance's reviewers may decide.
+    assert e.http.patch(url, json=body, headers={"Authorization": f"Bearer {e.token()}"}).status_code == 403
+    assert e.http.patch(url, json=body, headers={"Authorization": f"Bearer {wendy}"}).status_code == 403
+    r = e.http.patch(url, json=body, headers={"Authorization": f"Bearer {grace}"})
+    assert r.status_code == 204, r.text
+
+
+def test_an_update_leaves_running_instances_as_they_are(remu):
+    e = remu
+    today = e.admin("GET", "clock").json()["now"][:10]
+    did = e.post(AR, role_review(e, "windows", days=5, start=today)).json()["id"]
+    (before,) = e.get(f"{AR}/{did}/instances").json()["value"]
+    body = e.get(f"{AR}/{did}").json()
+    body["settings"]["instanceDurationInDays"] = 2
+    r = e.http.put(e.graph_url + f"{AR}/{did}", json=body, headers={"Authorization": f"Bearer {e.token()}"})
+    assert r.status_code == 204, r.text
+    (after,) = e.get(f"{AR}/{did}/instances").json()["value"]
+    assert after["endDateTime"] == before["endDateTime"]  # the running instance keeps its 5 days
+    e.admin("POST", "clock", {"advance": "P7D"})
+    try:
+        insts = e.get(f"{AR}/{did}/instances").json()["value"]
+        assert insts[0]["endDateTime"] == before["endDateTime"]
+        start, end = (datetime.fromisoformat(insts[1][k].replace("Z", "+00:00")) for k in ("startDateTime",
+                                                                                             "endDateTime"))
+        assert end - start == timedelta(days=2)  # the next one takes the new 2 days
+    finally:
+        e.admin("POST", "clock", {"set_offset": 0})
+    e.http.delete(e.graph_url + f"{AR}/{did}", headers={"Authorization": f"Bearer {e.token()}"})
 
 
 def test_unknown_ids_are_404(remu):

@@ -207,6 +207,8 @@ class World:
         return "/" + "/".join(out)
 
     def caller_for(self, route: Route) -> Caller:
+        if route.method == "PATCH" and route.template.endswith("{decision_id}"):
+            return self.grace  # the seeded review's reviewer: only a reviewer decides
         if "Approvals" in route.template:
             return self.grace  # the approver (of both surfaces' approvals)
         if route.template == "/me" or "filterByCurrentUser" in route.template:

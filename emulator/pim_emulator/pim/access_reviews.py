@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 from .. import directory as objects
 from ..contract import Caller, GraphError, iso
 from . import directory, schedules
-from .ids import new_id
+from .errors import denied
+from .ids import GLOBAL_ADMIN, GLOBAL_READER, PRIVILEGED_ROLE_ADMIN, SECURITY_ADMIN, SECURITY_READER, new_id
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -425,8 +426,15 @@ def create(eng: PimEngine, body: object, creator: dict, definition_id: str | Non
 
 
 def update(eng: PimEngine, defn: dict, body: object) -> dict:
+    """"Any updates to an accessReviewScheduleDefinition only apply to future instances. Currently running
+    instances cannot be updated" (Update accessReviewScheduleDefinition): the windows of the instances started
+    so far are kept as they are."""
     fields = validate(eng, body, existing=defn)
     fields.pop("scope")
+    fixed = defn.setdefault("_windows", {})
+    for inst in instances(eng, defn):
+        if inst["status"] != "NotStarted":
+            fixed.setdefault(str(inst["_occurrence"]), [inst["startDateTime"], inst["endDateTime"]])
     defn.update(fields)
     defn["lastModifiedDateTime"] = iso(eng.now())
     return defn
@@ -457,8 +465,11 @@ def instances(eng: PimEngine, defn: dict) -> list[dict]:
     starts = occurrence_starts(defn, now)
     created = _dt(defn["createdDateTime"])
     out = []
+    fixed = defn.get("_windows") or {}
     for n, start in enumerate(starts):
         end = start + duration
+        if str(n) in fixed:
+            start, end = _dt(fixed[str(n)][0]), _dt(fixed[str(n)][1])
         if end <= created and n < len(starts) - 1:
             continue  # occurrences that ended before the series existed were never run
         if start > now and out:
@@ -468,7 +479,7 @@ def instances(eng: PimEngine, defn: dict) -> list[dict]:
             out.append({"id": instance_id(defn["id"], index, n), "startDateTime": iso(start),
                         "endDateTime": iso(end), "status": status, "scope": scope,
                         "reviewers": defn.get("reviewers") or [], "fallbackReviewers": defn.get("fallbackReviewers")
-                        or [], "_resource": res, "_index": index})
+                        or [], "_resource": res, "_index": index, "_occurrence": n})
     return out
 
 
@@ -599,8 +610,7 @@ def decisions(eng: PimEngine, defn: dict, inst: dict, base_url: str) -> list[dic
     return out
 
 
-def record_decision(eng: PimEngine, defn: dict, inst: dict, decision_id_: str, body: object,
-                    reviewer: dict) -> None:
+def record_decision(eng: PimEngine, caller: Caller, defn: dict, inst: dict, decision_id_: str, body: object) -> None:
     """Update accessReviewInstanceDecisionItem (PATCH, 204): decision Approve, Deny or DontKnow and a
     justification, while the instance is in progress."""
     if not isinstance(body, dict):
@@ -608,8 +618,10 @@ def record_decision(eng: PimEngine, defn: dict, inst: dict, decision_id_: str, b
     for key in body:
         if key not in ("decision", "justification") and not key.startswith("@"):
             raise invalid(f"{key}: only decision and justification can be updated")
-    if not any(d["id"] == decision_id_ for d in decisions(eng, defn, inst, "")):
+    item = next((d for d in decisions(eng, defn, inst, "") if d["id"] == decision_id_), None)
+    if item is None:
         raise not_found("accessReviewInstanceDecisionItem", decision_id_)
+    require_reviewer(eng, caller, defn, item["principal"]["id"])
     decision = DECISIONS.get(str(body.get("decision") or "").lower())
     if decision is None or decision == "NotReviewed":
         raise invalid(f"decision: '{body.get('decision')}' is not one of Approve, Deny, DontKnow")
@@ -624,8 +636,84 @@ def record_decision(eng: PimEngine, defn: dict, inst: dict, decision_id_: str, b
         raise invalid("justification is required to approve: the review's settings set "
                       "justificationRequiredOnApproval.")
     defn.setdefault("_decisions", {}).setdefault(inst["id"], {})[decision_id_] = {
-        "decision": decision, "justification": justification or "", "reviewedBy": reviewer,
+        "decision": decision, "justification": justification or "", "reviewedBy": created_by(eng, caller),
         "reviewedDateTime": iso(eng.now())}
+
+
+# ---- who may read, write and decide -------------------------------------------------------------------------------
+# "For delegated access ... the signed-in user must be assigned a supported Microsoft Entra role": to read access
+# reviews "the creator of the access review; Global Reader, Security Reader, User Administrator, Identity
+# Governance Administrator, Security Administrator" (and for a Microsoft Entra role's review the Privileged Role
+# Administrator); to write reviews of a group "User Administrator, Identity Governance Administrator", of a
+# Microsoft Entra role "Identity Governance Administrator, Privileged Role Administrator" (Get / Create
+# accessReviewScheduleDefinition, v1.0). Global Administrator holds every permission of those roles. "The calling
+# user can also read access reviews whether they're assigned as a reviewer" (Get accessReviewScheduleDefinition).
+USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+IDENTITY_GOVERNANCE_ADMIN = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"
+READ_ROLES = {GLOBAL_ADMIN, GLOBAL_READER, SECURITY_READER, SECURITY_ADMIN, USER_ADMIN, IDENTITY_GOVERNANCE_ADMIN,
+              PRIVILEGED_ROLE_ADMIN}
+WRITE_ROLES = {"group": {GLOBAL_ADMIN, USER_ADMIN, IDENTITY_GOVERNANCE_ADMIN},
+               "role": {GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN, IDENTITY_GOVERNANCE_ADMIN}}
+
+
+def _delegated_checks(eng: PimEngine, caller: Caller) -> bool:
+    return not caller.is_app_only and eng.options.get("delegated_admin_requires_role", True)
+
+
+def require_read(eng: PimEngine, caller: Caller, defn: dict | None = None) -> None:
+    if not _delegated_checks(eng, caller) or schedules.holds_role(eng, caller.user_id or "", READ_ROLES):
+        return
+    if defn is not None and ((defn.get("createdBy") or {}).get("id") == caller.user_id
+                             or caller.user_id in reviewers_of(eng, defn)):
+        return
+    raise denied()
+
+
+def require_write(eng: PimEngine, caller: Caller, scope: object) -> None:
+    if not _delegated_checks(eng, caller):
+        return
+    kinds = {res["kind"] for _, res in resources_of(scope)} if isinstance(scope, dict) else {"role"}
+    needed = set.intersection(*(WRITE_ROLES[k] for k in kinds)) if kinds else WRITE_ROLES["role"]
+    if not schedules.holds_role(eng, caller.user_id or "", needed):
+        raise denied()
+
+
+def reviewers_of(eng: PimEngine, defn: dict, principal_id: str | None = None) -> set[str]:
+    """The users a definition's reviewers (or, when none resolve, fallback reviewers) name: /users/{id},
+    /groups/{id}/transitiveMembers (or members, owners); "./manager" resolves to nobody (the emulated directory
+    holds no managers, so the fallback reviewers review); no reviewers at all is a self-review ("If none are
+    specified, the review is a self-review", Create page) of ``principal_id``."""
+    def resolve(scopes: list) -> set[str]:
+        out: set[str] = set()
+        now = eng.now().timestamp()
+        for r in scopes:
+            text = _path(r.get("query"))
+            m = re.match(r"^/users/([^/?]+)$", text, re.IGNORECASE)
+            if m:
+                out.add(m[1])
+                continue
+            m = re.match(r"^/groups/([^/?]+)/(transitiveMembers|members|owners)", text, re.IGNORECASE)
+            if m and m[1] in eng.tenant.coll("groups"):
+                if m[2].lower() == "owners":
+                    out.update(directory.group_members(eng.tenant, m[1], now, "owner"))
+                else:
+                    group = eng.tenant.coll("groups")[m[1]]
+                    out.update(o["id"] for c, o in objects.members_of(
+                        eng.tenant, group, True, member_ids=lambda g: _group_members(eng.tenant, g["id"], now))
+                        if c == "users")
+        return out
+    reviewers = defn.get("reviewers") or []
+    if not reviewers:
+        return {principal_id} if principal_id else set()
+    return resolve(reviewers) or resolve(defn.get("fallbackReviewers") or [])
+
+
+def require_reviewer(eng: PimEngine, caller: Caller, defn: dict, principal_id: str) -> None:
+    """"Any updates made to an accessReviewInstanceDecisionItem can only be made by calling users who are listed
+    as reviewer for the parent accessReviewInstance"; the page lists no application permission, so an app token
+    is refused too."""
+    if caller.is_app_only or caller.user_id not in reviewers_of(eng, defn, principal_id):
+        raise denied()
 
 
 # ---- views ------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ...contract import Collection, GraphRequest
+from ...contract import Collection, GraphError, GraphRequest
 from ...pim import access_reviews as ar
 
 if TYPE_CHECKING:
@@ -26,30 +26,46 @@ def _filter_casts(req: GraphRequest) -> None:
         req.query["$filter"] = _CAST.sub("", req.query["$filter"])
 
 
+def _definition(eng: PimEngine, req: GraphRequest, definition_id: str) -> dict:
+    defn = ar.get(eng, definition_id)
+    ar.require_read(eng, req.caller, defn)
+    return defn
+
+
 def list_definitions(eng: PimEngine, req: GraphRequest) -> tuple[int, object]:
     _filter_casts(req)
-    items = [ar.view(eng, d) for d in eng.tenant.coll(ar.COLL).values()]
+    readable = []
+    for defn in eng.tenant.coll(ar.COLL).values():
+        try:
+            ar.require_read(eng, req.caller, defn)
+        except GraphError:
+            continue  # a delegated caller without a reader role sees the reviews it created or reviews
+        readable.append(defn)
+    items = [ar.view(eng, d) for d in readable]
     items.sort(key=lambda d: (d.get("createdDateTime") or "", d["id"]))
     return 200, Collection(items, CTX)
 
 
 def create_definition(eng: PimEngine, req: GraphRequest) -> tuple[int, object]:
+    ar.require_write(eng, req.caller, req.body.get("scope") if isinstance(req.body, dict) else None)
     defn = ar.create(eng, req.body, ar.created_by(eng, req.caller))
     return 201, eng.entity(req, CTX, ar.view(eng, defn))
 
 
 def get_definition(eng: PimEngine, req: GraphRequest, definition_id: str) -> tuple[int, object]:
-    return 200, eng.entity(req, CTX, ar.view(eng, ar.get(eng, definition_id)))
+    return 200, eng.entity(req, CTX, ar.view(eng, _definition(eng, req, definition_id)))
 
 
 def update_definition(eng: PimEngine, req: GraphRequest, definition_id: str) -> tuple[int, object]:
     """PUT with the full object ("Update accessReviewScheduleDefinition": 204 No Content)."""
-    ar.update(eng, ar.get(eng, definition_id), req.body)
+    defn = ar.get(eng, definition_id)
+    ar.require_write(eng, req.caller, defn["scope"])
+    ar.update(eng, defn, req.body)
     return 204, None
 
 
 def delete_definition(eng: PimEngine, req: GraphRequest, definition_id: str) -> tuple[int, object]:
-    ar.get(eng, definition_id)
+    ar.require_write(eng, req.caller, ar.get(eng, definition_id)["scope"])
     ar.delete(eng, definition_id)
     return 204, None
 
@@ -59,19 +75,19 @@ def _instance_view(inst: dict) -> dict:
 
 
 def list_instances(eng: PimEngine, req: GraphRequest, definition_id: str) -> tuple[int, object]:
-    defn = ar.get(eng, definition_id)
+    defn = _definition(eng, req, definition_id)
     items = [_instance_view(i) for i in ar.instances(eng, defn)]
     return 200, Collection(items, f"{CTX}('{definition_id}')/instances")
 
 
 def get_instance(eng: PimEngine, req: GraphRequest, definition_id: str, instance_id: str) -> tuple[int, object]:
-    defn = ar.get(eng, definition_id)
+    defn = _definition(eng, req, definition_id)
     inst = ar.find_instance(eng, defn, instance_id)
     return 200, eng.entity(req, f"{CTX}('{definition_id}')/instances", _instance_view(inst))
 
 
 def list_decisions(eng: PimEngine, req: GraphRequest, definition_id: str, instance_id: str) -> tuple[int, object]:
-    defn = ar.get(eng, definition_id)
+    defn = _definition(eng, req, definition_id)
     inst = ar.find_instance(eng, defn, instance_id)
     items = ar.decisions(eng, defn, inst, req.base_url)
     return 200, Collection(items, f"{CTX}('{definition_id}')/instances('{instance_id}')/decisions")
@@ -79,7 +95,7 @@ def list_decisions(eng: PimEngine, req: GraphRequest, definition_id: str, instan
 
 def get_decision(eng: PimEngine, req: GraphRequest, definition_id: str, instance_id: str,
                  decision_id: str) -> tuple[int, object]:
-    defn = ar.get(eng, definition_id)
+    defn = _definition(eng, req, definition_id)
     inst = ar.find_instance(eng, defn, instance_id)
     item = next((d for d in ar.decisions(eng, defn, inst, req.base_url) if d["id"] == decision_id), None)
     if item is None:
@@ -92,5 +108,5 @@ def update_decision(eng: PimEngine, req: GraphRequest, definition_id: str, insta
     """PATCH decision + justification (Update accessReviewInstanceDecisionItem: 204 No Content)."""
     defn = ar.get(eng, definition_id)
     inst = ar.find_instance(eng, defn, instance_id)
-    ar.record_decision(eng, defn, inst, decision_id, req.body, ar.created_by(eng, req.caller))
+    ar.record_decision(eng, req.caller, defn, inst, decision_id, req.body)
     return 204, None
