@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from emu_harness import start_emulator, stop_emulator
+from helpers_sdk import graph_client, secret_credential
 
 from pim_emulator import conformance
 
@@ -278,6 +279,50 @@ def test_decisions_are_recorded_while_in_progress_and_instances_follow_the_clock
     finally:
         e.admin("POST", "clock", {"set_offset": 0})
     e.http.delete(e.graph_url + f"{AR}/{did}", headers={"Authorization": f"Bearer {e.token()}"})
+
+
+async def test_the_sdk_creates_and_reads_reviews(remu):
+    """The real msgraph-sdk writes a definition with its own models and reads it, its instances and decisions."""
+    from msgraph.generated.models.access_review_query_scope import AccessReviewQueryScope
+    from msgraph.generated.models.access_review_reviewer_scope import AccessReviewReviewerScope
+    from msgraph.generated.models.access_review_schedule_definition import AccessReviewScheduleDefinition
+    from msgraph.generated.models.access_review_schedule_settings import AccessReviewScheduleSettings
+    from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+    from msgraph.generated.models.recurrence_pattern import RecurrencePattern
+    from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
+    from msgraph.generated.models.recurrence_range import RecurrenceRange
+    from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
+
+    e = remu
+    today = datetime.fromisoformat(e.admin("GET", "clock").json()["now"].replace("Z", "+00:00")).date()
+    body = AccessReviewScheduleDefinition(
+        display_name="SDK review", description_for_admins="sdk",
+        scope=AccessReviewQueryScope(query=f"/roleManagement/directory/roleDefinitions/{PRA}",
+                                     query_type="MicrosoftGraph"),
+        reviewers=[AccessReviewReviewerScope(query=f"/users/{e.user('grace.approver')['id']}",
+                                             query_type="MicrosoftGraph")],
+        settings=AccessReviewScheduleSettings(
+            instance_duration_in_days=14, default_decision_enabled=False, default_decision="None",
+            recurrence=PatternedRecurrence(
+                pattern=RecurrencePattern(type=RecurrencePatternType.AbsoluteMonthly, interval=3),
+                range=RecurrenceRange(type=RecurrenceRangeType.NoEnd, start_date=today))))
+    async with secret_credential(e) as cred:
+        client = graph_client(cred, e.graph_url, e.ca)
+        definitions = client.identity_governance.access_reviews.definitions
+        created = await definitions.post(body)
+        assert created.id and created.status == "InProgress"
+        assert created.settings.recurrence.pattern.interval == 3
+        got = await definitions.by_access_review_schedule_definition_id(created.id).get()
+        assert got.display_name == "SDK review" and got.scope.query.endswith(PRA)
+        insts = await definitions.by_access_review_schedule_definition_id(created.id).instances.get()
+        (inst,) = insts.value
+        assert inst.status == "InProgress" and (inst.end_date_time - inst.start_date_time).days == 14
+        items = await definitions.by_access_review_schedule_definition_id(created.id).instances \
+            .by_access_review_instance_id(inst.id).decisions.get()
+        assert {d.principal.display_name for d in items.value} == {"Grace Approver", "Frank Synced", "pim-admin"}
+        assert {d.decision for d in items.value} == {"NotReviewed"}
+        await definitions.by_access_review_schedule_definition_id(created.id).delete()
+    assert created.id not in {d["id"] for d in _state(e)["accessReviews"]}
 
 
 def test_every_answer_and_body_conforms(remu):
