@@ -135,6 +135,7 @@ def test_paging_with_top(remu):
     (lambda b: b["settings"]["recurrence"]["pattern"].update(type="fortnightly"), "pattern.type"),
     (lambda b: b["settings"]["recurrence"]["range"].update(startDate="someday"), "startDate"),
     (lambda b: b.update(inventedProperty=1), "inventedProperty"),
+    (lambda b: b["reviewers"][0].update(query="/users/00000000-0000-0000-0000-0000000000bb"), "reviewers"),
     (lambda b: b["scope"].update(query=b["scope"]["query"].replace(HELPDESK, "00000000-0000-0000-0000-0000000000aa")),
      "does not exist"),
 ])
