@@ -59,7 +59,8 @@ RECURRENCES = {
 # false means it stays as it is).
 DEFAULT_DECISIONS = {"none": "None", "approve": "Approve", "deny": "Deny", "recommendation": "Recommendation"}
 REVIEWER_WORDS = ("managers", "self")
-# descriptionForReviewers goes into the reviewers' mail, which "support up to 256 characters" (Create definitions).
+# descriptionForReviewers goes into the reviewers' mail: "Email notifications support up to 256 characters"
+# (Create definitions); the default taken from the description is cut there, a longer option is warned about.
 REVIEWER_DESCRIPTION_LIMIT = 256
 DECISION_KEYS = {"Approve": "approve", "Deny": "deny", "NotReviewed": "not_reviewed", "DontKnow": "dont_know"}
 
@@ -169,11 +170,18 @@ def check_options(params):
         start_date(params.get("start"))
     except ReviewError as exc:
         problems.append(str(exc))
-    reviewer_text = params.get("description_for_reviewers")
-    if reviewer_text is not None and len(reviewer_text) > REVIEWER_DESCRIPTION_LIMIT:
-        problems.append(f"description_for_reviewers has {len(reviewer_text)} characters; Graph's review mail "
-                        f"takes at most {REVIEWER_DESCRIPTION_LIMIT}")
     return problems
+
+
+def option_warnings(params):
+    """What the options ask that Graph accepts but may not show as written."""
+    text = params.get("description_for_reviewers")
+    if text is not None and len(text) > REVIEWER_DESCRIPTION_LIMIT:
+        # "Email notifications support up to 256 characters" (Create definitions): a note on the mail, not a limit
+        # of the property, so the text is written as given and the operator told.
+        return [f"description_for_reviewers has {len(text)} characters; the reviewers' mail shows at most "
+                f"{REVIEWER_DESCRIPTION_LIMIT}"]
+    return []
 
 
 def duration_problem(duration, recurrence):

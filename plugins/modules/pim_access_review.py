@@ -108,8 +108,8 @@ options:
     type: str
   description_for_reviewers:
     description:
-      - The text in the reviewers' mail (C(descriptionForReviewers)), at most 256 characters. Defaults to
-        O(description) on creation.
+      - The text in the reviewers' mail (C(descriptionForReviewers)). The mail shows at most 256 characters (a longer
+        text is written, with a warning). Defaults to O(description), cut at 256 characters, on creation.
     type: str
   recreate:
     description:
@@ -230,6 +230,7 @@ from ansible_collections.entra.pim.plugins.module_utils._access_reviews import (
     describe,
     desired_state,
     find_by_name,
+    option_warnings,
     plan,
     reviewer_kind,
     update_body,
@@ -328,6 +329,8 @@ def main():
     problems = check_options(params)
     if problems:
         module.fail("invalid options, nothing was read or written: " + "; ".join(problems))
+    for warning in option_warnings(params):
+        module.warn(warning)
     module.check_auth()
     graph = module.graph()
     resolver = Resolver(graph)

@@ -80,7 +80,9 @@ def test_bad_inputs_are_each_named():
     assert "start" in ar.check_options(params(start="2026-02-30"))[0]
     assert "single role" in " ".join(ar.check_options(params(roles=["A", "B"], assignment_kinds=["eligible"])))
     assert "fallback_reviewers" in ar.check_options(params(fallback_reviewers=["managers"]))[0]
-    assert "256" in ar.check_options(params(description_for_reviewers="x" * 257))[0]
+    assert ar.check_options(params(description_for_reviewers="x" * 257)) == []
+    assert "256" in ar.option_warnings(params(description_for_reviewers="x" * 257))[0]
+    assert ar.option_warnings(params(description_for_reviewers="x" * 256)) == []
     assert "duration_days must be 1" in ar.check_options(params(duration_days=0))[0]
     assert ar.check_options(params(state="absent", roles=None, reviewers=None)) == []
 
