@@ -33,19 +33,15 @@ import calendar
 import re
 from datetime import date
 
+from ._graph_paths import GROUPS, ROLE_DEFINITIONS, SCHEDULES, USERS, group_transitive_members_path, user_path
+
 QUERY_TYPE = "MicrosoftGraph"
 QUERY_SCOPE = "#microsoft.graph.accessReviewQueryScope"
 MEMBERSHIPS_SCOPE = "#microsoft.graph.principalResourceMembershipsScope"
-ROLE_DEFINITIONS = "/roleManagement/directory/roleDefinitions"
 KINDS = ("eligible", "active")
 # The instance lists of Example 9, one per kind; the schedule lists are read too (a definition made elsewhere
 # may name them), never written.
-KIND_LISTS = {
-    "eligible": ("/roleManagement/directory/roleEligibilityScheduleInstances",
-                 "/roleManagement/directory/roleEligibilitySchedules"),
-    "active": ("/roleManagement/directory/roleAssignmentScheduleInstances",
-               "/roleManagement/directory/roleAssignmentSchedules"),
-}
+KIND_LISTS = {kind: (SCHEDULES[kind]["instances"], SCHEDULES[kind]["schedules"]) for kind in KINDS}
 # Recurrence words -> (patternedRecurrence pattern type, interval). accessReviewScheduleSettings supports the
 # types weekly and absoluteMonthly only, so a year is twelve months.
 RECURRENCES = {
@@ -265,7 +261,7 @@ def role_query(role_id, kinds):
 
 
 def group_query(group_id):
-    return f"/groups/{group_id}/transitiveMembers"
+    return group_transitive_members_path(group_id)
 
 
 def _query_scope(query):
@@ -288,7 +284,7 @@ def scope_body(role_ids, group_ids, kinds):
     if not role_ids and len(group_ids) == 1:
         return _query_scope(group_query(group_ids[0]))
     return {"@odata.type": MEMBERSHIPS_SCOPE,
-            "principalScopes": [_query_scope("/users"), _query_scope("/groups")],
+            "principalScopes": [_query_scope(USERS), _query_scope(GROUPS)],
             "resourceScopes": [_query_scope(f"{ROLE_DEFINITIONS}/{r}") for r in role_ids] +
                               [_query_scope(group_query(g)) for g in group_ids]}
 
@@ -301,7 +297,7 @@ def reviewer_scope(reviewer):
         return {"query": "./manager", "queryType": QUERY_TYPE, "queryRoot": "decisions"}
     if reviewer["type"] == "group":
         return {"query": group_query(reviewer["id"]), "queryType": QUERY_TYPE}
-    return {"query": f"/users/{reviewer['id']}", "queryType": QUERY_TYPE}
+    return {"query": user_path(reviewer["id"]), "queryType": QUERY_TYPE}
 
 
 def reviewers_body(reviewers):

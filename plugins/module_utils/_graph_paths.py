@@ -143,6 +143,16 @@ def access_review_instances_path(definition_id):
     return f"{ACCESS_REVIEW_DEFINITIONS}/{definition_id}/instances"
 
 
+def user_path(user_id):
+    """One user (an access review's reviewer query ``/users/{id}``)."""
+    return f"{USERS}/{user_id}"
+
+
+def group_transitive_members_path(group_id):
+    """A group's members, nested groups' members included (an access review's group scope and group reviewers)."""
+    return f"{GROUPS}/{group_id}/transitiveMembers"
+
+
 def access_review_decisions_path(definition_id, instance_id):
     """The decisions of one instance (GET)."""
     return f"{ACCESS_REVIEW_DEFINITIONS}/{definition_id}/instances/{instance_id}/decisions"
