@@ -8,6 +8,8 @@ Private to the collection (leading underscore): may change in any release.
 
 from __future__ import annotations
 
+import time
+
 from ._access_reviews import (
     as_options,
     covers_role,
@@ -16,6 +18,7 @@ from ._access_reviews import (
     last_instances,
     reviewer_label,
 )
+from ._client import GraphCallError, _retry_delay
 from ._graph_paths import (
     ACCESS_REVIEW_DEFINITIONS,
     access_review_decisions_path,
@@ -40,6 +43,39 @@ def with_permission_hint(error, write):
             and ACCESS_REVIEW_DEFINITIONS.lower() in str(getattr(error, "path", "") or "").lower():
         error.hint = WRITE_HINT if write else READ_HINT
     return error
+
+
+def create_once(graph, body, name, sleep=time.sleep):
+    """POST a definition without ever creating two: ``(definition id, confirmed by a re-read)``.
+
+    The session retries 429/503/504 for every method, but a POST whose 503 came after Graph created the review
+    would create a second one of the same name (and every later run would refuse the name as ambiguous). So the
+    POST goes out with the session's retries off; a 429 (refused, never applied) is retried after its
+    Retry-After, and any other 5xx or a lost answer is settled by reading the reviews of that name: found, it
+    landed; not found, it is sent again (it did not land), within the session's retry budget.
+    """
+    budget, saved = graph.max_retries, graph.max_retries
+    attempt = 0
+    while True:
+        graph.max_retries = 0
+        try:
+            created = graph.post(ACCESS_REVIEW_DEFINITIONS, body) or {}
+            return created.get("id"), False
+        except GraphCallError as exc:
+            if exc.status != 429 and exc.status not in (0, 500, 502, 503, 504):
+                raise
+            if exc.status != 429:
+                graph.max_retries = saved  # the re-read is a read: retried as usual
+                found = [d for d in read_definitions(graph) if d.get("displayName") == name]
+                if found:
+                    return found[0]["id"], True
+            if attempt >= budget:
+                raise
+            sleep(_retry_delay({"retry-after": exc.retry_after} if exc.retry_after else {}, attempt))
+            graph.retries += 1
+            attempt += 1
+        finally:
+            graph.max_retries = saved
 
 
 def read_definitions(graph):

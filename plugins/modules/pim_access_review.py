@@ -194,6 +194,12 @@ reviews:
     after:
       description: The review after; V(null) when deleted.
       type: dict
+    confirmed_by_reread:
+      description:
+        - Present and V(true) when the answer to a write was lost (connection dropped, or a 5xx) and a re-read
+          showed it had landed. A creation is never sent twice unless a re-read showed the first did not land.
+      type: bool
+      returned: when a lost answer was settled by a re-read
 graph_requests:
   description: Graph requests made by this run.
   returned: always
@@ -213,6 +219,7 @@ graph_requests:
 from datetime import datetime, timezone  # noqa: E402
 
 from ansible_collections.entra.pim.plugins.module_utils._access_review_backend import (  # noqa: E402
+    create_once,
     ids_to_name,
     principal_names,
     read_definitions,
@@ -236,10 +243,7 @@ from ansible_collections.entra.pim.plugins.module_utils._access_reviews import (
     update_body,
 )
 from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._graph_paths import (  # noqa: E402
-    ACCESS_REVIEW_DEFINITIONS,
-    access_review_path,
-)
+from ansible_collections.entra.pim.plugins.module_utils._graph_paths import access_review_path  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError, Resolver  # noqa: E402
 
@@ -300,17 +304,16 @@ def resolve(module, resolver, params):
 
 
 def write(graph, action, existing, desired, reviewers, fallback):
-    """The write(s) of ``action``; returns the definition id after it."""
+    """The write(s) of ``action``; returns (the definition id after it, whether a re-read confirmed a lost answer)."""
     today = datetime.now(timezone.utc).date().isoformat()
     if action in ("delete", "replace"):
         graph.delete(access_review_path(existing["id"]))
         if action == "delete":
-            return None
+            return None, False
     if action in ("create", "replace"):
-        created = graph.post(ACCESS_REVIEW_DEFINITIONS, create_body(desired, reviewers, fallback, today)) or {}
-        return created.get("id")
+        return create_once(graph, create_body(desired, reviewers, fallback, today), desired["name"])
     graph.put(access_review_path(existing["id"]), update_body(existing, desired, reviewers, fallback))
-    return existing["id"]
+    return existing["id"], False
 
 
 def settle(graph, name, action, desired):
@@ -375,7 +378,9 @@ def main():
     if module.check_mode or action == "none":
         module.exit(**result)
     try:
-        entry["id"] = write(graph, action, existing, desired, reviewers, fallback)
+        entry["id"], confirmed = write(graph, action, existing, desired, reviewers, fallback)
+        if confirmed:
+            entry["confirmed_by_reread"] = True
     except GraphCallError as exc:
         with_permission_hint(exc, True)
         if exc.status not in (0, 500, 502, 503, 504) or action == "replace":

@@ -106,3 +106,43 @@ def test_a_refusal_names_the_access_review_permission():
     roles = backend.with_permission_hint(GraphCallError(403, "Authorization_RequestDenied", "no", method="GET",
                                                         path="/roleManagement/directory/roleDefinitions"), False)
     assert "AccessReview" not in (roles.hint or "")
+
+
+class WriteGraph:
+    """A session whose POSTs answer from a script; ``landed`` says whether each POST created the review."""
+
+    def __init__(self, script):
+        self.script, self.posts, self.held, self.max_retries, self.retries = list(script), 0, [], 3, 0
+
+    def post(self, path, body):
+        self.posts += 1
+        assert self.max_retries == 0, "a creation must go out with the session's retries off"
+        status, landed = self.script.pop(0)
+        if landed:
+            self.held.append({"id": f"d{self.posts}", "displayName": body["displayName"]})
+        if status >= 400 or status == 0:
+            raise GraphCallError(status, "ServiceUnavailable" if status else "WriteOutcomeUnknown", "x",
+                                 method="POST", path=path)
+        return self.held[-1]
+
+    def get_all(self, path, params=None):
+        return list(self.held)
+
+
+def test_a_create_whose_answer_is_lost_is_settled_not_resent():
+    graph = WriteGraph([(503, True)])
+    assert backend.create_once(graph, {"displayName": "R"}, "R", sleep=lambda s: None) == ("d1", True)
+    assert graph.posts == 1 and len(graph.held) == 1 and graph.max_retries == 3
+
+
+def test_a_create_that_did_not_land_is_sent_again():
+    graph = WriteGraph([(0, False), (201, True)])
+    assert backend.create_once(graph, {"displayName": "R"}, "R", sleep=lambda s: None) == ("d2", False)
+    assert graph.posts == 2 and len(graph.held) == 1
+
+
+def test_a_refused_create_is_not_retried():
+    graph = WriteGraph([(400, False)])
+    with pytest.raises(GraphCallError):
+        backend.create_once(graph, {"displayName": "R"}, "R", sleep=lambda s: None)
+    assert graph.posts == 1 and graph.max_retries == 3
