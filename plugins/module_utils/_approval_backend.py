@@ -165,10 +165,10 @@ class ApprovalRun:
             raise ApprovalFailed(
                 f"request(s) {', '.join(refusals)} named in request_ids were made by the signed-in user: PIM refuses "
                 "self-approval, so another approver must decide them; nothing was decided",
-                decisions=decisions, skipped=skipped)
+                decisions=decisions, skipped_requests=skipped)
         if not self.check_mode:
             self._decide(decisions, skipped)
-        return {"changed": bool(decisions), "decisions": decisions, "skipped": skipped}
+        return {"changed": bool(decisions), "decisions": decisions, "skipped_requests": skipped}
 
     # -- writes -------------------------------------------------------------------------------
     def _stage_path(self, decision):
@@ -185,7 +185,7 @@ class ApprovalRun:
                     raise ApprovalFailed(
                         f"reviewing request {decision['request_id']} failed: {err.describe()}"
                         + ("; the decisions before it were made" if any(d["done"] for d in decisions) else ""),
-                        changed=any(d["done"] for d in decisions), decisions=decisions, skipped=skipped,
+                        changed=any(d["done"] for d in decisions), decisions=decisions, skipped_requests=skipped,
                         error=err.as_dict()) from None
             decision["done"] = True
 

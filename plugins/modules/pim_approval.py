@@ -14,8 +14,9 @@ description:
     directory roles or for PIM for Groups (membership and ownership), with a justification PIM records and shows
     to the requester.
   - Selects the requests by role (or group and access), requester, ticket number pattern and request id; a request
-    the filters select but the run does not decide is returned in RV(skipped) with the reason (the caller's own
-    request, no or a non-matching ticket, not an approver of its stage in progress).
+    the filters select but the run does not decide is returned in RV(skipped_requests) with the reason (the
+    caller's own request, no or a non-matching ticket, not an approver of its stage in progress). Ansible keeps
+    the result key C(skipped) for itself, hence the longer name.
   - B(Directory roles use Graph's beta endpoint.) Microsoft Graph v1.0 has no approval API for directory roles:
     approvals of directory-role activations exist only as C(/beta/roleManagement/directory/roleAssignmentApprovals)
     and their C(steps) ("Update approvalStep", beta). Beta APIs may change without notice and Microsoft does not
@@ -77,12 +78,13 @@ options:
     description:
       - Only requests whose ticket number matches this Python regular expression as a whole (C(re.fullmatch));
         a request without a ticket number never matches.
-      - A selected request whose ticket does not match is returned in RV(skipped), not decided.
+      - A selected request whose ticket does not match is returned in RV(skipped_requests), not decided.
     type: str
   request_ids:
     description:
       - Only these requests, by schedule request id (the C(pending_requests[].id)
-        of M(entra.pim.pim_activation_info)). An id that is not pending any more is returned in RV(skipped).
+        of M(entra.pim.pim_activation_info)). An id that is not pending any more is returned in
+        RV(skipped_requests).
     type: list
     elements: str
 notes:
@@ -189,7 +191,7 @@ decisions:
   sample:
     - {request_id: 5b4c..., approval_id: 9e1f..., stage_id: 77aa..., role: Global Reader, scope: /,
        requester: walter.pim@contoso.example, ticket_number: INC0001234, decision: approve, done: true}
-skipped:
+skipped_requests:
   description:
     - Requests the filters selected (or O(request_ids) named) that this run did not decide, each with its
       C(reason), and the same request fields as RV(decisions) where known.
