@@ -57,8 +57,10 @@ def check_options(params):
         problems.append("access applies to PIM for Groups only: name the groups in group")
     if any(not str(r).strip() for r in params.get("requester") or []):
         problems.append("requester has an empty entry; give user principal names or object ids")
-    request_ids = [str(i).strip() for i in params.get("request_ids") or []]
-    if any(not i for i in request_ids):
+    # None: not given (no filter); []: given and empty, which selects nothing (a pipeline that found nothing
+    # to decide), never everything.
+    request_ids = None if params.get("request_ids") is None else [str(i).strip() for i in params["request_ids"]]
+    if any(not i for i in request_ids or []):
         problems.append("request_ids has an empty entry")
     pattern = params.get("ticket_number_pattern")
     compiled = None
@@ -72,7 +74,7 @@ def check_options(params):
             except re.error as exc:
                 problems.append(f"ticket_number_pattern is not a valid regular expression ({exc}); for example "
                                 "^INC[0-9]{7}$")
-    if not (roles or groups or params.get("requester") or pattern or request_ids):
+    if not (roles or groups or params.get("requester") or pattern or request_ids is not None):
         problems.append("name what to decide: at least one of role, group, requester, ticket_number_pattern or "
                         "request_ids (a run never decides every pending request by default)")
     if problems:
@@ -121,7 +123,8 @@ def plan(rows, approvals, caller_id, options, role_ids=None, group_ids=None, acc
     that ``request_ids`` asked for by id and that must not be decided by the caller (their own): the run fails
     on them before any write rather than report success.
     """
-    wanted_ids = {i.lower() for i in options.get("request_ids") or []}
+    named = options.get("request_ids")  # None: any id; a list (even empty): only those
+    wanted_ids = {i.lower() for i in named or []}
     roles = {str(r).lower() for r in role_ids or []}
     groups = {str(g).lower() for g in group_ids or []}
     requesters = {str(p).lower() for p in requester_ids or []}
@@ -131,7 +134,7 @@ def plan(rows, approvals, caller_id, options, role_ids=None, group_ids=None, acc
         rid = str(row.get("id") or "").lower()
         if row.get("status") != "PendingApproval":
             continue
-        if wanted_ids and rid not in wanted_ids:
+        if named is not None and rid not in wanted_ids:
             continue
         if roles and str(row.get("role_id")).lower() not in roles:
             continue

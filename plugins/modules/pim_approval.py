@@ -85,6 +85,7 @@ options:
       - Only these requests, by schedule request id (the C(pending_requests[].id)
         of M(entra.pim.pim_activation_info)). An id that is not pending any more is returned in
         RV(skipped_requests).
+      - An empty list selects nothing (and decides nothing), unlike leaving the option out.
     type: list
     elements: str
 notes:
@@ -108,28 +109,36 @@ seealso:
 
 EXAMPLES = r"""
 # The approver signs in interactively (az login, with MFA); the module decides as that user.
-- name: Approve the Global Reader activations of Walter that carry an incident ticket
+- name: Approve Walter's Global Reader activations that carry an incident ticket
   entra.pim.pim_approval:
     auth_method: azure_cli
     tenant_id: "{{ tenant_id }}"
-    role: Global Reader
-    requester: walter.pim@contoso.example
+    role: [Global Reader]
+    requester: [walter.pim@contoso.onmicrosoft.com]
     ticket_number_pattern: "^INC[0-9]{7}$"
     decision: approve
     justification: Ticket checked in the ITSM
 
-- name: Deny one request by id
+- name: List the User Administrator requests waiting for approval
+  entra.pim.pim_activation_info:
+    roles: [User Administrator]
+  register: waiting
+
+# An empty list decides nothing: the task needs no "when" for the days nothing waits.
+- name: Deny them by id
   entra.pim.pim_approval:
-    request_ids: ["{{ request_id }}"]
+    request_ids: "{{ waiting.pending_requests | map(attribute='id') | list }}"
     decision: deny
     justification: No open change for this work
 
-- name: Approve ownership requests of PIM-Exchange-Admins (PIM for Groups)
+- name: See which ownership requests of PIM-Exchange-Admins would be approved (PIM for Groups)
   entra.pim.pim_approval:
-    group: PIM-Exchange-Admins
+    group: [PIM-Exchange-Admins]
     access: owner
     decision: approve
     justification: Planned maintenance CHG0042
+  check_mode: true
+  register: would
 """
 
 RETURN = r"""

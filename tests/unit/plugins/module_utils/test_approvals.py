@@ -135,6 +135,14 @@ def test_request_ids_no_longer_pending_are_reported_not_decided():
     assert skipped == [{"request_id": "r1", "reason": ap.NOT_PENDING}]
 
 
+def test_an_empty_request_ids_list_selects_nothing_not_everything():
+    """A pipeline that found nothing to decide passes request_ids: [] - that must decide nothing."""
+    opts = options(request_ids=[])
+    decisions, skipped, refusals = ap.plan(rows(request("r1")), approvals(approval("r1")), ME, opts)
+    assert (decisions, skipped, refusals) == ([], [], [])
+    assert options(request_ids=None, role=["Global Reader"])["request_ids"] is None
+
+
 def test_decisions_come_oldest_first_and_carry_the_decision():
     reqs = rows(request("late", created="2026-03-01T10:00:00Z"), request("early", created="2026-03-01T08:00:00Z"))
     decisions, _s, _r = ap.plan(reqs, approvals(approval("late"), approval("early")), ME,
