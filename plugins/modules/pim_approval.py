@@ -17,7 +17,7 @@ description:
     the filters select but the run does not decide is returned in RV(skipped_requests) with the reason (the
     caller's own request, no or a non-matching ticket, not an approver of its stage in progress). Ansible keeps
     the result key C(skipped) for itself, hence the longer name.
-  - B(Directory roles use Graph's beta endpoint.) Microsoft Graph v1.0 has no approval API for directory roles:
+  - B(Directory roles use Graph's beta endpoint.) Microsoft Graph v1.0 has no approval API for directory roles;
     approvals of directory-role activations exist only as C(/beta/roleManagement/directory/roleAssignmentApprovals)
     and their C(steps) ("Update approvalStep", beta). Beta APIs may change without notice and Microsoft does not
     support them in production; this module is the only part of the collection that calls beta, and only for these
@@ -26,9 +26,9 @@ description:
     C(stages) ("Update approvalStage").
   - Approvals are made by people, so the module runs as the signed-in approver (a delegated token); an app-only
     token is refused before anything is read.
-  - Never approves the caller's own request (PIM refuses self-approval): such a request is skipped, and the run
+  - Never approves the caller's own request (PIM refuses self-approval); such a request is skipped, and the run
     fails before any decision when O(request_ids) names one.
-  - Idempotent: a decided request is no longer pending, so a second run finds nothing to decide.
+  - Idempotent, since a decided request is no longer pending, so a second run finds nothing to decide.
 author:
   - entra.pim contributors (@entra-pim)
 extends_documentation_fragment:
