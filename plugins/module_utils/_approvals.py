@@ -44,8 +44,8 @@ def check_options(params):
     if not isinstance(justification, str) or not justification.strip():
         problems.append("justification is required and may not be empty: PIM records it with the decision and "
                         "shows it to the requester")
-    roles = [r for r in params.get("role") or []]
-    groups = [g for g in params.get("group") or []]
+    roles = list(params.get("role") or [])
+    groups = list(params.get("group") or [])
     if any(not str(r).strip() for r in roles):
         problems.append("role has an empty entry; give role display names or role definition ids")
     if any(not str(g).strip() for g in groups):
