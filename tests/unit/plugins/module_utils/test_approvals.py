@@ -178,3 +178,73 @@ def test_beta_root_sits_next_to_v1():
     assert beta_root("https://graph.microsoft.com/v1.0") == "https://graph.microsoft.com/beta"
     assert beta_root("https://127.0.0.1:8443/v1.0/") == "https://127.0.0.1:8443/beta"
     assert beta_root("https://proxy.example/graph") is None
+
+
+# -- the review writes, with a stand-in for the Graph session (no network) --------------------------------
+class _Graph:
+    """Answers PATCH with ``patch_error`` (when set) and GET of an approval with ``approval``."""
+
+    graph_url = "https://graph.example/v1.0"
+
+    def __init__(self, patch_error=None, approval=None, claims=None):
+        self.patch_error, self.approval, self.claims = patch_error, approval, claims or {}
+        self.patched, self.got = [], []
+
+    def token_claims(self):
+        return self.claims
+
+    def patch(self, path, body):
+        self.patched.append((path, body))
+        if self.patch_error is not None:
+            raise self.patch_error
+
+    def get(self, path, params=None):
+        self.got.append(path)
+        return self.approval
+
+
+def _run_for(graph, surface="directory"):
+    from ansible_collections.entra.pim.plugins.module_utils._approval_backend import ApprovalRun
+    opts = options(role=["Global Reader"]) if surface == "directory" else options(group=["G"])
+    run = ApprovalRun(graph, {}, opts, check_mode=False)
+    run.who = {"user_id": ME}
+    return run
+
+
+def _decision():
+    return {"request_id": "r1", "approval_id": "a-r1", "stage_id": "s-r1", "decision": "approve", "done": False}
+
+
+def test_a_review_goes_to_the_beta_step_for_directory_roles_and_the_v1_stage_for_groups():
+    graph = _Graph()
+    decision = _decision()
+    _run_for(graph)._decide([decision], [])
+    assert graph.patched == [("https://graph.example/beta/roleManagement/directory/roleAssignmentApprovals/a-r1/"
+                              "steps/s-r1", {"reviewResult": "Approve", "justification": "checked"})]
+    assert decision["done"]
+    graph = _Graph()
+    _run_for(graph, "groups")._decide([_decision()], [])
+    assert graph.patched[0][0] == "/identityGovernance/privilegedAccess/group/assignmentApprovals/a-r1/stages/s-r1"
+
+
+def test_a_retried_review_that_had_landed_counts_as_done_and_another_approvers_does_not():
+    from ansible_collections.entra.pim.plugins.module_utils._approval_backend import ApprovalFailed
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+    conflict = GraphCallError(409, "Conflict", "The approval step has already been reviewed.", method="PATCH",
+                              path="/x")
+    mine = {"id": "a-r1", "steps": [{"id": "s-r1", "reviewResult": "Approve", "reviewedBy": {"id": ME}}]}
+    decision = _decision()
+    _run_for(_Graph(conflict, mine))._decide([decision], [])
+    assert decision["done"]
+    theirs = {"id": "a-r1", "steps": [{"id": "s-r1", "reviewResult": "Deny", "reviewedBy": {"id": WALTER}}]}
+    with pytest.raises(ApprovalFailed, match="reviewing request r1 failed") as err:
+        _run_for(_Graph(conflict, theirs))._decide([_decision()], [])
+    assert err.value.result["decisions"][0]["done"] is False and err.value.result["changed"] is False
+
+
+def test_an_app_only_token_is_refused_before_anything_is_read():
+    from ansible_collections.entra.pim.plugins.module_utils._approval_backend import ApprovalFailed
+    graph = _Graph(claims={"oid": "app-sp", "roles": ["RoleManagement.ReadWrite.Directory"]})
+    with pytest.raises(ApprovalFailed, match="app-only"):
+        _run_for(graph).run()
+    assert graph.patched == [] and graph.got == []
