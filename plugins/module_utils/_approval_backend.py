@@ -182,8 +182,13 @@ class ApprovalRun:
                 self.graph.patch(self._stage_path(decision), body)
             except GraphCallError as err:
                 if not self._landed(decision, err):
+                    # PIM answers a review by someone who may not make it (no approver of the stage, or the
+                    # requester: self-approval) with 403; the generic hint about directory reads would mislead.
+                    why = ("; Graph refused the signed-in user this review: they are not an approver of the stage "
+                           "in progress, or it is their own request (PIM refuses self-approval)") \
+                        if err.status == 403 else ""
                     raise ApprovalFailed(
-                        f"reviewing request {decision['request_id']} failed: {err.describe()}"
+                        f"reviewing request {decision['request_id']} failed: {err.describe()}{why}"
                         + ("; the decisions before it were made" if any(d["done"] for d in decisions) else ""),
                         changed=any(d["done"] for d in decisions), decisions=decisions, skipped_requests=skipped,
                         error=err.as_dict()) from None

@@ -242,6 +242,15 @@ def test_a_retried_review_that_had_landed_counts_as_done_and_another_approvers_d
     assert err.value.result["decisions"][0]["done"] is False and err.value.result["changed"] is False
 
 
+def test_a_refused_review_says_who_may_review():
+    from ansible_collections.entra.pim.plugins.module_utils._approval_backend import ApprovalFailed
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+    denied = GraphCallError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.",
+                            method="PATCH", path="/x")
+    with pytest.raises(ApprovalFailed, match="not an approver of the stage in progress, or it is their own request"):
+        _run_for(_Graph(denied))._decide([_decision()], [])
+
+
 def test_an_app_only_token_is_refused_before_anything_is_read():
     from ansible_collections.entra.pim.plugins.module_utils._approval_backend import ApprovalFailed
     graph = _Graph(claims={"oid": "app-sp", "roles": ["RoleManagement.ReadWrite.Directory"]})
