@@ -35,8 +35,8 @@ def created(p, role_ids=(GA,), group_ids=(), reviewers=(ALICE,), fallback=None, 
     echoed = copy.deepcopy(body)
     echoed.update(id="def-1", status="NotStarted", createdDateTime="2026-12-01T00:00:00Z")
     # Graph's answer pads the pattern and range and adds queryRoot (the "Create definitions" response).
-    echoed["settings"]["recurrence"]["pattern"].update(month=0, dayOfMonth=0, daysOfWeek=[], firstDayOfWeek="sunday",
-                                                      index="first")
+    pattern = echoed["settings"]["recurrence"]["pattern"]
+    pattern.update(month=0, dayOfMonth=0, daysOfWeek=[], firstDayOfWeek="sunday", index="first")
     echoed["settings"]["recurrence"]["range"].update(numberOfOccurrences=0, recurrenceTimeZone=None, endDate=None)
     for reviewer in echoed["reviewers"]:
         reviewer.setdefault("queryRoot", None)
