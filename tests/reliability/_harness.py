@@ -116,9 +116,14 @@ class Emu:
 
 
 # -- state comparison ---------------------------------------------------------------------------
-SCHEDULES = ("roleEligibilitySchedules", "roleAssignmentSchedules")
-# Identity of a schedule as PIM sees it: the same principal, role and scope can hold one of each kind.
-SCHEDULE_KEY = ("principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "memberType")
+# Directory roles' and PIM for Groups' schedules (the emulator stores groups' apart); compared without their ids,
+# which the seed draws at random in each emulator (a group schedule's id ends in a new request id).
+SCHEDULES = ("roleEligibilitySchedules", "roleAssignmentSchedules", "groupEligibilitySchedules",
+             "groupAssignmentSchedules")
+# Identity of a schedule as PIM sees it: the same principal, role (or group access) and scope can hold one of
+# each kind; the fields of the other surface are simply absent (None).
+SCHEDULE_KEY = ("principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "accessId", "groupId",
+                "memberType")
 VOLATILE = re.compile(r"(DateTime|^_start$|^_end$|^_created|^createdUsing$|^id$|^_ordinal$|^_request|"
                       r"^targetScheduleId$|^modifiedDateTime$|"
                       # generated at every emulator start: secrets, passwords, keys, certificates
