@@ -61,6 +61,8 @@ CONTROLS = [
     ("BASELINE.tier0", "Tier 0 roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
     ("BASELINE.tier1", "Highly privileged roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
     ("BASELINE.other", "Every other role carries the baseline's lighter settings", "SHOULD", ["entra.pim baseline"]),
+    ("BASELINE.access_review", "The baseline's recurring access review covers its roles", "SHOULD",
+     ["entra.pim baseline"]),
 ]
 OPTIONS = {"ga_min": 2, "ga_max": 4, "excluded_principals": [], "break_glass_limit": 2,
            "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None}
@@ -221,6 +223,29 @@ def access_review_control(scan, role_settings, opts, months=1, full=True, roles=
         return PASS, f"all {len(names)} roles covered by recurring access reviews", findings
     return FAIL, f"{len(uncovered)} of {len(names)} roles not covered by a qualifying recurring access review: " \
         + ", ".join(uncovered), findings
+
+
+def baseline_review_control(scan, role_settings, opts):
+    """The baseline's opt-in review (``baseline_access_review``): its roles covered by a running review that
+    recurs at least as often as the baseline creates it. Only the cadence and coverage: CIS 5.3.3 judges the
+    rest. ``opts["baseline_access_review"]``: ``{"roles": names or template ids, "recurrence": "quarterly"}``."""
+    wanted = (opts or {}).get("baseline_access_review")
+    if not wanted:
+        return NA, "the baseline's access review is not enabled (baseline_access_review)", []
+    recurrence = str(wanted.get("recurrence") or "quarterly")
+    index = {}
+    for key, role in (role_settings or {}).items():
+        for ref in (key, role.get("id"), role.get("role")):
+            if ref:
+                index[str(ref).lower()] = (str(role.get("template_id") or key).lower(), role.get("role"))
+    roles = {}
+    for ref in wanted.get("roles") or []:
+        rid, name = index.get(str(ref).lower(), (str(ref).lower(), str(ref)))
+        roles[rid] = name
+    if not roles:
+        return NA, "the baseline's access review names no role", []
+    return access_review_control(scan, role_settings, opts, months=REVIEW_MONTHS.get(recurrence, 3), full=False,
+                                 roles=roles)
 
 
 class _Tenant:
@@ -424,6 +449,7 @@ class _Tenant:
         out["CIS.5.3.5"] = self.approval(PRIVILEGED_ROLE_ADMINISTRATOR)
         for tier in ("tier0", "tier1", "other"):
             out[f"BASELINE.{tier}"] = self.baseline(tier)
+        out["BASELINE.access_review"] = baseline_review_control(self.scan, self.roles, self.opts)
         return out
 
 

@@ -109,3 +109,21 @@ def test_baseline_cadence_control_accepts_its_own_cadence():
     assert (status, summary) == ("pass", "all 2 roles covered by recurring access reviews")
     semi = scan(review("Tier 0", [GA, PRA], "semiannually", 6))
     assert access_review_control(semi, {}, TODAY, months=3, full=False, roles=tier0)[0] == "fail"
+
+
+def test_baseline_review_control_by_role_names_through_evaluate(settings):
+    """BASELINE.access_review: the roles of baseline_access_review (names or template ids) reviewed at least as
+    often as the baseline asks; not_applicable until the baseline's review is enabled."""
+    tier0 = scan(review("Tier 0", [GA, PRA], "quarterly", 3))
+
+    def status(wanted):
+        report = evaluate(settings, tier0, {}, dict(TODAY, baseline_access_review=wanted))
+        return next(c for c in report["controls"] if c["id"] == "BASELINE.access_review")
+
+    assert status(None)["status"] == "not_applicable"
+    assert status({"roles": ["Global Administrator", PRA], "recurrence": "quarterly"})["status"] == "pass"
+    monthly = status({"roles": ["Global Administrator", PRA], "recurrence": "monthly"})
+    assert monthly["status"] == "fail" and "recurs quarterly (monthly or more often asked)" in \
+        monthly["findings"][0]["detail"]
+    exchange = status({"roles": ["Exchange Administrator"], "recurrence": "quarterly"})
+    assert exchange["summary"].endswith(": Exchange Administrator")
