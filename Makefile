@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed
 # violation that emulator/pim_emulator/conformance_allow.json does not cite. Absolute: emulators run in other dirs.
 export PIM_EMULATOR_CONFORMANCE_LOG ?= $(CURDIR)/$(BUILD)/conformance
 
-.PHONY: help venv lint ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check conformance conformance-reset test demo bench clean live-check live-check-selftest
+.PHONY: help venv lint doc-fragments ruff ansible-lint unit emulator-test integration examples awx-test molecule reliability sanity build import-check conformance conformance-reset test demo bench clean live-check live-check-selftest
 
 help:
 	@echo "make demo | make test | make bench | make lint | make unit | make emulator-test | make integration | make examples | make sanity | make build | make conformance"
@@ -42,6 +42,10 @@ $(COLL): | $(STAMP)
 	@$(BIN)/python tests/collection_link.py
 
 lint: ruff ansible-lint
+
+# The settings doc fragment is generated (ansible-test reads fragments as literals, without running them).
+doc-fragments: $(STAMP)
+	$(BIN)/python hacking/policy_settings_source.py
 
 ruff: $(STAMP)
 	$(BIN)/ruff check --config ruff.toml .

@@ -31,15 +31,26 @@ from ansible_collections.entra.pim.plugins.module_utils._access_reviews_scan imp
     CIS_5_3_3_ROLES, review_coverage,
 )
 
+try:
+    from ansible.errors import AnsibleFilterError
+    from ansible.utils.display import Display
+except ImportError:  # pragma: no cover - the filter always runs inside ansible-core
+    AnsibleFilterError = ValueError
+    Display = None
+
 PASS = "pass"
 FAIL = "fail"
 NA = "not_applicable"
 
 CONTROLS = [
     # id, title, requirement, sources (reference A.3)
-    ("MS.AAD.7.1", "Between 2 and the allowed maximum of Global Administrators", "SHALL",
-     ["CISA MS.AAD.7.1", "CIS 1.1.3", "MS best practice #5"]),
-    ("MS.AAD.7.2", "Finer-grained roles are used instead of Global Administrator", "SHALL", ["CISA MS.AAD.7.2"]),
+    ("MS.AAD.7.1", "A minimum of two users and a maximum of eight users are Global Administrators", "SHALL",
+     ["CISA SCuBA Entra ID baseline MS.AAD.7.1v1 (2 to 8)"]),
+    ("CIS.1.1.3", "Between two and four global admins are designated", "SHALL", ["CIS M365 v7 1.1.3 (2 to 4)"]),
+    ("MSFT.BP.5", "Fewer than five Global Administrators (Microsoft's recommendation)", "SHOULD",
+     ["Microsoft Entra roles best practices #5 (fewer than 5)"]),
+    ("MS.AAD.7.2", "Privileged users are provisioned with finer-grained roles instead of Global Administrator",
+     "SHALL", ["CISA SCuBA Entra ID baseline MS.AAD.7.2v1"]),
     ("MS.AAD.7.3", "Privileged users are cloud-only accounts", "SHALL", ["CISA MS.AAD.7.3", "CIS 1.1.1"]),
     ("MS.AAD.7.4", "No permanent active assignments to highly privileged roles", "SHALL",
      ["CISA MS.AAD.7.4", "ZTA 21815"]),
@@ -64,8 +75,64 @@ CONTROLS = [
     ("BASELINE.access_review", "The baseline's recurring access review covers its roles", "SHOULD",
      ["entra.pim baseline"]),
 ]
-OPTIONS = {"ga_min": 2, "ga_max": 4, "excluded_principals": [], "break_glass_limit": 2,
-           "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None}
+OPTIONS = {"ga_min": None, "ga_max": None, "excluded_principals": [], "break_glass_limit": 2,
+           "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None, "controls": None}
+
+# The Global Administrator count, one control per source, each with the source's own bounds (inclusive):
+# CISA MS.AAD.7.1v1 "A minimum of two users and a maximum of eight users SHALL be provisioned with the Global
+# Administrator role"; CIS M365 v7 1.1.3 "Ensure that between two and four global admins are designated";
+# Microsoft's "Limit the number of Global Administrators to less than 5" (Entra roles best practices, #5).
+GA_BOUNDS = {"MS.AAD.7.1": (2, 8), "CIS.1.1.3": (2, 4), "MSFT.BP.5": (0, 4)}
+
+# CISA publishes MS.AAD.7.x as "MS.AAD.7.Nv1" (ScubaGear baselines/aad.md); ScubaGear's newer baseline file
+# (baselines/entraid.md) names the same policies "MS.ME-ID.7.Nv1". The report keeps the aad.md id without the
+# version suffix (MS.AAD.7.N) and the ``controls`` option accepts all of these spellings.
+_CISA_ID = re.compile(r"^MS\.(?:AAD|ME-ID)\.(7\.[1-9])(?:V\d+)?$")
+_CIS_ID = re.compile(r"^CIS[ .](?:M365[ .])?(?:V\d+[ .])?(\d+\.\d+\.\d+)$")
+
+
+def control_aliases(cid):
+    """The other names a control is published under (shown in the report, accepted by ``controls``)."""
+    match = _CISA_ID.match(cid)
+    if match:
+        return [f"MS.AAD.{match.group(1)}v1", f"MS.ME-ID.{match.group(1)}v1"]
+    if cid.startswith("CIS."):
+        return [f"CIS {cid[4:]}"]
+    return []
+
+
+def canonical_control(name):
+    """A control id in any published spelling -> the report's id, or None when no control has that name."""
+    text = re.sub(r"\s+", " ", str(name or "").strip()).upper()
+    match = _CISA_ID.match(text)
+    if match:
+        text = f"MS.AAD.{match.group(1)}"
+    else:
+        match = _CIS_ID.match(text)
+        if match:
+            text = f"CIS.{match.group(1)}"
+    return next((c[0] for c in CONTROLS if c[0].upper() == text), None)
+
+
+def _selected(controls):
+    """``controls`` (ids or aliases; empty: all) -> the set of report ids, or a clear error naming the bad ones."""
+    if not controls:
+        return None
+    if isinstance(controls, str):
+        controls = [controls]
+    chosen, unknown = set(), []
+    for name in controls:
+        cid = canonical_control(name)
+        if cid is None:
+            unknown.append(str(name))
+        else:
+            chosen.add(cid)
+    if unknown:
+        raise AnsibleFilterError(
+            f"controls: unknown control id(s) {', '.join(sorted(unknown))}; valid ids are "
+            f"{', '.join(c[0] for c in CONTROLS)} (CISA ids also as MS.AAD.7.Nv1 or MS.ME-ID.7.Nv1, CIS ids "
+            "also as 'CIS 5.3.1')")
+    return chosen
 
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -286,28 +353,52 @@ class _Tenant:
         return out
 
     # -- assignments ---------------------------------------------------------------------
-    def c_7_1(self):
+    def users(self, holders):
+        """Holders that are users (CISA counts users: ScubaGear's ``privileged_users``); a row without a type is
+        hand-written data and taken for a user."""
+        return {k: a for k, a in holders.items() if a.get("principal_type") in (None, "user")}
+
+    def ga_count(self, cid):
+        """One Global Administrator count control (MS.AAD.7.1, CIS.1.1.3, MSFT.BP.5), each with its own bounds.
+
+        Every holder counts, break-glass accounts included: none of the three sources exempts them (CISA's
+        rationale allows up to eight "to support emergency access"); their findings say so."""
         holders = self.holders(GLOBAL_ADMINISTRATOR)
-        groups = [a for a in self.assignments if a.get("role_id") == GLOBAL_ADMINISTRATOR
-                  and a.get("principal_type") == "group"]
-        low, high = int(self.opts["ga_min"]), int(self.opts["ga_max"])
+        if cid == "MS.AAD.7.1":
+            holders = self.users(holders)
+        low, high = GA_BOUNDS[cid]
         ok = low <= len(holders) <= high
-        findings = [_finding(PASS if ok else FAIL, "Global Administrator", a.get("principal"),
-                             detail=a.get("path") or
-                             f"{a.get('kind')}{' via ' + a['via_group'] if a.get('via_group') else ''}")
-                    for a in holders.values()]
+        findings = []
+        for a in holders.values():
+            detail = a.get("path") or f"{a.get('kind')}{' via ' + a['via_group'] if a.get('via_group') else ''}"
+            if self.exempt(a):
+                detail = f"break-glass, counted: {cid} exempts no Global Administrator; {detail}"
+            findings.append(_finding(PASS if ok else FAIL, "Global Administrator", a.get("principal"), detail=detail))
         findings += [_finding(PASS, "Global Administrator", g.get("principal"), detail="group; members counted")
-                     for g in groups]
-        return (PASS if ok else FAIL), f"{len(holders)} Global Administrators (allowed {low}-{high})", findings
+                     for g in self.assignments if g.get("role_id") == GLOBAL_ADMINISTRATOR
+                     and g.get("principal_type") == "group"]
+        allowed = f"fewer than {high + 1}" if low == 0 else f"allowed {low}-{high}"
+        kind = "users" if cid == "MS.AAD.7.1" else "principals"
+        return (PASS if ok else FAIL), f"{len(holders)} Global Administrators ({allowed}; {kind} counted)", findings
 
     def c_7_2(self, ga_status):
-        ga = set(self.holders(GLOBAL_ADMINISTRATOR))
+        """CISA's ratio, as ScubaGear decides it: MS.AAD.7.1 passes and the users holding Global Administrator are
+        no more than the users holding another highly privileged role but not Global Administrator (a user
+        holding both counts as a Global Administrator only)."""
+        ga = set(self.users(self.holders(GLOBAL_ADMINISTRATOR)))
         others = set()
         for role in self.hp - {GLOBAL_ADMINISTRATOR}:
-            others |= set(self.holders(role))
+            others |= set(self.users(self.holders(role)))
+        others -= ga
+        if ga_status != PASS:
+            score = "MS.AAD.7.1 failed so the score is not computed"
+        elif not others:
+            score = "all privileged users are Global Administrators"
+        else:
+            score = f"least privilege score {len(ga) / len(others):.2f} (should be 1 or less)"
         ok = ga_status == PASS and len(ga) <= len(others)
         return (PASS if ok else FAIL), (f"{len(ga)} Global Administrators, {len(others)} users in other highly "
-                                        f"privileged roles; MS.AAD.7.1 {ga_status}"), []
+                                        f"privileged roles only; {score}"), []
 
     def c_7_3(self):
         users = [a for a in self.assignments if self.is_hp(a) and a.get("principal_type") in (None, "user")]
@@ -321,6 +412,8 @@ class _Tenant:
         findings = [_finding(FAIL, ", ".join(sorted({x.get("role") or "" for x in items})), items[0].get("principal"),
                              "onPremisesImmutableId", "null", "set",
                              "; ".join(["synced from on-premises"]
+                                       + (["break-glass, counted: MS.AAD.7.3 exempts no privileged user"]
+                                          if self.exempt(items[0]) else [])
                                        + sorted({x["path"] for x in items if x.get("path")})))
                     for items in synced.values()]
         return (FAIL if synced else PASS), f"{len(synced)} synced of {len({a.get('principal_id') for a in users})} " \
@@ -345,11 +438,11 @@ class _Tenant:
             if a.get("group_pim"):
                 findings.append(_finding("exempt" if exempt else FAIL, a.get("role"), a.get("principal"),
                                          "group membership end", "an end date, or eligible membership",
-                                         "noExpiration", ("break-glass exception: " if exempt else "") + a["path"]))
+                                         "noExpiration", ("exempt: break-glass; " if exempt else "") + a["path"]))
             else:
                 findings.append(_finding("exempt" if exempt else FAIL, a.get("role"), a.get("principal"),
                                          "active assignment end", "an end date", "noExpiration",
-                                         "break-glass exception" if exempt else a.get("principal_type")))
+                                         "exempt: break-glass" if exempt else a.get("principal_type")))
         failed = sum(f["status"] == FAIL for f in findings)
         exempt = len(findings) - failed
         # The groups holding a role permanently whose members were evaluated above: shown, not failed.
@@ -362,9 +455,14 @@ class _Tenant:
         return (FAIL if failed else PASS), f"{failed} permanent active assignments ({exempt} exempt)", findings
 
     def c_7_5(self):
+        """Assignments made outside PIM. Break-glass principals count: CISA's MS.AAD.7.5v1 names no exception (7.4
+        does) and ScubaGear's 7.5 takes no RoleExclusions (cisagov/ScubaGear#2393 asks for them; #2397 was closed
+        unmerged). A break-glass account can be assigned through PIM, permanently active, which 7.4 exempts."""
         outside = [a for a in self.assignments if self.is_hp(a) and a.get("outside_pim")]
         return (FAIL if outside else PASS), f"{len(outside)} assignments made outside PIM", [
-            _finding(FAIL, a.get("role"), a.get("principal"), "createdUsing / startDateTime", "PIM", "outside PIM")
+            _finding(FAIL, a.get("role"), a.get("principal"), "createdUsing / startDateTime", "PIM", "outside PIM",
+                     "break-glass, counted: MS.AAD.7.5 names no exception; assign it through PIM (7.4 exempts it)"
+                     if self.exempt(a) else a.get("path"))
             for a in outside]
 
     def c_cis_5_3_1(self):
@@ -381,7 +479,8 @@ class _Tenant:
             if (self.exempt(a) and person and a.get("role_id") == GLOBAL_ADMINISTRATOR
                     and exempt < int(self.opts["break_glass_limit"])):
                 exempt += 1
-                findings.append(_finding("exempt", a.get("role"), a.get("principal"), detail="break-glass account"))
+                findings.append(_finding("exempt", a.get("role"), a.get("principal"), "active assignment end",
+                                         "an end date", "noExpiration", "exempt: break-glass"))
             else:
                 findings.append(_finding(FAIL, a.get("role"), a.get("principal"), "active assignment end",
                                          "an end date", "noExpiration", a.get("path")))
@@ -430,12 +529,16 @@ class _Tenant:
 
     def evaluate(self):
         out = {}
-        out["MS.AAD.7.1"] = self.c_7_1()
+        for cid in GA_BOUNDS:
+            out[cid] = self.ga_count(cid)
         out["MS.AAD.7.2"] = self.c_7_2(out["MS.AAD.7.1"][0])
         out["MS.AAD.7.3"] = self.c_7_3()
         out["MS.AAD.7.4"] = self.c_7_4()
         out["MS.AAD.7.5"] = self.c_7_5()
-        out["MS.AAD.7.6"] = self.approval(GLOBAL_ADMINISTRATOR)
+        # CISA asks that activation require approval (ScubaGear reads isApprovalRequired only); CIS 5.3.4 and
+        # 5.3.5 also ask for an approver.
+        out["MS.AAD.7.6"] = self.check_setting([GLOBAL_ADMINISTRATOR], [
+            ("activation.require_approval", lambda v: v is True, True)])
         out["MS.AAD.7.7"] = self.check_setting(self.hp_ids(), [
             ("notifications.eligible_assignment.admin.recipients", bool, "at least one recipient"),
             ("notifications.active_assignment.admin.recipients", bool, "at least one recipient")])
@@ -453,15 +556,35 @@ class _Tenant:
         return out
 
 
+def _deprecated_options(options):
+    """compliance_ga_min / compliance_ga_max set one merged limit before each source became its own control."""
+    # Unset role variables reach the filter as None (or, templated by an older ansible-core, as "None").
+    given = [k for k in ("ga_min", "ga_max") if str((options or {}).get(k)).strip() not in ("None", "")]
+    if not given:
+        return
+    msg = (f"{' and '.join(given)} (compliance_ga_min / compliance_ga_max) no longer change any verdict and are "
+           "ignored: each source is its own control with its own bounds, MS.AAD.7.1 (CISA, 2 to 8), CIS.1.1.3 "
+           "(2 to 4) and MSFT.BP.5 (Microsoft, fewer than 5). Choose the controls to report with "
+           "compliance_controls (options.controls) instead.")
+    if Display is not None:
+        Display().deprecated(msg, version="1.0.0", collection_name="entra.pim")
+
+
 def evaluate(settings, assignments, tenant=None, options=None):
-    """Settings (pim_role_setting_info ``roles``) + assignments -> the tenant's compliance report."""
+    """Settings (pim_role_setting_info ``roles``) + assignments -> the tenant's compliance report.
+
+    ``options.controls`` (ids or their published aliases; empty: all) limits the report to those controls."""
     tenant = tenant or {}
+    _deprecated_options(options)
+    chosen = _selected((options or {}).get("controls"))
     results = _Tenant(settings, assignments, options).evaluate()
     controls = []
     for cid, title, requirement, sources in CONTROLS:
+        if chosen is not None and cid not in chosen:
+            continue
         status, summary, findings = results[cid]
-        controls.append({"id": cid, "title": title, "requirement": requirement, "sources": sources,
-                         "status": status, "summary": summary, "findings": findings})
+        controls.append({"id": cid, "aliases": control_aliases(cid), "title": title, "requirement": requirement,
+                         "sources": sources, "status": status, "summary": summary, "findings": findings})
     counts = {s: sum(c["status"] == s for c in controls) for s in (PASS, FAIL, NA)}
     # Names in the report are the tenant's: marked unsafe, so no later task templates them (ansible-core < 2.19).
     report = {"tenant_id": tenant.get("id"), "tenant": tenant.get("name") or tenant.get("id"),

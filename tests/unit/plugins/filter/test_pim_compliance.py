@@ -10,6 +10,9 @@ from filter_data import BASELINE, GA, PRA, assignment
 
 from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
 from ansible_collections.entra.pim.plugins.filter.pim_baseline import baseline_plan
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.entra.pim.plugins.filter import pim_compliance as compliance
 from ansible_collections.entra.pim.plugins.filter.pim_compliance import CONTROLS, evaluate
 from ansible_collections.entra.pim.plugins.module_utils._access_reviews_scan import CIS_5_3_3_ROLES
 from test_pim_compliance_reviews import review
@@ -67,20 +70,64 @@ def test_hardened_tenant_is_compliant(settings, tidy_assignments):
             "access_reviews": [review("Privileged roles", list(CIS_5_3_3_ROLES))]}
     report = evaluate(hardened(settings), scan, {}, dict(OPTIONS, today="2026-11-29"))
     assert report["failed"] == [] and report["compliant"] is True
-    assert report["summary"] == {"pass": 16, "fail": 0, "not_applicable": 1}  # no baseline access review asked
+    assert report["summary"] == {"pass": 18, "fail": 0, "not_applicable": 1}  # no baseline access review asked
 
 
-def test_global_admin_count_and_fine_grained_roles(settings, tidy_assignments):
+def test_global_admin_count_one_control_per_source(settings, tidy_assignments):
+    """6 Global Administrators: CISA's 2 to 8 holds, CIS 1.1.3's 2 to 4 and Microsoft's fewer than 5 do not,
+    each control with its own bounds and evidence; 9 fail all three, 1 fails all three too."""
     many = tidy_assignments + [assignment(u, GA, permanent=False, end="2027-01-01T00:00:00Z")
                                for u in ("victor", "trent", "erin")]
     report = evaluate(settings, many, {}, OPTIONS)
-    c71 = control(report, "MS.AAD.7.1")
-    assert c71["status"] == "fail" and c71["summary"].startswith("6 Global Administrators")
-    assert {f["principal"] for f in c71["findings"]} >= {"victor", "alice"}
-    assert statuses(report)["MS.AAD.7.2"] == "fail"
-    assert statuses(evaluate(settings, many, {}, dict(OPTIONS, ga_max=8)))["MS.AAD.7.1"] == "pass"
+    s = statuses(report)
+    assert (s["MS.AAD.7.1"], s["CIS.1.1.3"], s["MSFT.BP.5"]) == ("pass", "fail", "fail")
+    assert control(report, "MS.AAD.7.1")["summary"] == "6 Global Administrators (allowed 2-8; users counted)"
+    assert control(report, "CIS.1.1.3")["summary"] == "6 Global Administrators (allowed 2-4; principals counted)"
+    assert control(report, "MSFT.BP.5")["summary"] == "6 Global Administrators (fewer than 5; principals counted)"
+    for cid, status in (("MS.AAD.7.1", "pass"), ("CIS.1.1.3", "fail")):
+        findings = control(report, cid)["findings"]
+        assert {f["principal"] for f in findings} == {"breakglass1", "breakglass2", "alice", "victor", "trent", "erin"}
+        assert {f["status"] for f in findings} == {status}
+    # CISA 7.2, as ScubaGear decides it: 6 Global Administrators against 3 people holding only other roles.
+    assert s["MS.AAD.7.2"] == "fail" and "least privilege score 2.00" in control(report, "MS.AAD.7.2")["summary"]
+    nine = many + [assignment(u, GA, "eligible", end="2027-01-01T00:00:00Z") for u in ("p", "q", "r")]
+    s = statuses(evaluate(settings, nine, {}, OPTIONS))
+    assert (s["MS.AAD.7.1"], s["CIS.1.1.3"], s["MSFT.BP.5"], s["MS.AAD.7.2"]) == ("fail",) * 4
     one = [a for a in tidy_assignments if a["principal"] != "breakglass2" and a["principal"] != "alice"]
-    assert statuses(evaluate(settings, one, {}, OPTIONS))["MS.AAD.7.1"] == "fail"
+    s = statuses(evaluate(settings, one, {}, OPTIONS))
+    assert (s["MS.AAD.7.1"], s["CIS.1.1.3"], s["MSFT.BP.5"]) == ("fail", "fail", "pass")
+
+
+def test_deprecated_ga_max_is_ignored_with_a_deprecation(settings, tidy_assignments, monkeypatch):
+    said = []
+    monkeypatch.setattr(compliance.Display, "deprecated", lambda self, msg, **kw: said.append((msg, kw)))
+    many = tidy_assignments + [assignment(u, GA, "eligible", end="2027-01-01T00:00:00Z") for u in ("v", "t", "e")]
+    report = evaluate(settings, many, {}, dict(OPTIONS, ga_min=2, ga_max=8))
+    assert statuses(report)["CIS.1.1.3"] == "fail"
+    assert len(said) == 1 and "compliance_ga_max" in said[0][0] and "CIS.1.1.3 (2 to 4)" in said[0][0]
+    assert said[0][1] == {"version": "1.0.0", "collection_name": "entra.pim"}
+    evaluate(settings, many, {}, OPTIONS)
+    assert len(said) == 1
+
+
+def test_break_glass_counted_where_the_standard_counts_it(settings, tidy_assignments):
+    report = evaluate(settings, tidy_assignments, {}, OPTIONS)
+    for cid in ("MS.AAD.7.1", "CIS.1.1.3", "MSFT.BP.5"):
+        bg = {f["principal"]: f["detail"] for f in control(report, cid)["findings"]
+              if f["principal"].startswith("breakglass")}
+        assert set(bg) == {"breakglass1", "breakglass2"}
+        assert all(d.startswith(f"break-glass, counted: {cid} exempts no Global Administrator") for d in bg.values())
+
+
+def test_controls_option_accepts_published_aliases(settings, tidy_assignments):
+    for names in (["MS.AAD.7.1v1", "ms.me-id.7.4v1", "CIS 1.1.3"], ["MS.AAD.7.1", "MS.ME-ID.7.4", "cis.1.1.3"]):
+        report = evaluate(settings, tidy_assignments, {}, dict(OPTIONS, controls=names))
+        assert [c["id"] for c in report["controls"]] == ["MS.AAD.7.1", "CIS.1.1.3", "MS.AAD.7.4"]
+        assert sum(report["summary"].values()) == 3
+    c71 = control(evaluate(settings, tidy_assignments, {}, OPTIONS), "MS.AAD.7.1")
+    assert c71["aliases"] == ["MS.AAD.7.1v1", "MS.ME-ID.7.1v1"]
+    with pytest.raises(AnsibleFilterError, match=r"controls: unknown control id\(s\) MS.AAD.7.10, nope; valid ids"):
+        evaluate(settings, tidy_assignments, {}, dict(OPTIONS, controls=["MS.AAD.7.1", "MS.AAD.7.10", "nope"]))
 
 
 def test_group_members_counted_not_the_group(settings, tidy_assignments):
@@ -228,3 +275,20 @@ def test_break_glass_without_object_ids_matches_users_only(settings):
     report = evaluate(settings, data, {}, dict(OPTIONS, excluded_principals=[BREAK_GLASS]))
     found = sorted((f["role"], f["status"]) for f in control(report, "MS.AAD.7.4")["findings"])
     assert found == [("Global Administrator", "exempt"), ("Privileged Role Administrator", "fail")]
+
+
+def test_break_glass_exempt_wherever_the_standard_allows(settings, tidy_assignments):
+    """7.4 (CISA's note) and CIS 5.3.1 exempt break-glass, showing it as evidence; 7.5 names no exception (nor does
+    ScubaGear's 7.5), so a break-glass assignment made outside PIM fails, saying why."""
+    rows = [dict(a, outside_pim=a["principal"] == "breakglass1") for a in tidy_assignments]
+    rows.append(assignment("mallory", EXCHANGE, permanent=True, outside_pim=True))
+    report = evaluate(settings, rows, {}, OPTIONS)
+    c75 = control(report, "MS.AAD.7.5")
+    assert c75["status"] == "fail" and c75["summary"] == "2 assignments made outside PIM"
+    assert {f["principal"]: (f["status"], f.get("detail", "")[:40]) for f in c75["findings"]} == {
+        "breakglass1": ("fail", "break-glass, counted: MS.AAD.7.5 names n"), "mallory": ("fail", "")}
+    for cid in ("MS.AAD.7.4", "CIS.5.3.1"):
+        exempt = {f["principal"]: f["detail"] for f in control(report, cid)["findings"] if f["status"] == "exempt"}
+        assert exempt == {"breakglass1": "exempt: break-glass", "breakglass2": "exempt: break-glass"}, cid
+    without = evaluate(settings, rows, {}, dict(OPTIONS, excluded_principals=[]))
+    assert not [f for c in without["controls"] for f in c["findings"] if "break-glass" in f.get("detail", "")]

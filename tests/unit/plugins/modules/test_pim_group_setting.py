@@ -10,9 +10,12 @@ the fragment) equal to what the modules accept.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import yaml
 
-from ansible_collections.entra.pim.plugins.doc_fragments import policy_settings
+from ansible_collections.entra.pim.plugins.doc_fragments import policy_settings as fragment_module
 from ansible_collections.entra.pim.plugins.module_utils._policy import settings_argument_spec
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import (
     SECTIONS,
@@ -21,7 +24,17 @@ from ansible_collections.entra.pim.plugins.module_utils._role_settings import (
 )
 from ansible_collections.entra.pim.plugins.modules import pim_group_setting, pim_group_setting_info, pim_role_setting
 
-FRAGMENT = policy_settings.ModuleDocFragment
+FRAGMENT = fragment_module.ModuleDocFragment
+# The fragment's source (the YAML written once and the wording table), which generates the fragment file.
+_SOURCE = Path(__file__).resolve().parents[4] / "hacking" / "policy_settings_source.py"
+_spec = importlib.util.spec_from_file_location("policy_settings_source", _SOURCE)
+policy_settings = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(policy_settings)
+
+
+def test_the_fragment_file_is_generated_from_its_source():
+    """Edit hacking/policy_settings_source.py, then `make doc-fragments`: the two must not drift apart."""
+    assert Path(fragment_module.__file__).read_text(encoding="utf-8") == policy_settings.render()
 
 
 def _shape(doc_options):
