@@ -14,6 +14,7 @@ from aiohttp import web
 from . import directory
 from .contract import iso
 from .identity import AadError, TokenService
+from .pim.access_reviews import summary as access_review_summary
 from .pim.durations import parse_duration as iso_duration
 from .pim.group_state import summary as group_summary
 from .pim.requests import purge_requests as purge_old_requests
@@ -111,9 +112,12 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         return web.json_response([{"id": t.id, "name": t.name} for t in emu.tenants.values()])
 
     async def tenant_state(request: web.Request):
-        # The stored collections, plus what PIM for Groups makes of them right now (derived, not stored).
+        # The stored collections, plus what PIM for Groups and the access reviews make of them right now (derived,
+        # not stored: each review's instances by the emulated clock and their decisions).
         tenant = tenant_of(request)
-        return web.json_response({**tenant.to_json(), "groupPim": group_summary(emu.engine(tenant.id))})
+        eng = emu.engine(tenant.id)
+        return web.json_response({**tenant.to_json(), "groupPim": group_summary(eng),
+                                  "accessReviews": access_review_summary(eng)})
 
     async def tenant_group_pim(request: web.Request):
         return web.json_response(group_summary(emu.engine(tenant_of(request).id)))

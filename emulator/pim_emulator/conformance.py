@@ -93,11 +93,22 @@ def _group_routes() -> list[tuple[str, str, str, str]]:
     return routes
 
 
+_AR = r"/identityGovernance/accessReviews/definitions"
+_REVIEW_ROUTES = [
+    ("v1.0", _AR, "accessReviewScheduleDefinition", COLLECTION),
+    ("v1.0", f"{_AR}/{_ID}", "accessReviewScheduleDefinition", ENTITY),  # PUT bodies are the whole definition
+    ("v1.0", f"{_AR}/{_ID}/instances", "accessReviewInstance", COLLECTION),
+    ("v1.0", f"{_AR}/{_ID}/instances/{_ID}", "accessReviewInstance", ENTITY),
+    ("v1.0", f"{_AR}/{_ID}/instances/{_ID}/decisions", "accessReviewInstanceDecisionItem", COLLECTION),
+    ("v1.0", f"{_AR}/{_ID}/instances/{_ID}/decisions/{_ID}", "accessReviewInstanceDecisionItem", ENTITY),
+]
+
 ROUTES: list[tuple[str, str, str, str]] = [
     # cancel is an action without a body and without an answer (204): nothing to check, but it is documented.
     ("v1.0", f"{_RD}/role(?:Eligibility|Assignment)ScheduleRequests/{_ID}/cancel", "", ENTITY),
     *_pim_routes(),
     *_group_routes(),
+    *_REVIEW_ROUTES,  # access reviews (v1.0)
     ("v1.0", r"/policies/roleManagementPolicies", "unifiedRoleManagementPolicy", COLLECTION),
     ("v1.0", f"/policies/roleManagementPolicies/{_ID}", "unifiedRoleManagementPolicy", ENTITY),
     ("v1.0", f"/policies/roleManagementPolicies/{_ID}/(?:effectiveR|r)ules", "unifiedRoleManagementPolicyRule",

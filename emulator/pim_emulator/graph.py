@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from . import directory, odata
 from .contract import Caller, Collection, GraphError, GraphRequest
 from .faults import ScriptedRule, fault_error, is_write, too_many_requests
-from .routes import graph_directory, graph_groups
+from .routes import graph_directory, graph_groups, graph_reviews
 from .routing import RouteTable
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
 # Every route served under https://host/{v1.0|beta}/: each Graph API's rows, matched as one table.
-GRAPH = RouteTable([*graph_directory.ROUTES, *graph_groups.ROUTES])
+GRAPH = RouteTable([*graph_directory.ROUTES, *graph_groups.ROUTES, *graph_reviews.ROUTES])
 
 
 class Outcome:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -21,7 +22,7 @@ from importlib import resources
 
 from . import tls
 from .contract import Clock, Tenant, iso
-from .pim.seeding import seed_tenant
+from .pim.seeding import seed_access_reviews, seed_tenant
 
 log = logging.getLogger("pim_emulator")
 NS = uuid.UUID("7f1c3a52-4f0e-4a43-9c55-2b6a0e3b9d10")
@@ -34,19 +35,22 @@ GROUP_ADMIN_PERMISSIONS = ["PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup
                            "RoleManagementPolicy.ReadWrite.AzureADGroup"]
 GROUP_READER_PERMISSIONS = ["PrivilegedEligibilitySchedule.Read.AzureADGroup",
                             "PrivilegedAssignmentSchedule.Read.AzureADGroup", "RoleManagementPolicy.Read.AzureADGroup"]
+# Access reviews: the least permissions of every accessReviewScheduleDefinition / instance / decision page.
 ADMIN_PERMISSIONS = ["RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory",
                      "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
-                     "Directory.Read.All", "AuditLog.Read.All", *GROUP_ADMIN_PERMISSIONS]
+                     "Directory.Read.All", "AuditLog.Read.All", *GROUP_ADMIN_PERMISSIONS, "AccessReview.ReadWrite.All"]
 READER_PERMISSIONS = ["RoleManagement.Read.Directory", "RoleManagementPolicy.Read.Directory",
                       "RoleEligibilitySchedule.Read.Directory", "RoleAssignmentSchedule.Read.Directory",
-                      "Directory.Read.All", "AuditLog.Read.All", *GROUP_READER_PERMISSIONS]
+                      "Directory.Read.All", "AuditLog.Read.All", *GROUP_READER_PERMISSIONS, "AccessReview.Read.All"]
 DELEGATED_PERMISSIONS = ["User.Read", "Directory.Read.All", "RoleManagement.Read.Directory",
                          "RoleEligibilitySchedule.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory",
                          "RoleManagementPolicy.Read.Directory", "AuditLog.Read.All",
                          # self-activation of group membership and reviewing group approvals
                          "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
                          "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
-                         "RoleManagementPolicy.Read.AzureADGroup"]
+                         "RoleManagementPolicy.Read.AzureADGroup",
+                         # a reviewer records access review decisions
+                         "AccessReview.ReadWrite.All"]
 
 
 def builtin_roles() -> list[dict]:
@@ -183,6 +187,34 @@ def _custom_roles(tenant: str) -> list[dict]:
     ]
 
 
+def tier0_review() -> dict:
+    """contoso's one access review: quarterly, of every user and group holding Global Administrator or Privileged
+    Role Administrator (active and eligible), reviewed by grace.approver. The shape of the Create request of
+    Microsoft's tutorial "Review access to privileged roles" (learn.microsoft.com/graph/
+    tutorial-accessreviews-privilegedroles: principalResourceMembershipsScope over /users and /groups, a
+    roleDefinitions resource scope, absoluteMonthly every 3 months, no end), with both tier-0 roles as resources.
+    ``{user:...}``, ``{role:...}`` and ``{today}`` are resolved by build_tenant."""
+    query = {"@odata.type": "#microsoft.graph.accessReviewQueryScope", "queryType": "MicrosoftGraph"}
+    return {
+        "displayName": "Quarterly review of tier-0 roles",
+        "descriptionForAdmins": "Review access of users and groups to Global Administrator and Privileged Role "
+                                "Administrator",
+        "descriptionForReviewers": "Confirm that each person or group still needs this tier-0 role.",
+        "scope": {"@odata.type": "#microsoft.graph.principalResourceMembershipsScope",
+                  "principalScopes": [{**query, "query": "/users"}, {**query, "query": "/groups"}],
+                  "resourceScopes": [
+                      {**query, "query": "/roleManagement/directory/roleDefinitions/{role:Global Administrator}"},
+                      {**query, "query": "/roleManagement/directory/roleDefinitions/"
+                                         "{role:Privileged Role Administrator}"}]},
+        "reviewers": [{"query": "/users/{user:grace.approver}", "queryType": "MicrosoftGraph"}],
+        "settings": {"mailNotificationsEnabled": True, "reminderNotificationsEnabled": True,
+                     "justificationRequiredOnApproval": True, "defaultDecisionEnabled": False,
+                     "defaultDecision": "None", "instanceDurationInDays": 14, "recommendationsEnabled": False,
+                     "recurrence": {"pattern": {"type": "absoluteMonthly", "interval": 3},
+                                    "range": {"type": "noEnd", "startDate": "{today}"}}},
+    }
+
+
 def default_seed_document() -> dict:
     tenants = []
     for name, extra in (("contoso", _MESSY), ("fabrikam", _TIDY), ("northwind", _TIDY[:3])):
@@ -199,6 +231,7 @@ def default_seed_document() -> dict:
             "customRoles": _custom_roles(name),
             "assignments": [_assignment(*a) for a in _COMMON + extra],
             "group_pim": [_group_pim(*g) for g in _GROUP_PIM],
+            "access_reviews": [tier0_review()] if name == "contoso" else [],
         })
     return {"tenants": tenants}
 
@@ -440,7 +473,34 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
                           "duration": None if e.get("permanent") else e.get("duration") or "P90D",
                           "outsidePim": bool(e.get("outsidePim"))})
     seed_tenant(tenant, clock, assignments, group_pim)
+    if spec.get("access_reviews"):
+        refs = {**names, "today": iso(clock.now())[:10]}
+        seed_access_reviews(tenant, clock, [_resolve_refs(r, refs, exact_roles) for r in spec["access_reviews"]])
     return tenant
+
+
+_REF = re.compile(r"\{(user|group|app|role|today)(?::([^{}]+))?\}")
+
+
+def _resolve_refs(value, names: dict[str, str], exact_roles: dict[str, str]):
+    """Seed names inside an access review body: {user:NAME}, {group:NAME}, {app:NAME}, {role:NAME} become ids,
+    {today} the seed's date. An unknown name stays as written (the review's validation then names it)."""
+    if isinstance(value, dict):
+        return {k: _resolve_refs(v, names, exact_roles) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_refs(v, names, exact_roles) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def one(m: re.Match) -> str:
+        kind, ref = m[1], (m[2] or "")
+        if kind == "today":
+            return names["today"]
+        if kind == "role":
+            return exact_roles.get(ref) or names.get("role:" + ref.lower(), m[0])
+        key = ref.lower() if kind == "user" else f"{kind}:{ref.lower()}"
+        return names.get(key, m[0])
+    return _REF.sub(one, value)
 
 
 # The tenant that owns Microsoft's first-party apps (Microsoft Graph's appOwnerOrganizationId in every tenant).

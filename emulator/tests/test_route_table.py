@@ -1,7 +1,7 @@
-"""The Graph route tables (``pim_emulator/routes/graph_directory.py`` and ``graph_groups.py``, joined in
-``graph.GRAPH``) and docs/emulator.md ("Graph routes") list the same rows, and every row is served by its
-handler: called with real ids from the default seed, no row answers the unknown-route 400, a 404, a 405 or
-a 501."""
+"""The Graph route tables (``pim_emulator/routes/graph_directory.py``, ``graph_groups.py`` and
+``graph_reviews.py``, joined in ``graph.GRAPH``) and docs/emulator.md ("Graph routes") list the same rows, and
+every row is served by its handler: called with real ids from the default seed, no row answers the unknown-route
+400, a 404, a 405 or a 501."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from pim_emulator.pim.engine import PimEngine
 from pim_emulator.pim.ids import policy_assignment_id, policy_id
 from pim_emulator.pim.permissions import PERMS
 from pim_emulator.pim.surfaces import GROUPS
-from pim_emulator.routes import graph_directory, graph_groups
+from pim_emulator.routes import graph_directory, graph_groups, graph_reviews
 from pim_emulator.routing import Route
 from pim_emulator.seed import build_seed
 
-ROUTES = [*graph_directory.ROUTES, *graph_groups.ROUTES]
+ROUTES = [*graph_directory.ROUTES, *graph_groups.ROUTES, *graph_reviews.ROUTES]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 ROW = re.compile(r"^\| (GET|POST|PATCH|PUT|DELETE) \| `/(v1\.0|beta)(/[^`]*)` \| (.+) \|$")
 UNDOCUMENTED_PERMISSION = "— (see below)"
@@ -64,6 +64,7 @@ def test_a_documented_permission_is_the_least_one_the_route_accepts():
 # ---- every row is served ---------------------------------------------------------------------------------------
 
 EVERYTHING = frozenset({p for accepted, _ in PERMS.values() for p in accepted}
+                       | {graph_reviews.READWRITE_ALL}
                        | DIR_RW | USERS_READ | GROUPS_READ | APPS_READ | AU_READ | ORG_READ | ROLEDEF_READ)
 EXCH = "29232cdf-9323-42fd-ade2-1d097af3e4de"  # Exchange Administrator
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"  # Helpdesk Administrator
@@ -134,6 +135,17 @@ class World:
             items = self.call("GET", f"{graph_groups.PG}/{name}", query={"$filter": f"groupId eq '{self.group}'"})[1]
             self.samples[(name, "item_id")] = items.items[0]["id"]
         self.app_id = app["appId"]
+        self.review_world()
+
+    def review_world(self) -> None:
+        """contoso's seeded quarterly review: its id, its first instance and a decision of it."""
+        _, reviews = self.call("GET", graph_reviews.AR)
+        review = reviews.items[0]
+        _, insts = self.call("GET", f"{graph_reviews.AR}/{review['id']}/instances")
+        inst = insts.items[0]
+        _, items = self.call("GET", f"{graph_reviews.AR}/{review['id']}/instances/{inst['id']}/decisions")
+        self.samples.update({("definitions", "definition_id"): review["id"], ("instances", "instance_id"): inst["id"],
+                             ("decisions", "decision_id"): items.items[0]["id"]})
 
     def group_world(self) -> tuple[dict, dict]:
         """PIM for Groups on PIM-Exchange-Admins (PIM-managed in the seed): member activation needs grace's
@@ -195,6 +207,8 @@ class World:
         return "/" + "/".join(out)
 
     def caller_for(self, route: Route) -> Caller:
+        if route.method == "PATCH" and route.template.endswith("{decision_id}"):
+            return self.grace  # the seeded review's reviewer: only a reviewer decides
         if "Approvals" in route.template:
             return self.grace  # the approver (of both surfaces' approvals)
         if route.template == "/me" or "filterByCurrentUser" in route.template:
@@ -221,6 +235,14 @@ class World:
         if route.method == "PATCH" and t.endswith("{policy_id}"):
             policy = self.tenant.coll("roleManagementPolicies")[policy_id(self.tenant.id, EXCH)]
             return {"rules": [next(r for r in policy["_rules"] if r["id"] == "Expiration_EndUser_Assignment")]}
+        if route.method == "POST" and t == graph_reviews.AR:
+            _, review = self.call("GET", f"{graph_reviews.AR}/{self.samples[('definitions', 'definition_id')]}")
+            return {k: v for k, v in review.items() if k not in ("id", "status", "@odata.context")}
+        if route.method == "PUT" and t.startswith(graph_reviews.AR):
+            _, review = self.call("GET", f"{graph_reviews.AR}/{self.samples[('definitions', 'definition_id')]}")
+            return {**review, "displayName": "renamed by the route table test"}
+        if route.method == "PATCH" and t.endswith("{decision_id}"):
+            return {"decision": "Approve", "justification": "still needed"}
         if "Approvals" in t and route.method == "PATCH":
             return {"reviewResult": "Approve", "justification": "fine"}
         return None

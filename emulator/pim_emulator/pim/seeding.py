@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from ..contract import Clock, Tenant
-from . import policies, schedules
+from . import access_reviews, policies, schedules
 from .durations import parse_duration
 from .engine import PimEngine
 from .schedules import ASSIGN, ELIG
@@ -62,3 +62,8 @@ def seed_groups(eng: PimEngine, entries: list[dict]) -> None:
         rid = str(uuid.uuid4())
         schedules.create(eng, GROUPS.elig if e["kind"] == "eligible" else GROUPS.assign, rid, principal, access,
                          gid, None, now, end, rid, assignment_type="Assigned")
+
+
+def seed_access_reviews(tenant: Tenant, clock: Clock, reviews: list[dict]) -> None:
+    """Access review definitions of a seed document (Create bodies, ``access_reviews.seed``)."""
+    access_reviews.seed(PimEngine(tenant, clock, {}), reviews)
