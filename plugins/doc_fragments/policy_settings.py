@@ -59,18 +59,84 @@ options:
         type: bool
       approvers:
         description:
-        - The users and groups that approve activations (first approval stage), compared
-          as a set.
+        - The users and groups that approve activations (the first approval stage),
+          compared as a set.
         - A user principal name, a group display name, an object id, or any of them
           prefixed with V(user:) or V(group:) when a name is ambiguous. Service principals
           cannot approve.
         - An empty list removes every approver (not allowed while approval is required).
+        - Further stages, escalation, approver justification and stage timeouts are
+          set with O(activation.approval_stages); setting only this option leaves
+          them as they are.
         type: list
         elements: str
       approval_for_extension:
         description:
         - Require approval to extend an activation as well.
         type: bool
+      approval_stages:
+        description:
+        - Every approval stage, in order (Graph's C(approvalStages) of the approval
+          rule), compared as a whole. A request passes the stages one after another.
+        - One or two stages, as Graph's approval settings define them. Two stages
+          are written with C(approvalMode=Serial), one with C(SingleStage). A policy
+          that holds C(Parallel) stages keeps that mode while it keeps two stages.
+        - The first stage's approvers are O(activation.approvers); when both are given
+          they must name the same principals. A first stage without O(activation.approval_stages[].approvers)
+          takes O(activation.approvers).
+        - A setting left out of a stage keeps the value of the stage at the same place
+          in the policy (for a new stage, Graph's defaults of approver justification,
+          one day and no escalation). Stages beyond the list are removed, so a one-item
+          list returns a two-stage policy to a single stage.
+        - Exports (the C(_info) modules) carry this option only when the stages say
+          more than O(activation.approvers) does (a second stage, escalation, no approver
+          justification or another timeout), so single-stage exports keep their shape.
+          Because it is then absent, applying such an export leaves a second stage
+          or escalation of the target in place; give a one-item list to remove them.
+        - The portal shows one stage without escalation; Microsoft's PIM documentation
+          says approvers have 24 hours to approve and that this window is not configurable
+          there. Graph stores the stage settings as given; whether every setting takes
+          effect in a tenant is Microsoft's to decide.
+        type: list
+        elements: dict
+        suboptions:
+          approvers:
+            description:
+            - The primary approvers of the stage (C(primaryApprovers)), named as in
+              O(activation.approvers), compared as a set.
+            - Needed in every stage while approval is required.
+            type: list
+            elements: str
+          require_justification:
+            description:
+            - Whether the approvers of this stage must justify their decision (C(isApproverJustificationRequired)).
+            type: bool
+          timeout_days:
+            description:
+            - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+              from 1.
+            type: int
+          escalation:
+            description:
+            - Escalation of requests the primary approvers leave unanswered.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                  approvers.
+                type: bool
+              approvers:
+                description:
+                - The escalation approvers (C(escalationApprovers)), named as in O(activation.approvers),
+                  compared as a set.
+                type: list
+                elements: str
+              after_minutes:
+                description:
+                - The minutes a request waits for the primary approvers before it
+                  escalates (C(escalationTimeInMinutes)), from 0.
+                type: int
   eligible_assignment:
     description:
     - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility)
@@ -399,18 +465,84 @@ options:
         type: bool
       approvers:
         description:
-        - The users and groups that approve activations (first approval stage), compared
-          as a set.
+        - The users and groups that approve activations (the first approval stage),
+          compared as a set.
         - A user principal name, a group display name, an object id, or any of them
           prefixed with V(user:) or V(group:) when a name is ambiguous. Service principals
           cannot approve.
         - An empty list removes every approver (not allowed while approval is required).
+        - Further stages, escalation, approver justification and stage timeouts are
+          set with O(activation.approval_stages); setting only this option leaves
+          them as they are.
         type: list
         elements: str
       approval_for_extension:
         description:
         - Require approval to extend an activation as well.
         type: bool
+      approval_stages:
+        description:
+        - Every approval stage, in order (Graph's C(approvalStages) of the approval
+          rule), compared as a whole. A request passes the stages one after another.
+        - One or two stages, as Graph's approval settings define them. Two stages
+          are written with C(approvalMode=Serial), one with C(SingleStage). A policy
+          that holds C(Parallel) stages keeps that mode while it keeps two stages.
+        - The first stage's approvers are O(activation.approvers); when both are given
+          they must name the same principals. A first stage without O(activation.approval_stages[].approvers)
+          takes O(activation.approvers).
+        - A setting left out of a stage keeps the value of the stage at the same place
+          in the policy (for a new stage, Graph's defaults of approver justification,
+          one day and no escalation). Stages beyond the list are removed, so a one-item
+          list returns a two-stage policy to a single stage.
+        - Exports (the C(_info) modules) carry this option only when the stages say
+          more than O(activation.approvers) does (a second stage, escalation, no approver
+          justification or another timeout), so single-stage exports keep their shape.
+          Because it is then absent, applying such an export leaves a second stage
+          or escalation of the target in place; give a one-item list to remove them.
+        - The portal shows one stage without escalation; Microsoft's PIM documentation
+          says approvers have 24 hours to approve and that this window is not configurable
+          there. Graph stores the stage settings as given; whether every setting takes
+          effect in a tenant is Microsoft's to decide.
+        type: list
+        elements: dict
+        suboptions:
+          approvers:
+            description:
+            - The primary approvers of the stage (C(primaryApprovers)), named as in
+              O(activation.approvers), compared as a set.
+            - Needed in every stage while approval is required.
+            type: list
+            elements: str
+          require_justification:
+            description:
+            - Whether the approvers of this stage must justify their decision (C(isApproverJustificationRequired)).
+            type: bool
+          timeout_days:
+            description:
+            - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+              from 1.
+            type: int
+          escalation:
+            description:
+            - Escalation of requests the primary approvers leave unanswered.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                  approvers.
+                type: bool
+              approvers:
+                description:
+                - The escalation approvers (C(escalationApprovers)), named as in O(activation.approvers),
+                  compared as a set.
+                type: list
+                elements: str
+              after_minutes:
+                description:
+                - The minutes a request waits for the primary approvers before it
+                  escalates (C(escalationTimeInMinutes)), from 0.
+                type: int
   eligible_assignment:
     description:
     - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility)
@@ -763,19 +895,89 @@ options:
             type: bool
           approvers:
             description:
-            - The users and groups that approve activations (first approval stage),
+            - The users and groups that approve activations (the first approval stage),
               compared as a set.
             - A user principal name, a group display name, an object id, or any of
               them prefixed with V(user:) or V(group:) when a name is ambiguous. Service
               principals cannot approve.
             - An empty list removes every approver (not allowed while approval is
               required).
+            - Further stages, escalation, approver justification and stage timeouts
+              are set with O(role_settings[].activation.approval_stages); setting
+              only this option leaves them as they are.
             type: list
             elements: str
           approval_for_extension:
             description:
             - Require approval to extend an activation as well.
             type: bool
+          approval_stages:
+            description:
+            - Every approval stage, in order (Graph's C(approvalStages) of the approval
+              rule), compared as a whole. A request passes the stages one after another.
+            - One or two stages, as Graph's approval settings define them. Two stages
+              are written with C(approvalMode=Serial), one with C(SingleStage). A
+              policy that holds C(Parallel) stages keeps that mode while it keeps
+              two stages.
+            - The first stage's approvers are O(role_settings[].activation.approvers);
+              when both are given they must name the same principals. A first stage
+              without O(role_settings[].activation.approval_stages[].approvers) takes
+              O(role_settings[].activation.approvers).
+            - A setting left out of a stage keeps the value of the stage at the same
+              place in the policy (for a new stage, Graph's defaults of approver justification,
+              one day and no escalation). Stages beyond the list are removed, so a
+              one-item list returns a two-stage policy to a single stage.
+            - Exports (the C(_info) modules) carry this option only when the stages
+              say more than O(role_settings[].activation.approvers) does (a second
+              stage, escalation, no approver justification or another timeout), so
+              single-stage exports keep their shape. Because it is then absent, applying
+              such an export leaves a second stage or escalation of the target in
+              place; give a one-item list to remove them.
+            - The portal shows one stage without escalation; Microsoft's PIM documentation
+              says approvers have 24 hours to approve and that this window is not
+              configurable there. Graph stores the stage settings as given; whether
+              every setting takes effect in a tenant is Microsoft's to decide.
+            type: list
+            elements: dict
+            suboptions:
+              approvers:
+                description:
+                - The primary approvers of the stage (C(primaryApprovers)), named
+                  as in O(role_settings[].activation.approvers), compared as a set.
+                - Needed in every stage while approval is required.
+                type: list
+                elements: str
+              require_justification:
+                description:
+                - Whether the approvers of this stage must justify their decision
+                  (C(isApproverJustificationRequired)).
+                type: bool
+              timeout_days:
+                description:
+                - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+                  from 1.
+                type: int
+              escalation:
+                description:
+                - Escalation of requests the primary approvers leave unanswered.
+                type: dict
+                suboptions:
+                  enabled:
+                    description:
+                    - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                      approvers.
+                    type: bool
+                  approvers:
+                    description:
+                    - The escalation approvers (C(escalationApprovers)), named as
+                      in O(role_settings[].activation.approvers), compared as a set.
+                    type: list
+                    elements: str
+                  after_minutes:
+                    description:
+                    - The minutes a request waits for the primary approvers before
+                      it escalates (C(escalationTimeInMinutes)), from 0.
+                    type: int
       eligible_assignment:
         description:
         - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility)
@@ -1104,18 +1306,84 @@ options:
         type: bool
       approvers:
         description:
-        - The users and groups that approve activations (first approval stage), compared
-          as a set.
+        - The users and groups that approve activations (the first approval stage),
+          compared as a set.
         - A user principal name, a group display name, an object id, or any of them
           prefixed with V(user:) or V(group:) when a name is ambiguous. Service principals
           cannot approve.
         - An empty list removes every approver (not allowed while approval is required).
+        - Further stages, escalation, approver justification and stage timeouts are
+          set with O(activation.approval_stages); setting only this option leaves
+          them as they are.
         type: list
         elements: str
       approval_for_extension:
         description:
         - Require approval to extend an activation as well.
         type: bool
+      approval_stages:
+        description:
+        - Every approval stage, in order (Graph's C(approvalStages) of the approval
+          rule), compared as a whole. A request passes the stages one after another.
+        - One or two stages, as Graph's approval settings define them. Two stages
+          are written with C(approvalMode=Serial), one with C(SingleStage). A policy
+          that holds C(Parallel) stages keeps that mode while it keeps two stages.
+        - The first stage's approvers are O(activation.approvers); when both are given
+          they must name the same principals. A first stage without O(activation.approval_stages[].approvers)
+          takes O(activation.approvers).
+        - A setting left out of a stage keeps the value of the stage at the same place
+          in the policy (for a new stage, Graph's defaults of approver justification,
+          one day and no escalation). Stages beyond the list are removed, so a one-item
+          list returns a two-stage policy to a single stage.
+        - Exports (the C(_info) modules) carry this option only when the stages say
+          more than O(activation.approvers) does (a second stage, escalation, no approver
+          justification or another timeout), so single-stage exports keep their shape.
+          Because it is then absent, applying such an export leaves a second stage
+          or escalation of the target in place; give a one-item list to remove them.
+        - The portal shows one stage without escalation; Microsoft's PIM documentation
+          says approvers have 24 hours to approve and that this window is not configurable
+          there. Graph stores the stage settings as given; whether every setting takes
+          effect in a tenant is Microsoft's to decide.
+        type: list
+        elements: dict
+        suboptions:
+          approvers:
+            description:
+            - The primary approvers of the stage (C(primaryApprovers)), named as in
+              O(activation.approvers), compared as a set.
+            - Needed in every stage while approval is required.
+            type: list
+            elements: str
+          require_justification:
+            description:
+            - Whether the approvers of this stage must justify their decision (C(isApproverJustificationRequired)).
+            type: bool
+          timeout_days:
+            description:
+            - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+              from 1.
+            type: int
+          escalation:
+            description:
+            - Escalation of requests the primary approvers leave unanswered.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                  approvers.
+                type: bool
+              approvers:
+                description:
+                - The escalation approvers (C(escalationApprovers)), named as in O(activation.approvers),
+                  compared as a set.
+                type: list
+                elements: str
+              after_minutes:
+                description:
+                - The minutes a request waits for the primary approvers before it
+                  escalates (C(escalationTimeInMinutes)), from 0.
+                type: int
   eligible_assignment:
     description:
     - How administrators assign membership or ownership as eligible (rules C(Expiration_Admin_Eligibility)
@@ -1484,19 +1752,89 @@ options:
             type: bool
           approvers:
             description:
-            - The users and groups that approve activations (first approval stage),
+            - The users and groups that approve activations (the first approval stage),
               compared as a set.
             - A user principal name, a group display name, an object id, or any of
               them prefixed with V(user:) or V(group:) when a name is ambiguous. Service
               principals cannot approve.
             - An empty list removes every approver (not allowed while approval is
               required).
+            - Further stages, escalation, approver justification and stage timeouts
+              are set with O(group_settings[].activation.approval_stages); setting
+              only this option leaves them as they are.
             type: list
             elements: str
           approval_for_extension:
             description:
             - Require approval to extend an activation as well.
             type: bool
+          approval_stages:
+            description:
+            - Every approval stage, in order (Graph's C(approvalStages) of the approval
+              rule), compared as a whole. A request passes the stages one after another.
+            - One or two stages, as Graph's approval settings define them. Two stages
+              are written with C(approvalMode=Serial), one with C(SingleStage). A
+              policy that holds C(Parallel) stages keeps that mode while it keeps
+              two stages.
+            - The first stage's approvers are O(group_settings[].activation.approvers);
+              when both are given they must name the same principals. A first stage
+              without O(group_settings[].activation.approval_stages[].approvers) takes
+              O(group_settings[].activation.approvers).
+            - A setting left out of a stage keeps the value of the stage at the same
+              place in the policy (for a new stage, Graph's defaults of approver justification,
+              one day and no escalation). Stages beyond the list are removed, so a
+              one-item list returns a two-stage policy to a single stage.
+            - Exports (the C(_info) modules) carry this option only when the stages
+              say more than O(group_settings[].activation.approvers) does (a second
+              stage, escalation, no approver justification or another timeout), so
+              single-stage exports keep their shape. Because it is then absent, applying
+              such an export leaves a second stage or escalation of the target in
+              place; give a one-item list to remove them.
+            - The portal shows one stage without escalation; Microsoft's PIM documentation
+              says approvers have 24 hours to approve and that this window is not
+              configurable there. Graph stores the stage settings as given; whether
+              every setting takes effect in a tenant is Microsoft's to decide.
+            type: list
+            elements: dict
+            suboptions:
+              approvers:
+                description:
+                - The primary approvers of the stage (C(primaryApprovers)), named
+                  as in O(group_settings[].activation.approvers), compared as a set.
+                - Needed in every stage while approval is required.
+                type: list
+                elements: str
+              require_justification:
+                description:
+                - Whether the approvers of this stage must justify their decision
+                  (C(isApproverJustificationRequired)).
+                type: bool
+              timeout_days:
+                description:
+                - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+                  from 1.
+                type: int
+              escalation:
+                description:
+                - Escalation of requests the primary approvers leave unanswered.
+                type: dict
+                suboptions:
+                  enabled:
+                    description:
+                    - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                      approvers.
+                    type: bool
+                  approvers:
+                    description:
+                    - The escalation approvers (C(escalationApprovers)), named as
+                      in O(group_settings[].activation.approvers), compared as a set.
+                    type: list
+                    elements: str
+                  after_minutes:
+                    description:
+                    - The minutes a request waits for the primary approvers before
+                      it escalates (C(escalationTimeInMinutes)), from 0.
+                    type: int
       eligible_assignment:
         description:
         - How administrators assign membership or ownership as eligible (rules C(Expiration_Admin_Eligibility)

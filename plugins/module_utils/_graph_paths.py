@@ -42,6 +42,12 @@ GROUP_SCHEDULES = {
                "schedules": GROUP_PIM + "/assignmentSchedules"},
 }
 GROUP_APPROVALS = GROUP_PIM + "/assignmentApprovals"
+# Approvals of directory-role activations exist on Graph's BETA endpoint only (approval resource type, beta:
+# roleManagement/directory/roleAssignmentApprovals and its steps); v1.0 has approvals for PIM for Groups only.
+# The path is relative to the beta root (``beta_root``), not to the session's v1.0 root.
+DIRECTORY_APPROVALS_BETA = ROLE_MANAGEMENT + "/roleAssignmentApprovals"
+# The approvals whose stage in progress the signed-in user may review ("approval: filterByCurrentUser").
+FOR_APPROVER = "/filterByCurrentUser(on='approver')"
 GROUP_ACCESS_IDS = ("member", "owner")
 
 # PIM's role settings: one policy per directory role, linked to it by a policy assignment.
@@ -61,6 +67,13 @@ SERVICE_PRINCIPALS = "/servicePrincipals"
 ADMINISTRATIVE_UNITS = "/directory/administrativeUnits"
 DIRECTORY_AUDITS = "/auditLogs/directoryAudits"
 ME = "/me"
+
+
+def beta_root(graph_url):
+    """Graph's beta root next to a v1.0 root (``https://graph.microsoft.com/v1.0`` -> ``.../beta``); None when
+    the root does not end in ``/v1.0`` (then there is no telling where beta lives)."""
+    root = str(graph_url).rstrip("/")
+    return root[:-len("/v1.0")] + "/beta" if root.endswith("/v1.0") else None
 
 
 def odata_quote(value):

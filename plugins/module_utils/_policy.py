@@ -161,18 +161,108 @@ def _subject_set(key):
     return {"@odata.type": "#microsoft.graph.singleUser", "userId": oid}
 
 
+def _subject_keys(subjects):
+    return tuple(sorted({approver_key(s) for s in subjects or []}))
+
+
+def _subjects(current, keys):
+    """Subject sets for ``keys``: those that stay are sent back as Graph answered them, new ones are built."""
+    held = {approver_key(s): s for s in current or []}
+    return [held.get(k) or _subject_set(k) for k in sorted(keys)]
+
+
 def _read_approvers(rule):
     stages = (rule.get("setting") or {}).get("approvalStages") or []
     if not stages:
         return ()
-    return tuple(sorted({approver_key(s) for s in stages[0].get("primaryApprovers") or []}))
+    return _subject_keys(stages[0].get("primaryApprovers"))
 
 
 def _write_approvers(rule, keys):
     stage = _first_stage(rule)
-    current = {approver_key(s): s for s in stage.get("primaryApprovers") or []}
-    # Approvers that stay are sent back as Graph answered them; only new ones are built here.
-    stage["primaryApprovers"] = [current.get(k) or _subject_set(k) for k in sorted(keys)]
+    stage["primaryApprovers"] = _subjects(stage.get("primaryApprovers"), keys)
+
+
+# ---- every approval stage ----------------------------------------------------------------------
+# ``activation.approval_stages``: the stages of Approval_EndUser_Assignment, in order, each read into
+# one flat dict (approver keys as in ``approver_key``). Graph's approvalSettings: "If approval is
+# required, the one or two elements of this collection define each of the stages of approval"; each
+# element is a unifiedApprovalStage (primaryApprovers, isApproverJustificationRequired,
+# approvalStageTimeOutInDays, isEscalationEnabled, escalationApprovers, escalationTimeInMinutes; Graph
+# v1.0 docs "approvalSettings resource type", "unifiedApprovalStage resource type").
+STAGES = ("activation", "approval_stages")
+MAX_STAGES = 2
+# User-facing key -> (internal key, Graph property, default of a new stage as Graph's documented rule holds it).
+_STAGE_KEYS = {
+    "approvers": ("approvers", "primaryApprovers", ()),
+    "require_justification": ("require_justification", "isApproverJustificationRequired", True),
+    "timeout_days": ("timeout_days", "approvalStageTimeOutInDays", 1),
+}
+_ESCALATION_KEYS = {
+    "enabled": ("escalation_enabled", "isEscalationEnabled", False),
+    "approvers": ("escalation_approvers", "escalationApprovers", ()),
+    "after_minutes": ("escalation_after_minutes", "escalationTimeInMinutes", 0),
+}
+_STAGE_FIELDS = tuple(_STAGE_KEYS.values()) + tuple(_ESCALATION_KEYS.values())
+_APPROVER_FIELDS = ("approvers", "escalation_approvers")
+
+
+def _read_stage(stage):
+    out = {}
+    for key, graph_key, default in _STAGE_FIELDS:
+        value = stage.get(graph_key, default)
+        if key in _APPROVER_FIELDS:
+            out[key] = _subject_keys(value)
+        elif isinstance(default, bool):
+            out[key] = bool(value)
+        else:
+            out[key] = value if isinstance(value, int) and not isinstance(value, bool) else default
+    return out
+
+
+def _read_stages(rule):
+    return tuple(_read_stage(s) for s in (rule.get("setting") or {}).get("approvalStages") or [])
+
+
+def _is_plain(stages):
+    """Whether the stages say no more than ``activation.approvers`` does: none, or one stage with Graph's
+    defaults apart from its approvers. Exports leave ``approval_stages`` out then, so they keep the shape
+    they had before stages could be set."""
+    if not stages:
+        return True
+    if len(stages) > 1:
+        return False
+    return all(stages[0][key] == default for key, _graph_key, default in _STAGE_FIELDS if key != "approvers")
+
+
+def _write_stages(rule, stages):
+    setting = _approval(rule)
+    current = setting.get("approvalStages") or []
+    out = []
+    for index, wanted in enumerate(stages):
+        # A stage that stays keeps what Graph answered (e.g. its @odata.type); only the settings are set.
+        stage = copy.deepcopy(current[index]) if index < len(current) else _default_stage()
+        for key, graph_key, _default in _STAGE_FIELDS:
+            if key in _APPROVER_FIELDS:
+                stage[graph_key] = _subjects(stage.get(graph_key), wanted[key])
+            else:
+                stage[graph_key] = wanted[key]
+        out.append(stage)
+    setting["approvalStages"] = out
+
+
+def _settle_mode(rule):
+    """``approvalMode`` to match the stages: SingleStage for one, Serial for two (stages run one after
+    another). A ``Parallel`` rule keeps its mode, and a rule that requires no approval keeps NoApproval."""
+    setting = _approval(rule)
+    stages = setting.get("approvalStages") or []
+    mode = str(setting.get("approvalMode") or "").lower()
+    if (mode == "parallel" and len(stages) > 1) or (mode == "noapproval" and not setting.get("isApprovalRequired")):
+        return
+    if not stages:
+        setting["approvalMode"] = "NoApproval"
+    else:
+        setting["approvalMode"] = "Serial" if len(stages) > 1 else "SingleStage"
 
 
 def _write_approval_required(rule, value):
@@ -181,7 +271,7 @@ def _write_approval_required(rule, value):
     if value:
         _first_stage(rule)
         if str(setting.get("approvalMode", "")).lower() in ("", "noapproval"):
-            setting["approvalMode"] = "SingleStage"
+            setting["approvalMode"] = "Serial" if len(setting["approvalStages"]) > 1 else "SingleStage"
 
 
 def _recipients(values):
@@ -191,12 +281,14 @@ def _recipients(values):
 class _Field:
     """One user-facing setting: its path in the settings, its rule, and how to read/write it."""
 
-    def __init__(self, path, rule_id, read, write, kind):
+    def __init__(self, path, rule_id, read, write, kind, optional=False):
         self.path = path
         self.rule_id = rule_id
         self.read = read  # rule -> normalised value
         self.write = write  # (rule body, normalised value, value as the user gave it) -> None
-        self.kind = kind  # bool | duration | str | approvers | emails
+        self.kind = kind  # bool | duration | str | approvers | emails | stages
+        # Optional fields appear in an export only when they say more than the other fields do.
+        self.optional = optional
 
     @property
     def option(self):
@@ -243,8 +335,8 @@ def _approval_flag(key):
 def _fields():
     fields = []
 
-    def add(path, rule_id, accessors, kind):
-        fields.append(_Field(tuple(path.split(".")), rule_id, accessors[0], accessors[1], kind))
+    def add(path, rule_id, accessors, kind, optional=False):
+        fields.append(_Field(tuple(path.split(".")), rule_id, accessors[0], accessors[1], kind, optional))
 
     add("activation.max_duration", "Expiration_EndUser_Assignment", _duration("maximumDuration"), "duration")
     add("activation.require_mfa", "Enablement_EndUser_Assignment", _enabled(MFA), "bool")
@@ -262,6 +354,8 @@ def _fields():
         (_read_approvers, lambda rule, value, _raw: _write_approvers(rule, value)), "approvers")
     add("activation.approval_for_extension", "Approval_EndUser_Assignment",
         _approval_flag("isApprovalRequiredForExtension"), "bool")
+    add("activation.approval_stages", "Approval_EndUser_Assignment",
+        (_read_stages, lambda rule, value, _raw: _write_stages(rule, value)), "stages", optional=True)
     for section, level_key in (("eligible_assignment", "Admin_Eligibility"),
                                ("active_assignment", "Admin_Assignment")):
         add(f"{section}.allow_permanent", f"Expiration_{level_key}", _flag("isExpirationRequired", True), "bool")
@@ -291,10 +385,13 @@ FIELDS = _fields()
 FIELDS_BY_PATH = {f.path: f for f in FIELDS}
 
 
-def settings_skeleton():
-    """The nested shape of the settings, every leaf ``None``: the argument spec's structure."""
+def settings_skeleton(optional=False):
+    """The nested shape of the settings, every leaf ``None``: what every export holds, and with
+    ``optional`` the optional fields too (``activation.approval_stages``): the argument spec's structure."""
     out = {}
     for field in FIELDS:
+        if field.optional and not optional:
+            continue
         node = out
         for part in field.path[:-1]:
             node = node.setdefault(part, {})
@@ -308,6 +405,16 @@ _ARG_TYPES = {
     "str": {"type": "str"},
     "approvers": {"type": "list", "elements": "str"},
     "emails": {"type": "list", "elements": "str"},
+    "stages": {"type": "list", "elements": "dict", "options": {
+        "approvers": {"type": "list", "elements": "str"},
+        "require_justification": {"type": "bool"},
+        "timeout_days": {"type": "int"},
+        "escalation": {"type": "dict", "options": {
+            "enabled": {"type": "bool"},
+            "approvers": {"type": "list", "elements": "str"},
+            "after_minutes": {"type": "int"},
+        }},
+    }},
 }
 
 
@@ -323,9 +430,9 @@ def settings_argument_spec():
             if isinstance(sub, dict):
                 spec[key] = {"type": "dict", "options": build(sub, path)}
             else:
-                spec[key] = dict(_ARG_TYPES[FIELDS_BY_PATH[path].kind])
+                spec[key] = copy.deepcopy(_ARG_TYPES[FIELDS_BY_PATH[path].kind])
         return spec
-    return build(settings_skeleton(), ())
+    return build(settings_skeleton(optional=True), ())
 
 
 # ---- settings <-> rules -----------------------------------------------------------------------
@@ -341,9 +448,11 @@ def read_state(rules):
 
 
 def approver_ids(rules):
-    """Object ids of the approvers the rules name, for one bulk name lookup."""
+    """Object ids of the approvers the rules name (every stage's primary and escalation approvers),
+    for one bulk name lookup."""
     rule = _by_id(rules).get("Approval_EndUser_Assignment") or {}
-    return [key[1] for key in _read_approvers(rule)]
+    keys = {k for stage in _read_stages(rule) for field in _APPROVER_FIELDS for k in stage[field]}
+    return sorted({key[1] for key in keys})
 
 
 def _approver_name(key, principal_names):
@@ -360,6 +469,8 @@ def _display(field, value, principal_names):
         return None
     if field.kind == "approvers":
         return sorted(_approver_name(k, principal_names) for k in value)
+    if field.kind == "stages":
+        return [_display_stage(stage, principal_names) for stage in value]
     if field.kind == "emails":
         return list(value)
     return value
@@ -375,8 +486,21 @@ def _nest(flat):
     return out
 
 
+def _display_stage(stage, principal_names):
+    """One stage in the shape ``activation.approval_stages`` takes."""
+    def shown(key):
+        value = stage[key]
+        if key in _APPROVER_FIELDS:
+            return sorted(_approver_name(k, principal_names) for k in value)
+        return value
+    out = {name: shown(key) for name, (key, _graph_key, _default) in _STAGE_KEYS.items()}
+    out["escalation"] = {name: shown(key) for name, (key, _graph_key, _default) in _ESCALATION_KEYS.items()}
+    return out
+
+
 def state_to_settings(state, principal_names=None):
-    return _nest({f.path: _display(f, state.get(f.path), principal_names) for f in FIELDS})
+    return _nest({f.path: _display(f, state.get(f.path), principal_names) for f in FIELDS
+                  if not (f.optional and _is_plain(state.get(f.path)))})
 
 
 def rules_to_settings(rules, principal_names=None):
@@ -415,14 +539,22 @@ def flatten(desired):
 
 
 def desired_approver_refs(desired):
-    """The approver names/ids the user wrote, for one bulk resolution."""
-    approvers = ((desired or {}).get("activation") or {}).get("approvers")
-    return list(dict.fromkeys(approvers or []))
+    """The approver names/ids the user wrote (every stage's too), for one bulk resolution."""
+    activation = (desired or {}).get("activation") or {}
+    refs = list(activation.get("approvers") or [])
+    stages = activation.get("approval_stages")
+    for stage in stages if isinstance(stages, (list, tuple)) else []:
+        if not isinstance(stage, dict):
+            continue
+        escalation = stage.get("escalation")
+        refs += list(stage.get("approvers") or [])
+        refs += list((escalation if isinstance(escalation, dict) else {}).get("approvers") or [])
+    return list(dict.fromkeys(r for r in refs if isinstance(r, str)))
 
 
 def _known_paths_errors(desired):
     errors = []
-    skeleton = settings_skeleton()
+    skeleton = settings_skeleton(optional=True)
 
     def walk(node, shape, prefix):
         if not isinstance(node, dict):
@@ -464,24 +596,94 @@ def validate(desired):
         elif field.kind == "str" and not isinstance(value, str):
             errors.append(f"{option}: expected a string, got {value!r}")
         elif field.kind in ("approvers", "emails"):
-            if not isinstance(value, (list, tuple)):
-                errors.append(f"{option}: expected a list, got {value!r}")
-                continue
-            for item in value:
-                if not isinstance(item, str) or not item.strip():
-                    errors.append(f"{option}: {item!r} is not a name or id")
-                elif field.kind == "emails" and not _EMAIL.match(item.strip()):
-                    errors.append(f"{option}: {item!r} is not an e-mail address")
+            errors.extend(_list_errors(option, value, field.kind))
+        elif field.kind == "stages":
+            errors.extend(_stages_errors(option, value))
     activation = (desired or {}).get("activation") or {}
     context = activation.get("authentication_context") or {}
     if activation.get("require_approval") is True and activation.get("approvers") == []:
         errors.append("activation.require_approval is true but activation.approvers is empty; name at least "
                       "one approving user or group")
+    stages = activation.get("approval_stages")
+    if activation.get("require_approval") is True and isinstance(stages, (list, tuple)):
+        if not stages:
+            errors.append("activation.require_approval is true but activation.approval_stages is empty; give one "
+                          "or two stages")
+        errors.extend(f"activation.approval_stages[{index}].approvers: empty while approval is required; name at "
+                      "least one approving user or group"
+                      for index, stage in enumerate(stages) if isinstance(stage, dict) and stage.get("approvers") == [])
     if activation.get("require_mfa") is True and context.get("enabled") is True:
         errors.append(_MFA_AND_CONTEXT)
     if context.get("enabled") is True and context.get("claim_value") == "":
         errors.append("activation.authentication_context.claim_value must name the Conditional Access "
                       "authentication context (e.g. c1) when the context is enabled")
+    return errors
+
+
+def _list_errors(option, value, kind="approvers"):
+    if not isinstance(value, (list, tuple)):
+        return [f"{option}: expected a list, got {value!r}"]
+    errors = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            errors.append(f"{option}: {item!r} is not a name or id")
+        elif kind == "emails" and not _EMAIL.match(item.strip()):
+            errors.append(f"{option}: {item!r} is not an e-mail address")
+    return errors
+
+
+def _int_errors(option, value, smallest):
+    if value is None:
+        return []
+    if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+        return [f"{option}: expected a whole number from {smallest}, got {value!r}"]
+    return []
+
+
+def _dict_errors(option, value, known):
+    if not isinstance(value, dict):
+        return [f"{option}: expected a dictionary, got {value!r}"]
+    return [f"{option}.{key}: unknown setting; known here: {', '.join(known)}" for key in value if key not in known]
+
+
+def _stages_errors(option, value):
+    """What is wrong with ``activation.approval_stages`` as written (approver names are resolved later)."""
+    if not isinstance(value, (list, tuple)):
+        return [f"{option}: expected a list of stages, got {value!r}"]
+    errors = []
+    if len(value) > MAX_STAGES:
+        errors.append(f"{option}: {len(value)} stages given; Graph's approval settings hold one or two stages "
+                      "(approvalSettings: 'the one or two elements of this collection define each of the "
+                      "stages of approval')")
+    for index, stage in enumerate(value):
+        label = f"{option}[{index}]"
+        problems = _dict_errors(label, stage, tuple(_STAGE_KEYS) + ("escalation",))
+        if problems:
+            errors.extend(problems)
+            continue
+        if stage.get("approvers") is not None:
+            errors.extend(_list_errors(f"{label}.approvers", stage["approvers"]))
+        if stage.get("require_justification") is not None and not isinstance(stage["require_justification"], bool):
+            errors.append(f"{label}.require_justification: expected true or false, got "
+                          f"{stage['require_justification']!r}")
+        # approvalStageTimeOutInDays: "the number of days that a request can be pending a response before
+        # it is automatically denied"; a request cannot wait for less than a day.
+        errors.extend(_int_errors(f"{label}.timeout_days", stage.get("timeout_days"), 1))
+        escalation = stage.get("escalation")
+        if escalation is None:
+            continue
+        problems = _dict_errors(f"{label}.escalation", escalation, tuple(_ESCALATION_KEYS))
+        if problems:
+            errors.extend(problems)
+            continue
+        if escalation.get("enabled") is not None and not isinstance(escalation["enabled"], bool):
+            errors.append(f"{label}.escalation.enabled: expected true or false, got {escalation['enabled']!r}")
+        if escalation.get("approvers") is not None:
+            errors.extend(_list_errors(f"{label}.escalation.approvers", escalation["approvers"]))
+        errors.extend(_int_errors(f"{label}.escalation.after_minutes", escalation.get("after_minutes"), 0))
+        if escalation.get("enabled") is True and escalation.get("approvers") == []:
+            errors.append(f"{label}.escalation: enabled with no approvers; name the users or groups a request "
+                          "escalates to")
     return errors
 
 
@@ -494,23 +696,66 @@ _MFA_AND_CONTEXT = ("activation.require_mfa and activation.authentication_contex
                     "set require_mfa: false when enabling the authentication context")
 
 
+def _approver_keys(option, refs, approver_map):
+    keys = set()
+    for ref in refs:
+        principal = (approver_map or {}).get(ref)
+        if principal is None:
+            raise PolicyError(f"{option}: {ref!r} was not resolved to a user or group")
+        if principal.get("type") not in ("user", "group"):
+            raise PolicyError(f"{option}: {ref!r} is a {principal.get('type')}; approvers are users or groups")
+        keys.add((principal["type"], str(principal["id"]).lower()))
+    return tuple(sorted(keys))
+
+
+def _normalise_stage(option, stage, approver_map):
+    """One stage as given -> the internal flat dict; ``None`` where the user left a setting out."""
+    escalation = stage.get("escalation") or {}
+    out = {}
+    for source, names in ((stage, _STAGE_KEYS), (escalation, _ESCALATION_KEYS)):
+        prefix = option if source is stage else option + ".escalation"
+        for name, (key, _graph_key, _default) in names.items():
+            value = source.get(name)
+            if value is not None and key in _APPROVER_FIELDS:
+                value = _approver_keys(f"{prefix}.{name}", value, approver_map)
+            out[key] = value
+    return out
+
+
 def _normalise(field, value, approver_map):
     if field.kind == "duration":
         return normalize_duration(value, field.option)
     if field.kind == "approvers":
-        keys = set()
-        for ref in value:
-            principal = (approver_map or {}).get(ref)
-            if principal is None:
-                raise PolicyError(f"{field.option}: {ref!r} was not resolved to a user or group")
-            if principal.get("type") not in ("user", "group"):
-                raise PolicyError(f"{field.option}: {ref!r} is a {principal.get('type')}; approvers are users "
-                                  "or groups")
-            keys.add((principal["type"], str(principal["id"]).lower()))
-        return tuple(sorted(keys))
+        return _approver_keys(field.option, value, approver_map)
+    if field.kind == "stages":
+        return tuple(_normalise_stage(f"{field.option}[{index}]", stage, approver_map)
+                     for index, stage in enumerate(value))
     if field.kind == "emails":
         return _recipients(value)
     return value
+
+
+APPROVERS = ("activation", "approvers")
+
+
+def _fill_stages(wanted, current, approvers=None):
+    """The desired stages with what the user left out taken from the stage at the same place in the
+    policy (Graph's defaults for a new stage); a first stage without approvers takes ``activation.approvers``."""
+    defaults = {key: default for key, _graph_key, default in _STAGE_FIELDS}
+    out = []
+    for index, stage in enumerate(wanted):
+        base = current[index] if index < len(current) else defaults
+        filled = {key: (base[key] if value is None else value) for key, value in stage.items()}
+        if index == 0 and stage["approvers"] is None and approvers is not None:
+            filled["approvers"] = approvers
+        out.append(filled)
+    return tuple(out)
+
+
+def _with_first_approvers(stages, approvers):
+    """``stages`` as they are once ``activation.approvers`` is written (a first stage made when none)."""
+    stages = list(stages or ()) or [{key: default for key, _graph_key, default in _STAGE_FIELDS}]
+    return tuple([dict(stages[0], approvers=approvers)] + stages[1:])
 
 
 def plan(current_rules, desired, approver_map=None):
@@ -525,8 +770,15 @@ def plan(current_rules, desired, approver_map=None):
     current = read_state(current_rules)
     wanted = {path: _normalise(FIELDS_BY_PATH[path], value, approver_map)
               for path, value in flatten(desired).items()}
+    if STAGES in wanted:
+        wanted[STAGES] = _fill_stages(wanted[STAGES], current.get(STAGES) or (), wanted.get(APPROVERS))
     after = dict(current)
     after.update(wanted)
+    # activation.approvers is the first stage's approvers: whichever of the two is set decides both.
+    if STAGES in wanted:
+        after[APPROVERS] = after[STAGES][0]["approvers"] if after[STAGES] else ()
+    elif APPROVERS in wanted:
+        after[STAGES] = _with_first_approvers(current.get(STAGES), wanted[APPROVERS])
     _check_effective(after, current, wanted)
     raw = flatten(desired)
     bodies = {}
@@ -538,6 +790,8 @@ def plan(current_rules, desired, approver_map=None):
             raise PolicyError(f"{field.option}: the policy has no rule {field.rule_id}")
         body = bodies.setdefault(field.rule_id, copy.deepcopy(by_id[field.rule_id]))
         field.write(body, value, raw[path])
+    if STAGES in wanted and wanted[STAGES] != current.get(STAGES):
+        _settle_mode(bodies[FIELDS_BY_PATH[STAGES].rule_id])
     return bodies
 
 
@@ -551,6 +805,7 @@ def _check_effective(after, current, wanted):
             path("activation.require_approval") in wanted or path("activation.approvers") in wanted):
         problems.append("activation.require_approval is true but the role would have no approvers; "
                         "set activation.approvers")
+    problems.extend(_stage_problems(after, wanted))
     if after[path("activation.require_mfa")] and after[path("activation.authentication_context.enabled")] and (
             path("activation.require_mfa") in wanted or path("activation.authentication_context.enabled") in wanted):
         problems.append(_MFA_AND_CONTEXT)
@@ -561,6 +816,33 @@ def _check_effective(after, current, wanted):
                         "context is enabled")
     if problems:
         raise PolicyError("; ".join(problems))
+
+
+def _stage_problems(after, wanted):
+    """The stages once merged with the policy: consistent with activation.approvers, approvers in every
+    stage while approval is required, escalation approvers when escalation is on."""
+    problems = []
+    stages = after.get(STAGES) or ()
+    if STAGES in wanted and APPROVERS in wanted and (stages[0]["approvers"] if stages else ()) != wanted[APPROVERS]:
+        problems.append("activation.approvers and activation.approval_stages[0].approvers name different approvers; "
+                        "the first stage's approvers are activation.approvers, so give them once or alike")
+    required_path = ("activation", "require_approval")
+    if after.get(required_path) and (STAGES in wanted or required_path in wanted):
+        # The first stage's approvers are activation.approvers, which _check_effective already checks when
+        # require_approval or the approvers are set.
+        first_checked = required_path in wanted or APPROVERS in wanted
+        problems.extend(f"activation.approval_stages[{index}]: no approvers while approval is required; name at "
+                        "least one approving user or group"
+                        for index, stage in enumerate(stages)
+                        if not stage["approvers"] and (index or not first_checked))
+        if not stages:
+            problems.append("activation.approval_stages: no stage while approval is required; give one or two")
+    if STAGES in wanted:
+        problems.extend(f"activation.approval_stages[{index}].escalation: enabled with no approvers; name the users "
+                        "or groups a request escalates to"
+                        for index, stage in enumerate(stages)
+                        if stage["escalation_enabled"] and not stage["escalation_approvers"])
+    return problems
 
 
 def apply_plan(current_rules, bodies):

@@ -105,6 +105,9 @@ policies:
           (O(entra.pim.pim_group_setting#module:activation), O(entra.pim.pim_group_setting#module:eligible_assignment),
           O(entra.pim.pim_group_setting#module:active_assignment), O(entra.pim.pim_group_setting#module:notifications)).
         - Durations are canonical ISO 8601, lists are sorted.
+        - C(activation.approval_stages) (every approval stage with its escalation, approver justification and
+          timeout) is present only when the stages say more than C(activation.approvers) does; see
+          O(entra.pim.pim_group_setting#module:activation.approval_stages).
       type: dict
       sample:
         activation:

@@ -205,6 +205,21 @@ EXAMPLES = r"""
           require_justification: true
   register: tiers
 
+- name: Two approval stages - on-call operators first (escalating to tier 0 after an hour), then tier 0 approvers
+  entra.pim.pim_role_setting:
+    roles: [Privileged Role Administrator]
+    activation:
+      require_approval: true
+      approval_stages:
+        - approvers: [group:Helpdesk-Operators]
+          escalation:
+            enabled: true
+            approvers: [group:PIM-Approvers-Tier0]
+            after_minutes: 60
+        - approvers: [group:PIM-Approvers-Tier0]
+          require_justification: true
+          timeout_days: 2
+
 - name: Conditional Access authentication context instead of plain MFA (require_mfa must be false with it)
   entra.pim.pim_role_setting:
     roles: [Security Administrator]

@@ -38,7 +38,9 @@ MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("pim_*.py")
 ACTIVATION_USER = "niaj.sharepoint"
 # Activation modules and who runs their examples (anyone else: the admin app). Olivia is the default seed's
 # eligible member of PIM-Exchange-Admins (PIM for Groups).
-SIGNED_IN_MODULES = {"pim_role_activation": ACTIVATION_USER, "pim_group_activation": "olivia.teams"}
+SIGNED_IN_MODULES = {"pim_role_activation": ACTIVATION_USER, "pim_group_activation": "olivia.teams",
+                     # Heidi holds Global Reader, which an approver needs to see who asked for what.
+                     "pim_approval": "heidi.auditor"}
 # Tasks that need another signed-in user than ACTIVATION_USER, and why (given as the task's module_defaults).
 SIGN_IN = {
     ("pim_role_activation", "Activate Global Administrator and wait for an approver"):

@@ -36,7 +36,9 @@ ALL_MODULES = ("pim_role_setting", "pim_role_setting_info", "pim_eligible_assign
                "pim_activation_info", "pim_role_activation",
                # PIM for Groups (issue 12)
                "pim_group_setting", "pim_group_setting_info", "pim_group_eligible_assignment",
-               "pim_group_active_assignment", "pim_group_activation_info", "pim_group_activation")
+               "pim_group_active_assignment", "pim_group_activation_info", "pim_group_activation",
+               # approval decisions (issue 16)
+               "pim_approval")
 
 
 def have_module(name: str) -> bool:

@@ -50,7 +50,12 @@ RUNS = {
 WRITERS = ("pim_role_setting", "pim_eligible_assignment", "pim_active_assignment",
            "pim_group_setting", "pim_group_eligible_assignment", "pim_group_active_assignment")
 # Modules that run as a signed-in user: their row lists delegated permissions ("delegated: `...`").
-SIGNED_IN = {"pim_role_activation": "niaj.sharepoint", "pim_group_activation": "olivia.teams"}
+SIGNED_IN = {"pim_role_activation": "niaj.sharepoint", "pim_group_activation": "olivia.teams",
+             # Heidi holds Global Reader, so as an approver she may read who asked for what.
+             "pim_approval": "heidi.auditor"}
+# Modules that need a scene before they can do their job (an approval needs another user's pending request under
+# a policy that names the approver): left out of RUNS, each has its own test below with its documented row.
+STAGED = ("pim_approval",)
 
 
 def documented() -> dict[str, list[str]]:
@@ -89,7 +94,7 @@ def perm_emu(tmp_path_factory):
     for tenant in doc["tenants"]:
         tenant["apps"] += [{"name": f"perm-{m}", "public_client": True, "delegated_permissions": rows[m]}
                            if m in delegated else {"name": f"perm-{m}", "permissions": rows[m]}
-                           for m in RUNS if m in rows and h.have_module(m)]
+                           for m in (*RUNS, *STAGED) if m in rows and h.have_module(m)]
     seed.write_text(json.dumps(doc))
     emu = h.Emu(wd / "emu", ["--seed", str(seed)])
     yield emu
@@ -138,6 +143,38 @@ def test_documented_permissions_are_enough(perm_emu, tmp_path, module):
     if module in WRITERS or module in SIGNED_IN:
         # The run did its job, not only "did not fail": the tenant took the write.
         assert result.get("changed") and perm_emu.writes() > before, f"{module} wrote nothing: {result}"
+
+
+@pytest.mark.skipif(not h.have_module("pim_approval"), reason="pim_approval is not in the tree")
+def test_pim_approval_with_its_documented_permissions(perm_emu, tmp_path):
+    """Global Reader needs Heidi's approval (set with the admin app); Walter asks for it (signed in through the
+    seed's public client); Heidi approves through a public client granted exactly pim_approval's delegated row.
+    The tenant ends up holding Walter's activation."""
+    tenant = perm_emu.tenants[0]
+    domain = tenant["users"][0]["userPrincipalName"].split("@")[1]
+    # Every task names its identity: the play's module_defaults (Heidi's token) must not leak into the others.
+    admin = {**perm_emu.auth(0, "pim-admin"), "auth_method": "auto", "access_token": None, "username": None}
+    walter = _signed_in(perm_emu, "pim-cli", "walter.pim")
+    heidi = _signed_in(perm_emu, "perm-pim_approval", SIGNED_IN["pim_approval"])
+    tasks = [
+        {"name": "approval by heidi", "entra.pim.pim_role_setting": {
+            **admin, "roles": ["Global Reader"],
+            "activation": {"require_approval": True, "approvers": [f"heidi.auditor@{domain}"]}}, "register": "s"},
+        {"name": "walter asks", "entra.pim.pim_role_activation": {
+            **walter, "role": "Global Reader", "duration": "PT1H", "justification": "least privilege"},
+         "register": "w"},
+        {"name": "heidi approves", "entra.pim.pim_approval": {
+            "role": ["Global Reader"], "decision": "approve", "justification": "least privilege"}, "register": "r"},
+    ]
+    run, results, _writes = _run(perm_emu, tmp_path, "pim_approval", tasks, "perm-pim_approval", auth=heidi)
+    rows = documented()["pim_approval"]
+    assert (results.get("w") or {}).get("status") == "PendingApproval", run.failures()
+    result = results.get("r") or {}
+    assert result and not result.get("failed"), \
+        f"pim_approval with exactly {rows}: {result.get('msg') or run.failures()}"
+    assert result["changed"] and [d["done"] for d in result["decisions"]] == [True]
+    request = perm_emu.state(0)["roleAssignmentScheduleRequests"][results["w"]["request"]["id"]]
+    assert request["status"] in ("Provisioned", "Granted")
 
 
 def test_reader_app_reads_and_scans_but_cannot_write(emulator, tmp_path, figures):

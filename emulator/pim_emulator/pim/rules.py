@@ -23,6 +23,9 @@ FIELDS = {
     AUTH_CONTEXT: {"isEnabled", "claimValue"},
 }
 
+# approvalSettings.approvalStages holds "one or two elements" (Graph docs, approvalSettings resource type).
+MAX_APPROVAL_STAGES = 2
+
 # Allowed enablement values per rule. The portal offers MFA/justification for admin assignment and adds
 # ticketing for activation; Enablement_Admin_Eligibility is not shown in the portal, we allow the admin set.
 ENABLEMENT_ALLOWED = {
@@ -137,6 +140,14 @@ def _approval_setting(tenant: Tenant, setting: object) -> dict:
     stages = setting.get("approvalStages", [])
     if not isinstance(stages, list):
         raise bad_request("Invalid value for 'approvalStages'.")
+    # Graph docs, "approvalSettings resource type" (v1.0): "If approval is required, the one or two elements of
+    # this collection define each of the stages of approval." A third stage is refused. Unsure: the docs give
+    # no error text for it, so the generic 400 of this module is served. Two stages (Serial) are accepted for
+    # directory roles and groups alike: no Microsoft page restricts PIM's rule to one stage, although the
+    # portal only shows one.
+    if len(stages) > MAX_APPROVAL_STAGES:
+        raise bad_request(f"Invalid value for 'approvalStages': at most {MAX_APPROVAL_STAGES} approval stages are "
+                          f"supported, got {len(stages)}.")
     out_stages = []
     for st in stages:
         if not isinstance(st, dict):

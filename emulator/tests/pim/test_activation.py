@@ -181,6 +181,23 @@ def test_approval_approve(env):
     assert "Add member to role request approved (PIM activation)" in names
 
 
+def test_an_approver_cannot_approve_their_own_request(env):
+    """Self-approval is refused on its own, not only because the requester is no approver: Alice is one of the
+    stage's approvers and still gets 403 on her own request, while Bob, the other approver, decides it."""
+    _eligible(env)
+    _require_approval(env, [{"@odata.type": "#microsoft.graph.singleUser", "userId": ALICE},
+                            {"@odata.type": "#microsoft.graph.singleUser", "userId": BOB}])
+    _, r = _activate(env)
+    _, appr = env.call("GET", f"{APPROVALS}/{r['approvalId']}", caller=env.user(ALICE), version="beta")
+    url = f"{APPROVALS}/{r['approvalId']}/steps/{appr['steps'][0]['id']}"
+    review = {"reviewResult": "Approve", "justification": "mine"}
+    err = env.error("PATCH", url, review, caller=env.user(ALICE), version="beta")
+    assert (err.status, err.code) == (403, "Authorization_RequestDenied")
+    _, got = env.call("GET", f"{ASSIGN}/{r['id']}")
+    assert got["status"] == "PendingApproval"
+    assert env.call("PATCH", url, dict(review, justification="ok"), caller=env.user(BOB), version="beta")[0] == 204
+
+
 def test_approval_deny_and_group_approvers(env):
     _eligible(env)
     _require_approval(env, [{"@odata.type": "#microsoft.graph.groupMembers", "groupId": GROUP}])

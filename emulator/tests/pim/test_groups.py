@@ -277,3 +277,23 @@ def test_approval_of_a_group_activation(g):
     assert ALICE in members(g)
     got = g.call("GET", stage_url, None, carol)[1]
     assert (got["reviewResult"], got["reviewedBy"]["id"]) == ("Approve", CAROL)
+
+
+def test_a_group_approver_cannot_approve_their_own_request(g):
+    """As for directory roles: Alice is an approver of the member stage and still cannot approve her own request."""
+    post(g, ELIG, gbody("adminAssign", ALICE))
+    url = f"/policies/roleManagementPolicies/{group_policy_id(GROUP, 'member')}/rules/Approval_EndUser_Assignment"
+    g.call("PATCH", url, {"@odata.type": NS + "ApprovalRule", "setting": {
+        "isApprovalRequired": True, "approvalMode": "SingleStage", "approvalStages": [{
+            "approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": True, "primaryApprovers": [
+                {"@odata.type": "#microsoft.graph.singleUser", "userId": ALICE},
+                {"@odata.type": "#microsoft.graph.singleUser", "userId": CAROL}]}]}}, g.gapp)
+    alice, carol = g.user(ALICE, GRW), g.user(CAROL, GRW)
+    _, r = post(g, ASSIGN, gbody("selfActivate", ALICE, duration="PT1H"), alice)
+    (stage,) = g.call("GET", f"{PG}/assignmentApprovals/{r['approvalId']}", None, alice)[1]["stages"]
+    stage_url = f"{PG}/assignmentApprovals/{r['approvalId']}/stages/{stage['id']}"
+    err = g.error("PATCH", stage_url, {"reviewResult": "Approve", "justification": "mine"}, alice)
+    assert (err.status, err.code) == (403, "Authorization_RequestDenied")
+    assert ALICE not in members(g)
+    assert g.call("PATCH", stage_url, {"reviewResult": "Approve", "justification": "ok"}, carol)[0] == 204
+    assert ALICE in members(g)
