@@ -498,6 +498,10 @@ class GraphSession:
     def patch(self, path, body):
         return self._call("PATCH", path, body=body)
 
+    def put(self, path, body):
+        """PUT: Graph's update of a whole object (an access review definition)."""
+        return self._call("PUT", path, body=body)
+
     def delete(self, path):
         return self._call("DELETE", path)
 

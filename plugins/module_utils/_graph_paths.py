@@ -138,3 +138,34 @@ def principals_by_ids(graph, ids, types=PRINCIPAL_TYPES):
     (deleted, or of another type) are simply absent."""
     for body in by_ids_bodies(ids, types):
         yield from (graph.post(BY_IDS, body, read=True) or {}).get("value", [])
+
+
+# Access reviews (Microsoft Entra ID Governance), v1.0: review definitions (a recurring series), their instances
+# (one per occurrence) and each instance's decisions. Update is a PUT of the whole definition.
+# https://learn.microsoft.com/graph/api/resources/accessreviewsv2-overview
+ACCESS_REVIEW_DEFINITIONS = "/identityGovernance/accessReviews/definitions"
+
+
+def access_review_path(definition_id):
+    """One review definition (GET, PUT, DELETE)."""
+    return f"{ACCESS_REVIEW_DEFINITIONS}/{definition_id}"
+
+
+def access_review_instances_path(definition_id):
+    """The instances of a review definition (GET)."""
+    return f"{ACCESS_REVIEW_DEFINITIONS}/{definition_id}/instances"
+
+
+def user_path(user_id):
+    """One user (an access review's reviewer query ``/users/{id}``)."""
+    return f"{USERS}/{user_id}"
+
+
+def group_transitive_members_path(group_id):
+    """A group's members, nested groups' members included (an access review's group scope and group reviewers)."""
+    return f"{GROUPS}/{group_id}/transitiveMembers"
+
+
+def access_review_decisions_path(definition_id, instance_id):
+    """The decisions of one instance (GET)."""
+    return f"{ACCESS_REVIEW_DEFINITIONS}/{definition_id}/instances/{instance_id}/decisions"

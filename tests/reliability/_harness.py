@@ -38,7 +38,9 @@ ALL_MODULES = ("pim_role_setting", "pim_role_setting_info", "pim_eligible_assign
                "pim_group_setting", "pim_group_setting_info", "pim_group_eligible_assignment",
                "pim_group_active_assignment", "pim_group_activation_info", "pim_group_activation",
                # approval decisions (issue 16)
-               "pim_approval")
+               "pim_approval",
+               # Access reviews (issue 16)
+               "pim_access_review", "pim_access_review_info")
 
 
 def have_module(name: str) -> bool:

@@ -46,9 +46,13 @@ RUNS = {
     # Olivia is an eligible member of PIM-Exchange-Admins in the default seed; the group's default policy asks
     # for a justification, not MFA.
     "pim_group_activation": {"group": "PIM-Exchange-Admins", "duration": "PT1H", "justification": "least privilege"},
+    # Access reviews (issue 16): a new review of one role by a seed group (a write), and every review read back.
+    "pim_access_review": {"name": "Least privilege review", "roles": ["Reports Reader"],
+                          "reviewers": ["PIM-Approvers-Tier0"], "recurrence": "quarterly", "duration_days": 14},
+    "pim_access_review_info": {},
 }
 WRITERS = ("pim_role_setting", "pim_eligible_assignment", "pim_active_assignment",
-           "pim_group_setting", "pim_group_eligible_assignment", "pim_group_active_assignment")
+           "pim_group_setting", "pim_group_eligible_assignment", "pim_group_active_assignment", "pim_access_review")
 # Modules that run as a signed-in user: their row lists delegated permissions ("delegated: `...`").
 SIGNED_IN = {"pim_role_activation": "niaj.sharepoint", "pim_group_activation": "olivia.teams",
              # Heidi holds Global Reader, so as an approver she may read who asked for what.

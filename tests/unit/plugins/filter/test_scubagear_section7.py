@@ -113,8 +113,8 @@ def test_same_verdict_as_scubagear(case):
     report = evaluate(settings, rows, {"id": "t"}, dict(options, controls=[case["policy"]]))
     (control,) = report["controls"]
     assert control["id"] == ours(case["policy"])
-    assert control["status"] == ("pass" if case["requirement_met"] else "fail"), (control["summary"],
-                                                                               control["findings"])
+    expected = "pass" if case["requirement_met"] else "fail"
+    assert control["status"] == expected, (control["summary"], control["findings"])
 
 
 def test_every_case_of_the_file_is_replayed_or_explained():

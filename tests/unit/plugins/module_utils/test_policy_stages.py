@@ -183,8 +183,8 @@ def test_round_trip_onto_a_fresh_policy_and_onto_a_policy_with_other_stages():
     assert approval(copied)["setting"]["approvalMode"] == "Serial"
     # A target that already has other stages (three escalation minutes, other approvers) ends up the same.
     other = {"activation": {"require_approval": True, "approval_stages": [
-        {"approvers": ["group:Helpdesk"], "escalation": {"enabled": True, "approvers": ["group:Tier0"],
-                                                        "after_minutes": 3}},
+        {"approvers": ["group:Helpdesk"],
+         "escalation": {"enabled": True, "approvers": ["group:Tier0"], "after_minutes": 3}},
         {"approvers": ["alice@contoso.com"], "timeout_days": 7}]}}
     target = apply_plan(defaults(), plan(defaults(), other, APPROVER_MAP))
     target = apply_plan(target, plan(target, exported, APPROVER_MAP))
