@@ -27,6 +27,9 @@ from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
     GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR, baseline_plan, compare_settings,
 )
 from ansible_collections.entra.pim.plugins.filter.pim_report import wrap_var
+from ansible_collections.entra.pim.plugins.module_utils._access_reviews_scan import (
+    CIS_5_3_3_ROLES, review_coverage,
+)
 
 try:
     from ansible.errors import AnsibleFilterError
@@ -60,7 +63,8 @@ CONTROLS = [
     ("MS.AAD.7.9", "Activating other highly privileged roles raises an alert", "SHOULD", ["CISA MS.AAD.7.9"]),
     ("CIS.5.3.1", "Privileged roles are held just in time (no standing access beyond break-glass)", "SHALL",
      ["CIS M365 v7 5.3.1"]),
-    ("CIS.5.3.3", "Access reviews of privileged roles recur", "SHALL", ["CIS M365 v7 5.3.3"]),
+    ("CIS.5.3.3", "Access reviews of the 6 CIS privileged roles recur monthly or more often", "SHALL",
+     ["CIS M365 v7.0.0 5.3.3"]),
     ("CIS.5.3.4", "Activating Global Administrator requires approval by at least one approver", "SHALL",
      ["CIS M365 v7 5.3.4"]),
     ("CIS.5.3.5", "Activating Privileged Role Administrator requires approval by at least one approver", "SHALL",
@@ -68,6 +72,8 @@ CONTROLS = [
     ("BASELINE.tier0", "Tier 0 roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
     ("BASELINE.tier1", "Highly privileged roles carry the baseline's settings", "SHALL", ["entra.pim baseline"]),
     ("BASELINE.other", "Every other role carries the baseline's lighter settings", "SHOULD", ["entra.pim baseline"]),
+    ("BASELINE.access_review", "The baseline's recurring access review covers its roles", "SHOULD",
+     ["entra.pim baseline"]),
 ]
 OPTIONS = {"ga_min": None, "ga_max": None, "excluded_principals": [], "break_glass_limit": 2,
            "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None, "controls": None}
@@ -254,6 +260,61 @@ def _get(settings, path):
     return node
 
 
+# Recurrence words of the baseline's review (pim_access_review's recurrence) -> months between instances.
+REVIEW_MONTHS = {"weekly": 1, "monthly": 1, "quarterly": 3, "semiannually": 6, "annually": 12}
+
+
+def access_review_control(scan, role_settings, opts, months=1, full=True, roles=None):
+    """CIS 5.3.3 (``full``, monthly, the 6 CIS roles) or the baseline's own review control, from the
+    ``access_reviews`` pim_activation_info returned with ``access_reviews: true``. ``role_settings``: the
+    tenant's roles by template id (their names); ``opts``: the evaluation's options (``today`` for tests).
+
+    Not read (the scan did not ask, or Graph refused without AccessReview.Read.All): the control fails saying
+    it could not be checked and why, never passes and never reads as not applicable (issue 16). Else each role
+    passes with its reviews as evidence, or fails naming what covers it and what that lacks.
+    """
+    roles = roles or CIS_5_3_3_ROLES
+    by_id = {str(k).lower(): r.get("role") for k, r in (role_settings or {}).items()}
+    names = {rid: by_id.get(str(rid).lower()) or name for rid, name in roles.items()}
+    today = (opts or {}).get("today") or datetime.now(timezone.utc).date().isoformat()
+    scan = scan if isinstance(scan, dict) else {}
+    if scan.get("access_reviews") is None:
+        why = scan.get("access_reviews_error") or ("pim_activation_info did not read them (access_reviews: false; "
+                                                   "the compliance role reads them with compliance_access_reviews)")
+        return FAIL, f"could not be checked: access reviews were not read: {why}", [
+            _finding(FAIL, ", ".join(names.values()), setting="identityGovernance/accessReviews/definitions",
+                     expected="read with AccessReview.Read.All", actual="not read", detail=why)]
+    covered, findings = review_coverage(scan["access_reviews"], names, today, months, full)
+    uncovered = [n for n in names.values() if n not in covered]
+    if not uncovered:
+        return PASS, f"all {len(names)} roles covered by recurring access reviews", findings
+    return FAIL, f"{len(uncovered)} of {len(names)} roles not covered by a qualifying recurring access review: " \
+        + ", ".join(uncovered), findings
+
+
+def baseline_review_control(scan, role_settings, opts):
+    """The baseline's opt-in review (``baseline_access_review``): its roles covered by a running review that
+    recurs at least as often as the baseline creates it. Only the cadence and coverage: CIS 5.3.3 judges the
+    rest. ``opts["baseline_access_review"]``: ``{"roles": names or template ids, "recurrence": "quarterly"}``."""
+    wanted = (opts or {}).get("baseline_access_review")
+    if not wanted:
+        return NA, "the baseline's access review is not enabled (baseline_access_review)", []
+    recurrence = str(wanted.get("recurrence") or "quarterly")
+    index = {}
+    for key, role in (role_settings or {}).items():
+        for ref in (key, role.get("id"), role.get("role")):
+            if ref:
+                index[str(ref).lower()] = (str(role.get("template_id") or key).lower(), role.get("role"))
+    roles = {}
+    for ref in wanted.get("roles") or []:
+        rid, name = index.get(str(ref).lower(), (str(ref).lower(), str(ref)))
+        roles[rid] = name
+    if not roles:
+        return NA, "the baseline's access review names no role", []
+    return access_review_control(scan, role_settings, opts, months=REVIEW_MONTHS.get(recurrence, 3), full=False,
+                                 roles=roles)
+
+
 class _Tenant:
     def __init__(self, settings, assignments, options):
         self.opts = dict(OPTIONS, **{k: v for k, v in (options or {}).items() if v is not None})
@@ -266,6 +327,7 @@ class _Tenant:
         self.expanded_groups = {str(g.get("group_id")).lower() for g in (assignments.get("role_groups") or [])
                                 if g.get("pim_read")} if isinstance(assignments, dict) else set()
         self.hp = {str(r).lower() for r in self.opts["highly_privileged_roles"]}
+        self.scan = assignments if isinstance(assignments, dict) else {}  # access_reviews (CIS 5.3.3)
         self.exempt_ids, self.exempt_upns = _break_glass(self.opts["excluded_principals"], self.assignments)
 
     def is_hp(self, a):
@@ -485,12 +547,12 @@ class _Tenant:
         out["MS.AAD.7.9"] = self.check_setting([r for r in self.hp_ids() if r != GLOBAL_ADMINISTRATOR], [
             ("notifications.activation.admin.recipients", bool, "at least one recipient")])
         out["CIS.5.3.1"] = self.c_cis_5_3_1()
-        out["CIS.5.3.3"] = (NA, "access reviews (identityGovernance/accessReviews) are not read by entra.pim; "
-                                "review them separately", [])
+        out["CIS.5.3.3"] = access_review_control(self.scan, self.roles, self.opts)
         out["CIS.5.3.4"] = self.approval(GLOBAL_ADMINISTRATOR)
         out["CIS.5.3.5"] = self.approval(PRIVILEGED_ROLE_ADMINISTRATOR)
         for tier in ("tier0", "tier1", "other"):
             out[f"BASELINE.{tier}"] = self.baseline(tier)
+        out["BASELINE.access_review"] = baseline_review_control(self.scan, self.roles, self.opts)
         return out
 
 

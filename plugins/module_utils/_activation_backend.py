@@ -15,11 +15,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from ._access_reviews_scan import (
+    ACCESS_REVIEW_DEFINITIONS, READ_PERMISSION as ACCESS_REVIEW_READ, review_summary, reviewer_ids, reviews_roles,
+)
 from ._activation import (
     ACTIVE, ELIGIBLE, SYNC_SELECT, activation_body, activation_durations, attribute_groups, audit_filter,
     describe_active, expired_eligibility, group_activity_reads, has_enough_time, instance_filter, is_activation,
-    mark_synced, outcome, pick_active, precheck, principal_kind, select, shape_audit, shape_instance, shape_request,
-    signed_in, sort_key, sync_filters,
+    mark_synced, outcome, pick_active, precheck, principal_kind, principal_label, select, shape_audit,
+    shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
 from ._auth import choose_method
 from ._client import GraphCallError, GraphSession, encode_query
@@ -99,11 +102,17 @@ class ActivityReader:
                 for role, policy in pairs]
 
     def read(self, role_ids=None, principal_ids=None, scope=None, pending=True, since=None, sync_status=False,
-             settings_refs=None):
+             settings_refs=None, access_reviews=False):
         """Everything ``pim_activation_info`` returns, plus warnings for the parts Graph refused.
 
         ``settings_refs``: None for no role settings, else the roles whose settings to return in
         ``role_settings`` ([] for every role, as ``role_settings()`` does).
+
+        ``access_reviews``: also return ``access_reviews``, the access review definitions that review a
+        directory role (``_access_reviews_scan.review_summary``): the definitions are read in the first round,
+        the instances of those covering a role in the next one, next to the principals' names (which name the
+        reviewers too). Refused (401/403, no AccessReview.Read.All): ``access_reviews`` is None and
+        ``access_reviews_error`` says why, so that the compliance control reports it could not be checked.
 
         Rounds of independent reads (``GraphSession.read_many``): first the role definitions (unless
         already read), both instance lists, the pending requests, the policies and the audit log; then
@@ -126,8 +135,12 @@ class ActivityReader:
             first["policies"] = {"url": path, "params": params}
         if since is not None:
             first["audit"] = {"url": DIRECTORY_AUDITS, "params": {"$filter": audit_filter(since)}}
+        if access_reviews:
+            # Graph documents no $expand=instances on this list, so instances are a read per review, next round.
+            first["reviews"] = {"url": ACCESS_REVIEW_DEFINITIONS}
         keys = list(first)
-        extra = []  # what each read ``more`` added is: "objects" (getByIds) or "sync" (/users)
+        extra = []  # what each read ``more`` added is: "objects" (getByIds), "sync" (/users) or "instances"
+        instances_of = []  # the definition id of each "instances" read, in order
         asked, asked_sync = set(), set()
 
         def more(pages):
@@ -143,6 +156,12 @@ class ActivityReader:
                         held |= found
                 elif key == "policies":
                     ids |= {oid for a in items for oid in approver_ids((a.get("policy") or {}).get("rules") or [])}
+                elif key == "reviews":
+                    role_reviews = [d for d in items if d.get("id") and reviews_roles(d)]
+                    ids |= reviewer_ids(role_reviews)
+                    review_reads.extend({"url": f"{ACCESS_REVIEW_DEFINITIONS}/{d['id']}/instances"}
+                                        for d in role_reviews)
+                    instances_of.extend(d["id"] for d in role_reviews)
             ids, held = sorted(ids - asked), sorted(held - asked_sync) if sync_status else []
             asked.update(ids)
             asked_sync.update(held)
@@ -150,15 +169,25 @@ class ActivityReader:
             # Whether a principal is a user is only known from getByIds; asking /users for every principal
             # held in the same round saves a round trip (groups and apps simply match no user).
             sync = [{"url": USERS, "params": {"$filter": f, "$select": SYNC_SELECT}} for f in sync_filters(held)]
-            extra.extend(["objects"] * len(reads) + ["sync"] * len(sync))
-            return reads + sync
+            instance_reads = list(review_reads)
+            review_reads.clear()
+            extra.extend(["objects"] * len(reads) + ["sync"] * len(sync) + ["instances"] * len(instance_reads))
+            return reads + sync + instance_reads
 
+        review_reads = []
         outcomes = self.graph.read_many(list(first.values()), more=more)
         got = dict(zip(keys, outcomes[:len(keys)], strict=True))
         requests = None
+        reviews_error = None
         for key, answer in got.items():
             err = answer["error"]
             if err is None:
+                continue
+            if key == "reviews" and err.status in (401, 403):
+                # A scanner without AccessReview.Read.All: the rest of the scan stands, CIS 5.3.3 says it could
+                # not be checked (never pass, never silent).
+                reviews_error = err.describe() + f" (grant {ACCESS_REVIEW_READ}; see docs/permissions.md)"
+                warnings.append("access reviews were not read: " + reviews_error)
                 continue
             if key == "pending" and err.status in (401, 403):
                 # Listing requests has been seen to demand ReadWrite (docs issue #22292): a read-only
@@ -179,12 +208,23 @@ class ActivityReader:
                                              policies_by_role(got["policies"]["items"]), skip_missing=not refs)
 
         objects, users = [], []
+        instances, instances_refused = {}, None
+        review_index = 0
         for kind, answer in zip(extra, outcomes[len(keys):], strict=True):
             err = answer["error"]
             if kind == "objects":
                 if err is not None:
                     raise err
                 objects.extend(answer["items"])
+            elif kind == "instances":
+                def_id = instances_of[review_index]
+                review_index += 1
+                if err is not None:
+                    if err.status not in (401, 403, 404):
+                        raise err
+                    instances_refused = instances_refused or err  # 404: the review was deleted meanwhile
+                    continue
+                instances[def_id] = answer["items"]
             elif users is not None:
                 if err is not None:
                     if err.status not in (401, 403):
@@ -211,6 +251,13 @@ class ActivityReader:
             records = [shape_audit(r) for r in got["audit"]["items"]]
             result["audit"] = select(records, role_ids, principal_ids, None) if role_ids or principal_ids \
                 else records
+        if access_reviews:
+            result["access_reviews"] = None if reviews_error else self._access_reviews(
+                got["reviews"]["items"], instances, roles, principals)
+            if reviews_error:
+                result["access_reviews_error"] = reviews_error
+            elif instances_refused is not None:
+                warnings.append("the instances of some access reviews were not read: " + instances_refused.describe())
         if settings_refs is not None:
             names = approver_names_of(objects)
             result["role_settings"] = [
@@ -218,6 +265,21 @@ class ActivityReader:
                  "policy_id": policy["policy_id"], "settings": rules_to_settings(policy["rules"], names)}
                 for role, policy in pairs]
         return result, warnings
+
+
+    @staticmethod
+    def _access_reviews(definitions, instances, roles, principals):
+        """The definitions that review a directory role, summarised, by name: the role names by id and template
+        id (a review names the template id), reviewers by name (from the getByIds of this read)."""
+        role_names = {}
+        for role in roles.values():
+            for key in (role.get("id"), role.get("templateId")):
+                if key:
+                    role_names[str(key).lower()] = role.get("displayName")
+        names = {pid: principal_label(obj) for pid, obj in principals.items()}
+        out = [review_summary(d, instances.get(d["id"]), role_names, names, instances_read=d["id"] in instances)
+               for d in definitions if d.get("id") and reviews_roles(d)]
+        return sorted(out, key=lambda r: (str(r["name"] or ""), str(r["id"])))
 
 
 class GroupActivityReader:

@@ -123,6 +123,19 @@ options:
         members it could read with C(permanent) V(null).
     type: bool
     default: false
+  access_reviews:
+    description:
+      - Also return, in RV(access_reviews), the access reviews of directory roles (Graph v1.0
+        C(identityGovernance/accessReviews/definitions)), with the roles each covers (eligible and active
+        assignments, which principals), how often it recurs, its reviewers and settings, and its last instance.
+        The compliance role evaluates CIS Microsoft 365 Foundations 5.3.3 from this.
+      - The definitions are read in the first C($batch) round with everything else; the instances of the
+        definitions that review a role (one read each, Graph documents no C($expand=instances)) in the next round,
+        next to the principals' names, which name the reviewers too. No round trip of its own.
+      - Needs C(AccessReview.Read.All). When Graph refuses, the module warns, returns RV(access_reviews) as V(null)
+        and says why in RV(access_reviews_error).
+    type: bool
+    default: false
 notes:
   - Needs C(RoleEligibilitySchedule.Read.Directory) and C(RoleAssignmentSchedule.Read.Directory) (or
     C(RoleManagement.Read.Directory)) and C(Directory.Read.All) for names; C(AuditLog.Read.All) for
@@ -187,6 +200,13 @@ EXAMPLES = r"""
     row_roles: [Global Administrator, Privileged Role Administrator]
     group_memberships: true
   register: via_groups
+
+- name: The access reviews of directory roles, with their last instance (CIS 5.3.3's evidence)
+  entra.pim.pim_activation_info:
+    pending_requests: false
+    row_roles: [Global Administrator]
+    access_reviews: true
+  register: reviews
 
 - name: One user's roles, without the pending requests
   entra.pim.pim_activation_info:
@@ -444,6 +464,63 @@ role_groups:
           assignment_type: assigned
           permanent: true
           outside_pim: true
+access_reviews:
+  description:
+    - The access review definitions that review a directory role (see O(access_reviews)), sorted by name;
+      V(null) when Graph refused to list them.
+  returned: when O(access_reviews=true)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The review's display name.
+      type: str
+    id:
+      description: The definition id.
+      type: str
+    status:
+      description: The series' status (C(InProgress) while it runs, C(NotStarted), C(Completed), ...).
+      type: str
+    roles:
+      description:
+        - The roles covered, each with C(role_id) (as the scope names it, usually the template id), C(role), C(kinds)
+          (V(eligible), V(active)) and C(principals) (V(users), V(groups), V(servicePrincipals), V(guests), or V(all)).
+      type: list
+      elements: dict
+    recurrence:
+      description:
+        - C(pattern) and C(interval) of Graph's recurrence pattern, C(every) in words (V(monthly), V(quarterly),
+          V(every 2 weeks)), C(range) (V(noEnd), V(endDate), V(numbered)), C(start) and C(end).
+      type: dict
+    reviewers:
+      description: Reviewers by name (V(group:Name) for a group), V(managers), or the query; empty for a self-review.
+      type: list
+      elements: str
+    self_review:
+      description: Whether the principals review their own access (no reviewers).
+      type: bool
+    settings:
+      description:
+        - C(duration_days), C(auto_apply), C(default_decision), C(mail_notifications), C(reminders),
+          C(justification_required).
+      type: dict
+    last_instance:
+      description: The latest instance's C(id), C(start), C(end) and C(status); V(null) when none, or not read.
+      type: dict
+    instances_read:
+      description: Whether the instances could be read.
+      type: bool
+  sample:
+    - name: Quarterly review of tier 0 roles
+      status: InProgress
+      roles: [{role: Global Administrator, role_id: 62e90394-69f5-4237-9190-012177145e10,
+               kinds: [active, eligible], principals: [groups, users]}]
+      recurrence: {pattern: absoluteMonthly, interval: 3, every: quarterly, range: noEnd, start: "2026-01-01"}
+      last_instance: {start: "2026-10-01T00:00:00Z", end: "2026-10-15T00:00:00Z", status: Completed}
+access_reviews_error:
+  description: Why the access reviews could not be read (Graph's error and the permission to grant).
+  returned: when O(access_reviews=true) and Graph refused
+  type: str
 role_settings:
   description:
     - Each role's PIM settings, in the shape of RV(entra.pim.pim_role_setting_info#module:roles)
@@ -518,6 +595,7 @@ def main():
         include_sync_status=dict(type="bool", default=False),
         row_roles=dict(type="list", elements="str"),
         group_memberships=dict(type="bool", default=False),
+        access_reviews=dict(type="bool", default=False),
     ), supports_check_mode=True)
     params = module.params
     try:
@@ -536,7 +614,8 @@ def main():
         # Settings ride along with the assignments: their reads go out in the same $batch round trips.
         result, warnings = reader.read(role_ids, principal_ids, scope, params["pending_requests"], since,
                                        params["include_sync_status"],
-                                       settings_refs=role_refs if params["role_settings"] else None)
+                                       settings_refs=role_refs if params["role_settings"] else None,
+                                       access_reviews=params["access_reviews"])
     except (ResolveError, RoleSettingsError) as exc:
         module.fail(str(exc))
     except Exception as exc:
