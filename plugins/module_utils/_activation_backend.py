@@ -266,7 +266,6 @@ class ActivityReader:
                 for role, policy in pairs]
         return result, warnings
 
-
     @staticmethod
     def _access_reviews(definitions, instances, roles, principals):
         """The definitions that review a directory role, summarised, by name: the role names by id and template
