@@ -93,12 +93,45 @@ def recurrence_word(recurrence):
     return None
 
 
+# recurrencePattern.type (Graph): daily, weekly, absoluteMonthly, relativeMonthly, absoluteYearly, relativeYearly.
+_MONTHS_WORDS = {1: "monthly", 3: "quarterly", 6: "semiannually", 12: "annually"}
+
+
+def recurrence_summary(recurrence):
+    """A definition's ``settings.recurrence`` -> ``{"pattern", "interval", "every", "range", "start", "end"}``
+    (``every``: "weekly", "every 2 weeks", "monthly", "quarterly", ...; ``None`` when it does not recur)."""
+    recurrence = recurrence or {}
+    pattern = recurrence.get("pattern") or {}
+    rng = recurrence.get("range") or {}
+    kind = pattern.get("type")
+    try:
+        interval = max(int(pattern.get("interval") or 1), 1)
+    except (TypeError, ValueError):
+        interval = 1
+    return {"pattern": kind, "interval": interval if kind else None, "every": every_words(kind, interval),
+            "range": rng.get("type"), "start": rng.get("startDate"), "end": rng.get("endDate")}
+
+
+def every_words(kind, interval):
+    """How often, in words: ("absoluteMonthly", 3) -> "quarterly"; ("weekly", 2) -> "every 2 weeks"."""
+    kind = str(kind or "").lower()
+    if not kind:
+        return None
+    if kind == "daily":
+        return "daily" if interval == 1 else f"every {interval} days"
+    if kind == "weekly":
+        return "weekly" if interval == 1 else f"every {interval} weeks"
+    if kind.endswith("monthly"):
+        return _MONTHS_WORDS.get(interval, f"every {interval} months")
+    if kind.endswith("yearly"):
+        return "annually" if interval == 1 else f"every {interval} years"
+    return f"{kind} every {interval}"
+
+
 def pattern_summary(recurrence):
     """``{"type", "interval"}`` of a recurrence, or None for a one-time review."""
-    pattern = (recurrence or {}).get("pattern") or {}
-    if not pattern.get("type"):
-        return None
-    return {"type": pattern["type"], "interval": pattern.get("interval") or 1}
+    summary = recurrence_summary(recurrence)
+    return {"type": summary["pattern"], "interval": summary["interval"]} if summary["pattern"] else None
 
 
 def shortest_period_days(word):
@@ -191,61 +224,104 @@ def reviewer_kind(ref):
     return word if word in REVIEWER_WORDS else None
 
 
-# -- Graph shapes: scope -------------------------------------------------------------------------------
+# -- Graph shapes: scope (the one reader of review scopes: the review modules and the compliance scan) ----------
+_ISOF = re.compile(r"isof\(\s*principal\s*,\s*'microsoft\.graph\.(\w+)'\s*\)", re.IGNORECASE)
+_PRINCIPAL_WORD = {"user": "users", "group": "groups", "serviceprincipal": "servicePrincipals"}
+_VERSION = re.compile(r"^(?:https://graph\.microsoft\.com)?/(?:v1\.0|beta)(?=/)", re.IGNORECASE)
+ALL_PRINCIPALS = "all"
+
+
 def _query(text):
-    """A scope query as a path from the version root: ``/v1.0/groups/..`` -> ``/groups/..``."""
-    text = str(text or "").strip()
-    for prefix in ("/v1.0/", "/beta/"):
-        if text.lower().startswith(prefix):
-            return text[len(prefix) - 1:]
-    for prefix in ("https://graph.microsoft.com/v1.0/", "https://graph.microsoft.com/beta/"):
-        if text.lower().startswith(prefix):
-            return text[len(prefix) - 1:]
-    return text
+    """A scope query without its version prefix: ``/v1.0/groups/..`` -> ``/groups/..``."""
+    return _VERSION.sub("", str(text or "").strip())
+
+
+def query_path(query):
+    """A scope query as a path from the version root and its query string: ``/v1.0/x/y?$filter=..`` ->
+    (``/x/y``, ``$filter=..``). An instance's copy of the scope carries version prefixes; they are ignored."""
+    path, _sep, rest = _query(query).partition("?")
+    return (path if path.startswith("/") else "/" + path), rest
+
+
+def principal_types(rest):
+    """The principal types an ``isof(principal, 'microsoft.graph.X')`` filter keeps; ``["all"]`` without one."""
+    found = {_PRINCIPAL_WORD.get(m.lower(), m) for m in _ISOF.findall(rest or "")}
+    return sorted(found) if found else [ALL_PRINCIPALS]
+
+
+def principal_scope(query):
+    """A ``principalScopes`` query -> the principal type it reviews (``users``, ``guests``, ``groups``, ...)."""
+    path, rest = query_path(query)
+    first = path.strip("/").split("/", 1)[0].lower()
+    if first == "users":
+        return "guests" if re.search(r"userType\s+eq\s+'Guest'", rest or "", re.IGNORECASE) else "users"
+    return {"groups": "groups", "serviceprincipals": "servicePrincipals"}.get(first, first or "unknown")
 
 
 def parse_query(query):
-    """One scope query -> ``("role", id, kinds)``, ``("group", id, None)`` or ``("other", query, None)``."""
-    text = _query(query)
-    path = text.split("?", 1)[0].rstrip("/")
-    found = _ROLE_PATH.match(path)
+    """One scope query -> what it reviews: ``[{"role", "kinds", "principals"}]`` for directory roles (every role
+    its ``roleDefinitionId eq`` terms name), ``[{"group": id}]`` for a group's members, ``[{"other": query}]``.
+
+    ``kinds``: the assignment kinds reviewed (eligible, active); ``principals``: the principal types its
+    ``isof`` terms keep (``["all"]`` without one). The role definition itself (Example 9, the tutorial) reviews
+    both kinds of every principal type; a schedule or instance list one kind.
+    """
+    path, rest = query_path(query)
+    found = _ROLE_PATH.match(path.rstrip("/"))
     if found:
-        return "role", found.group(1).lower(), set(KINDS)
+        return [{"role": found.group(1).lower(), "kinds": list(KINDS), "principals": [ALL_PRINCIPALS]}]
     for kind, lists in KIND_LISTS.items():
-        if path.lower() in (p.lower() for p in lists):
-            role = _ROLE_FILTER.search(text)
-            if role:
-                return "role", role.group(1).lower(), {kind}
-    found = _GROUP_PATH.match(path)
+        if path.rstrip("/").lower() in (p.lower() for p in lists):
+            roles = [{"role": rid.lower(), "kinds": [kind], "principals": principal_types(rest)}
+                     for rid in dict.fromkeys(r.lower() for r in _ROLE_FILTER.findall(rest or ""))]
+            if roles:
+                return roles
+    found = _GROUP_PATH.match(path.rstrip("/"))
     if found:
-        return "group", found.group(1).lower(), None
-    return "other", text, None
+        return [{"group": found.group(1).lower()}]
+    return [{"other": _query(query)}]
+
+
+def scope_parts(scope):
+    """A definition's ``scope`` -> ``{"roles": {id: {"kinds", "principals"}} (in order), "groups", "other"}``.
+
+    Reads the documented shapes whoever wrote them (this collection, the portal, another tool): a query scope,
+    or a principalResourceMembershipsScope whose resource scopes name roles or groups and whose principal scopes
+    say who is reviewed (``users``, ``guests``, ``groups``; a query scope says it with ``isof`` terms). Queries
+    that name neither are kept in ``other``, so a review of something else is never mistaken for an empty one.
+    """
+    scope = scope or {}
+    memberships = "resourceScopes" in scope or str(scope.get("@odata.type") or "").lower().endswith(
+        "principalresourcemembershipsscope")
+    parts = scope.get("resourceScopes") if memberships else [scope]
+    who = None
+    if memberships:
+        who = sorted({principal_scope(p.get("query")) for p in scope.get("principalScopes") or []
+                      if isinstance(p, dict)}) or [ALL_PRINCIPALS]
+    roles, groups, other = {}, [], []
+    for part in parts or []:
+        if not isinstance(part, dict) or ("query" not in part and not memberships):
+            continue
+        for item in parse_query(part.get("query")):
+            if "role" in item:
+                have = roles.setdefault(item["role"], {"kinds": set(), "principals": set()})
+                have["kinds"].update(item["kinds"])
+                have["principals"].update(who or item["principals"])
+            elif "group" in item:
+                if item["group"] not in groups:
+                    groups.append(item["group"])
+            elif part.get("query") is not None:
+                other.append(item["other"])
+    return {"roles": roles, "groups": groups, "other": other}
 
 
 def describe_scope(scope):
-    """A definition's ``scope`` -> ``{"roles": [ids], "groups": [ids], "assignment_kinds": [...], "other": [...]}``.
-
-    Reads the documented shapes whoever wrote them (this module, the portal, another tool): a query scope, or a
-    principalResourceMembershipsScope whose resource scopes name roles or groups (its principal scopes are not
-    part of what is reviewed *to*, only who: they are left out). Queries that name neither are kept in ``other``
-    so a review of something else is never mistaken for an empty one.
-    """
-    scope = scope or {}
-    parts = scope.get("resourceScopes") if "resourceScopes" in scope else [scope]
-    roles, groups, other, kinds = [], [], [], set()
-    for part in parts or []:
-        what, value, part_kinds = parse_query((part or {}).get("query"))
-        if what == "role":
-            if value not in roles:
-                roles.append(value)
-            kinds |= part_kinds
-        elif what == "group":
-            if value not in groups:
-                groups.append(value)
-        else:
-            other.append(value)
-    return {"roles": roles, "groups": groups,
-            "assignment_kinds": [k for k in KINDS if k in kinds] if roles else [], "other": other}
+    """A definition's ``scope`` -> ``{"roles": [ids], "groups": [ids], "assignment_kinds": [...], "other": [...]}``
+    (``scope_parts`` in the review modules' words)."""
+    parts = scope_parts(scope)
+    kinds = set().union(*(r["kinds"] for r in parts["roles"].values())) if parts["roles"] else set()
+    return {"roles": list(parts["roles"]), "groups": parts["groups"],
+            "assignment_kinds": [k for k in KINDS if k in kinds], "other": parts["other"]}
 
 
 def role_query(role_id, kinds):

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import re
 
+from ._access_reviews import ALL_PRINCIPALS, query_path, recurrence_summary, scope_parts
+
 # Graph v1.0, "List definitions" (accessReviewSet) and "List instances" (accessReviewScheduleDefinition);
 # both need AccessReview.Read.All (application) or AccessReview.ReadWrite.All.
 ACCESS_REVIEW_DEFINITIONS = "/identityGovernance/accessReviews/definitions"
@@ -39,122 +41,18 @@ READ_PERMISSION = "AccessReview.Read.All"
 
 ELIGIBLE, ACTIVE = "eligible", "active"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_VERSION = re.compile(r"^/(?:v1\.0|beta)(?=/)", re.IGNORECASE)
-_ROLE_DEFINITION = re.compile(r"^/roleManagement/directory/roleDefinitions/(" + _GUID + r")/?$", re.IGNORECASE)
-_ROLE_FILTER = re.compile(r"roleDefinitionId\s+eq\s+'(" + _GUID + r")'", re.IGNORECASE)
-_ISOF = re.compile(r"isof\(\s*principal\s*,\s*'microsoft\.graph\.(\w+)'\s*\)", re.IGNORECASE)
-_KIND_OF_LIST = {
-    "roleeligibilityscheduleinstances": ELIGIBLE, "roleeligibilityschedules": ELIGIBLE,
-    "roleassignmentscheduleinstances": ACTIVE, "roleassignmentschedules": ACTIVE,
-}
-_PRINCIPAL_WORD = {"user": "users", "group": "groups", "serviceprincipal": "servicePrincipals"}
-ALL_PRINCIPALS = "all"
-
-
-def _path_and_query(query):
-    """``/v1.0/x/y?$filter=...`` -> (``/x/y``, ``$filter=...``)."""
-    text = str(query or "").strip()
-    path, _sep, rest = text.partition("?")
-    path = _VERSION.sub("", path)
-    if not path.startswith("/"):
-        path = "/" + path
-    return path, rest
-
-
-def _principals_of_filter(rest):
-    """The principal types an ``isof(principal, 'microsoft.graph.X')`` filter keeps; every type without one."""
-    found = {_PRINCIPAL_WORD.get(m.lower(), m) for m in _ISOF.findall(rest or "")}
-    return sorted(found) if found else [ALL_PRINCIPALS]
-
-
-def roles_of_query(query):
-    """One role query (an ``accessReviewQueryScope.query``) -> ``[{"role_id", "kinds", "principals"}]``.
-
-    ``kinds``: the assignment kinds reviewed (``eligible``, ``active``); ``principals``: the principal types
-    reviewed (``users``, ``groups``, ``servicePrincipals``) or ``["all"]``. Empty for a query of no role.
-    """
-    path, rest = _path_and_query(query)
-    match = _ROLE_DEFINITION.match(path)
-    if match:
-        # Microsoft's example 9 ("all active and eligible assignments included") has no principal filter.
-        return [{"role_id": match.group(1).lower(), "kinds": [ACTIVE, ELIGIBLE], "principals": [ALL_PRINCIPALS]}]
-    if not path.lower().startswith("/rolemanagement/directory/"):
-        return []
-    kind = _KIND_OF_LIST.get(path.rstrip("/").rsplit("/", 1)[-1].lower())
-    if kind is None:
-        return []
-    return [{"role_id": rid.lower(), "kinds": [kind], "principals": _principals_of_filter(rest)}
-            for rid in dict.fromkeys(_ROLE_FILTER.findall(rest or ""))]
-
-
-def _principal_scope(query):
-    """A ``principalScopes`` query -> the principal type it reviews (``users``, ``guests``, ``groups``, ...)."""
-    path, rest = _path_and_query(query)
-    first = path.strip("/").split("/", 1)[0].lower()
-    if first == "users":
-        return "guests" if re.search(r"userType\s+eq\s+'Guest'", rest or "", re.IGNORECASE) else "users"
-    return {"groups": "groups", "serviceprincipals": "servicePrincipals"}.get(first, first or "unknown")
 
 
 def scope_roles(scope):
     """An access review's ``scope`` -> the directory roles it covers, merged per role:
-    ``[{"role_id", "kinds", "principals"}]`` sorted by role id."""
-    scope = scope or {}
-    kind = str(scope.get("@odata.type") or "").lower()
-    found = []
-    if kind.endswith("principalresourcemembershipsscope") or "resourceScopes" in scope:
-        principals = sorted({_principal_scope(p.get("query")) for p in scope.get("principalScopes") or []
-                             if isinstance(p, dict)}) or [ALL_PRINCIPALS]
-        for resource in scope.get("resourceScopes") or []:
-            if isinstance(resource, dict):
-                found += [dict(r, principals=principals) for r in roles_of_query(resource.get("query"))]
-    elif "query" in scope:
-        found = roles_of_query(scope.get("query"))
-    merged = {}
-    for entry in found:
-        have = merged.setdefault(entry["role_id"], {"role_id": entry["role_id"], "kinds": set(), "principals": set()})
-        have["kinds"].update(entry["kinds"])
-        have["principals"].update(entry["principals"])
+    ``[{"role_id", "kinds", "principals"}]`` sorted by role id (``_access_reviews.scope_parts``, the one reader
+    of review scopes, in the scan's words)."""
+    roles = scope_parts(scope)["roles"]
     return [{"role_id": rid, "kinds": sorted(v["kinds"]), "principals": sorted(v["principals"])}
-            for rid, v in sorted(merged.items())]
+            for rid, v in sorted(roles.items())]
 
 
 # -- recurrence ------------------------------------------------------------------------------
-# recurrencePattern.type (Graph): daily, weekly, absoluteMonthly, relativeMonthly, absoluteYearly, relativeYearly.
-_MONTHS_WORDS = {1: "monthly", 3: "quarterly", 6: "semiannually", 12: "annually"}
-
-
-def recurrence_summary(settings):
-    """``settings.recurrence`` of a definition -> ``{"pattern", "interval", "every", "range", "start", "end"}``
-    (``every``: "weekly", "every 2 weeks", "monthly", "quarterly", ...; ``None`` when it does not recur)."""
-    recurrence = (settings or {}).get("recurrence") or {}
-    pattern = recurrence.get("pattern") or {}
-    rng = recurrence.get("range") or {}
-    kind = pattern.get("type")
-    try:
-        interval = max(int(pattern.get("interval") or 1), 1)
-    except (TypeError, ValueError):
-        interval = 1
-    return {"pattern": kind, "interval": interval if kind else None, "every": every_words(kind, interval),
-            "range": rng.get("type"), "start": rng.get("startDate"), "end": rng.get("endDate")}
-
-
-def every_words(kind, interval):
-    """How often, in words: ("absoluteMonthly", 3) -> "quarterly"; ("weekly", 2) -> "every 2 weeks"."""
-    kind = str(kind or "").lower()
-    if not kind:
-        return None
-    if kind == "daily":
-        return "daily" if interval == 1 else f"every {interval} days"
-    if kind == "weekly":
-        return "weekly" if interval == 1 else f"every {interval} weeks"
-    if kind.endswith("monthly"):
-        return _MONTHS_WORDS.get(interval, f"every {interval} months")
-    if kind.endswith("yearly"):
-        return "annually" if interval == 1 else f"every {interval} years"
-    return f"{kind} every {interval}"
-
-
 def recurs_within(recurrence, months):
     """Whether a review (``recurrence_summary``) recurs at least every ``months`` calendar months: a month
     counts as 31 days against daily and weekly patterns, so "monthly or more often" admits every 4 weeks, not
@@ -189,7 +87,7 @@ def reviewer_words(reviewers, names=None):
     out = []
     for reviewer in reviewers or []:
         query = str((reviewer or {}).get("query") or "")
-        path, _rest = _path_and_query(query)
+        path, _rest = query_path(query)
         match = re.match(r"^/(users|groups)/(" + _GUID + r")", path, re.IGNORECASE)
         if match:
             oid = match.group(2).lower()
@@ -209,7 +107,7 @@ def reviewer_ids(definitions):
     ids = set()
     for definition in definitions or []:
         for reviewer in definition.get("reviewers") or []:
-            path, _rest = _path_and_query((reviewer or {}).get("query"))
+            path, _rest = query_path((reviewer or {}).get("query"))
             match = re.match(r"^/(?:users|groups)/(" + _GUID + r")", path, re.IGNORECASE)
             if match:
                 ids.add(match.group(1).lower())
@@ -251,7 +149,7 @@ def review_summary(definition, instances=None, role_names=None, principal_names=
         "id": definition.get("id"),
         "status": definition.get("status"),
         "roles": roles,
-        "recurrence": recurrence_summary(settings),
+        "recurrence": recurrence_summary(settings.get("recurrence")),
         "reviewers": reviewer_words(reviewers, principal_names),
         "self_review": not reviewers,
         "settings": {

@@ -121,8 +121,8 @@ def test_one_role_one_kind_is_the_documented_instance_query():
     active = ar.scope_body([GA], [], ["active"])["query"]
     assert active.startswith("/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal&$filter="
                              "(assignmentType eq 'Assigned' and ")
-    assert ar.parse_query(eligible) == ("role", GA, {"eligible"})
-    assert ar.parse_query(active) == ("role", GA, {"active"})
+    assert ar.parse_query(eligible) == [{"role": GA, "kinds": ["eligible"], "principals": ["users"]}]
+    assert ar.parse_query(active) == [{"role": GA, "kinds": ["active"], "principals": ["users"]}]
 
 
 def test_several_targets_use_principal_resource_memberships():

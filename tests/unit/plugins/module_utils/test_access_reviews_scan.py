@@ -13,9 +13,12 @@ from __future__ import annotations
 import pytest
 from test_scan_batching import EXO, GA, OBJECTS, Wire, tenant
 
+from ansible_collections.entra.pim.plugins.module_utils._access_reviews import (
+    every_words, parse_query, recurrence_summary,
+)
 from ansible_collections.entra.pim.plugins.module_utils._access_reviews_scan import (
-    ACCESS_REVIEW_DEFINITIONS, CIS_5_3_3_ROLES, cis_shortfalls, ends_never, every_words, last_instance, recurs_within,
-    recurrence_summary, review_coverage, review_summary, reviewer_words, roles_of_query, scope_roles,
+    ACCESS_REVIEW_DEFINITIONS, CIS_5_3_3_ROLES, cis_shortfalls, ends_never, last_instance, recurs_within,
+    review_coverage, review_summary, reviewer_words, scope_roles,
 )
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader
 
@@ -73,7 +76,9 @@ def test_an_instance_copy_with_version_prefixes_reads_the_same():
      ["active"], ["all"]),
 ])
 def test_query_scopes_of_microsofts_examples(query, kinds, principals):
-    assert roles_of_query(query) == [{"role_id": GA, "kinds": kinds, "principals": principals}]
+    # The one reader of review scopes (``_access_reviews.parse_query``) serves the review modules and the scan.
+    assert [dict(r, kinds=sorted(r["kinds"])) for r in parse_query(query)] == [
+        {"role": GA, "kinds": kinds, "principals": principals}]
 
 
 def test_two_query_reviews_of_one_role_merge_in_scope_roles_only_within_one_scope():
@@ -113,8 +118,8 @@ def test_guest_principal_scope_is_told_apart():
     ("absoluteYearly", 1, "annually", False, False),
 ])
 def test_how_often_a_review_recurs(kind, interval, words, monthly, quarterly):
-    rec = recurrence_summary({"recurrence": {"pattern": {"type": kind, "interval": interval},
-                                             "range": {"type": "noEnd", "startDate": "2026-01-01"}}})
+    rec = recurrence_summary({"pattern": {"type": kind, "interval": interval},
+                              "range": {"type": "noEnd", "startDate": "2026-01-01"}})
     assert rec["every"] == words == every_words(kind, interval)
     assert recurs_within(rec, 1) is monthly and recurs_within(rec, 3) is quarterly
 
