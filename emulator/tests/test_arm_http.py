@@ -197,6 +197,7 @@ def test_patch_validation_errors_name_the_rule(emu):
          "setting": {"isApprovalRequired": True, "approvalStages": [
              {"primaryApprovers": [{"id": approver, "userType": "User", "description": "Grace"}]}]}}]}})
     assert ok.status_code == 200
+    assert int(ok.headers["x-ms-ratelimit-remaining-subscription-writes"]) < 1200
     rule = {r["id"]: r for r in ok.json()["properties"]["rules"]}["Approval_EndUser_Assignment"]
     assert rule["setting"]["isApprovalRequired"] is True
     assert rule["setting"]["approvalStages"][0]["primaryApprovers"] == [
@@ -270,3 +271,25 @@ def test_arm_calls_are_counted_like_graph_calls(emu, path):
     stats = emu.admin("GET", "stats").json()
     assert stats["requests"] == 1 and stats["writes"] == 0
     assert any(k.endswith("/roleManagementPolicies") for k in stats["by_route"])
+
+
+def test_a_fault_after_apply_lands_the_write_and_answers_the_fault(emu):
+    """A gateway timeout after ARM applied the PATCH: the client sees 504 (ARM's envelope, Retry-After), the
+    emulator holds the change, and the write counts once."""
+    emu.admin("POST", "reset")
+    sub = scope(emu)
+    name = arm_get(emu, policies_path(sub), **{"api-version": PIM}).json()["value"][0]["name"]
+    emu.admin("POST", "faults", {"rules": [{"method": "PATCH", "path": "roleManagementPolicies/", "status": 504,
+                                            "mode": "after_apply", "retry_after": 1}]})
+    r = emu.http.patch(f"{emu.ready['arm_url']}{policies_path(sub)}/{name}", params={"api-version": PIM},
+                       headers={"Authorization": f"Bearer {arm_token(emu)}"},
+                       json={"properties": {"rules": [{"id": "Expiration_EndUser_Assignment",
+                                                       "ruleType": "RoleManagementPolicyExpirationRule",
+                                                       "maximumDuration": "PT2H"}]}})
+    assert r.status_code == 504 and r.headers["Retry-After"] == "1"
+    assert set(r.json()) == {"error"} and r.json()["error"]["code"] == "GatewayTimeout"
+    stored = emu.admin("GET", f"tenants/{emu.tenant()['id']}/arm").json()["policies"]
+    assert [p["name"] for p in stored] == [name]
+    assert {x["id"]: x for x in stored[0]["rules"]}["Expiration_EndUser_Assignment"]["maximumDuration"] == "PT2H"
+    stats = emu.admin("GET", "stats").json()
+    assert stats["faults_injected"].get("504") == 1
