@@ -260,6 +260,9 @@ def test_user_tokens_for_arm(emu):
     # password grant for the ARM scope (a user without MFA registered would be refused by Entra)
     pw = emu.user_token("wendy.nomfa", scope="https://management.azure.com/.default")
     assert pw.status_code == 200
+    mfa = emu.user_token("trent.dev", scope="https://management.azure.com/.default")
+    assert mfa.status_code == 400 and "AADSTS50076" in mfa.json()["error_description"]
+    assert "797f4846-ba00-4fd7-ba43-dac1f8f63013" in mfa.json()["error_description"]
     assert arm_get(emu, "/subscriptions", token=pw.json()["access_token"],
                    **{"api-version": "2022-12-01"}).json()["value"] == []
 
