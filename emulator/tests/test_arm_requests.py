@@ -374,3 +374,73 @@ def test_eligible_child_resources(arm):
     bob_client = arm.user_client("bob.secops")
     kids = {k.name for k in bob_client.eligible_child_resources.get(arm.prod, filter="resourceType eq 'resourcegroup'")}
     assert kids == {"rg-app", "rg-network"}
+
+
+# ---- approval ------------------------------------------------------------------------------------------------------
+
+def _require_approval(arm: ArmHelper, scope: str, guid: str, approver: str) -> None:
+    """Owner at ``scope`` needs ``approver``'s approval to activate (the policy route, 2020-10-01 PATCH)."""
+    client = arm.client()
+    assignment = next(a for a in client.role_management_policy_assignments.list_for_scope(scope)
+                      if a.role_definition_id.lower().endswith(guid))
+    rule = m.RoleManagementPolicyApprovalRule(
+        id="Approval_EndUser_Assignment",
+        target=m.RoleManagementPolicyRuleTarget(caller="EndUser", operations=["All"], level="Assignment"),
+        setting=m.ApprovalSettings(
+            is_approval_required=True, is_approval_required_for_extension=False,
+            is_requestor_justification_required=True, approval_mode="SingleStage",
+            approval_stages=[m.ApprovalStage(
+                approval_stage_time_out_in_days=1, is_approver_justification_required=True,
+                escalation_time_in_minutes=0, is_escalation_enabled=False,
+                primary_approvers=[m.UserSet(user_type="User", is_backup=False, id=approver,
+                                             description="approver")])]))
+    client.role_management_policies.update(scope, assignment.policy_id.rsplit("/", 1)[-1],
+                                           m.RoleManagementPolicy(rules=[rule]))
+
+
+def test_an_activation_needing_approval_waits_then_runs_from_the_approval(arm, emu):
+    from azure.mgmt.authorization.v2021_01_01_preview import models as preview
+
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    r = me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    assert r.status == "PendingApproval" and r.approval_id
+    assert not [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+    with pytest.raises(HttpResponseError) as exc:  # one pending activation at a time
+        me.role_assignment_schedule_requests.create(arm.prod, str(uuid.uuid4()), activation(arm, bob, OWNER, arm.prod))
+    assert error_code(exc.value) == "PendingRoleAssignmentRequest"
+    approver = arm.user_client("alice.admin")
+    waiting = list(approver.role_assignment_approval.list(filter="asApprover()"))
+    assert [w.name for w in waiting] == [r.approval_id.rsplit("/", 1)[-1]]
+    stage = waiting[0].stages[0]
+    assert stage.assigned_to_me and stage.status == "InProgress"
+    with pytest.raises(HttpResponseError) as exc:  # the requestor is no approver
+        me.role_assignment_approval_step.put(waiting[0].name, stage.name,
+                                             preview.RoleAssignmentApprovalStepProperties(review_result="Approve",
+                                                                                          justification="me"))
+    assert exc.value.status_code == 403
+    emu.admin("POST", "clock", {"advance": "PT30M"}).raise_for_status()
+    done = approver.role_assignment_approval_step.put(
+        waiting[0].name, stage.name,
+        preview.RoleAssignmentApprovalStepProperties(review_result="Approve", justification="Change 42"))
+    assert done.review_result == "Approve" and done.status == "Completed"
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Provisioned"
+    held = [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+    assert [s["assignmentType"] for s in held] == ["Activated"]
+    # The activation runs its requested two hours from the approval, not from the request.
+    assert held[0]["_end"] - held[0]["_start"] == pytest.approx(7200, abs=2)
+    assert not list(approver.role_assignment_approval.list(filter="asApprover()"))
+
+
+def test_a_pending_activation_is_cancelled_by_its_requestor(arm):
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    made = me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    assert made.status == "PendingApproval"
+    me.role_assignment_schedule_requests.cancel(arm.prod, name)
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Canceled"
+    assert not list(arm.user_client("alice.admin").role_assignment_approval.list(filter="asApprover()"))
