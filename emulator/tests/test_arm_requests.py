@@ -444,3 +444,48 @@ def test_a_pending_activation_is_cancelled_by_its_requestor(arm):
     me.role_assignment_schedule_requests.cancel(arm.prod, name)
     assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Canceled"
     assert not list(arm.user_client("alice.admin").role_assignment_approval.list(filter="asApprover()"))
+
+
+# ---- groups and role assignments made outside PIM ------------------------------------------------------------------
+
+def test_a_group_eligibility_lets_its_members_activate(arm):
+    groups = arm.state()["groups"]
+    helpdesk = next(g["id"] for g in groups.values() if g["displayName"] == "Helpdesk-Operators")
+    carol = arm.uid("carol.helpdesk")
+    client = arm.client()
+    r = client.role_eligibility_schedule_requests.create(arm.sandbox, str(uuid.uuid4()),
+                                                         eligibility(arm, helpdesk, READER, arm.sandbox))
+    assert r.principal_type == "Group"
+    me = arm.user_client("carol.helpdesk")
+    mine = list(me.role_eligibility_schedule_instances.list_for_scope(arm.sandbox, filter="asTarget()"))
+    assert [(i.principal_id, i.member_type) for i in mine] == [(carol, "Group")]
+    done = me.role_assignment_schedule_requests.create(arm.sandbox, str(uuid.uuid4()),
+                                                       activation(arm, carol, READER, arm.sandbox))
+    assert done.status == "Provisioned"
+    held = [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == carol]
+    assert [(s["assignmentType"], s["memberType"], s["scope"]) for s in held] == [("Activated", "Group", arm.sandbox)]
+
+
+def test_role_assignments_made_outside_pim_are_created_and_deleted(arm):
+    from azure.mgmt.authorization.v2022_04_01 import models as rbac
+
+    heidi = arm.uid("heidi.auditor")
+    name = str(uuid.uuid4())
+    params = rbac.RoleAssignmentCreateParameters(role_definition_id=arm.role(arm.rg_app, READER), principal_id=heidi)
+    # The automation app's least-privilege role cannot make standing access; an Owner (break glass) can.
+    with pytest.raises(HttpResponseError) as exc:
+        arm.client().role_assignments.create(arm.rg_app, name, params)
+    assert exc.value.status_code == 403 and error_code(exc.value) == "AuthorizationFailed"
+    client = arm.user_client("breakglass1")
+    made = client.role_assignments.create(arm.rg_app, name, params)
+    assert (made.name, made.scope, made.principal_type) == (name, arm.rg_app, "User")
+    assert arm.state()["armRoleAssignments"][name]["roleDefinitionId"] == READER
+    with pytest.raises(HttpResponseError) as exc:
+        client.role_assignments.create(arm.rg_app, str(uuid.uuid4()), params)
+    assert exc.value.status_code == 409 and error_code(exc.value) == "RoleAssignmentExists"
+    inst = [i for i in client.role_assignment_schedule_instances.list_for_scope(arm.rg_app, filter="atScope()")
+            if i.principal_id == heidi]
+    assert [(i.name, i.assignment_type, i.member_type) for i in inst] == [(name, "Assigned", "Direct")]
+    assert client.role_assignments.delete(arm.rg_app, name).name == name
+    assert name not in arm.state()["armRoleAssignments"]
+    assert client.role_assignments.delete(arm.rg_app, name) is None  # 204: nothing left to delete

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...contract import GraphError, GraphRequest
-from ...pim import approvals, requests
+from ...pim import approvals, directory, requests
 from ...pim.actions import carry_out
 from ...pim.durations import parse_datetime, parse_duration
 from ...pim.errors import bad_datetime, bad_duration, invalid_request
@@ -142,7 +142,6 @@ def parse(eng: PimEngine, req: GraphRequest, scope: str, eligible: bool, validat
         raise invalid_request("properties.ticketInfo must be an object.")
     if eligible and action in ("selfActivate", "selfDeactivate"):
         raise invalid_request("Activation is requested with roleAssignmentScheduleRequests.")
-    from ...pim import directory
     if directory.find_principal(eng.tenant, principal)[0] is None:
         raise GraphError(400, "PrincipalNotFound",
                          f"Principal {principal.replace('-', '')} does not exist in the directory {eng.tenant.id}.")
