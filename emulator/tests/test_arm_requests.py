@@ -489,3 +489,53 @@ def test_role_assignments_made_outside_pim_are_created_and_deleted(arm):
     assert client.role_assignments.delete(arm.rg_app, name).name == name
     assert name not in arm.state()["armRoleAssignments"]
     assert client.role_assignments.delete(arm.rg_app, name) is None  # 204: nothing left to delete
+
+
+def test_update_extend_remove_and_self_extend_map_onto_the_engine(arm):
+    client, victor = arm.client(), arm.uid("victor.ops")  # seeded: eligible Contributor on rg-app, P90D
+    seeded = next(s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor)
+    upd = client.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), eligibility(arm, victor, CONTRIBUTOR, arm.rg_app, duration="P200D",
+                                                   request_type="AdminUpdate"))
+    assert upd.status == "Provisioned" and upd.request_type == "AdminUpdate"
+    # The schedule is changed in place (same name), not duplicated.
+    held = [s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor]
+    assert [s["id"] for s in held] == [seeded["id"]]
+    assert held[0]["_end"] - held[0]["_start"] == pytest.approx(200 * 86400, abs=5)
+    assert upd.target_role_eligibility_schedule_id.endswith(seeded["id"])
+    # A user asks to extend their own: PendingAdminDecision, nothing changes yet.
+    me = arm.user_client("victor.ops")
+    ask = me.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), eligibility(arm, victor, CONTRIBUTOR, arm.rg_app, duration="P300D",
+                                                   request_type="SelfExtend"))
+    assert ask.status == "PendingAdminDecision"
+    mine = [r.name for r in me.role_eligibility_schedule_requests.list_for_scope(arm.rg_app, filter="asRequestor()")]
+    assert mine == [ask.name]
+    gone = client.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), m.RoleEligibilityScheduleRequest(
+            principal_id=victor, role_definition_id=arm.role(arm.rg_app, CONTRIBUTOR), request_type="AdminRemove"))
+    assert gone.status == "Revoked"
+    assert not [s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor]
+    with pytest.raises(HttpResponseError) as exc:
+        client.role_eligibility_schedule_requests.create(
+            arm.rg_app, str(uuid.uuid4()), m.RoleEligibilityScheduleRequest(
+                principal_id=victor, role_definition_id=arm.role(arm.rg_app, CONTRIBUTOR),
+                request_type="AdminRemove"))
+    assert error_code(exc.value) == "RoleAssignmentDoesNotExist"
+
+
+def test_a_denied_activation_is_denied_and_grants_nothing(arm):
+    from azure.mgmt.authorization.v2021_01_01_preview import models as preview
+
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    approver = arm.user_client("alice.admin")
+    waiting = list(approver.role_assignment_approval.list(filter="asApprover()"))[0]
+    approver.role_assignment_approval_step.patch(
+        waiting.name, waiting.stages[0].name,
+        preview.RoleAssignmentApprovalStepProperties(review_result="Deny", justification="Not now"))
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Denied"
+    assert not [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
