@@ -123,7 +123,8 @@ def create(eng: PimEngine, req, scope: str, name: str) -> tuple[int, object]:
                                   f"{eng.tenant.id}.")
     if any(a["principalId"] == principal and a["roleDefinitionId"] == guid and a["scope"] == scope
            for a in _in_force(eng)):
-        # "Troubleshoot Azure RBAC": "The role assignment already exists." (RoleAssignmentExists, 409 Conflict).
+        # ARM's answer to a duplicate: 409 {"code":"RoleAssignmentExists","message":"The role assignment already
+        # exists."} (an Azure activity log entry quoted in openshift/cloud-credential-operator commit ec23983).
         raise pim_state.arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
     now = iso(eng.now())
     me = caller_object_id(eng, req)

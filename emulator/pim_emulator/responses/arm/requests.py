@@ -59,8 +59,9 @@ def arm_error(err: GraphError) -> GraphError:
     """The engine's (Graph's) error as ARM answers it: same code and message where both APIs share them (the PIM
     backend is one service), ARM's status and code where they differ.
 
-    - RoleAssignmentExists: 409 Conflict on ARM (the lead's ARM fact sheet, from PIM ARM answers seen by clients;
-      Microsoft's pages give the code, not the status: unsure);
+    - RoleAssignmentExists: 409 Conflict, as ARM answers a duplicate role assignment (its activity log shows
+      "Conflict (HTTP Status Code: 409)" with {"code":"RoleAssignmentExists"}: openshift/cloud-credential-operator
+      commit ec23983); that PIM's schedule requests answer the same status is our reading (unsure);
     - an unknown role or principal: ARM's RoleDefinitionDoesNotExist / PrincipalNotFound (the RBAC role
       assignment errors, "Troubleshoot Azure RBAC"), where Graph answers RoleNotFound / SubjectNotFound.
     """
@@ -231,14 +232,15 @@ def _put(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: boo
         # A request name is used once (requests are immutable); ARM's answer to a second PUT of the same name is
         # undocumented: a 409 makes a retrying client read the request back instead (ours, unsure).
         raise GraphError(409, "RoleAssignmentRequestExists", f"A request named '{name}' already exists.")
-    sub = parse(eng, req, scope, eligible, validation_only)
-    if not sub.is_self:
-        # Self requests need no RBAC right: "To call this API, you must have an eligible role assignment on the
-        # scope" ("Activate my Azure resource roles in PIM", the API section); admin requests need the write
-        # action of the request type on the scope.
+    props = req.body.get("properties") if isinstance(req.body, dict) else None
+    request_type = str((props or {}).get("requestType") or "")
+    if not request_type.lower().startswith("self"):
+        # ARM authorizes before it reads the body. Self requests need no RBAC right: "To call this API, you must
+        # have an eligible role assignment on the scope" ("Activate my Azure resource roles in PIM", the API
+        # section); admin requests need the write action of the request type on the scope.
         kind = "roleEligibilityScheduleRequests" if eligible else "roleAssignmentScheduleRequests"
         pim_state.require(eng, req, scope, f"Microsoft.Authorization/{kind}/write")
-    props = req.body["properties"]
+    sub = parse(eng, req, scope, eligible, validation_only)
     try:
         r = carry_out(eng, req, _coll(eligible), sub, rid=name)
     except GraphError as err:
