@@ -305,6 +305,12 @@ def test_the_reader_app_cannot_write(arm):
                                                          eligibility(arm, arm.uid("trent.dev"), READER,
                                                                      arm.rg_network))
     assert exc.value.status_code == 403 and error_code(exc.value) == "AuthorizationFailed"
+    # ARM authorizes before it reads the body: an unknown role is still a 403 for this caller.
+    with pytest.raises(HttpResponseError) as exc:
+        reader.role_eligibility_schedule_requests.create(arm.rg_network, str(uuid.uuid4()),
+                                                         eligibility(arm, arm.uid("trent.dev"), str(uuid.uuid4()),
+                                                                     arm.rg_network))
+    assert exc.value.status_code == 403
     # ... and reads at any scope (Reader at the root group).
     assert list(reader.role_eligibility_schedule_instances.list_for_scope(arm.prod))
 
@@ -441,6 +447,8 @@ def test_a_pending_activation_is_cancelled_by_its_requestor(arm):
     name = str(uuid.uuid4())
     made = me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
     assert made.status == "PendingApproval"
+    # A user with no read right finds their own requests across the tenant ("/" with asTarget()).
+    assert [r.name for r in me.role_assignment_schedule_requests.list_for_scope("", filter="asTarget()")] == [name]
     me.role_assignment_schedule_requests.cancel(arm.prod, name)
     assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Canceled"
     assert not list(arm.user_client("alice.admin").role_assignment_approval.list(filter="asApprover()"))

@@ -300,8 +300,12 @@ def _approver_of(eng: PimEngine, r: dict, me: str) -> bool:
 def list_for_scope(eng: PimEngine, req: GraphRequest, scope: str, eligible: bool) -> tuple[int, object]:
     requests.upkeep(eng)
     pim_state.pim_version(req)
-    scope = pim_state.canonical(eng, scope)
     flt = parse_filter(req)
+    if pim_state.arm_state.normalize(scope) == "/" and (flt.as_target or flt.as_requestor or flt.as_approver):
+        # "/" stands for the tenant: the caller's own requests everywhere, listed from the tenant root group (as
+        # the schedule instances do, Get-AzRoleEligibilityScheduleInstance Example 2).
+        scope = pim_state.arm_state.root_group(eng.tenant)["id"]
+    scope = pim_state.canonical(eng, scope)
     me = caller_object_id(eng, req)
     if not (flt.as_target or flt.as_requestor or flt.as_approver):
         pim_state.require_read(eng, req, scope)
