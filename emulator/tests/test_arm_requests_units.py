@@ -3,7 +3,6 @@ relative to a listing scope (at, above, below, apart; memberType Inherited)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -52,9 +51,7 @@ def eng():
     add_scope(t, {"id": f"/subscriptions/{SUB}/resourceGroups/RG-A", "kind": "resourcegroup", "name": "RG-A",
                   "parent": key(f"/subscriptions/{SUB}")})
     add_scope(t, {"id": "/subscriptions/other", "kind": "subscription", "name": "other", "parent": key(root)})
-    clock = Clock()
-    clock.advance(timedelta(0))
-    return PimEngine(t, clock, {})
+    return PimEngine(t, Clock(), {})
 
 
 def test_where_items_sit_relative_to_the_listing_scope(eng):
