@@ -113,7 +113,7 @@ def error_code(exc: HttpResponseError) -> str:
 def test_admin_assigns_eligibility_on_a_resource_group(arm):
     client, trent = arm.client(), arm.uid("trent.dev")
     name = str(uuid.uuid4())
-    before = arm.writes()
+    before, audits = arm.writes(), set(arm.state().get("directoryAudits", {}))
     r = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
                                                          eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
     assert r.name == name and r.status == "Provisioned" and r.request_type == "AdminAssign"
@@ -123,6 +123,12 @@ def test_admin_assigns_eligibility_on_a_resource_group(arm):
     assert r.expanded_properties.scope.type == "resourcegroup"
     assert r.target_role_eligibility_schedule_id.startswith(arm.rg_network + "/providers/Microsoft.Authorization/")
     assert arm.writes() == before + 1
+    # PIM's audit pair (requested by the app, completed by PIM), apart from the directory roles' records.
+    new = [a for k, a in arm.state()["directoryAudits"].items() if k not in audits]
+    assert sorted(a["activityDisplayName"] for a in new) == [
+        "Add eligible member to role in PIM completed (timebound)",
+        "Add eligible member to role in PIM requested (timebound)"]
+    assert {a["category"] for a in new} == {"ResourceManagement"}
     # The emulator holds one schedule at the resource group, ending 30 days after it starts.
     held = [s for s in arm.state()["armRoleEligibilitySchedules"].values()
             if s["principalId"] == trent and s["scope"] == arm.rg_network]
