@@ -144,19 +144,26 @@ def test_admin_assigns_eligibility_on_a_resource_group(arm):
     assert len(insts) == 1 and insts[0].role_eligibility_schedule_id.endswith(held[0]["id"])
 
 
-def test_the_request_name_must_be_a_guid_and_is_used_once(arm):
+def test_the_request_name_must_be_a_guid_and_names_one_request(arm):
     client, trent = arm.client(), arm.uid("trent.dev")
     with pytest.raises(HttpResponseError) as bad:
         client.role_eligibility_schedule_requests.create(arm.rg_network, "not-a-guid",
                                                          eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
     assert bad.value.status_code == 400
     name = str(uuid.uuid4())
-    client.role_eligibility_schedule_requests.create(arm.rg_network, name,
-                                                     eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
-    with pytest.raises(HttpResponseError) as again:
+    first = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                             eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    # The same PUT again (a retry whose first answer was lost) answers the request made, making nothing new.
+    again = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                             eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    assert again.name == first.name and again.target_role_eligibility_schedule_id == \
+        first.target_role_eligibility_schedule_id
+    assert len([s for s in arm.state()["armRoleEligibilitySchedules"].values()
+                if s["principalId"] == trent and s["scope"] == arm.rg_network]) == 1
+    with pytest.raises(HttpResponseError) as other:
         client.role_eligibility_schedule_requests.create(arm.rg_network, name,
                                                          eligibility(arm, trent, READER, arm.rg_network))
-    assert again.value.status_code == 409
+    assert other.value.status_code == 409
 
 
 def test_an_existing_eligibility_is_a_conflict(arm):
@@ -553,3 +560,20 @@ def test_a_denied_activation_is_denied_and_grants_nothing(arm):
         preview.RoleAssignmentApprovalStepProperties(review_result="Deny", justification="Not now"))
     assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Denied"
     assert not [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+
+
+def test_a_put_whose_answer_was_lost_is_retried_by_the_sdk_without_a_second_request(arm, emu):
+    """A 503 after the emulator carried the request out: azure-core repeats the PUT (same name), which answers
+    the request already made; one schedule, one request, and the SDK call succeeds."""
+    client, trent = arm.client(), arm.uid("trent.dev")
+    emu.admin("POST", "faults", {"rules": [{"method": "PUT", "path": "roleEligibilityScheduleRequests/",
+                                            "status": 503, "mode": "after_apply", "retry_after": 0}]})
+    name = str(uuid.uuid4())
+    r = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                         eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    assert r.name == name and r.status == "Provisioned"
+    assert emu.admin("GET", "stats").json()["faults_injected"].get("503") == 1
+    held = arm.state()
+    assert list(held["armRoleEligibilityScheduleRequests"]) == [name]
+    assert len([s for s in held["armRoleEligibilitySchedules"].values()
+                if s["principalId"] == trent and s["scope"] == arm.rg_network]) == 1

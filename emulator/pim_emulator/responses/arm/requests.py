@@ -228,11 +228,10 @@ def _put(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: boo
     pim_state.pim_version(req)
     name = _guid_name(name, eligible)
     scope = pim_state.canonical(eng, scope)
-    if not validation_only and name in eng.tenant.coll(_coll(eligible)):
-        # A request name is used once (requests are immutable); ARM's answer to a second PUT of the same name is
-        # undocumented: a 409 makes a retrying client read the request back instead (ours, unsure).
-        raise GraphError(409, "RoleAssignmentRequestExists", f"A request named '{name}' already exists.")
     props = req.body.get("properties") if isinstance(req.body, dict) else None
+    earlier = None if validation_only else eng.tenant.coll(_coll(eligible)).get(name)
+    if earlier is not None:
+        return _replay(eng, earlier, props, scope, eligible)
     request_type = str((props or {}).get("requestType") or "")
     if not request_type.lower().startswith("self"):
         # ARM authorizes before it reads the body. Self requests need no RBAC right: "To call this API, you must
@@ -260,6 +259,23 @@ def _put(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: boo
         answer["properties"]["status"] = "Provisioned" if r["status"] == "Granted" else r["status"]
         return 200, answer
     return 201, answer
+
+
+def _replay(eng: PimEngine, earlier: dict, props: dict | None, scope: str, eligible: bool) -> tuple[int, dict]:
+    """A second PUT of a request name. ARM's PUT is idempotent ("Azure Resource Manager resource provider
+    contract", PUT: repeating it must not create another resource), and azure-core's retry policy repeats a PUT
+    whose answer was lost (a 5xx after the request was carried out): the same request again answers the one made,
+    201 as the operation documents. Another request under a used name is refused: requests are immutable (the
+    code and wording are ours, unsure)."""
+    props = props or {}
+    same = (str(props.get("requestType") or "").lower() == earlier["action"].lower()
+            and str(props.get("principalId") or "").lower() == earlier["principalId"].lower()
+            and role_guid(props.get("roleDefinitionId"))[0] == earlier["roleDefinitionId"]
+            and earlier["scope"].lower() == scope.lower())
+    if not same:
+        raise GraphError(409, "RoleAssignmentRequestExists",
+                         f"A different request named '{earlier['id']}' already exists.")
+    return 201, view(eng, earlier, eligible)
 
 
 def create(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: bool) -> tuple[int, dict]:
