@@ -501,6 +501,7 @@ def test_role_assignments_made_outside_pim_are_created_and_deleted(arm):
     made = client.role_assignments.create(arm.rg_app, name, params)
     assert (made.name, made.scope, made.principal_type) == (name, arm.rg_app, "User")
     assert arm.state()["armRoleAssignments"][name]["roleDefinitionId"] == READER
+    assert client.role_assignments.create(arm.rg_app, name, params).name == name  # idempotent PUT
     with pytest.raises(HttpResponseError) as exc:
         client.role_assignments.create(arm.rg_app, str(uuid.uuid4()), params)
     assert exc.value.status_code == 409 and error_code(exc.value) == "RoleAssignmentExists"
