@@ -254,7 +254,8 @@ def _html_finalize(value):
     template's own ``|safe`` or ``|e``) is already HTML and only loses its control characters."""
     if hasattr(value, "__html__"):
         from markupsafe import Markup
-        return Markup(_CONTROL.sub(REPLACEMENT, str(value.__html__())))
+        # Already HTML (escaped, or the template's own): replacing control characters adds no markup.
+        return Markup(_CONTROL.sub(REPLACEMENT, str(value.__html__())))  # noqa: S704
     return clean_text(value)
 
 
@@ -300,7 +301,9 @@ def _environment(kind, directory):
         if kind == "html":
             env = Environment(autoescape=True, finalize=_html_finalize, **options)
         else:
-            env = Environment(autoescape=False, finalize=_md_finalize, **options)
+            # Markdown, not HTML: _md_finalize escapes every expression for Markdown. HTML escaping would leave
+            # pipes, emphasis, links and images live (and show "&amp;" in code spans).
+            env = Environment(autoescape=False, finalize=_md_finalize, **options)  # noqa: S701
             env.filters["md_raw"] = MarkdownText
             env.filters["md"] = lambda value: MarkdownText(_md(value))
         env.filters["anchor"] = _anchor
