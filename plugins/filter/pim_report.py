@@ -176,8 +176,8 @@ def _tenant_changes(current, before):
         known = set(then)  # a control the previous scan did not evaluate neither newly fails nor newly passes
     order = list(now)
     newly_failing = [cid for cid in order if cid in failing_now - failing_then and cid in known]
+    # A control this scan did not report (compliance_controls narrowed) did not newly pass: it is not compared.
     newly_passing = [cid for cid in order if cid in failing_then - failing_now]
-    newly_passing += sorted(cid for cid in failing_then - failing_now - set(order))  # controls no longer reported
     standing_now, standing_then = _standing(current), _standing(before)
     if standing_then is None:
         added = removed = None
