@@ -280,6 +280,17 @@ def _anchor(tenant, cid=None):
     return "t-" + _NOT_ALNUM.sub("-", f"{tenant}-{cid}" if cid is not None else f"{tenant}")
 
 
+# The matrix's cells: a mark, not a word, so that a column is about two characters wide and 40 controls fit a
+# 1400-pixel window; the colour says the same, the cell's tooltip the control's summary. Only known statuses.
+_MARKS = {"pass": "&#10003;", "fail": "&#10007;", "not_applicable": "&#8211;", "exempt": "E"}
+
+
+def _mark(control):
+    from markupsafe import Markup
+
+    return Markup(_MARKS.get((control or {}).get("status"), "?"))  # noqa: S704 - constants only, never data
+
+
 def _short_date(value):
     """'2026-11-21T03:00:00Z' -> '2026-11-21' (the headline's date); anything else as it is."""
     text = clean_text(value)
@@ -309,6 +320,7 @@ def _environment(kind, directory):
         env.filters["anchor"] = _anchor
         env.filters["short_date"] = _short_date
         env.filters["icon"] = _icon
+        env.filters["mark"] = _mark
         env.filters["status_class"] = _status
         _ENVIRONMENTS[key] = env
     return _ENVIRONMENTS[key]
