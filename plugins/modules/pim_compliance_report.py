@@ -107,8 +107,8 @@ options:
         it), the path of its report folder, the reports themselves, or an AWX job's artifacts (the
         C(entra_pim_compliance) mapping of tenant id to C(tenant), C(failed) and C(generated)).
       - From a folder, with O(gone_tenants=false), each tenant's own C(<tenant id>.json) when every one is there;
-        otherwise C(all-tenants.json), or else every C(*.json) in it. The folder may be O(dest): the files are read
-        before they are rewritten.
+        otherwise C(all-tenants.json), or else every C(*.json) in it. The folder may be O(dest), since the files are
+        read before they are rewritten.
       - "Per tenant: controls that newly fail or newly pass, standing privileged assignments (MS.AAD.7.4's failing or
         exempt findings: permanent active assignments to highly privileged roles) added or removed, and whether the
         tenant is new. Artifacts carry no findings: the assignments are then reported as unknown."
