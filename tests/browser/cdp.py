@@ -44,6 +44,7 @@ class Chromium:
         self._in = os.fdopen(from_browser_r, "rb", buffering=0)
         self._buffer = b""
         self._id = 0
+        self._loads = 0
         self._events = []
         target = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
         self.session = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)["sessionId"]
@@ -86,7 +87,7 @@ class Chromium:
     def open(self, url):
         """Load ``url`` as a new document, also when only its #fragment differs from the page shown (a fragment
         change alone is no load): a query string the file does not care about makes each one a new document."""
-        self._loads = getattr(self, "_loads", 0) + 1
+        self._loads += 1
         path, hashmark, fragment = url.partition("#")
         self._events.clear()
         self.call("Page.navigate", session=True, url=f"{path}?load={self._loads}{hashmark}{fragment}")
