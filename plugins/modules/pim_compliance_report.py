@@ -25,6 +25,14 @@ description:
   - Every name read from a tenant is inert text in every format. Control characters are replaced (XML 1.0 cannot
     carry them), HTML and XML are escaped, and Markdown syntax is backslash-escaped. The JSON keeps the exact
     values, escaped as JSON.
+  - The HTML and Markdown are rendered from Jinja2 templates shipped in the collection
+    (C(roles/compliance/templates/pim_compliance_report.html.j2) and C(.md.j2)); O(html_template) and
+    O(markdown_template) take a restyled copy. The renderer escapes every expression, whichever template it is.
+  - The HTML matrix lists the tenants with the most failing controls first, counts the tenants failing each control,
+    keeps its header row and tenant column in view while scrolling, and keeps every finding collapsed until opened.
+  - With O(previous), the reports say what changed since the previous scan, tenant by tenant. The JSON carries it
+    under each tenant's C(changes) key, the HTML at the top, the Markdown before the matrix; JUnit stays the current
+    state.
 author:
   - entra.pim contributors (@entra-pim)
 attributes:
@@ -93,6 +101,35 @@ options:
         someone else.
     type: raw
     default: "0750"
+  previous:
+    description:
+      - The previous scan, to compare with. The path of its JSON report (a list of tenant reports, as this task writes
+        it), the path of its report folder, the reports themselves, or an AWX job's artifacts (the
+        C(entra_pim_compliance) mapping of tenant id to C(tenant), C(failed) and C(generated)).
+      - From a folder, with O(gone_tenants=false), each tenant's own C(<tenant id>.json) when every one is there;
+        otherwise C(all-tenants.json), or else every C(*.json) in it. The folder may be O(dest), since the files are
+        read before they are rewritten.
+      - "Per tenant: controls that newly fail or newly pass, standing privileged assignments (MS.AAD.7.4's failing or
+        exempt findings: permanent active assignments to highly privileged roles) added or removed, and whether the
+        tenant is new. Artifacts carry no findings: the assignments are then reported as unknown."
+      - A path where nothing is compares with nothing, with a warning (a first scan).
+    type: raw
+  gone_tenants:
+    description:
+      - Report the tenants of the previous scan missing from O(reports). Set V(false) for a report of some tenants
+        only (one tenant's own report), where every other tenant would otherwise count as gone.
+    type: bool
+    default: true
+  html_template:
+    description:
+      - The path of a Jinja2 template to render the HTML report with instead of the collection's; start from a copy
+        of C(roles/compliance/templates/pim_compliance_report.html.j2). Expressions are autoescaped.
+    type: path
+  markdown_template:
+    description:
+      - The path of a Jinja2 template for the Markdown report; start from a copy of
+        C(roles/compliance/templates/pim_compliance_report.md.j2). Expressions are Markdown-escaped.
+    type: path
 notes:
   - Needs no Graph permissions and takes no authentication options; it only writes files.
 seealso:
@@ -126,6 +163,21 @@ EXAMPLES = r"""
     formats: [html, junit]
   run_once: true
   check_mode: false
+
+- name: Write every tenant's reports again, with what changed since the reports already in that folder
+  entra.pim.pim_compliance_report:
+    reports: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_report') | select('defined') | list }}"
+    dest: "{{ playbook_dir }}/reports"
+    basename: all-tenants
+    formats: [json, markdown, html]
+    previous: "{{ playbook_dir }}/reports"
+  run_once: true
+  check_mode: false
+  register: written
+
+- name: Say what changed
+  ansible.builtin.debug:
+    msg: "Since {{ written.changes.since }}: {{ written.changes.worse | length }} tenant(s) got worse"
 """
 
 RETURN = r"""
@@ -145,4 +197,13 @@ tenants:
   returned: success
   type: int
   sample: 1
+changes:
+  description:
+    - What changed since the previous scan, by tenant id (the names are in the reports). C(since) is when the previous
+      scan ran; C(worse) lists the tenants with a newly failing control or a new standing privileged assignment,
+      C(better) those with a newly passing control or one fewer, C(new) and C(gone) the tenants added and missing.
+  returned: when O(previous) was given and found
+  type: dict
+  sample: {since: "2026-11-21T03:00:00Z", worse: ["8f0e6c33-5c5e-4d5a-9d51-2b7a1c3e4f60"], better: [], new: [],
+           gone: []}
 """

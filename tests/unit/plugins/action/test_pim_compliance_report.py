@@ -125,6 +125,70 @@ def test_action_rejects_unknown_format(tmp_path):
         _action({"reports": [], "dest": str(tmp_path), "basename": "x", "formats": ["pdf"]}).run(task_vars={})
 
 
+# -- since the previous scan (issue 15 item 3) ----------------------------------------------------------------
+def _eve(tenant_id="t-1", name="contoso"):
+    from filter_data import GA, assignment
+    return evaluate(settings_data(), tidy_data() + [assignment("eve", GA, permanent=True)],
+                    {"id": tenant_id, "name": name})
+
+
+def test_previous_scan_folder_as_the_role_uses_it(reports, tmp_path):
+    """The role writes each tenant's files, then all-tenants, into the same folder, reading the previous scan's
+    files there first: each tenant's own <id>.json, then all-tenants.json, both before they are rewritten."""
+    folder = tmp_path / "reports"
+    for report in reports:
+        _write([report], folder, basename=report["tenant_id"])
+    _write(reports, folder)
+    now = [_eve(), reports[1]]
+    for report in now:  # each tenant's own task: no other tenant is "gone"
+        result = _action({"reports": [report], "dest": str(folder), "basename": report["tenant_id"],
+                          "previous": str(folder), "gone_tenants": False}).run(task_vars={})
+        assert result["changes"]["gone"] == [] and result["changes"]["new"] == []
+    own = json.loads((folder / "t-1.json").read_text())
+    assert own[0]["changes"]["status"] == "worse"
+    assert [a["principal"] for a in own[0]["changes"]["standing_added"]] == ["eve"]
+    # Every t-1 file now carries the change; the all-tenants report still compares with the previous all-tenants.
+    result = _action({"reports": now, "dest": str(folder), "basename": "all-tenants",
+                      "previous": str(folder)}).run(task_vars={})
+    assert result["changes"]["worse"] == ["t-1"] and result["changes"]["better"] == []
+    everything = json.loads((folder / "all-tenants.json").read_text())
+    assert [r["changes"]["status"] for r in everything] == ["worse", "same"]
+    assert "got worse" in (folder / "all-tenants.html").read_text() and "eve" in (folder / "all-tenants.md").read_text()
+    assert (folder / "all-tenants.xml").read_text() == to_junit(now)  # JUnit: the current state only
+
+
+def test_previous_scan_as_a_file_artifacts_or_nothing(reports, tmp_path):
+    _write(reports, tmp_path / "last", formats=["json"])
+    now = [_eve(), reports[1]]
+    result = _action({"reports": now, "dest": str(tmp_path / "now"), "basename": "all-tenants", "formats": ["json"],
+                      "previous": str(tmp_path / "last" / "all-tenants.json")}).run(task_vars={})
+    assert result["changes"]["worse"] == ["t-1"]
+    artifacts = {"entra_pim_compliance": {r["tenant_id"]: {"tenant": r["tenant"], "failed": r["failed"],
+                                                           "generated": r["generated"]} for r in reports}}
+    result = _action({"reports": now, "dest": str(tmp_path / "now"), "basename": "a", "formats": ["json"],
+                      "previous": artifacts}).run(task_vars={})
+    assert result["changes"]["worse"] == ["t-1"]
+    written = json.loads((tmp_path / "now" / "a.json").read_text())
+    assert written[0]["changes"]["standing_added"] is None  # artifacts carry no findings
+    result = _action({"reports": now, "dest": str(tmp_path / "now"), "basename": "b", "formats": ["json"],
+                      "previous": str(tmp_path / "never")}).run(task_vars={})
+    assert "changes" not in result and "nothing at" in result["warnings"][0]
+    assert "changes" not in json.loads((tmp_path / "now" / "b.json").read_text())[0]
+
+
+def test_previous_that_is_not_a_report_fails_before_writing(reports, tmp_path):
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(AnsibleActionFail, match="bad.json is not a scan's JSON report"):
+        _action({"reports": reports, "dest": str(tmp_path / "out"), "basename": "x",
+                 "previous": str(tmp_path / "bad.json")}).run(task_vars={})
+    with pytest.raises(AnsibleActionFail, match="previous must be"):
+        _action({"reports": reports, "dest": str(tmp_path / "out"), "basename": "x", "previous": 3}).run(task_vars={})
+    with pytest.raises(AnsibleActionFail, match="html_template: .*nope.j2 is not a file"):
+        _action({"reports": reports, "dest": str(tmp_path / "out"), "basename": "x",
+                 "html_template": str(tmp_path / "nope.j2")}).run(task_vars={})
+    assert not (tmp_path / "out").exists()
+
+
 # -- concurrent forks and runs ----------------------------------------------------------------
 PROCESSES = 12
 ROUNDS = 40

@@ -41,7 +41,9 @@ def test_html_is_self_contained_and_escaped(settings, tidy_assignments):
     page = to_html(reports(settings, tidy_assignments))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "http" not in page.replace("http-equiv", "")  # nothing fetched from elsewhere
-    assert page.count("<tr><th>contoso") == 1 and "fabrikam &amp; co" in page
+    # one matrix row per tenant, its name linking to the tenant's findings
+    assert page.count("<tr><th><a class='n' href='#t-t-1' title='contoso'>contoso</a>") == 1
+    assert "fabrikam &amp; co" in page
     assert "href='#t-t-1-MS-AAD-7-6'" in page and "id='t-t-1-MS-AAD-7-6'" in page
 
 
