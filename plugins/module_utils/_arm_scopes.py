@@ -350,6 +350,16 @@ class ScopeResolver:
         label = repr(scope.get("display_name") or scope["id"])
         return match_role_definitions(refs, self.role_definitions(scope["id"]), label)
 
+    def _hierarchy(self, root, parent_of, limit):
+        """The tree below the tenant root group: one read with ``$expand=children&$recurse=true`` ("Management
+        Groups - Get"); a group whose children came back unexpanded is read on its own (at most ``limit`` reads)."""
+        todo, reads = [root], 0
+        while todo and reads <= limit:
+            unexpanded = []
+            _walk_tree(self.arm.get_management_group(todo.pop(0), expand_children=True), None, parent_of, unexpanded)
+            reads += 1
+            todo.extend(u for u in unexpanded if u)
+
     # -- discovery -----------------------------------------------------------------------------
     def discover(self, resource_groups=False, management_groups=True):
         """The subscriptions (and management groups, and optionally resource groups) the identity sees.
@@ -367,17 +377,14 @@ class ScopeResolver:
                     raise
                 groups = []
                 out["warnings"].append(f"management groups were not listed: {err.describe()}")
-            tree = None
             roots = [g for g in groups if str(g.get("name") or "").lower() == str(g.get("tenantId") or "").lower()]
             if roots:
                 try:
-                    tree = self.arm.get_management_group(roots[0]["name"], expand_children=True)
+                    self._hierarchy(roots[0]["name"], parent_of, len(groups))
                 except GraphCallError as err:
                     if err.status not in (401, 403, 404):
                         raise
                     out["warnings"].append(f"the management group hierarchy was not read: {err.describe()}")
-            if tree:
-                _walk_tree(tree, None, parent_of)
             for group in groups:
                 out["management_groups"].append({
                     "id": group.get("id"), "name": group.get("name"), "display_name": group.get("displayName"),
@@ -395,11 +402,14 @@ class ScopeResolver:
         return out
 
 
-def _walk_tree(node, parent_id, parent_of):
-    """A management group read with ``$expand=children&$recurse=true`` -> child id (lower) -> parent id."""
+def _walk_tree(node, parent_id, parent_of, unexpanded):
+    """A management group read with ``$expand=children`` -> ``parent_of`` (child id (lower) -> parent id); the
+    management groups among the children whose own children were not expanded go to ``unexpanded``."""
     node_id = node.get("id")
     if parent_id and node_id:
         parent_of[str(node_id).lower()] = parent_id
     for child in node.get("children") or []:
-        child_flat = dict(child, **(child.get("properties") or {})) if "properties" in child else child
-        _walk_tree(child_flat, node_id, parent_of)
+        child = dict(child, **(child.get("properties") or {})) if "properties" in child else child
+        if child.get("children") is None and "managementgroups" in str(child.get("type") or "").lower():
+            unexpanded.append(child.get("name"))
+        _walk_tree(child, node_id, parent_of, unexpanded)

@@ -276,3 +276,23 @@ def test_azure_surface_keys_by_scope_and_role_guid_whatever_the_casing_or_id_for
     assert AZURE.role_of(from_request) == CONTRIBUTOR
     assert AZURE.settings_module == "entra.pim.pim_azure_role_setting"
     assert AZURE.scope_default is None and AZURE.role_in_scope
+
+
+def test_discovery_reads_a_group_whose_children_came_back_unexpanded():
+    arm = FakeArm()
+    mg = "/providers/Microsoft.Management/managementGroups/"
+
+    def one_level(name, expand_children=False):
+        arm.reads.append(f"management group {name}")
+        if name == TENANT:  # $recurse not honoured: the children's children are not expanded (null)
+            return {"id": mg + TENANT, "name": TENANT, "children": [
+                {"id": mg + "mg-landingzones", "name": "mg-landingzones",
+                 "type": "Microsoft.Management/managementGroups", "children": None}]}
+        return {"id": mg + name, "name": name, "children": [
+            {"id": f"/subscriptions/{PROD}", "name": PROD, "type": "/subscriptions", "children": None}]}
+    arm.get_management_group = one_level
+    found = sc.ScopeResolver(arm).discover()
+    subs = {s["display_name"]: s for s in found["subscriptions"]}
+    assert subs["Production"]["management_group_id"] == mg + "mg-landingzones"
+    assert subs["Development"]["management_group_id"] is None  # not a child in this tree
+    assert arm.reads.count("management group mg-landingzones") == 1
