@@ -195,7 +195,7 @@ def _closest(ref, candidates):
 
 def _is_not_found(err):
     return isinstance(err, GraphCallError) and (err.status == 404 or err.code in (
-        "SubscriptionNotFound", "ResourceGroupNotFound", "ResourceNotFound", "NotFound"))
+        "SubscriptionNotFound", "ResourceGroupNotFound", "ResourceNotFound", "ParentResourceNotFound", "NotFound"))
 
 
 class ScopeResolver:
@@ -331,11 +331,10 @@ class ScopeResolver:
         return hits[0]
 
     def _resource(self, sub_id, group, parsed, label):
-        resources = self.resources(sub_id, group)
         if parsed["resource_id"]:
-            hits = [r for r in resources if same_scope(r.get("id"), parsed["resource_id"])]
-        else:
-            hits = [r for r in resources if str(r.get("name") or "").lower() == parsed["resource"].lower()]
+            return self._resource_by_id(parsed, label)
+        resources = self.resources(sub_id, group)
+        hits = [r for r in resources if str(r.get("name") or "").lower() == parsed["resource"].lower()]
         if len(hits) > 1:
             raise ScopeError(f"scope {label}: {len(hits)} resources are called {parsed['resource']!r} in "
                              f"{group!r} (" + ", ".join(str(r.get("type")) for r in hits) + "); give the resource id")
@@ -343,6 +342,27 @@ class ScopeResolver:
             raise ScopeError(f"scope {label}: resource {parsed['resource']!r} does not exist in resource group "
                              f"{group!r}{_closest(parsed['resource'], [r.get('name') for r in resources])}")
         return hits[0]
+
+    def _resource_by_id(self, parsed, label):
+        """A resource given by its id is checked through the role definitions at it (read anyway to match roles):
+        Resource Manager answers 404 for a scope below a resource that does not exist. The id comes back in the
+        casing Resource Manager uses in the definitions' ids."""
+        resource_id = parsed["resource_id"]
+        try:
+            definitions = self.role_definitions(resource_id)
+        except GraphCallError as err:
+            if not _is_not_found(err):
+                raise
+            raise ScopeError(f"scope {label}: resource {parsed['resource']!r} does not exist ({err.code}: "
+                             f"{err.message})") from None
+        stored = resource_id
+        for definition in definitions:
+            found = str(definition.get("id") or "")
+            cut = found.lower().find(ROLE_DEFINITIONS.lower())
+            if cut > 0 and same_scope(found[:cut], resource_id):
+                stored = found[:cut]
+                break
+        return {"id": stored, "name": stored.rsplit("/", 1)[-1]}
 
     # -- role definitions ----------------------------------------------------------------------
     def roles(self, scope, refs):

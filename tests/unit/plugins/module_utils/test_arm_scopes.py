@@ -296,3 +296,19 @@ def test_discovery_reads_a_group_whose_children_came_back_unexpanded():
     assert subs["Production"]["management_group_id"] == mg + "mg-landingzones"
     assert subs["Development"]["management_group_id"] is None  # not a child in this tree
     assert arm.reads.count("management group mg-landingzones") == 1
+
+
+def test_a_resource_by_id_is_checked_through_the_role_definitions_at_it():
+    arm = FakeArm()
+    kv = f"/subscriptions/{PROD}/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/kv-app"
+    stored = arm.list_role_definitions  # answers ids at the scope as stored (kv's casing)
+    arm.list_role_definitions = lambda scope: stored(kv) if sc.same_scope(scope, kv) else stored(scope)
+    found = sc.ScopeResolver(arm).scope(kv.replace("rg-app", "RG-APP").replace("kv-app", "KV-APP"))
+    assert found["id"] == kv and found["kind"] == sc.RESOURCE and found["display_name"] == "kv-app"
+    assert not [r for r in arm.reads if r.startswith("resources")]  # no resource list for an id
+
+    def missing(scope):
+        raise GraphCallError(404, "ResourceNotFound", f"The Resource '{scope}' was not found.")
+    arm.list_role_definitions = missing
+    with pytest.raises(sc.ScopeError, match="resource 'kv-gone' does not exist"):
+        sc.ScopeResolver(arm).scope(kv.replace("kv-app", "kv-gone"))
