@@ -318,8 +318,8 @@ class ArmSession:
     def get_json(self, path, api_version, params=None):
         """GET ``path`` (relative to arm_url) with ``api-version``; the JSON answer, raising ``ArmCallError``."""
         query = {"api-version": api_version, **(params or {})}
-        url = self.arm_url + path + "?" + "&".join(f"{quote(k, safe='$')}={quote(str(v), safe='')}"
-                                                  for k, v in query.items())
+        pairs = [f"{quote(k, safe='$')}={quote(str(v), safe='')}" for k, v in query.items()]
+        url = self.arm_url + path + "?" + "&".join(pairs)
         return self._get_url(url, path)
 
     def _get_url(self, url, path):
