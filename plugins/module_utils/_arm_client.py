@@ -34,7 +34,7 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 from ._auth import AuthError, _check_endpoint, build_credential, normalise_auth, resolve_cloud, trust_file
-from ._client import HINTS, MAX_PAGES, MAX_RETRY_AFTER, GraphCallError, GraphSession, WriteOutcomeUnknown
+from ._client import HINTS, MAX_PAGES, GraphCallError, GraphSession, WriteOutcomeUnknown
 
 try:
     # Only whether the package is there: importing it costs ~0.2 s (every API version's client comes with it),
@@ -151,6 +151,8 @@ def _retry_policy(total):
     """azure-core's retries (408, 429, 5xx; ``Retry-After`` when given, else exponential back-off up to 30 s), with
     ``Retry-After`` capped at ``MAX_RETRY_AFTER`` as on Graph: a throttled run waits minutes, never hours."""
     from azure.core.pipeline.policies import RetryPolicy
+
+    from ._client import MAX_RETRY_AFTER
 
     class CappedRetry(RetryPolicy):
         def get_retry_after(self, response):

@@ -141,8 +141,15 @@ def role_guid(ref):
 
 
 def role_definition_id(scope_id, guid):
-    """Pure: the full role definition id of ``guid`` at ``scope_id`` (what requests and policies name)."""
-    return f"{str(scope_id).rstrip('/')}{ROLE_DEFINITIONS}{guid}"
+    """Pure: the full role definition id of ``guid`` used at ``scope_id`` (what requests and policies name), as ARM
+    writes it: the subscription's (``/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{guid}``)
+    at a subscription and anything below it, the provider-level one (``/providers/Microsoft.Authorization/
+    roleDefinitions/{guid}``) at a management group ("Role Assignment Schedule Requests - Create" and "Role
+    Eligibility Schedule Requests - Create" examples, 2020-10-01; a resource group's own path is not a role
+    definition id ARM takes)."""
+    parts = [p for p in str(scope_id).split("/") if p]
+    prefix = f"/subscriptions/{parts[1]}" if len(parts) >= 2 and parts[0].lower() == "subscriptions" else ""
+    return f"{prefix}{ROLE_DEFINITIONS}{guid}"
 
 
 def role_name(role):
@@ -263,7 +270,7 @@ class ScopeResolver:
         out.update(id=group["id"], kind=RESOURCE_GROUP, display_name=group.get("name"), resource_group=group["name"])
         if parsed["kind"] == RESOURCE_GROUP:
             return out
-        resource = self._resource(sub_id, group["name"], parsed, label)
+        resource = self._resource(sub_id, group, parsed, label)
         out.update(id=resource["id"], kind=RESOURCE, display_name=resource.get("name"))
         return out
 
@@ -330,9 +337,10 @@ class ScopeResolver:
                              f"{sub_name or sub_id!r}{_closest(name, [g.get('name') for g in groups])}")
         return hits[0]
 
-    def _resource(self, sub_id, group, parsed, label):
+    def _resource(self, sub_id, group_obj, parsed, label):
         if parsed["resource_id"]:
-            return self._resource_by_id(parsed, label)
+            return self._resource_by_id(parsed, label, group_obj["id"])
+        group = group_obj["name"]
         resources = self.resources(sub_id, group)
         hits = [r for r in resources if str(r.get("name") or "").lower() == parsed["resource"].lower()]
         if len(hits) > 1:
@@ -343,25 +351,20 @@ class ScopeResolver:
                              f"{group!r}{_closest(parsed['resource'], [r.get('name') for r in resources])}")
         return hits[0]
 
-    def _resource_by_id(self, parsed, label):
+    def _resource_by_id(self, parsed, label, group_id):
         """A resource given by its id is checked through the role definitions at it (read anyway to match roles):
-        Resource Manager answers 404 for a scope below a resource that does not exist. The id comes back in the
-        casing Resource Manager uses in the definitions' ids."""
+        Resource Manager answers 404 for a scope below a resource that does not exist. Its subscription and group
+        take Resource Manager's casing; the provider part stays as written (ARM compares it case-insensitively)."""
         resource_id = parsed["resource_id"]
+        marker = resource_id.lower().find("/providers/", len("/subscriptions/"))
+        stored = group_id + resource_id[marker:]
         try:
-            definitions = self.role_definitions(resource_id)
+            self.role_definitions(stored)
         except GraphCallError as err:
             if not _is_not_found(err):
                 raise
             raise ScopeError(f"scope {label}: resource {parsed['resource']!r} does not exist ({err.code}: "
                              f"{err.message})") from None
-        stored = resource_id
-        for definition in definitions:
-            found = str(definition.get("id") or "")
-            cut = found.lower().find(ROLE_DEFINITIONS.lower())
-            if cut > 0 and same_scope(found[:cut], resource_id):
-                stored = found[:cut]
-                break
         return {"id": stored, "name": stored.rsplit("/", 1)[-1]}
 
     # -- role definitions ----------------------------------------------------------------------

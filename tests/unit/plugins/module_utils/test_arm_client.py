@@ -17,7 +17,7 @@ from azure.core.pipeline.transport import RequestsTransport
 
 from ansible_collections.entra.pim.plugins.module_utils import _arm_client as ac
 from ansible_collections.entra.pim.plugins.module_utils._auth import AuthError
-from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+from ansible_collections.entra.pim.plugins.module_utils._client import MAX_RETRY_AFTER, GraphCallError
 
 ARM = "https://127.0.0.1:9999"
 SUB = "/subscriptions/4f2a1c3e-1111-4aaa-8bbb-000000000001"
@@ -193,7 +193,7 @@ def test_a_far_retry_after_is_capped_and_validate_is_no_write(monkeypatch):
     arm, wire = session([(429, {"error": {"code": "TooManyRequests", "message": "slow"}}, {"Retry-After": "86400"}),
                          (200, {"id": "x", "name": "n", "properties": {"status": "Provisioned"}})])
     arm.validate_request("role_eligibility_schedule_requests", SUB, {"properties": {}})
-    assert slept == [ac.MAX_RETRY_AFTER]
+    assert slept == [MAX_RETRY_AFTER]
     assert wire.sent[0]["method"] == "POST" and wire.sent[0]["url"].split("?")[0].endswith("/validate")
     assert arm.stats() == {"requests": 2, "writes": 0, "retries": 1}
     assert ac.is_write("POST", f"{ARM}{SUB}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/n/cancel")

@@ -85,6 +85,11 @@ def test_role_guid_from_a_guid_or_a_full_id_never_from_a_name():
     assert sc.role_guid(f"/subscriptions/{PROD}") is None  # a subscription id is no role
     assert sc.role_definition_id(f"/subscriptions/{PROD}/", OWNER) == \
         f"/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    # Below a subscription ARM names the subscription's definition; at a management group the provider's.
+    assert sc.role_definition_id(f"/subscriptions/{PROD}/resourceGroups/rg-app", OWNER) == \
+        f"/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    assert sc.role_definition_id("/providers/Microsoft.Management/managementGroups/mg", OWNER) == \
+        f"/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
 
 
 def test_parent_scopes_inside_a_subscription():
@@ -301,10 +306,9 @@ def test_discovery_reads_a_group_whose_children_came_back_unexpanded():
 def test_a_resource_by_id_is_checked_through_the_role_definitions_at_it():
     arm = FakeArm()
     kv = f"/subscriptions/{PROD}/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/kv-app"
-    stored = arm.list_role_definitions  # answers ids at the scope as stored (kv's casing)
-    arm.list_role_definitions = lambda scope: stored(kv) if sc.same_scope(scope, kv) else stored(scope)
-    found = sc.ScopeResolver(arm).scope(kv.replace("rg-app", "RG-APP").replace("kv-app", "KV-APP"))
+    found = sc.ScopeResolver(arm).scope(kv.replace("rg-app", "RG-APP"))
     assert found["id"] == kv and found["kind"] == sc.RESOURCE and found["display_name"] == "kv-app"
+    assert f"roles {kv}" in arm.reads  # checked through the role definitions at it, which roles need anyway
     assert not [r for r in arm.reads if r.startswith("resources")]  # no resource list for an id
 
     def missing(scope):
