@@ -169,8 +169,9 @@ def linked_eligibility(rows, role, scope):
     if at:
         return at[0]
     above = [r for r in mine if relation(r.get("scope"), scope) == "above"]
-    # The nearest: the longest id among those above (a resource group's subscription before its management group).
-    above.sort(key=lambda r: -len(str(r.get("scope") or "")))
+    # The nearest: inside the subscription, the longest id (the resource group before the subscription); then the
+    # management groups, whose ids say nothing of their depth (ARM's own linking accepts any eligibility above).
+    above.sort(key=lambda r: (not below(scope, r.get("scope")), -len(str(r.get("scope") or ""))))
     return above[0] if above else None
 
 
