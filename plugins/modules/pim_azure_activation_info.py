@@ -20,7 +20,7 @@ description:
   - Optionally returns the activation requests waiting for approval.
   - The same row shape as M(entra.pim.pim_activation_info), with C(scope) an ARM id and C(role_id) the role
     definition's GUID.
-  - Reads in bulk: per scope one list of eligibility instances, one of assignment instances and one of requests,
+  - Reads in bulk, per scope one list of eligibility instances, one of assignment instances and one of requests,
     whatever the number of roles and principals (ARM answers a list at a scope with what is at, above and below
     it, and names roles and principals in its C(expandedProperties)).
 author:
