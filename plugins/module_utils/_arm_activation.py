@@ -28,6 +28,7 @@ References: Microsoft Learn, "Role Assignment Schedule Requests - Create" (REST 
 from __future__ import annotations
 
 from ._activation import shape_instance, shape_request
+from ._arm_scopes import is_guid
 
 ROLE_DEFINITIONS = "/providers/Microsoft.Authorization/roleDefinitions/"
 # ARM's enum for the expiration type is PascalCase (RoleAssignmentScheduleRequestPropertiesScheduleInfoExpiration:
@@ -229,3 +230,76 @@ def instance_filter(mine=False, principal_ids=None):
     if principal_ids and len(principal_ids) == 1:
         return "principalId eq '" + str(principal_ids[0]).replace("'", "''") + "'"
     return None
+
+
+# ---- a signed-in user's scopes and roles, from their own rows -------------------------------------------------
+# An eligible user without any Azure role of their own sees no subscription, resource group or role definition
+# (ARM answers 403, or lists nothing), yet may activate: the portal's "My roles" lists the user's own rows with
+# $filter=asTarget() at the tenant root, each naming its scope and role in expandedProperties. These helpers
+# resolve what the user wrote against those rows when the ordinary resolution (``_arm_scopes``) cannot see it.
+
+def held_scopes(rows):
+    """``{lower id: {"id", "displayName", "type"}}``: the scopes ``rows`` are held at, as ARM names them."""
+    out = {}
+    for row in rows:
+        scope = (row.get("expandedProperties") or {}).get("scope") or {}
+        sid = scope.get("id") or row.get("scope")
+        if sid:
+            out.setdefault(str(sid).rstrip("/").lower(), {"id": sid, "displayName": scope.get("displayName"),
+                                                          "type": str(scope.get("type") or "").lower() or None})
+    return out
+
+
+def held_roles(rows):
+    """The role definitions ``rows`` name, in the shape ``_arm_scopes.match_role_definitions`` matches
+    (``{"id", "name": GUID, "roleName"}``), once each."""
+    out = {}
+    for row in rows:
+        role = (row.get("expandedProperties") or {}).get("roleDefinition") or {}
+        full = role.get("id") or row.get("roleDefinitionFullId") or row.get("roleDefinitionId")
+        guid = role_guid(full)
+        if guid and guid not in out:
+            out[guid] = {"id": full, "name": guid, "roleName": role.get("displayName")}
+    return list(out.values())
+
+
+def scope_from_held(parsed, held, mg_prefix="/providers/Microsoft.Management/managementGroups/"):
+    """Pure: the ARM id ``parsed`` (``_arm_scopes.parse_scope``) means, told from ``held`` (``held_scopes``) alone,
+    with its display name when known: ``(id, display_name)``, or ``(None, why)``.
+
+    An ARM id means itself (whether it exists is for ARM to say). A management group or subscription given by
+    name must be one of the user's scopes; a resource group or resource below it is then taken by name (ARM says
+    whether it exists)."""
+    if parsed.get("resource_id"):
+        rid = parsed["resource_id"]
+        known = held.get(rid.rstrip("/").lower()) or {}
+        return known.get("id") or rid, known.get("displayName")
+    kinds = [h for h in held.values() if h.get("type") in ("managementgroup", "subscription")]
+    if parsed["kind"] == "managementGroup":
+        name = str(parsed["management_group"]).lower()
+        hits = [h for h in kinds if h["type"] == "managementgroup" and
+                name in (resource_name(h["id"]).lower(), str(h.get("displayName") or "").lower())]
+        if len(hits) == 1:
+            return hits[0]["id"], hits[0].get("displayName")
+        return None, f"management group {parsed['management_group']!r}"
+    sub = str(parsed["subscription"])
+    if is_guid(sub):
+        sub_id, sub_name = f"/subscriptions/{sub}", None
+    else:
+        hits = [h for h in kinds if h["type"] == "subscription" and str(h.get("displayName") or "").lower() ==
+                sub.lower()]
+        if len(hits) != 1:
+            return None, f"subscription {sub!r}"
+        sub_id, sub_name = hits[0]["id"], hits[0].get("displayName")
+    if parsed["kind"] == "subscription":
+        return sub_id, sub_name
+    rg_id = f"{sub_id}/resourceGroups/{parsed['resource_group']}"
+    if parsed["kind"] == "resourceGroup":
+        known = held.get(rg_id.lower()) or {}
+        return known.get("id") or rg_id, known.get("displayName") or parsed["resource_group"]
+    hits = [h for h in held.values() if below(h["id"], rg_id) and
+            str(h.get("displayName") or resource_name(h["id"])).lower() == str(parsed["resource"]).lower()]
+    if len(hits) == 1:
+        return hits[0]["id"], hits[0].get("displayName")
+    return None, f"resource {parsed['resource']!r} (give its resource id)"
+

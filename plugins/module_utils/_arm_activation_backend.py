@@ -19,12 +19,15 @@ from __future__ import annotations
 from ._activation import ACTIVE, ELIGIBLE, select, signed_in, sort_key
 from ._activation_backend import ActivationRun
 from ._arm_activation import (
-    arm_request, instance_filter, linked_eligibility, normalize, principals_of, relation, resource_name,
-    roles_of, same_scope, shape_pending, shape_rows,
+    arm_request, held_roles, held_scopes, instance_filter, linked_eligibility, normalize, principals_of, relation,
+    resource_name, roles_of, same_scope, scope_from_held, shape_pending, shape_rows,
 )
 from ._arm_role_settings import read_scope_policies
 from ._client import GraphCallError
-from ._arm_scopes import ScopeResolver, role_definition_id, role_guid, role_name
+from ._arm_scopes import (
+    ScopeError, ScopeResolver, match_role_definitions, parse_scope, role_definition_id, role_guid, role_name,
+    scope_kind,
+)
 from ._policy import rules_to_settings
 from ._surfaces import AZURE
 
@@ -46,6 +49,7 @@ class AzureSelfActivation:
         self.at = None  # the scope the run acts at (set by scope())
         self.roles = {}  # GUID -> the role definition resolved at that scope
         self.eligible_seen = []  # the last eligible rows read: the eligibility an activation links to
+        self._mine_everywhere = None  # the caller's rows across the tenant, read only when a name needs them
 
     @classmethod
     def connect(cls, module):
@@ -60,14 +64,63 @@ class AzureSelfActivation:
 
     def scope(self, ref):
         """The resolved scope (``ScopeResolver.scope``: an ARM id or a friendly form, checked to exist); its id is
-        where the run reads and writes."""
-        found = self.resolver.scope(ref)
+        where the run reads and writes.
+
+        A user who holds no Azure role of their own sees no subscription or resource group (ARM lists nothing to
+        them, or answers 403), yet may activate what they are eligible for: the scope is then told from the
+        user's own eligible and active rows across the tenant (``asTarget()`` at the root, as the portal's "My
+        roles" reads them), and checked to exist by listing the user's rows at it (ARM answers 404 for a scope
+        that does not exist)."""
+        try:
+            found = self.resolver.scope(ref)
+        except (ScopeError, GraphCallError) as exc:
+            if isinstance(exc, GraphCallError) and exc.status not in (401, 403):
+                raise
+            found = self._my_scope(ref, exc)
         self.at = found["id"]
         return found
 
+    def _held(self):
+        """The caller's own eligible and active rows across the tenant (two lists at the root, read once)."""
+        if self._mine_everywhere is None:
+            self._mine_everywhere = [normalize(r) for kind in (ELIGIBLE, ACTIVE)
+                                     for r in self.arm.list_scheduled(INSTANCES[kind], "", filter="asTarget()")]
+        return self._mine_everywhere
+
+    def _my_scope(self, ref, refused):
+        parsed = parse_scope(ref, self.resolver.default_subscription)  # a syntax error stands as it is
+        held = held_scopes(self._held())
+        sid, name = scope_from_held(parsed, held)
+        if sid is None:
+            mine = sorted(f"{h.get('displayName') or resource_name(h['id'])} ({h['id']})" for h in held.values())
+            raise ScopeError(f"{refused}; and the signed-in user's own eligible and active roles name no {name} "
+                             "either (they are held at: " + (", ".join(mine) or "nothing") + "); give the scope's "
+                             "ARM id") from None
+        try:
+            self.arm.list_scheduled(INSTANCES[ELIGIBLE], sid, filter="asTarget()")
+        except GraphCallError as err:
+            if err.status != 404:
+                raise
+            raise ScopeError(f"scope {parsed['input']!r}: {sid} does not exist ({err.code}: {err.message})") from None
+        return {"id": sid, "kind": scope_kind(sid), "display_name": name, "input": parsed["input"]}
+
     def role(self, ref, scope):
-        """The role definition (``{"id": full id, "name": GUID, "roleName"...}``) at the resolved scope."""
-        role = self.resolver.roles(scope, [ref])[ref]
+        """The role definition (``{"id": full id, "name": GUID, "roleName"...}``) at the resolved scope; for a user
+        refused the role definitions there, among the roles of their own rows at or above it."""
+        try:
+            role = self.resolver.roles(scope, [ref])[ref]
+        except GraphCallError as err:
+            if err.status not in (401, 403):
+                raise
+            mine = held_roles([r for r in self._held() if relation(r.get("scope"), scope["id"]) in ("at", "above")])
+            label = f"{scope.get('display_name') or scope['id']!r} among the signed-in user's own roles (the role " \
+                    f"definitions there are refused to them: {err.code})"
+            try:
+                role = match_role_definitions([ref], mine, label)[ref]
+            except ScopeError as exc:
+                names = sorted({str(d.get("roleName") or d["name"]) for d in mine})
+                raise ScopeError(f"{exc} At or above that scope the signed-in user holds or is eligible for: "
+                                 + (", ".join(names) or "nothing")) from None
         self.roles[role_guid(role.get("name") or role["id"])] = role
         return role
 

@@ -224,6 +224,7 @@ class FakeResolver:
     """ScopeResolver: two scopes and two roles exist."""
 
     scopes = {"Production/rg-app": RG, RG: RG, "Production": SUB}
+    default_subscription = None
 
     def scope(self, ref):
         if ref not in self.scopes:
@@ -315,13 +316,61 @@ def test_not_eligible_names_what_the_user_is_eligible_for_at_or_above_the_scope(
     assert fake.writes == []
 
 
-def test_unknown_scope_and_role_fail_before_any_read_of_eligibility():
+def test_unknown_scope_and_role_fail_before_any_write_naming_the_input():
     fake = FakeArm(eligible=[row(eligible=True)])
-    with pytest.raises(ScopeError, match="rg-nope.*closest: 'rg-app'"):
+    with pytest.raises(ScopeError, match="rg-nope.*closest: 'rg-app'.*held at: rg-app") as err:
         azrun(fake, scope="Production/rg-nope").ensure_active()
+    assert "give the scope's ARM id" in str(err.value)
+    # Only the user's own rows across the tenant were read, to try the name against them.
+    assert {(scope, flt) for _kind, scope, flt in fake.lists} == {("", "asTarget()")}
     with pytest.raises(ScopeError, match="did you mean 'Contributor'"):
         azrun(fake, role="Contributer").ensure_active()
-    assert fake.writes == [] and fake.lists == []
+    assert fake.writes == []
+
+
+class BlindResolver(FakeResolver):
+    """What an eligible user without any Azure role of their own gets: no scope listed, role definitions refused."""
+
+    def scope(self, ref):
+        raise ScopeError(f"scope {ref!r}: no subscription 'Production' that this identity can see")
+
+    def roles(self, scope, refs):
+        raise ArmCallError(403, "AuthorizationFailed", "does not have authorization", method="GET", path=scope["id"])
+
+
+def test_an_eligible_user_who_sees_no_scope_activates_through_their_own_rows():
+    sub_row = row(eligible=True, iid="s", scope=SUB)
+    sub_row["expandedProperties"]["scope"] = {"id": SUB, "displayName": "Production", "type": "subscription"}
+    fake = FakeArm(eligible=[sub_row])
+    run = AzureActivationRun(AzureSelfActivation(fake, BlindResolver()),
+                             {"role": "contributor", "scope": "Production/rg-app", "justification": "why",
+                              "ticket_number": None, "ticket_system": None, "wait_for_approval": False,
+                              "wait_timeout": 60, "poll_interval": 1, "extend": False},
+                             timedelta(hours=1), timedelta(minutes=15), False, clock=lambda: NOW)
+    result = run.ensure_active()
+    assert result["scope"] == RG and result["role_id"] == CONTRIBUTOR and result["role"] == "Contributor"
+    [(_kind, scope, body)] = fake.writes
+    assert scope == RG and body["properties"]["roleDefinitionId"] == rdid(CONTRIBUTOR)
+    assert body["properties"]["linkedRoleEligibilityScheduleId"].startswith(SUB + "/providers/")
+    blind = FakeArm(eligible=[sub_row])
+    with pytest.raises(ScopeError, match="'Owner'.*holds or is eligible for: Contributor$"):
+        AzureActivationRun(AzureSelfActivation(blind, BlindResolver()), dict(run.params, role="Owner"),
+                           None, timedelta(minutes=15), False).ensure_active()
+    assert blind.writes == []
+
+
+def test_scope_from_held_rows():
+    held = arm.held_scopes([arm.normalize(dict(row(eligible=True, scope=SUB), expandedProperties={
+        "scope": {"id": SUB, "displayName": "Production", "type": "subscription"}})),
+        arm.normalize(dict(row(eligible=True, scope=MG), expandedProperties={
+            "scope": {"id": MG, "displayName": "Landing Zones", "type": "managementgroup"}}))])
+    parse = __import__("ansible_collections.entra.pim.plugins.module_utils._arm_scopes",
+                       fromlist=["parse_scope"]).parse_scope
+    assert arm.scope_from_held(parse("production/rg-app"), held) == (RG, "rg-app")
+    assert arm.scope_from_held(parse("Production"), held) == (SUB, "Production")
+    assert arm.scope_from_held(parse("mg:landing zones"), held) == (MG, "Landing Zones")
+    assert arm.scope_from_held(parse(RG), held) == (RG, None)  # an id means itself; ARM says whether it exists
+    assert arm.scope_from_held(parse("Staging/rg-app"), held) == (None, "subscription 'Staging'")
 
 
 def test_approval_leaves_the_request_pending_once_and_inactive_cancels_it():
