@@ -14,7 +14,8 @@ options:
     description:
       - Who holds the assignment, for one assignment. Use O(assignments) for several.
       - An object id, a user principal name, a group's display name, or a service principal's display name
-        or app id; names are resolved through Microsoft Graph, object ids are used as given.
+        or app id, resolved through Microsoft Graph. When the app may not read the directory (Graph answers 401 or
+        403), object ids are used as given and Resource Manager checks them.
       - Prefix with C(user:), C(group:) or C(sp:) when a name is shared by several kinds of object.
     type: str
   role:

@@ -35,7 +35,7 @@ from ._arm_scopes import (MANAGEMENT_GROUP, RESOURCE, RESOURCE_GROUP, ScopeError
 from ._assignment_backends import assignments_of
 from ._client import GraphCallError
 from ._inert import printable
-from ._resolve import ResolveError, Resolver
+from ._resolve import ResolveError, Resolver, is_guid
 from ._surfaces import AZURE
 
 MG_PREFIX = "/providers/microsoft.management/managementgroups/"
@@ -43,7 +43,7 @@ MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 # the 2020-10-01 RoleEligibilityScheduleRequest / RoleAssignmentScheduleRequest).
 REQUEST_TYPES = {"adminAssign": "AdminAssign", "adminRemove": "AdminRemove", "adminUpdate": "AdminUpdate",
                  "adminExtend": "AdminExtend", "adminRenew": "AdminRenew"}
-# Graph's expiration types -> ARM's (Type enum of ExpirationInfo / RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration).
+# Graph's expiration types -> ARM's (the Type enum of the requests' scheduleInfo.expiration).
 EXPIRATION_TYPES = {"noExpiration": "NoExpiration", "afterDateTime": "AfterDateTime", "afterDuration": "AfterDuration"}
 INHERITED = "Inherited"
 
@@ -182,7 +182,14 @@ class AzureTargets:
             return {}
         if self._graph_resolver is None:
             self._graph_resolver = Resolver(self.module.graph())
-        return self._graph_resolver.principals(refs, kinds=kinds)
+        try:
+            return self._graph_resolver.principals(refs, kinds=kinds)
+        except GraphCallError as exc:
+            # An app with Azure rights but no directory read permission can still work with object ids: they are
+            # used as given (ARM refuses an id that names no principal); names need Graph.
+            if exc.status in (401, 403) and all(is_guid(r) for r in refs):
+                return {r: {"id": str(r).lower(), "type": None, "displayName": str(r)} for r in refs}
+            raise
 
     def targets(self, pairs):
         """(role ref, scope ref) pairs -> {pair: {"scope", "scope_name", "role_guid", "role_name"}}. Every scope is

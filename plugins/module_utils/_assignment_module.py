@@ -93,9 +93,9 @@ def group_argument_spec(kind):
 
 def azure_argument_spec(kind):
     """The options of pim_azure_eligible_assignment / pim_azure_active_assignment: the directory modules' with a
-    ``scope`` that must be given (an ARM scope, no tenant-wide default), the ARM connection options
-    (``arm_url``, ``subscription_id``: in every module's connection options), and no ``allow_no_active_admin`` (the last-administrator guard is about directory
-    roles)."""
+    ``scope`` that must be given (an ARM scope, no tenant-wide default) and no ``allow_no_active_admin`` (the
+    last-administrator guard is about directory roles). ``arm_url`` and ``subscription_id`` are connection
+    options of every module (``_module.auth_argument_spec``)."""
     spec = directory_argument_spec(kind)
     del spec["allow_no_active_admin"]
     spec["scope"] = dict(type="str")
