@@ -30,11 +30,13 @@ options:
       - Where the role applies, as an ARM id (V(/subscriptions/{id}), V(/subscriptions/{id}/resourceGroups/{name}),
         a resource id, V(/providers/Microsoft.Management/managementGroups/{id})) or a friendly form
         (a subscription display name or id such as V(Production), V(Production/rg-app) for a resource group in it,
-        V(mg:Landing Zones) or V(mg:mg-landingzones) for a management group).
-      - Every scope is checked to exist before any write; an unknown one fails the task naming it and the
-        closest names.
+        V(Production/rg-app/kv-app) for a resource in that group, V(mg:Landing Zones) or V(mg:mg-landingzones) for
+        a management group). Ids and names are compared case-insensitively.
+      - Every scope is checked to exist, among those the identity can see, before any write; an unknown one fails
+        the task naming it and the closest names.
       - The default for the items of O(assignments) that do not set their own, and the scope of O(exclusive_roles).
-      - Required (here or in every item of O(assignments)).
+      - Left out, the subscription of O(subscription_id) (or E(AZURE_SUBSCRIPTION_ID)); without one, every item must
+        name its scope.
     type: str
   start:
     description:
@@ -128,7 +130,7 @@ options:
         choices: [present, absent]
   exclusive:
     description:
-      - V(true) when O(assignments) is the complete list for the roles concerned: any direct assignment of
+      - V(true) when O(assignments) is the complete list for the roles concerned, any direct assignment of
         those roles B(made at the scope concerned) that is not listed is removed. The roles concerned are
         O(exclusive_roles) at O(scope), or else each (role, scope) pair of O(assignments).
       - Assignments made at a child scope (a resource group below the subscription) are that scope's and are

@@ -233,6 +233,16 @@ class AzureBackend:
         return module.arm()
 
     @staticmethod
+    def params(module):
+        """An unset ``scope`` is the default subscription (``subscription_id``, ``AZURE_SUBSCRIPTION_ID``), as in
+        every Azure module: the default of the items that name none."""
+        params = module.params
+        default = getattr(module, "default_subscription", None)
+        if params.get("scope") is None and default:
+            return dict(params, scope=default)
+        return params
+
+    @staticmethod
     def resolver(module, session):
         return AzureTargets(module, session)
 

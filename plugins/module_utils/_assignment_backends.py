@@ -47,6 +47,11 @@ class GraphBackend:
         return module.graph()
 
     @staticmethod
+    def params(module):
+        """The module's options as the run reads them (a surface may fill in a default from the connection)."""
+        return module.params
+
+    @staticmethod
     def resolver(module, session):
         return Resolver(session)
 

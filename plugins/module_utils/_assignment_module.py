@@ -121,9 +121,10 @@ class AssignmentRun:
     backend = DirectoryBackend()
 
     def __init__(self, module, kind, backend=None):
-        self.module, self.kind, self.params = module, kind, module.params
+        self.module, self.kind = module, kind
         if backend is not None:
             self.backend = backend
+        self.params = self.backend.params(module)
         self.replace = bool(self.params.get("replace_permanent_with_eligible"))
         self.role_names, self.principal_names, self.principal_types, self.scope_names = {}, {}, {}, {}
 

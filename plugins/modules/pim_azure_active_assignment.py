@@ -29,8 +29,10 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - entra.pim.auth
-  - entra.pim.azure
+  # entra.pim.azure_assignment before entra.pim.azure: its text for scope (the items' default, the scope of
+  # exclusive_roles) is the one kept when fragments are merged.
   - entra.pim.azure_assignment
+  - entra.pim.azure
 options:
   replace_permanent_with_eligible:
     description:
@@ -38,7 +40,7 @@ options:
         (role, scope) pairs of the input) with an eligible assignment at the same scope, except those listed as
         desired and those of O(protected_principals). Service principals cannot be eligible, so theirs are kept
         and reported. Plain Azure role assignments made outside PIM are replaced too; inherited ones are not
-        (they belong to the parent scope: run the task there).
+        (they belong to the parent scope, where the task can run).
       - Works on its own, without O(exclusive); then only permanent direct assignments are touched, and
         time-bound ones not in the input stay. With O(exclusive), those are removed as exclusive mode does.
       - The eligible assignment is created first and the active one removed only after ARM accepted it,

@@ -28,8 +28,10 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
   - entra.pim.auth
-  - entra.pim.azure
+  # entra.pim.azure_assignment before entra.pim.azure: its text for scope (the items' default, the scope of
+  # exclusive_roles) is the one kept when fragments are merged.
   - entra.pim.azure_assignment
+  - entra.pim.azure
 attributes:
   check_mode:
     support: full
