@@ -349,3 +349,84 @@ def test_second_run_is_calm():
     result = run_azure("eligible", {"principal": "bob@contoso", "role": "Owner", "scope": "Production"}, arm)
     assert result["changed"] is False and arm.requests == []
     assert result["assignments"][0]["reason"] == "as desired"
+
+
+# -- names: scopes and roles through ARM, principals through Graph ----------------------------------------
+class ScopeArm:
+    """What ``_arm_scopes.ScopeResolver`` reads: subscriptions, resource groups, management groups, roles."""
+
+    def __init__(self):
+        self.role_reads = []
+
+    def list_subscriptions(self):
+        return [{"id": SUB, "subscriptionId": SUB.rsplit("/", 1)[-1], "displayName": "Production"}]
+
+    def list_resource_groups(self, subscription_id):
+        return [{"id": RG, "name": "rg-app"}]
+
+    def list_management_groups(self):
+        return [{"id": ROOT_MG, "name": "tenant-root", "displayName": "Tenant Root Group"}]
+
+    def list_role_definitions(self, scope, filter=None):  # noqa: A002
+        self.role_reads.append(scope)
+        return [{"id": full_role(guid, scope), "name": guid, "roleName": name} for name, guid in ROLES.items()]
+
+
+class TargetsModule:
+    default_subscription = None
+    params = {}
+
+    def __init__(self, graph=None):
+        self._graph = graph
+
+    def graph(self):
+        return self._graph
+
+
+def test_every_unknown_scope_and_role_is_reported_at_once_with_the_closest_names():
+    targets = backend_mod.AzureTargets(TargetsModule(), ScopeArm())
+    with pytest.raises(backend_mod.ResolveError) as err:
+        targets.targets([("Owner", "Productoin"), ("Ownr", "Production"), ("Owner", "Production/rg-ap"),
+                         ("Owner", "mg:Tenant Root Grp")])
+    text = str(err.value)
+    for piece in ("'Productoin'", "'Production'", "'Ownr'", "'Owner'", "'rg-ap'", "'rg-app'", "'Tenant Root Grp'"):
+        assert piece in text, piece
+
+
+def test_targets_carry_the_scope_as_arm_spells_it_a_readable_name_and_the_role_guid():
+    arm = ScopeArm()
+    targets = backend_mod.AzureTargets(TargetsModule(), arm)
+    found = targets.targets([("Owner", "production/RG-APP"), ("User Access Administrator", "mg:tenant-root"),
+                             (OWNER, SUB)])
+    assert found[("Owner", "production/RG-APP")] == {"scope": RG, "scope_name": "Production/rg-app",
+                                                     "role_guid": OWNER, "role_name": "Owner"}
+    assert found[("User Access Administrator", "mg:tenant-root")]["scope_name"] == "mg:Tenant Root Group"
+    assert found[(OWNER, SUB)]["role_name"] == "Owner"
+    assert sorted(arm.role_reads) == sorted([RG, ROOT_MG, SUB])  # roles read once per scope
+
+
+class NoDirectoryGraph:
+    def post(self, path, body, read=False):
+        raise backend_mod.GraphCallError(403, "Authorization_RequestDenied", "Insufficient privileges")
+
+    def get_all(self, path, params=None):
+        raise backend_mod.GraphCallError(403, "Authorization_RequestDenied", "Insufficient privileges")
+
+
+def test_object_ids_work_without_directory_read_rights_names_do_not():
+    targets = backend_mod.AzureTargets(TargetsModule(NoDirectoryGraph()), ScopeArm())
+    assert targets.principals([ALICE.upper()]) == {ALICE.upper(): {"id": ALICE, "type": None,
+                                                                   "displayName": ALICE.upper()}}
+    with pytest.raises(backend_mod.GraphCallError):
+        targets.principals(["alice@contoso"])
+    assert targets.principals([]) == {}
+
+
+def test_an_unset_scope_is_the_default_subscription():
+    module = TargetsModule()
+    module.params = {"scope": None}
+    assert AzureBackend.params(module) == {"scope": None}
+    module.default_subscription = SUB.rsplit("/", 1)[-1]
+    assert AzureBackend.params(module) == {"scope": SUB.rsplit("/", 1)[-1]}
+    module.params = {"scope": "Production"}
+    assert AzureBackend.params(module)["scope"] == "Production"
