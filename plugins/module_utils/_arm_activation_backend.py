@@ -49,7 +49,7 @@ class AzureSelfActivation:
         self.at = None  # the scope the run acts at (set by scope())
         self.roles = {}  # GUID -> the role definition resolved at that scope
         self.eligible_seen = []  # the last eligible rows read: the eligibility an activation links to
-        self._mine_everywhere = None  # the caller's rows across the tenant, read only when a name needs them
+        self._mine_at = {}  # the caller's rows by listing scope, read only when ARM shows the user no scope or role
 
     @classmethod
     def connect(cls, module):
@@ -80,28 +80,46 @@ class AzureSelfActivation:
         self.at = found["id"]
         return found
 
-    def _held(self):
-        """The caller's own eligible and active rows across the tenant (two lists at the root, read once)."""
-        if self._mine_everywhere is None:
-            self._mine_everywhere = [normalize(r) for kind in (ELIGIBLE, ACTIVE)
-                                     for r in self.arm.list_scheduled(INSTANCES[kind], "", filter="asTarget()")]
-        return self._mine_everywhere
+    def _held(self, at=""):
+        """The caller's own eligible and active rows at, above and below ``at`` (``""``: across the tenant, the
+        documented "/" of Get-AzRoleEligibilityScheduleInstance's "List all My role eligible schedule instances"),
+        each list read once. ARM answers 404 for a scope that does not exist."""
+        key = str(at).rstrip("/").lower()
+        if key not in self._mine_at:
+            self._mine_at[key] = [normalize(r) for kind in (ELIGIBLE, ACTIVE)
+                                  for r in self.arm.list_scheduled(INSTANCES[kind], at, filter="asTarget()")]
+        return self._mine_at[key]
 
-    def _my_scope(self, ref, refused):
-        parsed = parse_scope(ref, self.resolver.default_subscription)  # a syntax error stands as it is
-        held = held_scopes(self._held())
-        sid, name = scope_from_held(parsed, held)
-        if sid is None:
-            mine = sorted(f"{h.get('displayName') or resource_name(h['id'])} ({h['id']})" for h in held.values())
-            raise ScopeError(f"{refused}; and the signed-in user's own eligible and active roles name no {name} "
-                             "either (they are held at: " + (", ".join(mine) or "nothing") + "); give the scope's "
-                             "ARM id") from None
+    def _rows_at(self, sid, label):
         try:
-            self.arm.list_scheduled(INSTANCES[ELIGIBLE], sid, filter="asTarget()")
+            return self._held(sid)
         except GraphCallError as err:
             if err.status != 404:
                 raise
-            raise ScopeError(f"scope {parsed['input']!r}: {sid} does not exist ({err.code}: {err.message})") from None
+            raise ScopeError(f"scope {label!r}: {sid} does not exist ({err.code}: {err.message})") from None
+
+    def _my_scope(self, ref, refused):
+        parsed = parse_scope(ref, self.resolver.default_subscription)  # a syntax error stands as it is
+        if parsed.get("resource_id"):
+            # An ARM id: the user's rows at it say whether it exists (404) and what it is called.
+            sid = parsed["resource_id"]
+            known = held_scopes(self._rows_at(sid, parsed["input"])).get(sid.rstrip("/").lower()) or {}
+            sid, name = known.get("id") or sid, known.get("displayName")
+        else:
+            try:
+                held = held_scopes(self._held())
+            except GraphCallError as err:
+                if err.status not in (400, 401, 403):
+                    raise
+                raise ScopeError(f"{refused}; and the signed-in user's own roles across the tenant could not be read "
+                                 f"to tell the name ({err.code}); give the scope's ARM id") from None
+            sid, name = scope_from_held(parsed, held)
+            if sid is None:
+                mine = sorted(f"{h.get('displayName') or resource_name(h['id'])} ({h['id']})" for h in held.values())
+                raise ScopeError(f"{refused}; and the signed-in user's own eligible and active roles name no {name} "
+                                 "either (they are held at: " + (", ".join(mine) or "nothing") + "); give the "
+                                 "scope's ARM id") from None
+            self._rows_at(sid, parsed["input"])
         return {"id": sid, "kind": scope_kind(sid), "display_name": name, "input": parsed["input"]}
 
     def role(self, ref, scope):
@@ -112,7 +130,8 @@ class AzureSelfActivation:
         except GraphCallError as err:
             if err.status not in (401, 403):
                 raise
-            mine = held_roles([r for r in self._held() if relation(r.get("scope"), scope["id"]) in ("at", "above")])
+            rows = self._held(scope["id"])
+            mine = held_roles([r for r in rows if relation(r.get("scope"), scope["id"]) in ("at", "above")])
             label = f"{scope.get('display_name') or scope['id']!r} among the signed-in user's own roles (the role " \
                     f"definitions there are refused to them: {err.code})"
             try:
