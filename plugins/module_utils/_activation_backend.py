@@ -24,6 +24,7 @@ from ._activation import (
     mark_synced, outcome, pick_active, precheck, principal_kind, principal_label, select, shape_audit,
     shape_instance, shape_request, signed_in, sort_key, sync_filters,
 )
+from ._arm_scopes import ScopeError
 from ._auth import choose_method
 from ._client import GraphCallError, GraphSession, encode_query
 from ._graph_paths import (
@@ -789,7 +790,7 @@ def run_activation(module, run_class, backend_class, what):
                     sign_in=choose_method(module.auth))
     try:
         result = run.ensure_active() if params["state"] == "active" else run.ensure_inactive()
-    except (ResolveError, ScheduleError) as exc:
+    except (ResolveError, ScheduleError, ScopeError) as exc:
         module.fail(str(exc))
     except RunFailed as exc:
         module.fail(str(exc), **exc.result)
