@@ -115,6 +115,13 @@ def is_outside_pim(inst, surface=DIRECTORY):
     if not _is(inst.get("assignmentType", "Assigned"), "Assigned"):
         return False
     schedule = inst.get(surface.schedule_id_fields[1])
+    if surface.arm_ids and schedule and inst.get("originRoleAssignmentId"):
+        # ARM: the instance names the RBAC role assignment behind it (originRoleAssignmentId); one made outside PIM
+        # is its own schedule, so both ids end in the same name, while PIM names the assignment it creates for a
+        # schedule on its own. Microsoft documents no flag for this (RoleAssignmentScheduleInstance, 2020-10-01);
+        # the emulator follows this reading.
+        return str(schedule).rstrip("/").rsplit("/", 1)[-1].lower() == \
+            str(inst["originRoleAssignmentId"]).rstrip("/").rsplit("/", 1)[-1].lower()
     return not inst.get("startDateTime") or (schedule is not None and schedule == inst.get("id"))
 
 

@@ -74,6 +74,9 @@ options:
   mine:
     description:
       - Read the signed-in user's own rows (C($filter=asTarget())); needs a delegated (user) sign-in.
+      - A user who holds no Azure role sees no subscription or role definition; their scopes and roles are then
+        told from their own eligible and active rows (an ARM id always works; a friendly name works for a scope
+        the user holds a role at).
       - Cannot be combined with O(principals).
     type: bool
     default: false
@@ -300,6 +303,7 @@ arm_requests:
 from ansible_collections.entra.pim.plugins.module_utils._activation import summarize  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._arm_activation_backend import (  # noqa: E402
     AzureActivityReader,
+    AzureSelfActivation,
 )
 from ansible_collections.entra.pim.plugins.module_utils._arm_scopes import (  # noqa: E402
     ScopeError,
@@ -340,12 +344,20 @@ def main():
             refs = [f"/subscriptions/{s['subscriptionId']}" for s in resolver.subscriptions()]
         else:
             refs = [s for s in params["scopes"] or [params["scope"]] if params["scope"] or str(s).strip()]
-        # Every scope is resolved (so checked to exist) and every role matched before the first list is read.
-        found = resolver.scopes(list(dict.fromkeys(refs)))
+        # Every scope is resolved (so checked to exist) and every role matched before the first list is read. A
+        # user reading their own rows may hold no Azure role and so see no scope: the activation backend then tells
+        # scopes and roles from the user's own rows, as pim_azure_role_activation does.
+        if params["mine"]:
+            mine = AzureSelfActivation(arm, resolver)
+            found = {"" if r is None else str(r): mine.scope(r) for r in dict.fromkeys(refs)}
+        else:
+            found = resolver.scopes(list(dict.fromkeys(refs)))
         scopes = list({s["id"].lower(): s for s in (found["" if r is None else str(r)] for r in refs)}.values())
         role_ids = None
         if role_refs and scopes:
-            role_ids = [role_guid(d.get("name") or d["id"]) for d in resolver.roles(scopes[0], role_refs).values()]
+            matched = [mine.role(ref, scopes[0]) for ref in role_refs] if params["mine"] else \
+                list(resolver.roles(scopes[0], role_refs).values())
+            role_ids = [role_guid(d.get("name") or d["id"]) for d in matched]
         principal_ids = None
         if principal_refs:
             # Object ids need no directory read; names are resolved through Graph, in one bulk read.

@@ -460,3 +460,13 @@ def test_the_reader_reads_three_lists_per_scope_and_marks_inheritance():
     mine, _ = AzureActivityReader(fake, FakeResolver()).read([RG], principal_ids=[OTHER_USER.upper()])
     assert [r["principal_id"] for r in mine["active"]] == [OTHER_USER]
     assert fake.lists[-1][2] == f"principalId eq '{OTHER_USER.upper()}'"
+
+
+def test_an_assignment_made_outside_pim_is_its_own_schedule_on_arm():
+    classic = dict(row(kind="Assigned", end=None, iid="x"),
+                   roleAssignmentScheduleId=SUB + "/providers/Microsoft.Authorization/roleAssignmentSchedules/ra-1",
+                   originRoleAssignmentId=SUB + "/providers/Microsoft.Authorization/roleAssignments/RA-1")
+    through_pim = dict(classic, originRoleAssignmentId=SUB + "/providers/Microsoft.Authorization/roleAssignments/o-2")
+    assert act.is_outside_pim(arm.normalize(classic), AZURE) is True
+    assert act.is_outside_pim(arm.normalize(through_pim), AZURE) is False
+    assert act.is_outside_pim(arm.normalize(dict(classic, assignmentType="Activated")), AZURE) is False
