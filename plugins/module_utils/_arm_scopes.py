@@ -141,8 +141,15 @@ def role_guid(ref):
 
 
 def role_definition_id(scope_id, guid):
-    """Pure: the full role definition id of ``guid`` at ``scope_id`` (what requests and policies name)."""
-    return f"{str(scope_id).rstrip('/')}{ROLE_DEFINITIONS}{guid}"
+    """Pure: the full role definition id of ``guid`` used at ``scope_id`` (what requests and policies name), as ARM
+    writes it: the subscription's (``/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{guid}``)
+    at a subscription and anything below it, the provider-level one (``/providers/Microsoft.Authorization/
+    roleDefinitions/{guid}``) at a management group ("Role Assignment Schedule Requests - Create" and "Role
+    Eligibility Schedule Requests - Create" examples, 2020-10-01; a resource group's own path is not a role
+    definition id ARM takes)."""
+    parts = [p for p in str(scope_id).split("/") if p]
+    prefix = f"/subscriptions/{parts[1]}" if len(parts) >= 2 and parts[0].lower() == "subscriptions" else ""
+    return f"{prefix}{ROLE_DEFINITIONS}{guid}"
 
 
 def role_name(role):

@@ -66,8 +66,11 @@ def test_scope_tree_and_role_definition_ids():
     assert is_above(SUB, RG) and is_above(ROOT_MG, SUB) and is_above(ROOT_MG, RG)
     assert not is_above(RG, SUB) and not is_above(SUB, SUB.upper()) and not is_above(SUB, SUB + "0")
     assert not is_above(ROOT_MG, "/providers/Microsoft.Management/managementGroups/other")
-    assert full_role(OWNER, RG) == f"{RG}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
-    assert full_role(OWNER, ROOT_MG) == f"{ROOT_MG}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    # A request names the subscription's role definition at the subscription and below, the provider-level one at a
+    # management group (as ARM answers them).
+    assert full_role(OWNER, RG) == f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    assert full_role(OWNER, RG + "/providers/Microsoft.KeyVault/vaults/kv") == full_role(OWNER, SUB)
+    assert full_role(OWNER, ROOT_MG) == f"/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
     assert role_guid(full_role(OWNER.upper())) == OWNER and role_guid(OWNER) == OWNER
 
 
