@@ -28,9 +28,8 @@ References: Microsoft Learn, "Role Assignment Schedule Requests - Create" (REST 
 from __future__ import annotations
 
 from ._activation import shape_instance, shape_request
-from ._arm_scopes import is_guid
+from ._arm_scopes import is_guid, same_scope
 
-ROLE_DEFINITIONS = "/providers/Microsoft.Authorization/roleDefinitions/"
 # ARM's enum for the expiration type is PascalCase (RoleAssignmentScheduleRequestPropertiesScheduleInfoExpiration:
 # AfterDuration, AfterDateTime, NoExpiration); the core writes Graph's camelCase.
 EXPIRATION_TYPES = {"afterduration": "AfterDuration", "afterdatetime": "AfterDateTime", "noexpiration": "NoExpiration"}
@@ -44,19 +43,9 @@ def role_guid(value):
     return (text.rsplit("/", 1)[-1].lower() or None) if text else None
 
 
-def role_definition_id(scope, guid):
-    """The full id of role definition ``guid`` as seen at ``scope`` (what ARM's own answers carry)."""
-    return f"{str(scope).rstrip('/')}{ROLE_DEFINITIONS}{guid}"
-
-
 def resource_name(value):
     """The ``name`` (last segment) of an ARM resource id; a bare name is its own name."""
     return str(value or "").rstrip("/").rsplit("/", 1)[-1]
-
-
-def same_scope(left, right):
-    """ARM compares scopes without regard to case (resource ids are case-insensitive)."""
-    return str(left or "").rstrip("/").lower() == str(right or "").rstrip("/").lower()
 
 
 def below(child, parent):
