@@ -483,7 +483,7 @@ def attributes():
         # pim_group_setting: the sections and group_settings, worded for groups.
         "GROUPS": _fragment(_map_text(_SECTION_OPTIONS, _group_wording), "group_settings", _GROUP_SETTINGS),
         # pim_azure_role_setting: the sections and role_settings with a scope per group.
-        "AZURE": _fragment(_SECTION_OPTIONS, "role_settings", _AZURE_ROLE_SETTINGS),
+        "AZURE_ROLES": _fragment(_SECTION_OPTIONS, "role_settings", _AZURE_ROLE_SETTINGS),
     }
 
 

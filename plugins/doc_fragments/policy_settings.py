@@ -2113,7 +2113,7 @@ options:
                     type: bool
 """
 
-    AZURE = r"""
+    AZURE_ROLES = r"""
 options:
   activation:
     description:

@@ -123,6 +123,15 @@ def flatten(obj):
     return out
 
 
+def is_write(method, url):
+    """Whether a request changes something: every PUT, PATCH, POST and DELETE except the POST ``validate`` of a
+    schedule request, which only checks one (as the emulator counts them)."""
+    method = method.upper()
+    if method in ("GET", "HEAD"):
+        return False
+    return not (method == "POST" and urlsplit(url).path.rstrip("/").lower().endswith("/validate"))
+
+
 def _counter(session, per_try):
     """A pipeline policy counting what goes through: per call (before the retry policy) or per try (after it)."""
     from azure.core.pipeline.policies import SansIOHTTPPolicy
@@ -131,11 +140,25 @@ def _counter(session, per_try):
         def on_request(self, request):
             if per_try:
                 session.request_count += 1
-                if request.http_request.method.upper() not in ("GET", "HEAD"):
+                if is_write(request.http_request.method, request.http_request.url):
                     session.write_count += 1
             else:
                 session.call_count += 1
     return Counter()
+
+
+def _retry_policy(total):
+    """azure-core's retries (408, 429, 5xx; ``Retry-After`` when given, else exponential back-off up to 30 s), with
+    ``Retry-After`` capped at ``MAX_RETRY_AFTER`` as on Graph: a throttled run waits minutes, never hours."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    from ._client import MAX_RETRY_AFTER
+
+    class CappedRetry(RetryPolicy):
+        def get_retry_after(self, response):
+            seconds = super().get_retry_after(response)
+            return None if seconds is None else min(float(seconds), MAX_RETRY_AFTER)
+    return CappedRetry(retry_total=total, retry_backoff_max=30)
 
 
 def _from_sign_in(response, arm_url):
@@ -203,7 +226,7 @@ class ArmSession:
         self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
         from azure.mgmt.authorization import AuthorizationManagementClient
 
-        options = {"retry_total": self.max_retries, "retry_backoff_max": 30,
+        options = {"retry_policy": _retry_policy(self.max_retries),
                    "connection_timeout": self.timeout, "read_timeout": self.timeout,
                    "per_call_policies": [_counter(self, per_try=False)],
                    "per_retry_policies": [_counter(self, per_try=True)]}
@@ -304,8 +327,8 @@ class ArmSession:
     def get_json(self, path, api_version, params=None):
         """GET ``path`` (relative to arm_url) with ``api-version``; the JSON answer, raising ``ArmCallError``."""
         query = {"api-version": api_version, **(params or {})}
-        url = self.arm_url + path + "?" + "&".join(f"{quote(k, safe='$')}={quote(str(v), safe='')}"
-                                                  for k, v in query.items())
+        pairs = [f"{quote(k, safe='$')}={quote(str(v), safe='')}" for k, v in query.items()]
+        url = self.arm_url + path + "?" + "&".join(pairs)
         return self._get_url(url, path)
 
     def _get_url(self, url, path):

@@ -29,7 +29,7 @@ author:
 extends_documentation_fragment:
   - entra.pim.auth
   - entra.pim.azure
-  - entra.pim.policy_settings.azure
+  - entra.pim.policy_settings.azure_roles
 attributes:
   check_mode:
     support: full
@@ -39,7 +39,7 @@ attributes:
     description: Shows the settings of each changed policy before and after.
 options:
   # The settings options (activation, eligible_assignment, active_assignment, notifications) and
-  # role_settings come from the entra.pim.policy_settings.azure fragment; scope from entra.pim.azure.
+  # role_settings come from the entra.pim.policy_settings.azure_roles fragment; scope from entra.pim.azure.
   roles:
     description:
       - The Azure roles to configure at O(scope), by name (V(Owner); exact case first, a case-only match when

@@ -75,9 +75,10 @@ EXAMPLES = r"""
 
 - name: Show them
   ansible.builtin.debug:
-    msg: "{{ landing.subscriptions
-             | selectattr('management_group_id', 'equalto', '/providers/Microsoft.Management/managementGroups/mg-landingzones')
+    msg: "{{ landing.subscriptions | selectattr('management_group_id', 'equalto', landing_zones)
              | map(attribute='display_name') }}"
+  vars:
+    landing_zones: /providers/Microsoft.Management/managementGroups/mg-landingzones
 
 - name: Check that a resource group exists
   entra.pim.pim_azure_scope_info:
