@@ -118,11 +118,11 @@ EXAMPLES = r"""
     pending_requests: false
   register: everywhere
 
-- name: What the signed-in user may activate
+- name: What the signed-in user may activate on a subscription (and below it)
   entra.pim.pim_azure_activation_info:
     auth_method: azure_cli
     mine: true
-    scope: Production/rg-app
+    scope: "/subscriptions/{{ subscription_id }}"
 """
 
 RETURN = r"""

@@ -123,13 +123,14 @@ seealso:
 """
 
 EXAMPLES = r"""
-# After `az login --tenant <tenant>` with MFA: the Azure CLI's token carries MFA.
+# After `az login --tenant <tenant>` with MFA (the Azure CLI's token carries MFA). A user who holds no Azure role
+# sees no subscription by name: give the scope's ARM id (subscription_id: `az account show --query id`).
 - name: Become Contributor on a resource group for an hour
   entra.pim.pim_azure_role_activation:
     auth_method: azure_cli
     tenant_id: "{{ tenant_id }}"
     role: Contributor
-    scope: Production/rg-app
+    scope: "/subscriptions/{{ subscription_id }}/resourceGroups/rg-app"
     duration: PT1H
     justification: "Change CHG0042: scale the app service plan"
     ticket_number: CHG0042
@@ -137,9 +138,8 @@ EXAMPLES = r"""
 
 - name: Activate Owner on a subscription and wait for an approver
   entra.pim.pim_azure_role_activation:
-    auth_method: azure_cli
     role: Owner
-    scope: /subscriptions/00000000-0000-0000-0000-000000000000
+    scope: "/subscriptions/{{ subscription_id }}"
     duration: PT1H
     justification: Incident 4711
     wait_for_approval: true
@@ -147,9 +147,8 @@ EXAMPLES = r"""
 
 - name: Drop the role again
   entra.pim.pim_azure_role_activation:
-    auth_method: azure_cli
     role: Contributor
-    scope: Production/rg-app
+    scope: "/subscriptions/{{ subscription_id }}/resourceGroups/rg-app"
     state: inactive
 """
 
