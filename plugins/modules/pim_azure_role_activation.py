@@ -24,6 +24,10 @@ description:
     asked twice.
   - An eligibility on a scope covers the scopes below it; the module activates at O(scope) and links the
     request to the eligibility at that scope or, when there is none, to the nearest one above it.
+  - A user who holds no Azure role of their own sees no subscription, resource group or role definition (ARM lists
+    nothing to them). The module then tells the scope and role from the user's own eligible and active rows
+    (C($filter=asTarget()), across the tenant), so an ARM id always works, and a friendly name works for a scope
+    the user holds a role at; an unknown one fails naming the scopes the user holds roles at.
   - Before sending anything, checks that the scope exists, the role's activation settings at that scope (MFA,
     authentication context, justification, ticket, maximum duration) and the user's eligibility, and fails with
     every reason PIM would refuse. When the settings cannot be read (ARM answers 403), the module warns and lets
