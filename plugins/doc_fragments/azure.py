@@ -31,6 +31,9 @@ notes:
   - Talks to Azure Resource Manager (C(Microsoft.Authorization) API 2020-10-01 for PIM, 2022-04-01 for role
     definitions) with the same credential options as the Graph modules; the token is requested for Resource
     Manager (C(https://management.azure.com/.default) in the public cloud).
+  - With O(auth_method=access_token), the token is sent to Resource Manager as it is, so it must be issued for
+    Resource Manager (audience C(https://management.azure.com)), not for Graph; Resource Manager refuses any other
+    with C(InvalidAuthenticationTokenAudience). Every other method requests a Resource Manager token itself.
   - Reports its Resource Manager request count in RV(ignore:arm_requests), next to RV(ignore:graph_requests) (Graph
     is only called to resolve principals given by name).
   - Roles are named by display name (V(Contributor)), role definition GUID or full role definition id; custom

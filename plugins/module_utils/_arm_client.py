@@ -33,6 +33,17 @@ import os
 import uuid
 from urllib.parse import quote, urlsplit
 
+from ._graph_paths import (
+    ARM_AUTHORIZATION,
+    ARM_COLLECTIONS,
+    ARM_ELIGIBLE_CHILD_RESOURCES,
+    ARM_MANAGEMENT_GROUPS,
+    ARM_POLICIES,
+    ARM_POLICY_ASSIGNMENTS,
+    ARM_ROLE_ASSIGNMENTS,
+    ARM_ROLE_DEFINITIONS,
+    ARM_SUBSCRIPTIONS,
+)
 from ._auth import AuthError, _check_endpoint, build_credential, normalise_auth, resolve_cloud, trust_file
 from ._client import HINTS, MAX_PAGES, GraphCallError, GraphSession, WriteOutcomeUnknown
 
@@ -123,6 +134,15 @@ def flatten(obj):
     return out
 
 
+def is_write(method, url):
+    """Whether a request changes something: every PUT, PATCH, POST and DELETE except the POST ``validate`` of a
+    schedule request, which only checks one (as the emulator counts them)."""
+    method = method.upper()
+    if method in ("GET", "HEAD"):
+        return False
+    return not (method == "POST" and urlsplit(url).path.rstrip("/").lower().endswith("/validate"))
+
+
 def _counter(session, per_try):
     """A pipeline policy counting what goes through: per call (before the retry policy) or per try (after it)."""
     from azure.core.pipeline.policies import SansIOHTTPPolicy
@@ -131,11 +151,25 @@ def _counter(session, per_try):
         def on_request(self, request):
             if per_try:
                 session.request_count += 1
-                if request.http_request.method.upper() not in ("GET", "HEAD"):
+                if is_write(request.http_request.method, request.http_request.url):
                     session.write_count += 1
             else:
                 session.call_count += 1
     return Counter()
+
+
+def _retry_policy(total):
+    """azure-core's retries (408, 429, 5xx; ``Retry-After`` when given, else exponential back-off up to 30 s), with
+    ``Retry-After`` capped at ``MAX_RETRY_AFTER`` as on Graph: a throttled run waits minutes, never hours."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    from ._client import MAX_RETRY_AFTER
+
+    class CappedRetry(RetryPolicy):
+        def get_retry_after(self, response):
+            seconds = super().get_retry_after(response)
+            return None if seconds is None else min(float(seconds), MAX_RETRY_AFTER)
+    return CappedRetry(retry_total=total, retry_backoff_max=30)
 
 
 def _from_sign_in(response, arm_url):
@@ -196,7 +230,7 @@ class ArmSession:
         self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
         from azure.mgmt.authorization import AuthorizationManagementClient
 
-        options = {"retry_total": self.max_retries, "retry_backoff_max": 30,
+        options = {"retry_policy": _retry_policy(self.max_retries),
                    "connection_timeout": self.timeout, "read_timeout": self.timeout,
                    "per_call_policies": [_counter(self, per_try=False)],
                    "per_retry_policies": [_counter(self, per_try=True)]}
@@ -297,8 +331,8 @@ class ArmSession:
     def get_json(self, path, api_version, params=None):
         """GET ``path`` (relative to arm_url) with ``api-version``; the JSON answer, raising ``ArmCallError``."""
         query = {"api-version": api_version, **(params or {})}
-        url = self.arm_url + path + "?" + "&".join(f"{quote(k, safe='$')}={quote(str(v), safe='')}"
-                                                  for k, v in query.items())
+        pairs = [f"{quote(k, safe='$')}={quote(str(v), safe='')}" for k, v in query.items()]
+        url = self.arm_url + path + "?" + "&".join(pairs)
         return self._get_url(url, path)
 
     def _get_url(self, url, path):
@@ -334,59 +368,60 @@ class ArmSession:
 
     # -- scopes ---------------------------------------------------------------------------
     def list_subscriptions(self):
-        return self.list_json("/subscriptions", API_SUBSCRIPTIONS)
+        return self.list_json(ARM_SUBSCRIPTIONS, API_SUBSCRIPTIONS)
 
     def get_subscription(self, subscription_id):
-        return flatten(self.get_json(f"/subscriptions/{quote(subscription_id, safe='')}", API_SUBSCRIPTIONS))
+        return flatten(self.get_json(f"{ARM_SUBSCRIPTIONS}/{quote(subscription_id, safe='')}", API_SUBSCRIPTIONS))
 
     def list_resource_groups(self, subscription_id):
-        return self.list_json(f"/subscriptions/{quote(subscription_id, safe='')}/resourcegroups", API_RESOURCE_GROUPS)
+        return self.list_json(f"{ARM_SUBSCRIPTIONS}/{quote(subscription_id, safe='')}/resourcegroups",
+                              API_RESOURCE_GROUPS)
 
     def get_resource_group(self, subscription_id, name):
-        return flatten(self.get_json(f"/subscriptions/{quote(subscription_id, safe='')}/resourcegroups/"
+        return flatten(self.get_json(f"{ARM_SUBSCRIPTIONS}/{quote(subscription_id, safe='')}/resourcegroups/"
                                      f"{quote(name, safe='')}", API_RESOURCE_GROUPS))
 
     def list_resources(self, subscription_id, group):
-        return self.list_json(f"/subscriptions/{quote(subscription_id, safe='')}/resourceGroups/"
+        return self.list_json(f"{ARM_SUBSCRIPTIONS}/{quote(subscription_id, safe='')}/resourceGroups/"
                               f"{quote(group, safe='')}/resources", API_RESOURCE_GROUPS)
 
     def list_management_groups(self):
-        return self.list_json("/providers/Microsoft.Management/managementGroups", API_MANAGEMENT_GROUPS)
+        return self.list_json(ARM_MANAGEMENT_GROUPS, API_MANAGEMENT_GROUPS)
 
     def get_management_group(self, group_id, expand_children=False):
         params = {"$expand": "children", "$recurse": "true"} if expand_children else None
-        return flatten(self.get_json(f"/providers/Microsoft.Management/managementGroups/{quote(group_id, safe='')}",
+        return flatten(self.get_json(f"{ARM_MANAGEMENT_GROUPS}/{quote(group_id, safe='')}",
                                      API_MANAGEMENT_GROUPS, params))
 
     # -- role definitions and classic role assignments (2022-04-01) -------------------------
     def list_role_definitions(self, scope, filter=None):  # noqa: A002 - the REST parameter's name
-        return self._list(f"{scope}/providers/Microsoft.Authorization/roleDefinitions",
+        return self._list(scope + ARM_ROLE_DEFINITIONS,
                           lambda: self._client.role_definitions.list(scope, filter=filter))
 
     def list_role_assignments(self, scope, filter=None):  # noqa: A002
         """Role assignments (made through PIM or not) at, above and below ``scope`` unless filtered."""
-        return self._list(f"{scope}/providers/Microsoft.Authorization/roleAssignments",
+        return self._list(scope + ARM_ROLE_ASSIGNMENTS,
                           lambda: self._client.role_assignments.list_for_scope(scope, filter=filter))
 
     # -- role management policies (2020-10-01) ----------------------------------------------
     def list_policies(self, scope):
         """Every role management policy at ``scope`` (one per role), with its rules: one paged list."""
-        return self._list(f"{scope}/providers/Microsoft.Authorization/roleManagementPolicies",
+        return self._list(scope + ARM_POLICIES,
                           lambda: self._client.role_management_policies.list_for_scope(scope))
 
     def get_policy(self, scope, name):
-        path = f"{scope}/providers/Microsoft.Authorization/roleManagementPolicies/{name}"
+        path = f"{scope}{ARM_POLICIES}/{name}"
         return flatten(self._run("GET", path, lambda: self._client.role_management_policies.get(scope, name)))
 
     def patch_policy(self, policy_id, rules):
         """PATCH the rules of the policy ``policy_id`` (its full id); the policy as answered."""
-        scope, name = split_child(policy_id, "roleManagementPolicies")
+        scope, name = split_child(policy_id, ARM_POLICIES.rsplit("/", 1)[-1])
         body = {"properties": {"rules": rules}}
         return flatten(self._run("PATCH", policy_id, lambda: self._client.role_management_policies.update(
             scope, name, _json_body(body))))
 
     def list_policy_assignments(self, scope):
-        return self._list(f"{scope}/providers/Microsoft.Authorization/roleManagementPolicyAssignments",
+        return self._list(scope + ARM_POLICY_ASSIGNMENTS,
                           lambda: self._client.role_management_policy_assignments.list_for_scope(scope))
 
     # -- schedules, instances, requests (2020-10-01) -----------------------------------------
@@ -397,43 +432,35 @@ class ArmSession:
         """``kind``: role_eligibility_schedules, role_eligibility_schedule_instances, role_assignment_schedules,
         role_assignment_schedule_instances, role_eligibility_schedule_requests, role_assignment_schedule_requests.
         ``filter``: ``asTarget()``, ``atScope()``, ``principalId eq '...'``, ``roleDefinitionId eq '...'``."""
-        resource = _REST_NAMES[kind]
-        return self._list(f"{scope}/providers/Microsoft.Authorization/{resource}",
+        resource = ARM_COLLECTIONS[kind]
+        return self._list(f"{scope}{ARM_AUTHORIZATION}/{resource}",
                           lambda: self._ops(kind).list_for_scope(scope, filter=filter))
 
     def create_request(self, kind, scope, body, name=None):
         """PUT a schedule request (``role_eligibility_schedule_requests`` or ``role_assignment_schedule_requests``)
         under a new GUID name (or ``name``); ``body`` is the REST body ``{"properties": {...}}``."""
         name = name or str(uuid.uuid4())
-        path = f"{scope}/providers/Microsoft.Authorization/{_REST_NAMES[kind]}/{name}"
+        path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}"
         return flatten(self._run("PUT", path, lambda: self._ops(kind).create(scope, name, _json_body(body))))
 
     def get_request(self, kind, scope, name):
-        path = f"{scope}/providers/Microsoft.Authorization/{_REST_NAMES[kind]}/{name}"
+        path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}"
         return flatten(self._run("GET", path, lambda: self._ops(kind).get(scope, name)))
 
     def cancel_request(self, kind, scope, name):
-        path = f"{scope}/providers/Microsoft.Authorization/{_REST_NAMES[kind]}/{name}/cancel"
+        path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}/cancel"
         self._run("POST", path, lambda: self._ops(kind).cancel(scope, name))
 
     def validate_request(self, kind, scope, body, name=None):
         name = name or str(uuid.uuid4())
-        path = f"{scope}/providers/Microsoft.Authorization/{_REST_NAMES[kind]}/{name}/validate"
+        path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}/validate"
         return flatten(self._run("POST", path, lambda: self._ops(kind).validate(scope, name, _json_body(body))))
 
     def eligible_child_resources(self, scope, filter=None):  # noqa: A002
-        return self._list(f"{scope}/providers/Microsoft.Authorization/eligibleChildResources",
+        return self._list(scope + ARM_ELIGIBLE_CHILD_RESOURCES,
                           lambda: self._client.eligible_child_resources.get(scope, filter=filter))
 
 
-_REST_NAMES = {
-    "role_eligibility_schedules": "roleEligibilitySchedules",
-    "role_eligibility_schedule_instances": "roleEligibilityScheduleInstances",
-    "role_eligibility_schedule_requests": "roleEligibilityScheduleRequests",
-    "role_assignment_schedules": "roleAssignmentSchedules",
-    "role_assignment_schedule_instances": "roleAssignmentScheduleInstances",
-    "role_assignment_schedule_requests": "roleAssignmentScheduleRequests",
-}
 
 
 def _json_body(body):
@@ -444,7 +471,7 @@ def _json_body(body):
 
 def split_child(resource_id, collection):
     """``{scope}/providers/Microsoft.Authorization/{collection}/{name}`` -> (scope, name)."""
-    marker = f"/providers/Microsoft.Authorization/{collection}/"
+    marker = f"{ARM_AUTHORIZATION}/{collection}/"
     index = str(resource_id).lower().rfind(marker.lower())
     if index < 0:
         raise ValueError(f"{resource_id!r} is not a {collection} id")

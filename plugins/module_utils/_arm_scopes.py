@@ -202,7 +202,7 @@ def _closest(ref, candidates):
 
 def _is_not_found(err):
     return isinstance(err, GraphCallError) and (err.status == 404 or err.code in (
-        "SubscriptionNotFound", "ResourceGroupNotFound", "ResourceNotFound", "NotFound"))
+        "SubscriptionNotFound", "ResourceGroupNotFound", "ResourceNotFound", "ParentResourceNotFound", "NotFound"))
 
 
 class ScopeResolver:
@@ -270,7 +270,7 @@ class ScopeResolver:
         out.update(id=group["id"], kind=RESOURCE_GROUP, display_name=group.get("name"), resource_group=group["name"])
         if parsed["kind"] == RESOURCE_GROUP:
             return out
-        resource = self._resource(sub_id, group["name"], parsed, label)
+        resource = self._resource(sub_id, group, parsed, label)
         out.update(id=resource["id"], kind=RESOURCE, display_name=resource.get("name"))
         return out
 
@@ -337,12 +337,12 @@ class ScopeResolver:
                              f"{sub_name or sub_id!r}{_closest(name, [g.get('name') for g in groups])}")
         return hits[0]
 
-    def _resource(self, sub_id, group, parsed, label):
-        resources = self.resources(sub_id, group)
+    def _resource(self, sub_id, group_obj, parsed, label):
         if parsed["resource_id"]:
-            hits = [r for r in resources if same_scope(r.get("id"), parsed["resource_id"])]
-        else:
-            hits = [r for r in resources if str(r.get("name") or "").lower() == parsed["resource"].lower()]
+            return self._resource_by_id(parsed, label, group_obj["id"])
+        group = group_obj["name"]
+        resources = self.resources(sub_id, group)
+        hits = [r for r in resources if str(r.get("name") or "").lower() == parsed["resource"].lower()]
         if len(hits) > 1:
             raise ScopeError(f"scope {label}: {len(hits)} resources are called {parsed['resource']!r} in "
                              f"{group!r} (" + ", ".join(str(r.get("type")) for r in hits) + "); give the resource id")
@@ -351,11 +351,37 @@ class ScopeResolver:
                              f"{group!r}{_closest(parsed['resource'], [r.get('name') for r in resources])}")
         return hits[0]
 
+    def _resource_by_id(self, parsed, label, group_id):
+        """A resource given by its id is checked through the role definitions at it (read anyway to match roles):
+        Resource Manager answers 404 for a scope below a resource that does not exist. Its subscription and group
+        take Resource Manager's casing; the provider part stays as written (ARM compares it case-insensitively)."""
+        resource_id = parsed["resource_id"]
+        marker = resource_id.lower().find("/providers/", len("/subscriptions/"))
+        stored = group_id + resource_id[marker:]
+        try:
+            self.role_definitions(stored)
+        except GraphCallError as err:
+            if not _is_not_found(err):
+                raise
+            raise ScopeError(f"scope {label}: resource {parsed['resource']!r} does not exist ({err.code}: "
+                             f"{err.message})") from None
+        return {"id": stored, "name": stored.rsplit("/", 1)[-1]}
+
     # -- role definitions ----------------------------------------------------------------------
     def roles(self, scope, refs):
         """ref -> role definition at the resolved ``scope`` (built-in and custom roles assignable there)."""
         label = repr(scope.get("display_name") or scope["id"])
         return match_role_definitions(refs, self.role_definitions(scope["id"]), label)
+
+    def _hierarchy(self, root, parent_of, limit):
+        """The tree below the tenant root group: one read with ``$expand=children&$recurse=true`` ("Management
+        Groups - Get"); a group whose children came back unexpanded is read on its own (at most ``limit`` reads)."""
+        todo, reads = [root], 0
+        while todo and reads <= limit:
+            unexpanded = []
+            _walk_tree(self.arm.get_management_group(todo.pop(0), expand_children=True), None, parent_of, unexpanded)
+            reads += 1
+            todo.extend(u for u in unexpanded if u)
 
     # -- discovery -----------------------------------------------------------------------------
     def discover(self, resource_groups=False, management_groups=True):
@@ -374,17 +400,14 @@ class ScopeResolver:
                     raise
                 groups = []
                 out["warnings"].append(f"management groups were not listed: {err.describe()}")
-            tree = None
             roots = [g for g in groups if str(g.get("name") or "").lower() == str(g.get("tenantId") or "").lower()]
             if roots:
                 try:
-                    tree = self.arm.get_management_group(roots[0]["name"], expand_children=True)
+                    self._hierarchy(roots[0]["name"], parent_of, len(groups))
                 except GraphCallError as err:
                     if err.status not in (401, 403, 404):
                         raise
                     out["warnings"].append(f"the management group hierarchy was not read: {err.describe()}")
-            if tree:
-                _walk_tree(tree, None, parent_of)
             for group in groups:
                 out["management_groups"].append({
                     "id": group.get("id"), "name": group.get("name"), "display_name": group.get("displayName"),
@@ -402,11 +425,14 @@ class ScopeResolver:
         return out
 
 
-def _walk_tree(node, parent_id, parent_of):
-    """A management group read with ``$expand=children&$recurse=true`` -> child id (lower) -> parent id."""
+def _walk_tree(node, parent_id, parent_of, unexpanded):
+    """A management group read with ``$expand=children`` -> ``parent_of`` (child id (lower) -> parent id); the
+    management groups among the children whose own children were not expanded go to ``unexpanded``."""
     node_id = node.get("id")
     if parent_id and node_id:
         parent_of[str(node_id).lower()] = parent_id
     for child in node.get("children") or []:
-        child_flat = dict(child, **(child.get("properties") or {})) if "properties" in child else child
-        _walk_tree(child_flat, node_id, parent_of)
+        child = dict(child, **(child.get("properties") or {})) if "properties" in child else child
+        if child.get("children") is None and "managementgroups" in str(child.get("type") or "").lower():
+            unexpanded.append(child.get("name"))
+        _walk_tree(child, node_id, parent_of, unexpanded)

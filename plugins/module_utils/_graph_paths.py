@@ -25,6 +25,26 @@ SCHEDULES = {
                "instances": ROLE_MANAGEMENT + "/roleAssignmentScheduleInstances",
                "schedules": ROLE_MANAGEMENT + "/roleAssignmentSchedules"},
 }
+# Azure Resource Manager (Microsoft.Authorization 2020-10-01 PIM, 2022-04-01 role definitions): paths below a scope
+# (``{scope}`` + path), and the scopes' own collections. ArmSession spells no path itself.
+ARM_AUTHORIZATION = "/providers/Microsoft.Authorization"
+ARM_POLICIES = ARM_AUTHORIZATION + "/roleManagementPolicies"
+ARM_POLICY_ASSIGNMENTS = ARM_AUTHORIZATION + "/roleManagementPolicyAssignments"
+ARM_ROLE_DEFINITIONS = ARM_AUTHORIZATION + "/roleDefinitions"
+ARM_ROLE_ASSIGNMENTS = ARM_AUTHORIZATION + "/roleAssignments"
+ARM_ELIGIBLE_CHILD_RESOURCES = ARM_AUTHORIZATION + "/eligibleChildResources"
+# ArmSession.list_scheduled kind -> its collection below a scope.
+ARM_COLLECTIONS = {
+    "role_eligibility_schedules": "roleEligibilitySchedules",
+    "role_eligibility_schedule_instances": "roleEligibilityScheduleInstances",
+    "role_eligibility_schedule_requests": "roleEligibilityScheduleRequests",
+    "role_assignment_schedules": "roleAssignmentSchedules",
+    "role_assignment_schedule_instances": "roleAssignmentScheduleInstances",
+    "role_assignment_schedule_requests": "roleAssignmentScheduleRequests",
+}
+ARM_SUBSCRIPTIONS = "/subscriptions"
+ARM_MANAGEMENT_GROUPS = "/providers/Microsoft.Management/managementGroups"
+
 # Azure resource roles: the same three collections per kind below an ARM scope, named as
 # ``azure-mgmt-authorization``'s operation groups (``_arm_client.ArmSession.list_scheduled``, ``create_request``).
 ARM_SCHEDULES = {

@@ -63,8 +63,9 @@ CHECK_MODE = {
 }
 # Modules whose examples change the tenant: the emulator must have taken writes from their playbook.
 WRITERS = {"pim_role_setting", "pim_eligible_assignment", "pim_active_assignment",
-           "pim_role_activation", "pim_group_setting", "pim_group_activation", "pim_access_review",
-           "pim_azure_eligible_assignment", "pim_azure_active_assignment"}
+           "pim_role_activation", "pim_group_setting", "pim_group_activation", "pim_access_review"}
+WRITERS |= {"pim_azure_role_setting"}
+WRITERS |= {"pim_azure_eligible_assignment", "pim_azure_active_assignment"}
 RECAP = re.compile(r"^\S+\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
                    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+"
                    r"ignored=(?P<ignored>\d+)", re.MULTILINE)
@@ -118,7 +119,7 @@ def azure_cli(bin_dir: Path, token: str) -> None:
 def play_for(module: str, emulator) -> dict:
     info = emulator.info
     tenant = info["tenants"][0]
-    # The Azure modules reach the emulator's Resource Manager through arm_url (every module accepts it).
+    # Every module accepts arm_url (the Azure resource modules use it), as one module_defaults for the group.
     admin = dict(auth_options(info, 0, "pim-admin"), arm_url=info["arm_url"])
     user = user_sign_in(emulator, SIGNED_IN_MODULES.get(module, ACTIVATION_USER))
     tasks = examples(module)

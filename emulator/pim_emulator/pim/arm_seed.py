@@ -188,7 +188,8 @@ def seed_azure(tenant: Tenant, clock: Clock, spec: dict | None) -> None:
     """Build the Azure part of ``tenant`` from a seed document's ``azure`` entry (nothing if None)."""
     if spec is None:
         return
-    created = iso(clock.now() - timedelta(days=400))
+    # Day-stable (midnight), so two emulators started minutes apart seed equal states (tests/reliability compares).
+    created = iso(clock.now() - timedelta(days=400))[:10] + "T00:00:00Z"
     root_id = MG_PREFIX + tenant.id
     add_scope(tenant, {"id": root_id, "kind": "managementgroup", "name": tenant.id, "displayName": "Tenant Root Group",
                        "parent": None, "tenantId": tenant.id})

@@ -17,7 +17,7 @@ from azure.core.pipeline.transport import RequestsTransport
 
 from ansible_collections.entra.pim.plugins.module_utils import _arm_client as ac
 from ansible_collections.entra.pim.plugins.module_utils._auth import AuthError
-from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+from ansible_collections.entra.pim.plugins.module_utils._client import MAX_RETRY_AFTER, GraphCallError
 
 ARM = "https://127.0.0.1:9999"
 SUB = "/subscriptions/4f2a1c3e-1111-4aaa-8bbb-000000000001"
@@ -94,7 +94,8 @@ def test_a_patch_carries_only_the_rules_and_counts_as_one_write():
     assert arm.stats() == {"requests": 1, "writes": 1, "retries": 0}
 
 
-def test_throttling_is_retried_after_retry_after_and_counted():
+def test_throttling_is_retried_after_retry_after_and_counted(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)
     arm, wire = session([(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "0"}),
                          (200, {"value": []})])
     assert arm.list_role_definitions(SUB) == []
@@ -119,7 +120,8 @@ def test_arm_error_envelope_becomes_a_graph_call_error_with_the_arm_hint():
     assert arm.stats()["writes"] == 1
 
 
-def test_a_body_that_is_no_arm_error_still_gives_status_and_code():
+def test_a_body_that_is_no_arm_error_still_gives_status_and_code(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)  # azure-core's back-off between the tries
     arm, _wire = session([(502, None), (502, None), (502, None)], max_retries=2)
     with pytest.raises(ac.ArmCallError) as caught:
         arm.get_subscription("4f2a1c3e-1111-4aaa-8bbb-000000000001")
@@ -183,3 +185,15 @@ def test_split_child_and_flatten():
     flat = ac.flatten({"id": "i", "name": "n", "type": "Microsoft.Authorization/roleDefinitions",
                        "properties": {"roleName": "Owner", "type": "BuiltInRole"}})
     assert flat == {"id": "i", "name": "n", "type": "BuiltInRole", "roleName": "Owner"}
+
+
+def test_a_far_retry_after_is_capped_and_validate_is_no_write(monkeypatch):
+    slept = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    arm, wire = session([(429, {"error": {"code": "TooManyRequests", "message": "slow"}}, {"Retry-After": "86400"}),
+                         (200, {"id": "x", "name": "n", "properties": {"status": "Provisioned"}})])
+    arm.validate_request("role_eligibility_schedule_requests", SUB, {"properties": {}})
+    assert slept == [MAX_RETRY_AFTER]
+    assert wire.sent[0]["method"] == "POST" and wire.sent[0]["url"].split("?")[0].endswith("/validate")
+    assert arm.stats() == {"requests": 2, "writes": 0, "retries": 1}
+    assert ac.is_write("POST", f"{ARM}{SUB}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/n/cancel")

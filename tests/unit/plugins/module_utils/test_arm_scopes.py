@@ -85,6 +85,11 @@ def test_role_guid_from_a_guid_or_a_full_id_never_from_a_name():
     assert sc.role_guid(f"/subscriptions/{PROD}") is None  # a subscription id is no role
     assert sc.role_definition_id(f"/subscriptions/{PROD}/", OWNER) == \
         f"/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    # Below a subscription ARM names the subscription's definition; at a management group the provider's.
+    assert sc.role_definition_id(f"/subscriptions/{PROD}/resourceGroups/rg-app", OWNER) == \
+        f"/subscriptions/{PROD}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
+    assert sc.role_definition_id("/providers/Microsoft.Management/managementGroups/mg", OWNER) == \
+        f"/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
 
 
 def test_parent_scopes_inside_a_subscription():
@@ -276,3 +281,38 @@ def test_azure_surface_keys_by_scope_and_role_guid_whatever_the_casing_or_id_for
     assert AZURE.role_of(from_request) == CONTRIBUTOR
     assert AZURE.settings_module == "entra.pim.pim_azure_role_setting"
     assert AZURE.scope_default is None and AZURE.role_in_scope
+
+
+def test_discovery_reads_a_group_whose_children_came_back_unexpanded():
+    arm = FakeArm()
+    mg = "/providers/Microsoft.Management/managementGroups/"
+
+    def one_level(name, expand_children=False):
+        arm.reads.append(f"management group {name}")
+        if name == TENANT:  # $recurse not honoured: the children's children are not expanded (null)
+            return {"id": mg + TENANT, "name": TENANT, "children": [
+                {"id": mg + "mg-landingzones", "name": "mg-landingzones",
+                 "type": "Microsoft.Management/managementGroups", "children": None}]}
+        return {"id": mg + name, "name": name, "children": [
+            {"id": f"/subscriptions/{PROD}", "name": PROD, "type": "/subscriptions", "children": None}]}
+    arm.get_management_group = one_level
+    found = sc.ScopeResolver(arm).discover()
+    subs = {s["display_name"]: s for s in found["subscriptions"]}
+    assert subs["Production"]["management_group_id"] == mg + "mg-landingzones"
+    assert subs["Development"]["management_group_id"] is None  # not a child in this tree
+    assert arm.reads.count("management group mg-landingzones") == 1
+
+
+def test_a_resource_by_id_is_checked_through_the_role_definitions_at_it():
+    arm = FakeArm()
+    kv = f"/subscriptions/{PROD}/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/kv-app"
+    found = sc.ScopeResolver(arm).scope(kv.replace("rg-app", "RG-APP"))
+    assert found["id"] == kv and found["kind"] == sc.RESOURCE and found["display_name"] == "kv-app"
+    assert f"roles {kv}" in arm.reads  # checked through the role definitions at it, which roles need anyway
+    assert not [r for r in arm.reads if r.startswith("resources")]  # no resource list for an id
+
+    def missing(scope):
+        raise GraphCallError(404, "ResourceNotFound", f"The Resource '{scope}' was not found.")
+    arm.list_role_definitions = missing
+    with pytest.raises(sc.ScopeError, match="resource 'kv-gone' does not exist"):
+        sc.ScopeResolver(arm).scope(kv.replace("kv-app", "kv-gone"))

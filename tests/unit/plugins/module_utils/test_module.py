@@ -19,7 +19,8 @@ TENANT = "11111111-2222-3333-4444-555555555555"
 ENV = ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
        "AZURE_AUTHORITY_HOST", "ENTRA_PIM_AUTHORITY_HOST", "ENTRA_PIM_GRAPH_URL", "ENTRA_PIM_CA_BUNDLE",
        "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE",
-       "AZURE_USERNAME", "AZURE_AD_USER", "AZURE_PASSWORD", "ENTRA_PIM_ACCESS_TOKEN")
+       "AZURE_USERNAME", "AZURE_AD_USER", "AZURE_PASSWORD", "ENTRA_PIM_ACCESS_TOKEN", "AZURE_SUBSCRIPTION_ID",
+       "ENTRA_PIM_ARM_URL", "AZURE_RESOURCE_MANAGER_URL")
 
 
 _OPEN = []
@@ -122,3 +123,28 @@ def test_warnings_and_failures_cannot_drive_the_terminal(capsys, monkeypatch):
     assert warned == ["approver group \\x1b[2JOps\\x9b31m is empty"]
     assert out["msg"] == "role \\x1b]8;;http://x\\x07Admin\\x1b]8;;\\x07 is unknown"
     assert not any(ch in json.dumps(out, ensure_ascii=False) for ch in "\x1b\x07\x9b")
+
+
+def test_arm_options_from_the_alias_and_awx_environment(monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "4f2a1c3e-1111-4aaa-8bbb-000000000001")
+    monkeypatch.delenv("ENTRA_PIM_ARM_URL", raising=False)
+    monkeypatch.setenv("AZURE_RESOURCE_MANAGER_URL", "https://management.usgovcloudapi.net")
+    mod = module({"tenant_id": TENANT, "client_id": "app", "client_secret": "s3cr3t",
+                  "resource_manager_url": "https://127.0.0.1:8443/"})
+    arm = mod.arm()
+    assert arm.arm_url == "https://127.0.0.1:8443"  # the alias wins over the environment
+    assert arm.arm["scope"] == "https://management.azure.com/.default"  # the token is for the cloud's ARM
+    assert mod.default_subscription == "4f2a1c3e-1111-4aaa-8bbb-000000000001"
+    assert arm.stats() == {"requests": 0, "writes": 0, "retries": 0}  # nothing sent before the first call
+
+
+def test_an_azure_module_reports_arm_requests_and_refuses_plain_http(capsys):
+    patch = patch_module_args({"tenant_id": TENANT, "client_id": "app", "client_secret": "s3cr3t",
+                               "arm_url": "http://management.example.test"})
+    patch.__enter__()
+    _OPEN.append(patch)
+    mod = PimModule({}, arm=True, supports_check_mode=True)
+    out = failure(capsys, mod.arm)
+    assert "plain HTTP" in out["msg"] and "s3cr3t" not in json.dumps(out)
+    out = failure(capsys, lambda: mod.fail("stop"))
+    assert out["arm_requests"] == {"requests": 0, "writes": 0, "retries": 0}
