@@ -46,16 +46,22 @@ def _response(status: int, body, headers: dict[str, str]) -> web.Response:
     return web.Response(status=status, body=json.dumps(body).encode(), headers={**headers, "Content-Type": JSON})
 
 
+def _seconds(value: float) -> str:
+    """Retry-After as delta-seconds ("2", not "2.0"); a fractional value stays fractional (the emulator's
+    sub-second faults), which azure-core reads as a float."""
+    return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
+
+
 def throttled(retry_after: float, write: bool) -> ArmError:
     """ARM's 429 (same page): "Number of '{read|write}' requests for subscription '...' actor '...' exceeded.
     Please try again after '{n}' seconds after additional tokens are available." Unsure of the exact code ARM uses
     at the subscription level; SubscriptionRequestsThrottled is the one its throttling answers have carried."""
-    seconds = int(retry_after) if float(retry_after).is_integer() else retry_after
+    seconds = _seconds(retry_after)
     kind = "write" if write else "read"
     return ArmError(429, "SubscriptionRequestsThrottled", f"Number of '{kind}' requests exceeded. Please try again "
                     f"after '{seconds}' seconds after additional tokens are available. Refer to "
                     "https://aka.ms/arm-throttling for additional information.",
-                    headers={"Retry-After": str(seconds)})
+                    headers={"Retry-After": seconds})
 
 
 class ArmFrontDoor:
@@ -153,7 +159,7 @@ class ArmFrontDoor:
                    504: ("GatewayTimeout", "The gateway did not receive a response within the specified time period."),
                    500: ("InternalServerError", "Encountered internal server error.")}
         code, message = default.get(status, ("InternalServerError", "Injected fault."))
-        headers = {"Retry-After": str(retry)} if status in (429, 503, 504) else {}
+        headers = {"Retry-After": _seconds(retry)} if status in (429, 503, 504) else {}
         return ArmError(status, (rule.code if rule and rule.code else code),
                         (rule.message if rule and rule.message else message), headers=headers)
 

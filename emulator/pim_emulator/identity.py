@@ -34,6 +34,7 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 ARM_RESOURCE = "https://management.azure.com"
 ARM_AUDIENCES = (ARM_RESOURCE, ARM_RESOURCE + "/", "https://management.core.windows.net/",
                  "https://management.core.windows.net")
+ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"  # "Windows Azure Service Management API", ARM's first-party app
 ARM_DELEGATED_SCOPE = "user_impersonation"  # ARM's only delegated permission ("Azure Service Management")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Scopes MSAL adds to every user flow; they are about the id token, not about Graph permissions.
@@ -327,9 +328,10 @@ class TokenService:
             # A seed user with ``mfa`` has MFA registered and required, so Entra answers AADSTS50076
             # (UserStrongAuthClientAuthNRequired, "Microsoft Entra authentication and authorization error
             # codes"); AADSTS50079 is for users who still have to enrol, which the seed does not model.
+            resource_app = ARM_APP_ID if _arm_resource(self._scope_resource(form.get("scope", ""))) else GRAPH_APP_ID
             raise AadError(400, "invalid_grant", 50076, "Due to a configuration change made by your administrator, "
                            "or because you moved to a new location, you must use multi-factor authentication to "
-                           f"access '{GRAPH_APP_ID}'.")
+                           f"access '{resource_app}'.")
         requested = self._scope_resource(form.get("scope", ""))
         if _arm_resource(requested):
             return self._user_tokens(tenant, app, user, [ARM_DELEGATED_SCOPE], amr=["pwd"],

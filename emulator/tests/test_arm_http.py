@@ -197,6 +197,7 @@ def test_patch_validation_errors_name_the_rule(emu):
          "setting": {"isApprovalRequired": True, "approvalStages": [
              {"primaryApprovers": [{"id": approver, "userType": "User", "description": "Grace"}]}]}}]}})
     assert ok.status_code == 200
+    assert int(ok.headers["x-ms-ratelimit-remaining-subscription-writes"]) < 1200
     rule = {r["id"]: r for r in ok.json()["properties"]["rules"]}["Approval_EndUser_Assignment"]
     assert rule["setting"]["isApprovalRequired"] is True
     assert rule["setting"]["approvalStages"][0]["primaryApprovers"] == [
@@ -250,13 +251,18 @@ def test_user_tokens_for_arm(emu):
     # trent holds no active Azure role: his token passes authentication and is refused by RBAC
     sub = scope(emu, "Development")
     denied = arm_get(emu, policies_path(sub), token=token, **{"api-version": PIM})
-    assert denied.status_code == 403 and emu.user("trent.dev")["id"] in denied.json()["error"]["message"]
+    trent = emu.user("trent.dev")
+    assert denied.status_code == 403 and denied.json()["error"]["message"].startswith(
+        f"The client '{trent['userPrincipalName']}' with object id '{trent['id']}' does not have authorization")
     # the same user's Graph token is no ARM token
     graph = emu.signin("trent.dev")
     assert arm_get(emu, policies_path(sub), token=graph, **{"api-version": PIM}).status_code == 401
     # password grant for the ARM scope (a user without MFA registered would be refused by Entra)
     pw = emu.user_token("wendy.nomfa", scope="https://management.azure.com/.default")
     assert pw.status_code == 200
+    mfa = emu.user_token("trent.dev", scope="https://management.azure.com/.default")
+    assert mfa.status_code == 400 and "AADSTS50076" in mfa.json()["error_description"]
+    assert "797f4846-ba00-4fd7-ba43-dac1f8f63013" in mfa.json()["error_description"]
     assert arm_get(emu, "/subscriptions", token=pw.json()["access_token"],
                    **{"api-version": "2022-12-01"}).json()["value"] == []
 
@@ -268,3 +274,25 @@ def test_arm_calls_are_counted_like_graph_calls(emu, path):
     stats = emu.admin("GET", "stats").json()
     assert stats["requests"] == 1 and stats["writes"] == 0
     assert any(k.endswith("/roleManagementPolicies") for k in stats["by_route"])
+
+
+def test_a_fault_after_apply_lands_the_write_and_answers_the_fault(emu):
+    """A gateway timeout after ARM applied the PATCH: the client sees 504 (ARM's envelope, Retry-After), the
+    emulator holds the change, and the write counts once."""
+    emu.admin("POST", "reset")
+    sub = scope(emu)
+    name = arm_get(emu, policies_path(sub), **{"api-version": PIM}).json()["value"][0]["name"]
+    emu.admin("POST", "faults", {"rules": [{"method": "PATCH", "path": "roleManagementPolicies/", "status": 504,
+                                            "mode": "after_apply", "retry_after": 1}]})
+    r = emu.http.patch(f"{emu.ready['arm_url']}{policies_path(sub)}/{name}", params={"api-version": PIM},
+                       headers={"Authorization": f"Bearer {arm_token(emu)}"},
+                       json={"properties": {"rules": [{"id": "Expiration_EndUser_Assignment",
+                                                       "ruleType": "RoleManagementPolicyExpirationRule",
+                                                       "maximumDuration": "PT2H"}]}})
+    assert r.status_code == 504 and r.headers["Retry-After"] == "1"
+    assert set(r.json()) == {"error"} and r.json()["error"]["code"] == "GatewayTimeout"
+    stored = emu.admin("GET", f"tenants/{emu.tenant()['id']}/arm").json()["policies"]
+    assert [p["name"] for p in stored] == [name]
+    assert {x["id"]: x for x in stored[0]["rules"]}["Expiration_EndUser_Assignment"]["maximumDuration"] == "PT2H"
+    stats = emu.admin("GET", "stats").json()
+    assert stats["faults_injected"].get("504") == 1

@@ -22,14 +22,15 @@ class ArmError(GraphError):
         return {"error": {"code": self.code, "message": self.message}}
 
 
-def authorization_failed(object_id: str, action: str, scope: str) -> ArmError:
+def authorization_failed(object_id: str, action: str, scope: str, client: str | None = None) -> ArmError:
     """403 when the caller's role assignments at the scope and above grant no matching action. The wording is
     ARM's ("Troubleshoot Azure RBAC", learn.microsoft.com/azure/role-based-access-control/troubleshooting:
     "The client with object id does not have authorization to perform action over scope (code:
-    AuthorizationFailed)"); the full sentence is the one ARM sends."""
+    AuthorizationFailed)"); the full sentence is the one ARM sends. ``client``: a user's sign-in name (ARM
+    names a user by UPN, an app by its object id)."""
     return ArmError(403, "AuthorizationFailed",
-                    f"The client '{object_id}' with object id '{object_id}' does not have authorization to perform "
-                    f"action '{action}' over scope '{scope}' or the scope is invalid. If access was recently "
+                    f"The client '{client or object_id}' with object id '{object_id}' does not have authorization to "
+                    f"perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently "
                     "granted, please refresh your credentials.")
 
 

@@ -154,13 +154,14 @@ def _graph_approver(a: dict) -> dict:
     return {"@odata.type": "#microsoft.graph.singleUser", "userId": a.get("id"), "description": a.get("description")}
 
 
-def find_by_name(tenant: Tenant, scope_rec: dict, name: str, roles: list[dict]) -> dict | None:
-    """The role (among ``roles``, those at the scope) whose policy is ``name`` (or ``{name}_{guid}``, a policy
-    assignment's name)."""
+def find_by_name(tenant: Tenant, scope_rec: dict, name: str, roles: list[dict],
+                 assignment: bool = False) -> dict | None:
+    """The role (among ``roles``, those at the scope) whose policy is ``name``, or with ``assignment`` whose
+    policy assignment is ``name`` (``{policyName}_{roleGuid}``)."""
     low = name.lower()
     for rd in roles:
         pname = policy_name(tenant, scope_rec["id"], rd["name"])
-        if low in (pname, f"{pname}_{rd['name']}"):
+        if low == (f"{pname}_{rd['name']}" if assignment else pname):
             return rd
     return None
 

@@ -285,4 +285,6 @@ def check_access(tenant: Tenant, principal_id: str, scope: str, action: str, now
     """Raise 403 AuthorizationFailed unless the principal's active assignments at the scope or above allow
     ``action`` (e.g. ``Microsoft.Authorization/roleManagementPolicies/read``)."""
     if not is_allowed(tenant, principal_id, scope, action, now):
-        raise authorization_failed(principal_id, action, normalize(scope))
+        user = tenant.coll("users").get(principal_id)
+        raise authorization_failed(principal_id, action, normalize(scope),
+                                   user.get("userPrincipalName") if user else None)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # azure-mgmt-managementgroups send, and the stable ones around them). Microsoft.Authorization PIM types:
 # 2020-10-01 (azure-mgmt-authorization 4.0.0's default profile, _authorization_management_client.py), the
 # 2020-10-01-preview and 2024 previews of the same shapes.
-PIM_VERSIONS = ("2020-10-01", "2020-10-01-preview", "2022-04-01-preview", "2024-02-01-preview", "2024-09-01-preview")
+PIM_VERSIONS = ("2020-10-01", "2020-10-01-preview", "2024-02-01-preview", "2024-09-01-preview")
 # roleDefinitions / roleAssignments: 4.0.0's default is 2022-04-01 (DEFAULT_API_VERSION of the client).
 RBAC_VERSIONS = ("2015-07-01", "2018-01-01-preview", "2018-09-01-preview", "2020-04-01-preview",
                  "2020-10-01-preview", "2022-04-01", "2022-05-01-preview")

@@ -44,7 +44,8 @@ def list_policies(eng: PimEngine, req: ArmRequest, scope: str) -> tuple[int, dic
 
 
 def _policy_role(eng: PimEngine, rec: dict, name: str, kind: str = "RoleManagementPolicy") -> dict:
-    rd = arm_policies.find_by_name(eng.tenant, rec, name, _roles(eng, rec))
+    rd = arm_policies.find_by_name(eng.tenant, rec, name, _roles(eng, rec),
+                                   assignment=kind == "RoleManagementPolicyAssignment")
     if rd is None:
         raise _not_found(kind, name, rec["id"])
     return rd
