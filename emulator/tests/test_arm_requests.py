@@ -113,7 +113,7 @@ def error_code(exc: HttpResponseError) -> str:
 def test_admin_assigns_eligibility_on_a_resource_group(arm):
     client, trent = arm.client(), arm.uid("trent.dev")
     name = str(uuid.uuid4())
-    before = arm.writes()
+    before, audits = arm.writes(), set(arm.state().get("directoryAudits", {}))
     r = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
                                                          eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
     assert r.name == name and r.status == "Provisioned" and r.request_type == "AdminAssign"
@@ -123,6 +123,12 @@ def test_admin_assigns_eligibility_on_a_resource_group(arm):
     assert r.expanded_properties.scope.type == "resourcegroup"
     assert r.target_role_eligibility_schedule_id.startswith(arm.rg_network + "/providers/Microsoft.Authorization/")
     assert arm.writes() == before + 1
+    # PIM's audit pair (requested by the app, completed by PIM), apart from the directory roles' records.
+    new = [a for k, a in arm.state()["directoryAudits"].items() if k not in audits]
+    assert sorted(a["activityDisplayName"] for a in new) == [
+        "Add eligible member to role in PIM completed (timebound)",
+        "Add eligible member to role in PIM requested (timebound)"]
+    assert {a["category"] for a in new} == {"ResourceManagement"}
     # The emulator holds one schedule at the resource group, ending 30 days after it starts.
     held = [s for s in arm.state()["armRoleEligibilitySchedules"].values()
             if s["principalId"] == trent and s["scope"] == arm.rg_network]
@@ -138,19 +144,26 @@ def test_admin_assigns_eligibility_on_a_resource_group(arm):
     assert len(insts) == 1 and insts[0].role_eligibility_schedule_id.endswith(held[0]["id"])
 
 
-def test_the_request_name_must_be_a_guid_and_is_used_once(arm):
+def test_the_request_name_must_be_a_guid_and_names_one_request(arm):
     client, trent = arm.client(), arm.uid("trent.dev")
     with pytest.raises(HttpResponseError) as bad:
         client.role_eligibility_schedule_requests.create(arm.rg_network, "not-a-guid",
                                                          eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
     assert bad.value.status_code == 400
     name = str(uuid.uuid4())
-    client.role_eligibility_schedule_requests.create(arm.rg_network, name,
-                                                     eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
-    with pytest.raises(HttpResponseError) as again:
+    first = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                             eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    # The same PUT again (a retry whose first answer was lost) answers the request made, making nothing new.
+    again = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                             eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    assert again.name == first.name and again.target_role_eligibility_schedule_id == \
+        first.target_role_eligibility_schedule_id
+    assert len([s for s in arm.state()["armRoleEligibilitySchedules"].values()
+                if s["principalId"] == trent and s["scope"] == arm.rg_network]) == 1
+    with pytest.raises(HttpResponseError) as other:
         client.role_eligibility_schedule_requests.create(arm.rg_network, name,
                                                          eligibility(arm, trent, READER, arm.rg_network))
-    assert again.value.status_code == 409
+    assert other.value.status_code == 409
 
 
 def test_an_existing_eligibility_is_a_conflict(arm):
@@ -305,6 +318,12 @@ def test_the_reader_app_cannot_write(arm):
                                                          eligibility(arm, arm.uid("trent.dev"), READER,
                                                                      arm.rg_network))
     assert exc.value.status_code == 403 and error_code(exc.value) == "AuthorizationFailed"
+    # ARM authorizes before it reads the body: an unknown role is still a 403 for this caller.
+    with pytest.raises(HttpResponseError) as exc:
+        reader.role_eligibility_schedule_requests.create(arm.rg_network, str(uuid.uuid4()),
+                                                         eligibility(arm, arm.uid("trent.dev"), str(uuid.uuid4()),
+                                                                     arm.rg_network))
+    assert exc.value.status_code == 403
     # ... and reads at any scope (Reader at the root group).
     assert list(reader.role_eligibility_schedule_instances.list_for_scope(arm.prod))
 
@@ -374,3 +393,188 @@ def test_eligible_child_resources(arm):
     bob_client = arm.user_client("bob.secops")
     kids = {k.name for k in bob_client.eligible_child_resources.get(arm.prod, filter="resourceType eq 'resourcegroup'")}
     assert kids == {"rg-app", "rg-network"}
+
+
+# ---- approval ------------------------------------------------------------------------------------------------------
+
+def _require_approval(arm: ArmHelper, scope: str, guid: str, approver: str) -> None:
+    """Owner at ``scope`` needs ``approver``'s approval to activate (the policy route, 2020-10-01 PATCH)."""
+    client = arm.client()
+    assignment = next(a for a in client.role_management_policy_assignments.list_for_scope(scope)
+                      if a.role_definition_id.lower().endswith(guid))
+    rule = m.RoleManagementPolicyApprovalRule(
+        id="Approval_EndUser_Assignment",
+        target=m.RoleManagementPolicyRuleTarget(caller="EndUser", operations=["All"], level="Assignment"),
+        setting=m.ApprovalSettings(
+            is_approval_required=True, is_approval_required_for_extension=False,
+            is_requestor_justification_required=True, approval_mode="SingleStage",
+            approval_stages=[m.ApprovalStage(
+                approval_stage_time_out_in_days=1, is_approver_justification_required=True,
+                escalation_time_in_minutes=0, is_escalation_enabled=False,
+                primary_approvers=[m.UserSet(user_type="User", is_backup=False, id=approver,
+                                             description="approver")])]))
+    client.role_management_policies.update(scope, assignment.policy_id.rsplit("/", 1)[-1],
+                                           m.RoleManagementPolicy(rules=[rule]))
+
+
+def test_an_activation_needing_approval_waits_then_runs_from_the_approval(arm, emu):
+    from azure.mgmt.authorization.v2021_01_01_preview import models as preview
+
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    r = me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    assert r.status == "PendingApproval" and r.approval_id
+    assert not [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+    with pytest.raises(HttpResponseError) as exc:  # one pending activation at a time
+        me.role_assignment_schedule_requests.create(arm.prod, str(uuid.uuid4()), activation(arm, bob, OWNER, arm.prod))
+    assert error_code(exc.value) == "PendingRoleAssignmentRequest"
+    approver = arm.user_client("alice.admin")
+    waiting = list(approver.role_assignment_approval.list(filter="asApprover()"))
+    assert [w.name for w in waiting] == [r.approval_id.rsplit("/", 1)[-1]]
+    stage = waiting[0].stages[0]
+    assert stage.assigned_to_me and stage.status == "InProgress"
+    with pytest.raises(HttpResponseError) as exc:  # the requestor is no approver
+        me.role_assignment_approval_step.put(waiting[0].name, stage.name,
+                                             preview.RoleAssignmentApprovalStepProperties(review_result="Approve",
+                                                                                          justification="me"))
+    assert exc.value.status_code == 403
+    emu.admin("POST", "clock", {"advance": "PT30M"}).raise_for_status()
+    done = approver.role_assignment_approval_step.put(
+        waiting[0].name, stage.name,
+        preview.RoleAssignmentApprovalStepProperties(review_result="Approve", justification="Change 42"))
+    assert done.review_result == "Approve" and done.status == "Completed"
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Provisioned"
+    held = [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+    assert [s["assignmentType"] for s in held] == ["Activated"]
+    # The activation runs its requested two hours from the approval, not from the request.
+    assert held[0]["_end"] - held[0]["_start"] == pytest.approx(7200, abs=2)
+    assert not list(approver.role_assignment_approval.list(filter="asApprover()"))
+
+
+def test_a_pending_activation_is_cancelled_by_its_requestor(arm):
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    made = me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    assert made.status == "PendingApproval"
+    # A user with no read right finds their own requests across the tenant ("/" with asTarget()).
+    assert [r.name for r in me.role_assignment_schedule_requests.list_for_scope("", filter="asTarget()")] == [name]
+    me.role_assignment_schedule_requests.cancel(arm.prod, name)
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Canceled"
+    assert not list(arm.user_client("alice.admin").role_assignment_approval.list(filter="asApprover()"))
+
+
+# ---- groups and role assignments made outside PIM ------------------------------------------------------------------
+
+def test_a_group_eligibility_lets_its_members_activate(arm):
+    groups = arm.state()["groups"]
+    helpdesk = next(g["id"] for g in groups.values() if g["displayName"] == "Helpdesk-Operators")
+    carol = arm.uid("carol.helpdesk")
+    client = arm.client()
+    r = client.role_eligibility_schedule_requests.create(arm.sandbox, str(uuid.uuid4()),
+                                                         eligibility(arm, helpdesk, READER, arm.sandbox))
+    assert r.principal_type == "Group"
+    me = arm.user_client("carol.helpdesk")
+    mine = list(me.role_eligibility_schedule_instances.list_for_scope(arm.sandbox, filter="asTarget()"))
+    assert [(i.principal_id, i.member_type) for i in mine] == [(carol, "Group")]
+    done = me.role_assignment_schedule_requests.create(arm.sandbox, str(uuid.uuid4()),
+                                                       activation(arm, carol, READER, arm.sandbox))
+    assert done.status == "Provisioned"
+    held = [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == carol]
+    assert [(s["assignmentType"], s["memberType"], s["scope"]) for s in held] == [("Activated", "Group", arm.sandbox)]
+
+
+def test_role_assignments_made_outside_pim_are_created_and_deleted(arm):
+    from azure.mgmt.authorization.v2022_04_01 import models as rbac
+
+    heidi = arm.uid("heidi.auditor")
+    name = str(uuid.uuid4())
+    params = rbac.RoleAssignmentCreateParameters(role_definition_id=arm.role(arm.rg_app, READER), principal_id=heidi)
+    # The automation app's least-privilege role cannot make standing access; an Owner (break glass) can.
+    with pytest.raises(HttpResponseError) as exc:
+        arm.client().role_assignments.create(arm.rg_app, name, params)
+    assert exc.value.status_code == 403 and error_code(exc.value) == "AuthorizationFailed"
+    client = arm.user_client("breakglass1")
+    made = client.role_assignments.create(arm.rg_app, name, params)
+    assert (made.name, made.scope, made.principal_type) == (name, arm.rg_app, "User")
+    assert arm.state()["armRoleAssignments"][name]["roleDefinitionId"] == READER
+    assert client.role_assignments.create(arm.rg_app, name, params).name == name  # idempotent PUT
+    with pytest.raises(HttpResponseError) as exc:
+        client.role_assignments.create(arm.rg_app, str(uuid.uuid4()), params)
+    assert exc.value.status_code == 409 and error_code(exc.value) == "RoleAssignmentExists"
+    inst = [i for i in client.role_assignment_schedule_instances.list_for_scope(arm.rg_app, filter="atScope()")
+            if i.principal_id == heidi]
+    assert [(i.name, i.assignment_type, i.member_type) for i in inst] == [(name, "Assigned", "Direct")]
+    assert client.role_assignments.delete(arm.rg_app, name).name == name
+    assert name not in arm.state()["armRoleAssignments"]
+    assert client.role_assignments.delete(arm.rg_app, name) is None  # 204: nothing left to delete
+
+
+def test_update_extend_remove_and_self_extend_map_onto_the_engine(arm):
+    client, victor = arm.client(), arm.uid("victor.ops")  # seeded: eligible Contributor on rg-app, P90D
+    seeded = next(s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor)
+    upd = client.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), eligibility(arm, victor, CONTRIBUTOR, arm.rg_app, duration="P200D",
+                                                   request_type="AdminUpdate"))
+    assert upd.status == "Provisioned" and upd.request_type == "AdminUpdate"
+    # The schedule is changed in place (same name), not duplicated.
+    held = [s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor]
+    assert [s["id"] for s in held] == [seeded["id"]]
+    assert held[0]["_end"] - held[0]["_start"] == pytest.approx(200 * 86400, abs=5)
+    assert upd.target_role_eligibility_schedule_id.endswith(seeded["id"])
+    # A user asks to extend their own: PendingAdminDecision, nothing changes yet.
+    me = arm.user_client("victor.ops")
+    ask = me.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), eligibility(arm, victor, CONTRIBUTOR, arm.rg_app, duration="P300D",
+                                                   request_type="SelfExtend"))
+    assert ask.status == "PendingAdminDecision"
+    mine = [r.name for r in me.role_eligibility_schedule_requests.list_for_scope(arm.rg_app, filter="asRequestor()")]
+    assert mine == [ask.name]
+    gone = client.role_eligibility_schedule_requests.create(
+        arm.rg_app, str(uuid.uuid4()), m.RoleEligibilityScheduleRequest(
+            principal_id=victor, role_definition_id=arm.role(arm.rg_app, CONTRIBUTOR), request_type="AdminRemove"))
+    assert gone.status == "Revoked"
+    assert not [s for s in arm.state()["armRoleEligibilitySchedules"].values() if s["principalId"] == victor]
+    with pytest.raises(HttpResponseError) as exc:
+        client.role_eligibility_schedule_requests.create(
+            arm.rg_app, str(uuid.uuid4()), m.RoleEligibilityScheduleRequest(
+                principal_id=victor, role_definition_id=arm.role(arm.rg_app, CONTRIBUTOR),
+                request_type="AdminRemove"))
+    assert error_code(exc.value) == "RoleAssignmentDoesNotExist"
+
+
+def test_a_denied_activation_is_denied_and_grants_nothing(arm):
+    from azure.mgmt.authorization.v2021_01_01_preview import models as preview
+
+    bob, alice = arm.uid("bob.secops"), arm.uid("alice.admin")
+    _require_approval(arm, arm.prod, OWNER, alice)
+    me = arm.user_client("bob.secops")
+    name = str(uuid.uuid4())
+    me.role_assignment_schedule_requests.create(arm.prod, name, activation(arm, bob, OWNER, arm.prod))
+    approver = arm.user_client("alice.admin")
+    waiting = list(approver.role_assignment_approval.list(filter="asApprover()"))[0]
+    approver.role_assignment_approval_step.patch(
+        waiting.name, waiting.stages[0].name,
+        preview.RoleAssignmentApprovalStepProperties(review_result="Deny", justification="Not now"))
+    assert me.role_assignment_schedule_requests.get(arm.prod, name).status == "Denied"
+    assert not [s for s in arm.state()["armRoleAssignmentSchedules"].values() if s["principalId"] == bob]
+
+
+def test_a_put_whose_answer_was_lost_is_retried_by_the_sdk_without_a_second_request(arm, emu):
+    """A 503 after the emulator carried the request out: azure-core repeats the PUT (same name), which answers
+    the request already made; one schedule, one request, and the SDK call succeeds."""
+    client, trent = arm.client(), arm.uid("trent.dev")
+    emu.admin("POST", "faults", {"rules": [{"method": "PUT", "path": "roleEligibilityScheduleRequests/",
+                                            "status": 503, "mode": "after_apply", "retry_after": 0}]})
+    name = str(uuid.uuid4())
+    r = client.role_eligibility_schedule_requests.create(arm.rg_network, name,
+                                                         eligibility(arm, trent, CONTRIBUTOR, arm.rg_network))
+    assert r.name == name and r.status == "Provisioned"
+    assert emu.admin("GET", "stats").json()["faults_injected"].get("503") == 1
+    held = arm.state()
+    assert list(held["armRoleEligibilityScheduleRequests"]) == [name]
+    assert len([s for s in held["armRoleEligibilitySchedules"].values()
+                if s["principalId"] == trent and s["scope"] == arm.rg_network]) == 1

@@ -50,6 +50,7 @@ def write(
     correlation_id: str | None = None,
     when: datetime | None = None,
     group_id: str | None = None,
+    category: str = "RoleManagement",
 ) -> dict:
     """Append one record. ``caller`` None means PIM itself (MS-PIM) did it, e.g. an expiry. ``group_id``: the
     group of a PIM for Groups operation (its target, where a directory-role record names the role)."""
@@ -71,7 +72,7 @@ def write(
                         "modifiedProperties": [], "groupType": None})
     rec = {
         "id": new_id(),
-        "category": "RoleManagement",
+        "category": category,
         "correlationId": correlation_id or new_id(),
         "result": result,
         "resultReason": reason,
@@ -100,8 +101,11 @@ def write_for(eng: PimEngine, sf: Surface, caller: Caller | None, activity: str,
         return write(eng, caller, activity, operation, role, principal, **kwargs)
     if sf is AZURE:
         # An Azure resource role is no directory role: the record names the principal and carries the role
-        # definition and the ARM scope in its details (unsure: PIM's resource audit words these its own way).
+        # definition and the ARM scope in its details, in the ResourceManagement category of "Microsoft Entra
+        # audit log categories and activities" rather than RoleManagement, so directory-role audit reads stay as
+        # they were (unsure: PIM's resource audit words these its own way).
         details = {"RoleDefinitionId": role, "Scope": scope, **(kwargs.pop("details", None) or {})}
-        return write(eng, caller, activity, operation, None, principal, details=details, **kwargs)
+        return write(eng, caller, activity, operation, None, principal, details=details,
+                     category="ResourceManagement", **kwargs)
     details = {"AccessId": role, **(kwargs.pop("details", None) or {})}
     return write(eng, caller, activity, operation, None, principal, group_id=scope, details=details, **kwargs)

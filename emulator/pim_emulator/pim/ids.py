@@ -117,8 +117,9 @@ def group_policy_assignment_id(group_id: str, access_id: str) -> str:
 def arm_instance_name(schedule_id: str, member: str | None = None) -> str:
     """The GUID name of the current instance of an Azure resource role schedule (``member``: the instance a group
     member holds through the group's schedule). ARM names instances with GUIDs of their own (the 2020-10-01
-    examples of "Role Assignment Schedule Instances - List For Scope"); how they relate to the schedule's name is
-    undocumented, so ours is derived from it and stable across reads."""
+    examples of "Role Assignment Schedule Instances - List For Scope"), "hash of schedule name + time" (the .NET
+    SDK's RoleAssignmentScheduleInstanceCollection.Exists page); ours hashes the schedule name alone, so that
+    it is stable across reads (a schedule has one current instance)."""
     return str(uuid.uuid5(_NS, f"arm-instance/{schedule_id}/{member or ''}"))
 
 

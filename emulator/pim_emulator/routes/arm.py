@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..pim.arm_errors import ArmError, invalid_resource_type, method_not_allowed
-from ..responses.arm import assignments, policies, scopes
+from ..responses.arm import approvals, assignments, policies, scopes
 from ..responses.arm import requests as pim_requests
 from ..responses.arm import schedules as pim_schedules
 
@@ -116,6 +116,17 @@ def _request_routes(kind: str) -> list[ArmRoute]:
             ArmRoute("POST", f"{base}/{{name}}/validate", getattr(r, f"validate_{low}_request"))]
 
 
+def _approval_routes(prefix: str) -> list[ArmRoute]:
+    a, base = approvals, f"{prefix}/roleAssignmentApprovals"
+    stage = f"{base}/{{approval_id}}/stages/{{stage_id}}"
+    return [ArmRoute("GET", base, a.list_approvals),
+            ArmRoute("GET", f"{base}/{{approval_id}}", a.get_approval),
+            ArmRoute("GET", f"{base}/{{approval_id}}/stages", a.list_stages),
+            ArmRoute("GET", stage, a.get_stage),
+            ArmRoute("PUT", stage, a.review_stage),
+            ArmRoute("PATCH", stage, a.review_stage)]
+
+
 s, p = scopes, policies
 ROUTES: list[ArmRoute] = [
     # ---- discovery (azure-mgmt-resource SubscriptionClient / ResourceManagementClient, managementgroups) -----
@@ -149,6 +160,8 @@ ROUTES: list[ArmRoute] = [
     ArmRoute("GET", f"{AUTH}/roleAssignments/{{name}}", assignments.get),
     ArmRoute("PUT", f"{AUTH}/roleAssignments/{{name}}", assignments.create),
     ArmRoute("DELETE", f"{AUTH}/roleAssignments/{{name}}", assignments.delete),
+    # ---- approvals of activations (2021-01-01-preview; responses/arm/approvals.py), tenant-wide and scoped -----
+    *[route for prefix in ("/providers/Microsoft.Authorization", AUTH) for route in _approval_routes(prefix)],
 ]
 
 ARM = ArmRouteTable(ROUTES)

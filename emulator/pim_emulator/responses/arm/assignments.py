@@ -121,13 +121,26 @@ def create(eng: PimEngine, req, scope: str, name: str) -> tuple[int, object]:
         raise pim_state.arm_error(400, "PrincipalNotFound",
                                   f"Principal {principal.replace('-', '')} does not exist in the directory "
                                   f"{eng.tenant.id}.")
+    name = name.lower()
+    earlier = eng.tenant.coll(SF.classic or "").get(name)
+    if earlier is not None and (earlier["principalId"], earlier["roleDefinitionId"], earlier["scope"]) == \
+            (principal, guid, scope):
+        # PUT is idempotent ("Azure Resource Manager resource provider contract"): the same assignment again under
+        # its name answers it (azure-core repeats a PUT whose answer was lost).
+        return 201, view(eng, {"name": name, "scope": scope, "roleDefinitionId": guid, "principalId": principal,
+                               "_record": earlier})
+    if earlier is not None:
+        # Another assignment under a used name: "RoleAssignmentUpdateNotPermitted" ("Troubleshoot Azure RBAC":
+        # "Tenant ID, application ID, principal ID, and scope are not allowed to be updated"; unsure of the status).
+        raise pim_state.arm_error(409, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal "
+                                  "ID, and scope are not allowed to be updated.")
     if any(a["principalId"] == principal and a["roleDefinitionId"] == guid and a["scope"] == scope
            for a in _in_force(eng)):
-        # "Troubleshoot Azure RBAC": "The role assignment already exists." (RoleAssignmentExists, 409 Conflict).
+        # ARM's answer to a duplicate: 409 {"code":"RoleAssignmentExists","message":"The role assignment already
+        # exists."} (an Azure activity log entry quoted in openshift/cloud-credential-operator commit ec23983).
         raise pim_state.arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
     now = iso(eng.now())
     me = caller_object_id(eng, req)
-    name = name.lower()
     rec = {"id": name, "name": name, "principalId": principal, "principalType": principal_type(eng, principal),
            "roleDefinitionId": guid, "scope": scope, "condition": props.get("condition"),
            "conditionVersion": props.get("conditionVersion"), "description": props.get("description"),

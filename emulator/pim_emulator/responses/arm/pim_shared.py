@@ -1,7 +1,8 @@
 """What the ARM PIM handlers share (``requests``, ``schedules``, ``assignments``): ids and names, the
 ``$filter`` functions of the 2020-10-01 list operations, which items a listing scope sees (at, above, below;
 ``memberType`` ``Inherited``), the ``expandedProperties`` of an answer, and the seam to the ARM state (scope
-tree, role definitions, role management policies, RBAC on the caller) that ``pim.arm_*`` holds.
+tree, role definitions, role management policies, RBAC on the caller) that ``pim.arm_*`` holds, through
+``pim_state``.
 
 The engine keeps an Azure resource role target as (principalId, role GUID, scope in its stored casing, None)
 (``pim.surfaces.AZURE``); this module turns ARM's full ids into that form at the edge and back for answers.
@@ -17,6 +18,7 @@ from ...contract import GraphError, GraphRequest
 from ...pim import directory
 from ...pim.ids import is_guid
 from ...pim.surfaces import AZURE
+from . import pim_state
 
 if TYPE_CHECKING:
     from ...pim.engine import PimEngine
@@ -63,7 +65,6 @@ def full_role_id(scope: str, guid: str) -> str:
     """The role definition id ARM answers for a role used at ``scope``: subscription-prefixed at a subscription or
     below, provider-level at a management group (the 2020-10-01 examples; terraform-provider-azurerm issue 31052
     and PR 31053 describe the same rule from the client side)."""
-    from . import pim_state
     return pim_state.full_role_id(scope, guid)
 
 
@@ -162,8 +163,6 @@ class Lineage:
     per item scope, memoised for the list)."""
 
     def __init__(self, eng: PimEngine, scope: str):
-        from . import pim_state  # the seam to the ARM state (E1's scope tree)
-        self._state = pim_state
         self.eng = eng
         self.scope = scope
         self.low = scope.lower()
@@ -179,7 +178,7 @@ class Lineage:
                 hit = "at"
             elif key in self.above:
                 hit = "above"
-            elif self.low in {a.lower() for a in self._state.ancestors(self.eng, item_scope)}:
+            elif self.low in {a.lower() for a in pim_state.ancestors(self.eng, item_scope)}:
                 hit = "below"
             else:
                 hit = "apart"
@@ -229,7 +228,6 @@ def principal_type(eng: PimEngine, principal_id: str) -> str | None:
 
 def expanded(eng: PimEngine, scope: str, guid: str, principal_id: str, role_scope: str | None = None) -> dict:
     """``expandedProperties`` {scope, roleDefinition, principal} (2020-10-01 ExpandedProperties)."""
-    from . import pim_state
     obj, kind = directory.find_principal(eng.tenant, principal_id)
     obj = obj or {}
     role = pim_state.role_info(eng, guid) or {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...contract import GraphError, GraphRequest
-from ...pim import approvals, requests
+from ...pim import approvals, directory, requests
 from ...pim.actions import carry_out
 from ...pim.durations import parse_datetime, parse_duration
 from ...pim.errors import bad_datetime, bad_duration, invalid_request
@@ -59,8 +59,9 @@ def arm_error(err: GraphError) -> GraphError:
     """The engine's (Graph's) error as ARM answers it: same code and message where both APIs share them (the PIM
     backend is one service), ARM's status and code where they differ.
 
-    - RoleAssignmentExists: 409 Conflict on ARM (the lead's ARM fact sheet, from PIM ARM answers seen by clients;
-      Microsoft's pages give the code, not the status: unsure);
+    - RoleAssignmentExists: 409 Conflict, as ARM answers a duplicate role assignment (its activity log shows
+      "Conflict (HTTP Status Code: 409)" with {"code":"RoleAssignmentExists"}: openshift/cloud-credential-operator
+      commit ec23983); that PIM's schedule requests answer the same status is our reading (unsure);
     - an unknown role or principal: ARM's RoleDefinitionDoesNotExist / PrincipalNotFound (the RBAC role
       assignment errors, "Troubleshoot Azure RBAC"), where Graph answers RoleNotFound / SubjectNotFound.
     """
@@ -142,7 +143,6 @@ def parse(eng: PimEngine, req: GraphRequest, scope: str, eligible: bool, validat
         raise invalid_request("properties.ticketInfo must be an object.")
     if eligible and action in ("selfActivate", "selfDeactivate"):
         raise invalid_request("Activation is requested with roleAssignmentScheduleRequests.")
-    from ...pim import directory
     if directory.find_principal(eng.tenant, principal)[0] is None:
         raise GraphError(400, "PrincipalNotFound",
                          f"Principal {principal.replace('-', '')} does not exist in the directory {eng.tenant.id}.")
@@ -228,18 +228,18 @@ def _put(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: boo
     pim_state.pim_version(req)
     name = _guid_name(name, eligible)
     scope = pim_state.canonical(eng, scope)
-    if not validation_only and name in eng.tenant.coll(_coll(eligible)):
-        # A request name is used once (requests are immutable); ARM's answer to a second PUT of the same name is
-        # undocumented: a 409 makes a retrying client read the request back instead (ours, unsure).
-        raise GraphError(409, "RoleAssignmentRequestExists", f"A request named '{name}' already exists.")
-    sub = parse(eng, req, scope, eligible, validation_only)
-    if not sub.is_self:
-        # Self requests need no RBAC right: "To call this API, you must have an eligible role assignment on the
-        # scope" ("Activate my Azure resource roles in PIM", the API section); admin requests need the write
-        # action of the request type on the scope.
+    props = req.body.get("properties") if isinstance(req.body, dict) else None
+    earlier = None if validation_only else eng.tenant.coll(_coll(eligible)).get(name)
+    if earlier is not None:
+        return _replay(eng, earlier, props, scope, eligible)
+    request_type = str((props or {}).get("requestType") or "")
+    if not request_type.lower().startswith("self"):
+        # ARM authorizes before it reads the body. Self requests need no RBAC right: "To call this API, you must
+        # have an eligible role assignment on the scope" ("Activate my Azure resource roles in PIM", the API
+        # section); admin requests need the write action of the request type on the scope.
         kind = "roleEligibilityScheduleRequests" if eligible else "roleAssignmentScheduleRequests"
         pim_state.require(eng, req, scope, f"Microsoft.Authorization/{kind}/write")
-    props = req.body["properties"]
+    sub = parse(eng, req, scope, eligible, validation_only)
     try:
         r = carry_out(eng, req, _coll(eligible), sub, rid=name)
     except GraphError as err:
@@ -259,6 +259,23 @@ def _put(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: boo
         answer["properties"]["status"] = "Provisioned" if r["status"] == "Granted" else r["status"]
         return 200, answer
     return 201, answer
+
+
+def _replay(eng: PimEngine, earlier: dict, props: dict | None, scope: str, eligible: bool) -> tuple[int, dict]:
+    """A second PUT of a request name. ARM's PUT is idempotent ("Azure Resource Manager resource provider
+    contract", PUT: repeating it must not create another resource), and azure-core's retry policy repeats a PUT
+    whose answer was lost (a 5xx after the request was carried out): the same request again answers the one made,
+    201 as the operation documents. Another request under a used name is refused: requests are immutable (the
+    code and wording are ours, unsure)."""
+    props = props or {}
+    same = (str(props.get("requestType") or "").lower() == earlier["action"].lower()
+            and str(props.get("principalId") or "").lower() == earlier["principalId"].lower()
+            and role_guid(props.get("roleDefinitionId"))[0] == earlier["roleDefinitionId"]
+            and earlier["scope"].lower() == scope.lower())
+    if not same:
+        raise GraphError(409, "RoleAssignmentRequestExists",
+                         f"A different request named '{earlier['id']}' already exists.")
+    return 201, view(eng, earlier, eligible)
 
 
 def create(eng: PimEngine, req: GraphRequest, scope: str, name: str, eligible: bool) -> tuple[int, dict]:
@@ -299,8 +316,12 @@ def _approver_of(eng: PimEngine, r: dict, me: str) -> bool:
 def list_for_scope(eng: PimEngine, req: GraphRequest, scope: str, eligible: bool) -> tuple[int, object]:
     requests.upkeep(eng)
     pim_state.pim_version(req)
-    scope = pim_state.canonical(eng, scope)
     flt = parse_filter(req)
+    if pim_state.arm_state.normalize(scope) == "/" and (flt.as_target or flt.as_requestor or flt.as_approver):
+        # "/" stands for the tenant: the caller's own requests everywhere, listed from the tenant root group (as
+        # the schedule instances do, Get-AzRoleEligibilityScheduleInstance Example 2).
+        scope = pim_state.arm_state.root_group(eng.tenant)["id"]
+    scope = pim_state.canonical(eng, scope)
     me = caller_object_id(eng, req)
     if not (flt.as_target or flt.as_requestor or flt.as_approver):
         pim_state.require_read(eng, req, scope)

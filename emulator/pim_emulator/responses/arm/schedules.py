@@ -141,8 +141,12 @@ def _lists(eligible: bool, instance: bool):
     def list_for_scope(eng: PimEngine, req: GraphRequest, scope: str) -> tuple[int, object]:
         requests.upkeep(eng)
         pim_state.pim_version(req)
-        scope = pim_state.canonical(eng, scope)
         flt = parse_filter(req)
+        if pim_state.arm_state.normalize(scope) == "/" and flt.as_target:
+            # "/" stands for the tenant: the caller's own items everywhere, listed from the tenant root group
+            # (Get-AzRoleEligibilityScheduleInstance, Example 2 "List all My role eligible schedule instances").
+            scope = pim_state.arm_state.root_group(eng.tenant)["id"]
+        scope = pim_state.canonical(eng, scope)
         me = caller_object_id(eng, req)
         if not (flt.as_target or (flt.assigned_to and me and flt.assigned_to == me.lower())):
             pim_state.require_read(eng, req, scope)
