@@ -104,13 +104,16 @@ EXAMPLES = r"""
     protected_principals: [breakglass1@contoso.onmicrosoft.com]
     justification: Zero standing access
 
-- name: Give a user Reader on a resource group for 8 hours
+# Azure's default role setting requires MFA on active assignments, which an app-only token cannot carry: relax
+# Enablement_Admin_Assignment with entra.pim.pim_azure_role_setting before an automation assigns actively.
+- name: Plan giving a user Reader on a resource group for 8 hours
   entra.pim.pim_azure_active_assignment:
     principal: victor.ops@contoso.onmicrosoft.com
     role: Reader
     scope: Production/rg-app
     duration: PT8H
     justification: Incident review
+  check_mode: true
 """
 
 RETURN = r"""

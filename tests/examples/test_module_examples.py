@@ -77,6 +77,7 @@ WRITERS = {"pim_role_setting", "pim_eligible_assignment", "pim_active_assignment
            "pim_role_activation", "pim_group_setting", "pim_group_activation", "pim_access_review"}
 WRITERS |= {"pim_azure_role_setting"}
 WRITERS |= {"pim_azure_role_activation"}
+WRITERS |= {"pim_azure_eligible_assignment", "pim_azure_active_assignment"}
 RECAP = re.compile(r"^\S+\s+: ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
                    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+"
                    r"ignored=(?P<ignored>\d+)", re.MULTILINE)

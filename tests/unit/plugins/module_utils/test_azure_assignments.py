@@ -7,7 +7,7 @@ whole run (check mode, exclusive with a protected break-glass, eligibility-first
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -18,6 +18,7 @@ from ansible_collections.entra.pim.plugins.module_utils._arm_assignment_backend 
 from ansible_collections.entra.pim.plugins.module_utils._arm_scopes import role_definition_id, role_guid
 from ansible_collections.entra.pim.plugins.module_utils._assignment_rules import policy_problems, policy_requirements
 from ansible_collections.entra.pim.plugins.module_utils._assignments import actual_state, plan, validate_items
+from ansible_collections.entra.pim.plugins.module_utils._schedule import format_datetime, parse_datetime
 from ansible_collections.entra.pim.plugins.module_utils._surfaces import AZURE
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -433,3 +434,53 @@ def test_an_unset_scope_is_the_default_subscription():
     assert AzureBackend.params(module) == {"scope": SUB.rsplit("/", 1)[-1]}
     module.params = {"scope": "Production"}
     assert AzureBackend.params(module)["scope"] == "Production"
+
+
+# -- a write whose answer was lost is decided by a re-read, never re-sent blind ------------------------------
+class LostAnswerArm(FakeArm):
+    """The PUT lands but its answer is lost (a 503 after every retry, or no answer at all)."""
+
+    def __init__(self, error, land=True, **kw):
+        super().__init__(**kw)
+        self.error, self.land = error, land
+
+    def create_request(self, what, scope, body, name=None):
+        super().create_request(what, scope, body, name)
+        props = body["properties"]
+        if self.land:
+            kind = "eligible" if "eligibility" in what else "active"
+            start = props["scheduleInfo"]["startDateTime"]
+            end = format_datetime(parse_datetime(start) + timedelta(days=30))
+            landed = arm_item(props["principalId"], role_guid(props["roleDefinitionId"]), scope, start=start, end=end)
+            self.items["schedules"].append(dict(landed, _kind=kind))
+        raise self.error
+
+
+@pytest.fixture
+def _no_pauses(monkeypatch):
+    from ansible_collections.entra.pim.plugins.module_utils import _assignment_module
+    monkeypatch.setattr(_assignment_module, "REREAD_PAUSES", (0.0, 0.0))
+
+
+@pytest.mark.usefixtures("_no_pauses")
+@pytest.mark.parametrize("error", [
+    backend_mod.GraphCallError(503, "ServiceUnavailable", "after every retry", method="PUT", path="/x"),
+    ConnectionResetError("Connection reset by peer"),
+], ids=["503 after retries", "no answer"])
+def test_a_lost_put_answer_is_confirmed_by_a_reread_and_sent_once(error):
+    arm = LostAnswerArm(error, policies=[arm_policy(SUB, OWNER)])
+    result = run_azure("eligible", {"principal": "bob@contoso", "role": "Owner", "scope": "Production",
+                                    "duration": "P30D"}, arm)
+    assert len(arm.requests) == 1  # never re-sent blind
+    [entry] = result["assignments"]
+    assert result.get("failed") is None, result["msg"] if result.get("failed") else result
+    assert result["changed"] and entry["done"] and entry["confirmed_by_reread"]
+
+
+@pytest.mark.usefixtures("_no_pauses")
+def test_a_lost_put_answer_that_did_not_land_fails_and_says_so():
+    arm = LostAnswerArm(ConnectionResetError("reset"), land=False, policies=[arm_policy(SUB, OWNER)])
+    result = run_azure("eligible", {"principal": "bob@contoso", "role": "Owner", "scope": "Production",
+                                    "duration": "P30D"}, arm)
+    assert result["failed"] and "a re-read does not show it applied" in result["msg"]
+    assert len(arm.requests) == 1 and result["changed"] is False
