@@ -24,6 +24,7 @@ from ._arm_activation import (
 )
 from ._arm_role_settings import read_scope_policies
 from ._client import GraphCallError
+from ._graph_paths import ARM_POLICIES
 from ._arm_scopes import (
     ScopeError, ScopeResolver, match_role_definitions, parse_scope, role_definition_id, role_guid, role_name,
     scope_kind,
@@ -204,7 +205,7 @@ class AzureActivationRun(ActivationRun):
     renew_with = "entra.pim.pim_azure_eligible_assignment"
     remove_with = "entra.pim.pim_azure_active_assignment"
     policy_reader = "ARM serves a scope's role management policies to whoever may read them at the scope: grant"
-    policy_permission = "Microsoft.Authorization/roleManagementPolicies/read there (Reader has it)"
+    policy_permission = ARM_POLICIES.rsplit("/providers/", 1)[-1] + "/read there (Reader has it)"
     can_extend = True  # SelfExtend is a requestType of ARM's roleAssignmentScheduleRequests
 
     def _target(self):
