@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..contract import GraphRequest, Tenant, iso
 from . import audit
 from .errors import bad_request
-from .ids import group_policy_assignment_id, group_policy_id, policy_assignment_id, policy_id
+from .ids import group_policy_assignment_id, group_policy_id, policy_id
 from .rules import default_rules, validate_patch
 from .surfaces import ACCESS_IDS, DIRECTORY, GROUP_POLICIES, GROUP_POLICY_ASSIGNMENTS, Surface
 
@@ -39,7 +39,7 @@ def seed_policy(tenant: Tenant, role_id: str) -> None:
         "lastModifiedBy": {"displayName": None, "id": None},
         "_roleDefinitionId": role_id, "_rules": _shared_defaults(),
     }
-    aid = policy_assignment_id(tenant.id, role_id)
+    aid = f"{pid}_{role_id}"  # policy_assignment_id, without hashing the policy's uuid5 a second time
     tenant.coll(ASSIGNMENTS)[aid] = {"id": aid, "policyId": pid, "scopeId": "/", "scopeType": "DirectoryRole",
                                      "roleDefinitionId": role_id}
 
