@@ -351,10 +351,13 @@ def markdown(results: dict, d: dict) -> str:
 
     many = results.get("scan_many")
     if many:
+        when = results["meta"].get("many_measured")
         lines += [
             "",
             f"## Many tenants (scan, `--forks {many['forks']}`, {many['principals']} principals per generated tenant)",
             "",
+            *([f"Measured {when} (`bench/run.py --only-many`; 1-minute load average at its start "
+               f"{results['meta'].get('many_loadavg_1m_at_start')}).", ""] if when else []),
             "Emulator CPU is the emulator process's user+system seconds during the run; at well under one core "
             "it is not the bottleneck. Client CPU is the whole ansible-playbook tree.",
             "",
