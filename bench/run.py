@@ -4,7 +4,9 @@ Scenarios (issue 7), all against the emulator with injected latency (``--latency
 
 1. scan one tenant with every built-in role, 500 eligible and 200 active assignments (check mode);
 2. apply the baseline to a fresh tenant, then again (nothing left to change);
-3. the scan over N generated tenants with ``--forks 10`` (10, 50, 100; ``--quick``: 3, 10);
+3. the scan over N generated tenants with ``--forks 10`` (100, 300, 1,000; ``--quick``: 3, 10), next to the
+   Ansible floor of the same hosts, and the emulator's start-up time and idle CPU with that many tenants
+   (``--only-many`` runs this scenario alone and merges it into results.json);
 4. ``bench/per_role_client.py`` doing the same scan and the same baseline change the per-role way
    (plain HTTP; EasyPIM's three settings reads per role; once through msgraph-sdk's models);
 5. a tenant with 20,000 assignments: the scan, its module's peak memory and the emulator's paging time;
@@ -263,14 +265,18 @@ class Bench:
     def phase_many(self, results: dict) -> None:
         a = self.args
         counts = a.tenants
-        log(f"scenario 3: starting an emulator with {max(counts)} generated tenants "
+        # The emulator may hold more tenants than the largest scan (--emulator-tenants): its start-up and idle CPU
+        # at 1,000 tenants are figures of their own.
+        held = max(max(counts), a.emulator_tenants or 0)
+        log(f"scenario 3: starting an emulator with {held} generated tenants "
             f"({a.principals} principals each)")
         t0 = time.perf_counter()
-        emu = start(self.work / "emulator-many", ["--tenants", str(max(counts)), "--principals", str(a.principals),
+        emu = start(self.work / "emulator-many", ["--tenants", str(held), "--principals", str(a.principals),
                                                   "--latency-ms", str(a.latency_ms)], timeout=600)
         startup = time.perf_counter() - t0
         try:
-            many = {"emulator_startup_s": round(startup, 1), "principals": a.principals, "forks": a.forks, "runs": []}
+            many = {"emulator_startup_s": round(startup, 1), "principals": a.principals, "forks": a.forks, "runs": [],
+                    "emulator_tenants": held, **_idle(emu)}
             for n in counts:
                 inv = self.inventory(emu, "pim-reader", count=n)
                 log(f"  scan of {n} tenants with --forks {a.forks}")
@@ -341,6 +347,22 @@ class Bench:
         results["groups"] = out
 
 
+def _idle(emu, window: float = 10.0) -> dict:
+    """The emulator's start-up CPU (at ready) and its CPU per second of wall while nobody calls it: the first
+    window after ready (it imports msgraph-sdk's models for its conformance checks then, once) and the next."""
+    pid = emu.proc.pid
+    at_ready = proc_cpu_seconds(pid)
+    cpus = [at_ready]
+    for _ in range(2):
+        time.sleep(window)
+        cpus.append(proc_cpu_seconds(pid))
+    if None in cpus:
+        return {"emulator_startup_cpu_s": at_ready}
+    return {"emulator_startup_cpu_s": round(at_ready, 2),
+            "emulator_idle_cores_first": round((cpus[1] - cpus[0]) / window, 3),
+            "emulator_idle_cores": round((cpus[2] - cpus[1]) / window, 3)}
+
+
 class _Probe:
     """The emulator's CPU during a run, and what the rest of the machine used meanwhile (other load
     on a shared machine skews wall times: it is recorded next to every figure)."""
@@ -408,7 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50, help="emulator latency per request (default 50)")
     parser.add_argument("--quick", action="store_true", help="3 and 10 tenants, one repeat: a couple of minutes")
     parser.add_argument("--tenants", type=lambda s: sorted({int(x) for x in s.split(",")}),
-                        help="tenant counts for scenario 3 (default 10,50,100; --quick 3,10)")
+                        help="tenant counts for scenario 3 (default 100,300,1000; --quick 3,10)")
+    parser.add_argument("--emulator-tenants", type=int,
+                        help="generated tenants the scenario 3 emulator holds (default: the largest of --tenants)")
     parser.add_argument("--principals", type=int, default=50, help="principals per generated tenant (default 50)")
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--repeat", type=int, help="runs of the one-tenant scenarios, median kept (default 3; "
@@ -422,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite RESULTS.md from the results.json of --out-dir (e.g. after editing ANALYSIS.md)")
     parser.add_argument("--only-large", action="store_true",
                         help="scenario 5 only, merged into the existing results.json of --out-dir")
+    parser.add_argument("--only-many", action="store_true",
+                        help="scenario 3 only (the scan of --tenants generated tenants), merged into the existing "
+                        "results.json of --out-dir")
     parser.add_argument("--only-groups", action="store_true",
                         help="scenario 6 only (PIM for Groups), merged into the existing results.json of --out-dir")
     parser.add_argument("--skip-groups", action="store_true", help="leave out scenario 6 (PIM for Groups)")
@@ -430,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(BENCH / "out" / "run"), help="scratch directory (wiped)")
     parser.add_argument("--out-dir", type=Path, default=BENCH, help="where results.json and RESULTS.md go")
     args = parser.parse_args(argv)
-    args.tenants = args.tenants or ([3, 10] if args.quick else [10, 50, 100])
+    args.tenants = args.tenants or ([3, 10] if args.quick else [100, 300, 1000])
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.scan_playbook, args.baseline_playbook = args.scan_playbook.resolve(), args.baseline_playbook.resolve()
 
@@ -458,6 +485,13 @@ def main(argv: list[str] | None = None) -> int:
         bench.phase_large(previous)
         previous["meta"]["large_measured"] = results["meta"]["date"]
         previous["meta"]["large_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
+        print(write_reports(previous, args.out_dir))
+        return 0
+    if args.only_many:
+        previous = json.loads((args.out_dir / "results.json").read_text(encoding="utf-8"))
+        bench.phase_many(previous)
+        previous["meta"]["many_measured"] = results["meta"]["date"]
+        previous["meta"]["many_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
         print(write_reports(previous, args.out_dir))
         return 0
     if args.only_groups:

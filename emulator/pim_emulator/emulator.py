@@ -7,10 +7,11 @@ file), which is how tests get a known tenant back without restarting the process
 
 from __future__ import annotations
 
-import copy
+import gc
 import json
 import logging
 import os
+import pickle
 import secrets
 import shutil
 import tempfile
@@ -73,7 +74,11 @@ class Emulator:
         self.base_url = ""  # https://127.0.0.1:PORT once bound
         self.tenants: dict[str, Tenant] = {}
         self.engines: dict[str, PimEngine] = {}
-        self.snapshot: list[dict] = []
+        # The seed as it was at start, for reset and the state file: pickled, not deep-copied. copy.deepcopy of
+        # 1,000 generated tenants was two thirds of a six-minute start; pickle's C code copies the same data about
+        # ten times faster, and the bytes are a fraction of the objects' memory.
+        self._snapshot = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
+        self._snapshot_doc: list[dict] | None = []
         self.signing_key_pem = ""
         self.signing_kid = ""
         self._own_dir = settings.state_file is None
@@ -94,7 +99,7 @@ class Emulator:
                 doc = json.load(fh)
             self.signing_key_pem = doc["signing_key_pem"]
             self.signing_kid = doc.get("signing_kid") or uuid.uuid4().hex
-            self.snapshot = doc["snapshot"]
+            self._set_snapshot(doc["snapshot"])
             self.clock.offset = timedelta(seconds=float(doc.get("clock_offset_seconds", 0)))
             self.options.update(doc.get("options") or {})  # before the engines are built from it
             self._install([Tenant.from_json(t) for t in doc["tenants"]])
@@ -104,11 +109,30 @@ class Emulator:
 
             self.signing_key_pem = tls.new_signing_key_pem()
             self.signing_kid = uuid.uuid4().hex
-            tenants = build_seed(self.settings, self.clock)
-            self.snapshot = [copy.deepcopy(t.to_json()) for t in tenants]
-            self._install(tenants)
+            # The seed is millions of objects that live as long as the process: the cyclic collector has nothing to
+            # free while they are built (a fifth of a 1,000-tenant start went to its passes), and frozen afterwards
+            # they are not traversed again by every later collection while requests are served.
+            gc.disable()
+            try:
+                tenants = build_seed(self.settings, self.clock)
+                self._set_snapshot([t.to_json() for t in tenants])
+                self._install(tenants)
+            finally:
+                gc.enable()
+            gc.freeze()
             self.save()
         self.write_certificates()
+
+    def _set_snapshot(self, docs: list[dict]) -> None:
+        self._snapshot = pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL)
+        self._snapshot_doc = None
+
+    @property
+    def snapshot(self) -> list[dict]:
+        """The seed as JSON documents (decoded once, for the state file; never handed to the live tenants)."""
+        if self._snapshot_doc is None:
+            self._snapshot_doc = pickle.loads(self._snapshot)  # noqa: S301 - bytes this process pickled
+        return self._snapshot_doc
 
     def _install(self, tenants: list[Tenant]) -> None:
         self.tenants = {t.id: t for t in tenants}
@@ -117,7 +141,7 @@ class Emulator:
     def reset(self) -> None:
         """Back to the seed: tenants, engines, clock, stats and faults."""
         self.clock.offset = timedelta(0)
-        self._install([Tenant.from_json(copy.deepcopy(doc)) for doc in self.snapshot])
+        self._install([Tenant.from_json(doc) for doc in pickle.loads(self._snapshot)])  # noqa: S301 - our own bytes
         self.write_certificates()
         self.stats.reset()
         self.faults.__init__()  # type: ignore[misc]

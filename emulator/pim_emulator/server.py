@@ -152,7 +152,9 @@ def make_app(emu: Emulator) -> web.Application:
 def write_ready_file(path: str, doc: dict) -> None:
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
+        # Indented for a person reading it, unless it is big: json writes an indented document in pure Python,
+        # seconds for the 20 MB of 1,000 generated tenants; compact, its C encoder takes a fraction of that.
+        json.dump(doc, fh, indent=2 if len(doc.get("tenants") or ()) <= 50 else None)
     os.chmod(tmp, 0o600)  # it carries secrets
     os.replace(tmp, path)
 

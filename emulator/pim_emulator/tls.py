@@ -101,10 +101,12 @@ def make_server_tls(directory: str) -> ServerTls:
     return tls
 
 
-def make_client_certificate(cn: str, days: int = 730) -> tuple[str, str]:
-    """A self-signed client certificate as Entra app registrations accept: (key PEM, cert PEM)."""
+def make_client_certificate(cn: str, days: int = 730, key: rsa.RSAPrivateKey | None = None) -> tuple[str, str]:
+    """A self-signed client certificate as Entra app registrations accept: (key PEM, cert PEM).
+
+    ``key``: sign with this key instead of a new one (generated tenants share one: see seed.build_seed)."""
     now = dt.datetime.now(dt.timezone.utc)
-    key = _key()
+    key = key or _key()
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(cn)).issuer_name(_name(cn))
@@ -113,6 +115,10 @@ def make_client_certificate(cn: str, days: int = 730) -> tuple[str, str]:
         .sign(key, hashes.SHA256())
     )
     return _pem_key(key).decode(), cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def new_client_key() -> rsa.RSAPrivateKey:
+    return _key()
 
 
 def thumbprint(cert_pem: str) -> str:

@@ -1,6 +1,6 @@
 import json
 
-from pim_env import ALICE, EXCH, GA, RO, TENANT, Env
+from pim_env import ALICE, EXCH, GA, PRA, RO, TENANT, Env
 
 from pim_emulator.pim.ids import policy_assignment_id, policy_id
 from pim_emulator.pim.rules import default_rules
@@ -87,6 +87,21 @@ def test_rule_patch_204_and_200():
     assert rec["activityDisplayName"] == "Update role setting in PIM" and rec["loggedByService"] == "PIM"
     assert rec["targetResources"][0]["id"] == EXCH
     assert rec["initiatedBy"]["app"]["displayName"] == "pim-admin"
+
+
+def test_rule_patch_changes_that_policy_only():
+    """Seeded policies share one list of default rules (a 1,000-tenant start builds it once): a PATCH must give the
+    patched policy its own rules and leave every other role's, and the next policy seeded, at the defaults."""
+    env = Env()
+    body = {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
+            "id": "Expiration_EndUser_Assignment", "isExpirationRequired": True, "maximumDuration": "PT2H",
+            "target": {"caller": "EndUser", "operations": ["All"], "level": "Assignment"}}
+    assert env.call("PATCH", _rule_url(), body) == (204, None)
+    assert env.call("GET", _rule_url())[1]["maximumDuration"] == "PT2H"
+    for role in (GA, PRA):
+        _, rule = env.call("GET", _rule_url(role=role))
+        assert rule["maximumDuration"] == "PT8H", role
+    assert Env().call("GET", _rule_url())[1]["maximumDuration"] == "PT8H"
 
 
 def test_rule_patch_validation(env):
