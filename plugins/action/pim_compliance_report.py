@@ -28,8 +28,8 @@ from ansible_collections.entra.pim.plugins.filter.pim_report import to_junit, wi
 # gave the role before, byte for byte, plus each tenant's ``changes`` when a previous scan is given. JUnit is the
 # current state only, whatever the previous scan was.
 FORMATS = {
-    "json": ("json", lambda reports, changes, _templates: to_nice_json(with_changes(reports, changes),
-                                                                      indent=2) + "\n"),
+    "json": ("json", lambda reports, changes, _templates: to_nice_json(
+        with_changes(reports, changes), indent=2) + "\n"),
     "markdown": ("md", lambda reports, changes, templates: render_template(
         "markdown", reports, changes=changes, template=templates.get("markdown"))),
     "html": ("html", lambda reports, changes, templates: render_template(

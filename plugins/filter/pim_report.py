@@ -189,8 +189,8 @@ def _tenant_changes(current, before):
         removed = rows(set(standing_then) - set(standing_now or {}), standing_then)
     worse = bool(newly_failing or added)
     better = bool(newly_passing or removed)
-    return {"since": before.get("generated"), "status": ("mixed" if worse and better else "worse" if worse
-                                                          else "better" if better else "same"),
+    status = "mixed" if worse and better else "worse" if worse else "better" if better else "same"
+    return {"since": before.get("generated"), "status": status,
             "newly_failing": newly_failing, "newly_passing": newly_passing,
             "standing_added": added, "standing_removed": removed}
 

@@ -291,4 +291,3 @@ def scope_from_held(parsed, held, mg_prefix="/providers/Microsoft.Management/man
     if len(hits) == 1:
         return hits[0]["id"], hits[0].get("displayName")
     return None, f"resource {parsed['resource']!r} (give its resource id)"
-

@@ -395,4 +395,3 @@ class AzureBackend:
     @staticmethod
     def policy_warnings(run, actions, requirements):
         return []
-

@@ -468,8 +468,6 @@ class ArmSession:
                           lambda: self._client.eligible_child_resources.get(scope, filter=filter))
 
 
-
-
 def _json_body(body):
     """A request body sent byte for byte as given (the SDK sends ``bytes`` bodies as they are, so nothing the
     models do not know is dropped, and a retry resends the same bytes)."""

@@ -128,7 +128,7 @@ def png_pixels(data):
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
-    width, height, depth, colour, _, _, interlace = header
+    width, height, depth, colour, _compression, _filtering, interlace = header
     assert depth == 8 and colour in (2, 6) and not interlace, header
     channels = 4 if colour == 6 else 3
     raw = zlib.decompress(idat)

@@ -187,7 +187,7 @@ def test_screenshot_of_the_docs(browser, report_300, tmp_path):
     data = browser.call("Page.captureScreenshot", session=True, format="png",
                         clip={"x": 0, "y": 0, "width": 1000, "height": 700, "scale": 0.6})["data"]
     png = base64.b64decode(data)
-    width, height, _ = png_pixels(png)
+    width, height, _rows = png_pixels(png)
     assert (width, height) == (600, 420)
     out = os.environ.get("ENTRA_PIM_SCREENSHOT_DIR")
     if out:

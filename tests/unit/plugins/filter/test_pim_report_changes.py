@@ -65,8 +65,8 @@ def test_break_glass_accounts_count_as_standing_access_and_both_ways_is_mixed():
     t1 = compare_scans(now, before)["tenants"]["t-1"]
     assert [a["principal"] for a in t1["standing_removed"]] == ["breakglass2"]
     assert t1["standing_removed"][0]["status"] == "exempt"
-    assert [(a["role"], a["principal"]) for a in t1["standing_added"]] == [("Privileged Role Administrator",
-                                                                          "mallory")]
+    added = [(a["role"], a["principal"]) for a in t1["standing_added"]]
+    assert added == [("Privileged Role Administrator", "mallory")]
     assert t1["status"] == "mixed"
 
 
@@ -215,8 +215,8 @@ def test_a_missing_template_names_its_path(tmp_path):
 
 
 def test_the_matrix_is_worst_first_with_per_control_totals():
-    reports = [scan("t-1", "a-tidy"), scan("t-2", "b-worst", [assignment("eve", GA, permanent=True),
-                                                             assignment("zed", PRA, permanent=True)])]
+    worst = [assignment("eve", GA, permanent=True), assignment("zed", PRA, permanent=True)]
+    reports = [scan("t-1", "a-tidy"), scan("t-2", "b-worst", worst)]
     page = to_html(reports)
     matrix = page[page.index("<table class='m'>"):page.index("</table>", page.index("<table class='m'>"))]
     assert matrix.index("b-worst") < matrix.index("a-tidy")

@@ -455,9 +455,9 @@ def test_the_reader_reads_three_lists_per_scope_and_marks_inheritance():
     [req] = result["pending_requests"]
     assert (req["role"], req["role_id"], req["action"], req["approval_id"]) == ("Owner", OWNER, "selfActivate", "ap-9")
     assert req["principal"] == "victor.ops@contoso.com" and req["duration"] == "PT1H"
-    only_owner, _ = AzureActivityReader(fake, FakeResolver()).read([RG], role_ids=[OWNER], pending=False)
+    only_owner, _errors = AzureActivityReader(fake, FakeResolver()).read([RG], role_ids=[OWNER], pending=False)
     assert [r["inherited_from"] for r in only_owner["active"]] == [SUB] and only_owner["pending_requests"] is None
-    mine, _ = AzureActivityReader(fake, FakeResolver()).read([RG], principal_ids=[OTHER_USER.upper()])
+    mine, _errors = AzureActivityReader(fake, FakeResolver()).read([RG], principal_ids=[OTHER_USER.upper()])
     assert [r["principal_id"] for r in mine["active"]] == [OTHER_USER]
     assert fake.lists[-1][2] == f"principalId eq '{OTHER_USER.upper()}'"
 

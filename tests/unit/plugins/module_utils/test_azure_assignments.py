@@ -104,7 +104,7 @@ def test_inherited_assignments_are_never_managed_and_report_their_scope():
 
 
 def test_arm_schedules_with_a_null_end_are_permanent_and_an_end_is_kept():
-    schedules, _ = normalize([arm_item(FRANK, role=UAA), arm_item(BOB, end="2026-06-01T00:00:00Z")], SUB)
+    schedules, _rest = normalize([arm_item(FRANK, role=UAA), arm_item(BOB, end="2026-06-01T00:00:00Z")], SUB)
     actual = {a.principal_id: a for a in actual_state([], schedules, NOW, AZURE)}
     assert actual[FRANK].permanent and actual[FRANK].role_id == UAA_SUB
     assert not actual[BOB].permanent and actual[BOB].end == datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -130,7 +130,7 @@ def test_requests_in_arms_words():
                      "justification": "review", "ticketInfo": {"ticketNumber": "CHG1", "ticketSystem": "SNOW"},
                      "scheduleInfo": {"startDateTime": "2026-03-01T12:00:00Z",
                                       "expiration": {"type": "AfterDuration", "duration": "P30D"}}}
-    schedules, _ = normalize([arm_item(ALICE)], SUB)
+    schedules, _rest = normalize([arm_item(ALICE)], SUB)
     [remove] = plan("active", desired([{"principal": ALICE, "role": OWNER, "scope": SUB, "state": "absent"}]),
                     actual_state([], schedules, NOW, AZURE), NOW, {}).actions
     props = request_properties(remove)
@@ -149,7 +149,7 @@ def test_policies_per_scope_feed_the_same_pre_check_naming_the_azure_settings_mo
     assert requirements[UAA_SUB]["active"].max_duration == "P180D"
     actions = plan("eligible", desired([{"principal": BOB, "role": OWNER, "scope": SUB, "duration": "P200D"}]),
                    [], NOW, requirements).actions
-    problems, _ = policy_problems(actions, requirements, {OWNER_SUB: "Owner"}, {BOB: "bob"}, NOW, AZURE)
+    problems, _warnings = policy_problems(actions, requirements, {OWNER_SUB: "Owner"}, {BOB: "bob"}, NOW, AZURE)
     assert len(problems) == 1 and "Owner allows eligible assignments of at most P90D" in problems[0]
     assert "entra.pim.pim_azure_role_setting" in problems[0] and "max_duration: P200D" in problems[0]
 
@@ -205,7 +205,7 @@ def held(kind, principal, role=OWNER, scope=SUB, **kw):
 class FakeGraph:
     def post(self, path, body, read=False):
         return {"value": [{"id": i, "@odata.type": "#microsoft.graph.user", "userPrincipalName": n}
-                           for i, n in NAMES.items() if i in body["ids"]]}
+                          for i, n in NAMES.items() if i in body["ids"]]}
 
 
 NAMES = {ALICE: "alice@contoso", BOB: "bob@contoso", FRANK: "frank@contoso", BG: "breakglass1@contoso",
