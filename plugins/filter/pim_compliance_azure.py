@@ -120,6 +120,12 @@ class AzureScan:
         self.rows = [self._row(r, kind) for kind in ("eligible", "active") for r in self.azure.get(kind) or []]
 
     # -- data ------------------------------------------------------------------------------
+    @staticmethod
+    def holds(row, refs):
+        """Whether a row or policy is of one of ``refs`` (role GUIDs, or names as the baseline's variables may give
+        them; built-in names are the same in every tenant, GUIDs too)."""
+        return row["role_guid"] in refs or str(row.get("role") or "").lower() in refs
+
     def _row(self, row, kind):
         out = dict(row)
         out.setdefault("kind", kind)
@@ -160,7 +166,7 @@ class AzureScan:
     def settings_entries(self, roles):
         """role_settings entries of ``roles`` at subscription or management-group scope."""
         return [e for e in self.azure.get("role_settings") or []
-                if azure_role_id(e.get("role_id") or e.get("id") or "") in roles
+                if self.holds(dict(e, role_guid=azure_role_id(e.get("role_id") or e.get("id") or "")), roles)
                 and scope_kind(e.get("scope")) in ("subscription", "management_group", "root")]
 
     # -- controls --------------------------------------------------------------------------
@@ -169,7 +175,7 @@ class AzureScan:
         subscription, a management group or the root; made outside PIM counts (it never ends either)."""
         seen, findings = set(), []
         for row in self.rows:
-            if (row["kind"] != "active" or row["role_guid"] not in self.roles
+            if (row["kind"] != "active" or not self.holds(row, self.roles)
                     or row.get("assignment_type") == "activated"
                     or scope_kind(row["origin"]) not in ("root", "management_group", "subscription")):
                 continue
@@ -245,7 +251,7 @@ class AzureScan:
             ("eligible_assignment.max_duration", lambda v, _e: _duration_at_most(v, limit), f"{limit} or shorter")])
         seen = set()
         for row in self.rows:
-            if (row["kind"] == "eligible" and row["role_guid"] in self.roles and row.get("permanent") is True
+            if (row["kind"] == "eligible" and self.holds(row, self.roles) and row.get("permanent") is True
                     and scope_kind(row["origin"]) in ("root", "management_group", "subscription")):
                 key = (str(row.get("principal_id") or row.get("principal")).lower(), row["role_guid"],
                        row["origin"].lower())
@@ -304,7 +310,7 @@ class AzureScan:
         groups = azure_baseline_settings(baseline)
         findings, compared = [], 0
         for group in groups:
-            for entry in self.settings_entries(set(group["roles"])):
+            for entry in self.settings_entries({str(r).lower() for r in group["roles"]}):
                 compared += 1
                 for path, expected, actual in compare_settings(group["settings"], entry.get("settings") or {}):
                     findings.append(self.finding(FAIL, entry.get("scope"), role=entry.get("role"), setting=path,

@@ -15,6 +15,8 @@ unit-tested in tests/unit/plugins/filter/test_pim_baseline.py and tests/unit/plu
 
 from __future__ import annotations
 
+import re
+
 from ._schedule import ScheduleError, parse_duration
 
 
@@ -473,6 +475,9 @@ AZURE_DEFAULTS = {
 }
 
 
+_GUID_OR_ID = re.compile(r"(?i)^(?:.*/roledefinitions/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def azure_role_id(value):
     """A role definition reference as a lower-case GUID: the last segment of a full role definition id
     (``{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}``), else the value as given."""
@@ -501,12 +506,14 @@ def azure_baseline_settings(config=None):
     also need approval by ``azure_approvers`` (else ``tier0_approvers``). Role names (not GUIDs) given in
     ``azure_roles`` are kept as given: pim_azure_role_setting resolves them at each scope."""
     cfg = azure_config(config)
-    roles = [azure_role_id(r) for r in cfg["azure_roles"]]
+    # GUIDs and full ids as GUIDs; names as given (pim_azure_role_setting resolves them), compared ignoring case.
+    roles = list(dict.fromkeys(azure_role_id(r) if _GUID_OR_ID.match(str(r).strip()) else str(r).strip()
+                               for r in cfg["azure_roles"]))
     approval = {azure_role_id(r) for r in cfg["azure_approval_roles"]}
     approvers = cfg["azure_approvers"] or cfg["tier0_approvers"]
     groups = []
-    with_approval = [r for r in roles if r in approval]
-    without = [r for r in roles if r not in approval]
+    with_approval = [r for r in roles if r.lower() in approval]
+    without = [r for r in roles if r.lower() not in approval]
     if with_approval:
         settings = _hardened(cfg, cfg["azure_max_activation"], cfg["alert_mailbox"])
         settings["activation"].update(require_approval=True, approvers=approvers)

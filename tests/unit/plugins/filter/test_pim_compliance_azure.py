@@ -307,3 +307,16 @@ def test_baseline_role_settings_one_entry_per_group_and_scope():
     assert own[0]["settings"]["activation"]["max_duration"] == "PT2H"
     assert own[0]["settings"]["activation"]["require_mfa"] is False
     assert own[0]["settings"]["activation"]["authentication_context"] == {"enabled": True, "claim_value": "c1"}
+
+
+def test_roles_by_name_as_the_role_variables_give_them():
+    names = dict(BASELINE, azure_roles=["Owner", "User Access Administrator",
+                                        "Role Based Access Control Administrator"],
+                 azure_approval_roles=["owner", "User Access Administrator"])
+    groups = azure_baseline_settings(names)
+    assert [(g["name"], g["roles"]) for g in groups] == [
+        ("azure_approval", ["Owner", "User Access Administrator"]),
+        ("azure", ["Role Based Access Control Administrator"])]
+    rep = report(hardened(), dict(OPTIONS, baseline=names))
+    assert statuses(rep)["BASELINE.azure"] == "pass"
+    assert statuses(report(seeded(), dict(OPTIONS, baseline=names)))["MCSB.PA-2"] == "fail"
