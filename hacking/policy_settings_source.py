@@ -357,6 +357,42 @@ suboptions:
     choices: [member, owner]
 """
 
+_AZURE_ROLE_SETTINGS = r"""
+description:
+  - Several groups of roles, scopes and settings applied in one run, for example the tiers of a baseline
+    for every subscription.
+  - Each scope is resolved (and so checked to exist) and its policies read once, whatever the number of groups
+    and roles naming it; every group is checked before anything is written, then one PATCH per changed policy.
+  - A role at a scope may be named in several groups; their settings are merged. A setting given by two groups
+    for the same role and scope must have the same value in both (compared normalised, as for a second run),
+    otherwise the module fails naming the policy, the setting and both groups, and writes nothing.
+  - The shape of RV(entra.pim.pim_azure_role_setting_info#module:role_settings), so an export is applied back in
+    one call.
+  - Mutually exclusive with O(roles), O(scope), O(activation), O(eligible_assignment), O(active_assignment) and
+    O(notifications).
+  - The result's RV(policies) has one entry per role and scope, and RV(groups) one per group.
+type: list
+elements: dict
+suboptions:
+  name:
+    description:
+      - A label for the group, used in messages and in RV(groups) (for example V(tier0)).
+    type: str
+  roles:
+    description:
+      - The Azure roles of this group, by name (V(Owner); exact case first, a case-only match when unique),
+        role definition GUID or full role definition id, or V(all) (every role with a PIM policy at the scope).
+    type: list
+    elements: str
+    required: true
+  scope:
+    description:
+      - Where the roles' policies are set, in any form O(scope) takes (V(Production), V(Production/rg-app),
+        V(mg:Landing Zones), an ARM id).
+      - Left out, the subscription of O(subscription_id) (or E(AZURE_SUBSCRIPTION_ID)).
+    type: str
+"""
+
 # The sections speak of "the role"; for a group it is the membership or ownership the policy governs.
 # Whole phrases, so a change of the text above fails the unit test instead of producing odd wording.
 _GROUP_WORDING = (
@@ -446,6 +482,8 @@ def attributes():
         "ROLES": _fragment(_SECTION_OPTIONS, "role_settings", _ROLE_SETTINGS),
         # pim_group_setting: the sections and group_settings, worded for groups.
         "GROUPS": _fragment(_map_text(_SECTION_OPTIONS, _group_wording), "group_settings", _GROUP_SETTINGS),
+        # pim_azure_role_setting: the sections and role_settings with a scope per group.
+        "AZURE": _fragment(_SECTION_OPTIONS, "role_settings", _AZURE_ROLE_SETTINGS),
     }
 
 

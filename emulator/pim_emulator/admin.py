@@ -15,6 +15,7 @@ from . import directory
 from .contract import iso
 from .identity import AadError, TokenService
 from .pim.access_reviews import summary as access_review_summary
+from .pim.arm_policies import summary as arm_summary
 from .pim.durations import parse_duration as iso_duration
 from .pim.group_state import summary as group_summary
 from .pim.requests import purge_requests as purge_old_requests
@@ -119,6 +120,11 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         return web.json_response({**tenant.to_json(), "groupPim": group_summary(eng),
                                   "accessReviews": access_review_summary(eng)})
 
+    async def tenant_arm(request: web.Request):
+        # The Azure part: scopes, role definitions, role assignments, schedules, requests, changed policies;
+        # ?scope=<ARM scope id> adds the policy (rules in force) of every role at that scope.
+        return web.json_response(arm_summary(tenant_of(request), request.query.get("scope")))
+
     async def tenant_group_pim(request: web.Request):
         return web.json_response(group_summary(emu.engine(tenant_of(request).id)))
 
@@ -153,7 +159,8 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         """Tokens of an interactive sign-in (``az login``, browser, device code) of a user, with MFA when
         asked and registered: the only delegated tokens that can carry ``amr: ["pwd","mfa"]``, since the
         password grant cannot (see identity.TokenService._password). Body: client_id (an app of the tenant,
-        e.g. the public client pim-cli), mfa (default true), acrs (optional auth-context claims)."""
+        e.g. the public client pim-cli), mfa (default true), acrs (optional auth-context claims), resource (optional:
+        https://management.azure.com for an Azure Resource Manager token; default Graph)."""
         tenant = tenant_of(request)
         uid = request.match_info["uid"]
         users = tenant.coll("users")
@@ -166,7 +173,8 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         acrs = doc.get("acrs")
         try:
             answer = tokens.interactive_tokens(tenant, str(doc["client_id"]), user, bool(doc.get("mfa", True)),
-                                                   list(acrs) if acrs is not None else None)
+                                                   list(acrs) if acrs is not None else None,
+                                                   resource=doc.get("resource"))
         except AadError as err:
             return web.json_response({"error": "bad_request", "message": err.description}, status=400)
         return web.json_response(answer)
@@ -198,6 +206,7 @@ def routes(emu: Emulator) -> list[web.RouteDef]:
         web.get(f"{p}/tenants", guard(tenants_list)),
         web.get(f"{p}/tenants/{{tid}}/state", guard(tenant_state)),
         web.get(f"{p}/tenants/{{tid}}/group-pim", guard(tenant_group_pim)),
+        web.get(f"{p}/tenants/{{tid}}/arm", guard(tenant_arm)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}", guard(user_update)),
         web.post(f"{p}/tenants/{{tid}}/users/{{uid}}/signin", guard(user_signin)),
         web.post(f"{p}/tenants/{{tid}}/purge-requests", guard(purge_requests)),

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tenants", type=int, help="generate N tenants instead of the default seed")
     s.add_argument("--principals", type=int, default=50, help="principals per generated tenant")
     s.add_argument("--pim-groups", type=int, help="PIM-managed groups per generated tenant (default: all its groups)")
+    s.add_argument("--subscriptions", type=int, default=2, help="Azure subscriptions per generated tenant")
     s.add_argument("--no-conformance", action="store_true",
                    help="do not check answers and request bodies against Graph's published schema")
     s.add_argument("--log-level", default="INFO")
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--principals", type=int, required=True)
     g.add_argument("--seed", type=int, default=42, help="random seed of the generator")
     g.add_argument("--pim-groups", type=int, help="PIM-managed groups per tenant (default: all its groups)")
+    g.add_argument("--subscriptions", type=int, default=2, help="Azure subscriptions per tenant")
     g.add_argument("--out", required=True)
 
     d = sub.add_parser("default-seed", help="write the default seed as a seed file (a starting point)")
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                             read_after_write_lag_ms=args.read_after_write_lag_ms,
                             last_admin_protection=not args.no_last_admin_protection,
                             tenants=args.tenants, principals=args.principals, pim_groups=args.pim_groups,
+                            subscriptions=args.subscriptions,
                             conformance=not args.no_conformance)
         faults = FaultConfig(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, rate_429=args.fault_429,
                              rate_503=args.fault_503, rate_504=args.fault_504, retry_after=args.retry_after)
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         from .seed import generate_seed_document, write_seed_file
 
         write_seed_file(generate_seed_document(args.tenants, args.principals, args.seed,
-                                                               pim_groups=args.pim_groups), args.out)
+                                                               pim_groups=args.pim_groups,
+                                                               subscriptions=args.subscriptions), args.out)
         return 0
     if args.command == "default-seed":
         from .seed import default_seed_document, write_seed_file

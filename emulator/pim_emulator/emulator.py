@@ -21,6 +21,7 @@ from datetime import timedelta
 from . import tls
 from .contract import Clock, Tenant
 from .faults import FaultConfig, Stats
+from .pim.arm_state import ARM_AUDIENCE, SCOPES, root_group
 from .pim.engine import PimEngine
 
 log = logging.getLogger("pim_emulator")
@@ -40,7 +41,19 @@ class Settings:
     tenants: int | None = None  # generator instead of the default seed
     principals: int = 50
     pim_groups: int | None = None  # generated tenants: how many groups PIM manages (default: all)
+    subscriptions: int = 2  # generated tenants: Azure subscriptions per tenant (bench: 10)
     conformance: bool = True  # check answers and request bodies against Graph's schema (conformance.py)
+
+
+def azure_summary(tenant: Tenant) -> dict:
+    """The Azure scopes of a tenant for the ready file: its root group and subscriptions (ids, names)."""
+    root = root_group(tenant)
+    subs = [{"id": r["subscriptionId"], "displayName": r["displayName"], "scope": r["id"]}
+            for r in tenant.coll(SCOPES).values() if r["kind"] == "subscription"]
+    groups = [{"id": r["name"], "displayName": r["displayName"], "scope": r["id"]}
+              for r in tenant.coll(SCOPES).values() if r["kind"] == "managementgroup"]
+    return {"root_management_group": root["id"] if root else None, "subscriptions": subs,
+            "management_groups": groups}
 
 
 class Emulator:
@@ -209,9 +222,13 @@ class Emulator:
                       "password": u.get("_password"), "mfa": bool(u.get("_mfa")), "roles": u.get("_seed_roles", [])}
                      for u in t.coll("users").values()]
             tenants.append({"id": t.id, "name": t.name, "domain": f"{t.name}.onmicrosoft.com", "apps": apps,
-                            "users": users})
+                            "users": users, "azure": azure_summary(t)})
         return {
             "graph_url": f"{self.base_url}/v1.0",
+            # Azure Resource Manager is served at the root of the same address (routes/arm.py): the base URL an
+            # ARM SDK client is given; tokens for {arm_audience}/.default carry that audience.
+            "arm_url": self.base_url,
+            "arm_audience": ARM_AUDIENCE,
             "authority_host": self.base_url,
             "ca_bundle": ca_bundle,
             "admin_url": f"{self.base_url}/_emulator",

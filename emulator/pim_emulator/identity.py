@@ -22,12 +22,19 @@ from cryptography.hazmat.primitives import serialization
 
 from . import tls
 from .contract import Caller, GraphError
+from .pim.arm_errors import ArmError
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+# Azure Resource Manager: the audiences ARM accepts (its refusal of any other names these four), the first the
+# one a token for scope https://management.azure.com/.default carries.
+ARM_RESOURCE = "https://management.azure.com"
+ARM_AUDIENCES = (ARM_RESOURCE, ARM_RESOURCE + "/", "https://management.core.windows.net/",
+                 "https://management.core.windows.net")
+ARM_DELEGATED_SCOPE = "user_impersonation"  # ARM's only delegated permission ("Azure Service Management")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Scopes MSAL adds to every user flow; they are about the id token, not about Graph permissions.
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
@@ -52,6 +59,18 @@ class AadError(Exception):
             "error_uri": f"https://login.microsoftonline.com/error?code={self.code}",
         }
         return web.json_response(body, status=self.status)
+
+
+def _arm_resource(scopes: list[str]) -> str | None:
+    """The ARM audience a list of requested scopes names (``https://management.azure.com/.default``,
+    ``.../user_impersonation`` or the resource itself), else None."""
+    for scope in scopes:
+        for aud in sorted(ARM_AUDIENCES, key=len, reverse=True):
+            base = aud.rstrip("/")
+            if scope == aud or scope.startswith(base + "/") and scope[len(base) + 1:].lstrip("/") in (
+                    ".default", ARM_DELEGATED_SCOPE, ""):
+                return aud
+    return None
 
 
 def _b64url(data: bytes) -> str:
@@ -259,6 +278,13 @@ class TokenService:
                            "valid. Client credential flows must have a scope value with /.default suffixed to the "
                            "resource identifier (application ID URI).")
         resource = scopes[0][: -len("/.default")]
+        if resource in ARM_AUDIENCES:
+            # ARM authorizes with Azure RBAC, not app roles: the token carries no roles.
+            sp = self.emu.find_sp(tenant, client_id)
+            claims = self._base_claims(tenant, app, resource)
+            claims.update({"oid": sp["id"] if sp else app["id"], "sub": sp["id"] if sp else app["id"],
+                           "idtyp": "app"})
+            return self._token_response(claims)
         if resource not in (GRAPH_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE + "/"):
             raise AadError(400, "invalid_resource", 500011, f"The resource principal named {resource} was not found "
                            f"in the tenant named {tenant.name}. This can happen if the application has not been "
@@ -304,7 +330,11 @@ class TokenService:
             raise AadError(400, "invalid_grant", 50076, "Due to a configuration change made by your administrator, "
                            "or because you moved to a new location, you must use multi-factor authentication to "
                            f"access '{GRAPH_APP_ID}'.")
-        scopes = self._delegated_scopes(app, self._scope_resource(form.get("scope", "")))
+        requested = self._scope_resource(form.get("scope", ""))
+        if _arm_resource(requested):
+            return self._user_tokens(tenant, app, user, [ARM_DELEGATED_SCOPE], amr=["pwd"],
+                                     resource=_arm_resource(requested))
+        scopes = self._delegated_scopes(app, requested)
         # A password alone is one factor: the token says so, whatever the user has registered.
         return self._user_tokens(tenant, app, user, scopes, amr=["pwd"])
 
@@ -319,11 +349,20 @@ class TokenService:
         if user is None or doc.get("tid") != tenant.id:
             raise AadError(400, "invalid_grant", 50126, "Error validating credentials due to invalid username or "
                            "password.")
-        # A refreshed token keeps the authentication methods of the sign-in it came from.
-        return self._user_tokens(tenant, app, user, doc.get("scp", []), amr=list(doc.get("amr") or ["pwd"]),
+        # A refreshed token keeps the authentication methods of the sign-in it came from; MSAL redeems one
+        # refresh token for another resource (ARM after Graph), so the requested scope picks the audience.
+        arm = _arm_resource(self._scope_resource(form.get("scope", "")))
+        if arm:
+            return self._user_tokens(tenant, app, user, [ARM_DELEGATED_SCOPE], amr=list(doc.get("amr") or ["pwd"]),
+                                     acrs=doc.get("acrs"), resource=arm, refresh_scopes=doc.get("scp", []))
+        scopes = doc.get("scp", [])
+        if doc.get("res") == ARM_RESOURCE:
+            scopes = sorted(set(app.get("_delegated_permissions", [])))
+        return self._user_tokens(tenant, app, user, scopes, amr=list(doc.get("amr") or ["pwd"]),
                                  acrs=doc.get("acrs"))
 
-    def interactive_tokens(self, tenant, client_id: str, user: dict, mfa: bool, acrs: list[str] | None = None) -> dict:
+    def interactive_tokens(self, tenant, client_id: str, user: dict, mfa: bool, acrs: list[str] | None = None,
+                           resource: str | None = None) -> dict:
         """The tokens an interactive sign-in (browser, ``az login``, device code) would give ``user``.
 
         Used by the admin API: tests sign in "as a person would", with MFA when the user has it, and
@@ -333,15 +372,22 @@ class TokenService:
         app = self._app(tenant, client_id)
         if mfa and not user.get("_mfa"):
             raise ValueError(f"user {user.get('userPrincipalName')!r} has no MFA method registered")
+        amr = ["pwd", "mfa"] if mfa else ["pwd"]
+        acrs = acrs if acrs is not None else user.get("_acrs")
+        arm = _arm_resource([resource or ""]) if resource else None
+        if resource and not arm and resource.rstrip("/") != GRAPH_RESOURCE:
+            raise ValueError(f"resource must be {GRAPH_RESOURCE} or {ARM_RESOURCE}, not {resource!r}")
+        if arm:
+            return self._user_tokens(tenant, app, user, [ARM_DELEGATED_SCOPE], amr=amr, acrs=acrs, resource=arm)
         scopes = sorted(set(app.get("_delegated_permissions", [])))
-        return self._user_tokens(tenant, app, user, scopes, amr=["pwd", "mfa"] if mfa else ["pwd"],
-                                 acrs=acrs if acrs is not None else user.get("_acrs"))
+        return self._user_tokens(tenant, app, user, scopes, amr=amr, acrs=acrs)
 
     def _user_tokens(self, tenant, app: dict, user: dict, scopes: list[str], amr: list[str],
-                     acrs: list[str] | None = None) -> dict:
+                     acrs: list[str] | None = None, resource: str = GRAPH_RESOURCE,
+                     refresh_scopes: list[str] | None = None) -> dict:
         if acrs is None and "mfa" in amr:
             acrs = user.get("_acrs")
-        claims = self._base_claims(tenant, app)
+        claims = self._base_claims(tenant, app, resource)
         claims.update({"oid": user["id"], "sub": user["id"], "idtyp": "user", "scp": " ".join(scopes), "amr": amr,
                        "upn": user.get("userPrincipalName"), "name": user.get("displayName"),
                        "unique_name": user.get("userPrincipalName")})
@@ -349,21 +395,25 @@ class TokenService:
             claims["acrs"] = list(acrs)
         body = self._token_response(claims)
         now = int(time.time())
-        body["scope"] = " ".join(f"{GRAPH_RESOURCE}/{s}" for s in scopes) + " openid profile offline_access"
+        body["scope"] = " ".join(f"{resource.rstrip('/')}/{s}" for s in scopes) + " openid profile offline_access"
         body["id_token"] = self._sign({
             "aud": app["appId"], "iss": f"{self.emu.base_url}/{tenant.id}/v2.0", "iat": now, "nbf": now,
             "exp": now + 3600, "oid": user["id"], "sub": user["id"], "tid": tenant.id, "ver": "2.0",
             "preferred_username": user.get("userPrincipalName"), "name": user.get("displayName"),
         })
         body["client_info"] = _b64url(json.dumps({"uid": user["id"], "utid": tenant.id}).encode())
-        body["refresh_token"] = self._sign({"aud": "refresh", "oid": user["id"], "tid": tenant.id, "scp": scopes,
+        # The refresh token keeps the Graph scopes granted (an ARM sign-in keeps the app's delegated ones), so
+        # that redeeming it for Graph later answers what a Graph sign-in would.
+        kept = refresh_scopes if refresh_scopes is not None else scopes
+        body["refresh_token"] = self._sign({"aud": "refresh", "oid": user["id"], "tid": tenant.id, "scp": kept,
+                                            "res": resource.rstrip("/") if resource in ARM_AUDIENCES else None,
                                             "amr": amr, "acrs": list(acrs or []), "iat": now, "exp": now + 86400})
         return body
 
-    def _base_claims(self, tenant, app: dict) -> dict:
+    def _base_claims(self, tenant, app: dict, audience: str = GRAPH_RESOURCE) -> dict:
         now = int(time.time())
         return {
-            "aud": GRAPH_RESOURCE, "iss": f"https://sts.windows.net/{tenant.id}/", "iat": now, "nbf": now,
+            "aud": audience, "iss": f"https://sts.windows.net/{tenant.id}/", "iat": now, "nbf": now,
             "exp": now + self.emu.settings.token_lifetime, "tid": tenant.id, "appid": app["appId"],
             "app_displayname": app.get("displayName"), "appidacr": "1", "ver": "1.0",
             "uti": _b64url(uuid.uuid4().bytes),
@@ -404,6 +454,52 @@ class TokenService:
             return Caller(tenant_id=tenant.id, app_id=claims["appid"], permissions=perms, user_id=claims.get("oid"),
                           amr=tuple(claims.get("amr", ())), acrs=tuple(claims.get("acrs", ())))
         return Caller(tenant_id=tenant.id, app_id=claims["appid"], permissions=frozenset(claims.get("roles", ())))
+
+    # -- ARM side -------------------------------------------------------------------------------
+
+    def verify_arm(self, authorization: str | None) -> Caller:
+        """A bearer header into a Caller for Azure Resource Manager, or ARM's 401: ``AuthenticationFailed``
+        (no header), ``InvalidAuthenticationToken`` (malformed or bad signature), ``ExpiredAuthenticationToken``,
+        ``InvalidAuthenticationTokenAudience`` (a token for another resource, e.g. Graph's) and
+        ``InvalidAuthenticationTokenTenant`` (a tenant this emulator does not hold). Codes and texts as ARM sends
+        them ("Troubleshoot common Azure deployment errors" lists the codes; the texts are ARM's answers)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise self._arm_unauthorized("AuthenticationFailed", "Authentication failed. The 'Authorization' header "
+                                         "is missing.")
+        try:
+            claims = jwt.decode(token.strip(), self._public_key, algorithms=["RS256"],
+                                options={"verify_aud": False, "verify_exp": False, "require": ["exp", "tid", "appid"]})
+        except jwt.PyJWTError:
+            raise self._arm_unauthorized("InvalidAuthenticationToken", "The access token is invalid.") from None
+        aud = claims.get("aud")
+        if aud not in ARM_AUDIENCES:
+            allowed = ",".join(f"'{a}'" for a in ("https://management.core.windows.net/",
+                                                  "https://management.core.windows.net",
+                                                  "https://management.azure.com/", "https://management.azure.com"))
+            raise self._arm_unauthorized("InvalidAuthenticationTokenAudience", "The access token has been obtained "
+                                         f"for wrong audience or resource '{aud}'. It should exactly match with one "
+                                         f"of the allowed audiences {allowed}.")
+        now = time.time()
+        if float(claims["exp"]) <= now:
+            fmt = "%m/%d/%Y %H:%M:%S"
+            exp = datetime.fromtimestamp(float(claims["exp"]), timezone.utc).strftime(fmt)
+            raise self._arm_unauthorized("ExpiredAuthenticationToken", f"The access token expiry UTC time '{exp}' is "
+                                         "earlier than current UTC time "
+                                         f"'{datetime.now(timezone.utc).strftime(fmt)}'.")
+        tenant = self.emu.tenants.get(claims["tid"])
+        if tenant is None:
+            raise self._arm_unauthorized("InvalidAuthenticationTokenTenant", f"The access token is from the wrong "
+                                         f"issuer '{claims.get('iss')}'. It must match the tenant associated with "
+                                         "this subscription.")
+        user = claims.get("oid") if claims.get("idtyp") == "user" else None
+        return Caller(tenant_id=tenant.id, app_id=claims["appid"], permissions=frozenset(), user_id=user,
+                      amr=tuple(claims.get("amr", ())), acrs=tuple(claims.get("acrs", ())))
+
+    def _arm_unauthorized(self, code: str, message: str) -> GraphError:
+        header = (f'Bearer authorization_uri="{self.emu.base_url}/", error="invalid_token", '
+                  f'error_description="{message}"')
+        return ArmError(401, code, message, headers={"WWW-Authenticate": header})
 
     def _unauthorized(self, message: str) -> GraphError:
         header = (f'Bearer realm="", authorization_uri="{self.emu.base_url}/common/oauth2/authorize", '

@@ -22,6 +22,7 @@ from importlib import resources
 
 from . import tls
 from .contract import Clock, Tenant, iso
+from .pim.arm_seed import default_azure, generated_azure, seed_azure
 from .pim.seeding import seed_access_reviews, seed_tenant
 
 log = logging.getLogger("pim_emulator")
@@ -232,6 +233,7 @@ def default_seed_document() -> dict:
             "assignments": [_assignment(*a) for a in _COMMON + extra],
             "group_pim": [_group_pim(*g) for g in _GROUP_PIM],
             "access_reviews": [tier0_review()] if name == "contoso" else [],
+            "azure": default_azure(),
         })
     return {"tenants": tenants}
 
@@ -250,7 +252,8 @@ def _assignment(principal, role, kind, permanent, duration, outside, scope) -> d
 # ----------------------------------------------------------------------------------------- generator
 
 
-def generate_seed_document(tenants: int, principals: int, seed: int = 42, pim_groups: int | None = None) -> dict:
+def generate_seed_document(tenants: int, principals: int, seed: int = 42, pim_groups: int | None = None,
+                           subscriptions: int = 2) -> dict:
     """N tenants with M principals each and a proportional assignment mix, for scale tests.
 
     ``pim_groups``: how many of each tenant's groups PIM manages (default: all of them; more than the
@@ -305,7 +308,9 @@ def generate_seed_document(tenants: int, principals: int, seed: int = 42, pim_gr
                                             False, "P180D", False))
         docs.append({"name": f"tenant{t:03d}", "users": users, "groups": groups, "apps": default_apps(),
                      "administrativeUnits": [{"displayName": "AU-1", "members": []}], "assignments": assignments,
-                     "group_pim": group_pim})
+                     "group_pim": group_pim,
+                     # Azure: subscriptions x (built-in + custom) roles policies, for the bench's Azure scan.
+                     "azure": generated_azure(subscriptions, [u["name"] for u in users[2:]])})
     return {"tenants": docs}
 
 
@@ -315,7 +320,8 @@ def generate_seed_document(tenants: int, principals: int, seed: int = 42, pim_gr
 def build_seed(settings, clock: Clock) -> list[Tenant]:
     if settings.tenants:
         doc = generate_seed_document(settings.tenants, settings.principals,
-                                     pim_groups=getattr(settings, "pim_groups", None))
+                                     pim_groups=getattr(settings, "pim_groups", None),
+                                     subscriptions=getattr(settings, "subscriptions", 2))
     elif settings.seed in (None, "", "default"):
         doc = default_seed_document()
     else:
@@ -473,6 +479,7 @@ def build_tenant(spec: dict, clock: Clock) -> Tenant:
                           "duration": None if e.get("permanent") else e.get("duration") or "P90D",
                           "outsidePim": bool(e.get("outsidePim"))})
     seed_tenant(tenant, clock, assignments, group_pim)
+    seed_azure(tenant, clock, spec.get("azure"))
     if spec.get("access_reviews"):
         refs = {**names, "today": iso(clock.now())[:10]}
         seed_access_reviews(tenant, clock, [_resolve_refs(r, refs, exact_roles) for r in spec["access_reviews"]])

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import admin, batch, conformance, graph
+from . import admin, arm, batch, conformance, graph
 from .contract import GraphError
 from .emulator import Emulator
 from .identity import TokenService
@@ -71,7 +71,8 @@ async def headers_middleware(request: web.Request, handler):
         log.exception("unhandled error for %s %s", request.method, request.path)
         rid = str(uuid.uuid4())
         response = json_response(500, GraphError(500, "InternalServerError", "Emulator internal error.").envelope(rid))
-    if "request-id" not in response.headers and not request.path.startswith("/_emulator"):
+    if "request-id" not in response.headers and "x-ms-request-id" not in response.headers \
+            and not request.path.startswith("/_emulator"):
         rid = str(uuid.uuid4())
         response.headers["request-id"] = rid
         response.headers["client-request-id"] = request.headers.get("client-request-id", rid)
@@ -142,6 +143,7 @@ def make_app(emu: Emulator) -> web.Application:
     app.add_routes(admin.routes(emu))
     app.add_routes(tokens.routes())
     conformance.install(app, emu)  # before the catch-all route, so GET /_emulator/conformance is its own
+    arm.install(app, emu, tokens)  # Azure Resource Manager at the root: /subscriptions..., /providers/...
     app.router.add_route("*", "/{version}/{tail:.*}", front.handle)
     app["emu"] = emu
     return app

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("state", {"emulator"}),
     ("responses", {"responses"}),
     ("routes", {"routes"}),
-    ("http", {"graph", "batch", "server", "identity", "admin", "conformance"}),
+    ("http", {"graph", "arm", "batch", "server", "identity", "admin", "conformance"}),
     ("entry", {"cli", "__main__", "launch", "bench"}),
 ]
 

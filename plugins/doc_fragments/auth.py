@@ -139,6 +139,28 @@ options:
         (which azure-identity tries at most three times).
     type: int
     default: 60
+  arm_url:
+    description:
+      - Override of the Azure Resource Manager base URL, used by the Azure resource modules
+        (C(entra.pim.pim_azure_*)) only, for example the entra.pim emulator's V(https://127.0.0.1:8443).
+        Falls back to E(ENTRA_PIM_ARM_URL), then E(AZURE_RESOURCE_MANAGER_URL).
+      - Defaults to the O(cloud)'s Resource Manager (V(https://management.azure.com) for V(public),
+        V(https://management.usgovcloudapi.net) for the US Government clouds, V(https://management.chinacloudapi.cn)
+        for V(china)). Tokens are always requested for the O(cloud)'s Resource Manager
+        (C(https://management.azure.com/.default) for V(public)), whatever the URL.
+      - Must be C(https://) (azure-core sends bearer tokens over TLS only).
+      - Accepted by every module, so one C(module_defaults) for C(group/entra.pim.all) can carry it; the
+        directory role and group modules ignore it.
+    type: str
+    aliases: [resource_manager_url]
+  subscription_id:
+    description:
+      - The subscription an Azure resource module's scope means when it names none, and the subscription a
+        friendly scope such as V(rg-app) is not resolved in (friendly scopes name their subscription,
+        V(Production/rg-app)).
+      - Falls back to E(AZURE_SUBSCRIPTION_ID), which AWX's Azure credential sets.
+      - Used by the Azure resource modules only; accepted by every module (see O(arm_url)).
+    type: str
 requirements:
   - python >= 3.10
   - msgraph-sdk >= 1.10

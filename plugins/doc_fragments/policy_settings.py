@@ -2112,3 +2112,854 @@ options:
                       of all (C(All)).
                     type: bool
 """
+
+    AZURE = r"""
+options:
+  activation:
+    description:
+    - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
+      C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and C(AuthenticationContext_EndUser_Assignment)).
+    type: dict
+    suboptions:
+      max_duration:
+        description:
+        - The longest an activation may last, from 30 minutes to 24 hours.
+        - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
+        type: str
+      require_mfa:
+        description:
+        - Require multifactor authentication on activation.
+        - Cannot be true together with O(activation.authentication_context.enabled);
+          PIM asks for one or the other.
+        type: bool
+      require_justification:
+        description:
+        - Require a justification on activation.
+        type: bool
+      require_ticket:
+        description:
+        - Require ticket information (ticket number and system) on activation.
+        type: bool
+      authentication_context:
+        description:
+        - Require a Conditional Access authentication context on activation instead
+          of plain MFA.
+        type: dict
+        suboptions:
+          enabled:
+            description:
+            - Whether the authentication context is required.
+            - When V(true), O(activation.require_mfa) must be false (set it in the
+              same task if the role currently requires MFA) and a claim value must
+              be set.
+            type: bool
+          claim_value:
+            description:
+            - The authentication context id, for example V(c1).
+            type: str
+      require_approval:
+        description:
+        - Require approval to activate.
+        - Needs at least one approver, given in O(activation.approvers) or already
+          on the role.
+        type: bool
+      approvers:
+        description:
+        - The users and groups that approve activations (the first approval stage),
+          compared as a set.
+        - A user principal name, a group display name, an object id, or any of them
+          prefixed with V(user:) or V(group:) when a name is ambiguous. Service principals
+          cannot approve.
+        - An empty list removes every approver (not allowed while approval is required).
+        - Further stages, escalation, approver justification and stage timeouts are
+          set with O(activation.approval_stages); setting only this option leaves
+          them as they are.
+        type: list
+        elements: str
+      approval_for_extension:
+        description:
+        - Require approval to extend an activation as well.
+        type: bool
+      approval_stages:
+        description:
+        - Every approval stage, in order (Graph's C(approvalStages) of the approval
+          rule), compared as a whole. A request passes the stages one after another.
+        - One or two stages, as Graph's approval settings define them. Two stages
+          are written with C(approvalMode=Serial), one with C(SingleStage). A policy
+          that holds C(Parallel) stages keeps that mode while it keeps two stages.
+        - The first stage's approvers are O(activation.approvers); when both are given
+          they must name the same principals. A first stage without O(activation.approval_stages[].approvers)
+          takes O(activation.approvers).
+        - A setting left out of a stage keeps the value of the stage at the same place
+          in the policy (for a new stage, Graph's defaults of approver justification,
+          one day and no escalation). Stages beyond the list are removed, so a one-item
+          list returns a two-stage policy to a single stage.
+        - Exports (the C(_info) modules) carry this option only when the stages say
+          more than O(activation.approvers) does (a second stage, escalation, no approver
+          justification or another timeout), so single-stage exports keep their shape.
+          Because it is then absent, applying such an export leaves a second stage
+          or escalation of the target in place; give a one-item list to remove them.
+        - The portal shows one stage without escalation; Microsoft's PIM documentation
+          says approvers have 24 hours to approve and that this window is not configurable
+          there. Graph stores the stage settings as given; whether every setting takes
+          effect in a tenant is Microsoft's to decide.
+        type: list
+        elements: dict
+        suboptions:
+          approvers:
+            description:
+            - The primary approvers of the stage (C(primaryApprovers)), named as in
+              O(activation.approvers), compared as a set.
+            - Needed in every stage while approval is required.
+            type: list
+            elements: str
+          require_justification:
+            description:
+            - Whether the approvers of this stage must justify their decision (C(isApproverJustificationRequired)).
+            type: bool
+          timeout_days:
+            description:
+            - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+              from 1.
+            type: int
+          escalation:
+            description:
+            - Escalation of requests the primary approvers leave unanswered.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                  approvers.
+                type: bool
+              approvers:
+                description:
+                - The escalation approvers (C(escalationApprovers)), named as in O(activation.approvers),
+                  compared as a set.
+                type: list
+                elements: str
+              after_minutes:
+                description:
+                - The minutes a request waits for the primary approvers before it
+                  escalates (C(escalationTimeInMinutes)), from 0.
+                type: int
+  eligible_assignment:
+    description:
+    - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility)
+      and C(Enablement_Admin_Eligibility)).
+    type: dict
+    suboptions:
+      allow_permanent:
+        description:
+        - Allow eligible assignments without an end date. V(false) makes O(eligible_assignment.max_duration)
+          the longest an eligibility may last.
+        type: bool
+      max_duration:
+        description:
+        - The longest an eligible assignment may last when it must expire (V(P365D),
+          V(365d), V(90d)).
+        type: str
+      require_mfa:
+        description:
+        - Require multifactor authentication from the administrator who assigns (not
+          shown in the portal).
+        type: bool
+      require_justification:
+        description:
+        - Require a justification from the administrator who assigns (not shown in
+          the portal).
+        type: bool
+  active_assignment:
+    description:
+    - How administrators assign the role as active (rules C(Expiration_Admin_Assignment)
+      and C(Enablement_Admin_Assignment)).
+    type: dict
+    suboptions:
+      allow_permanent:
+        description:
+        - Allow active assignments without an end date. CISA MS.AAD.7.4 asks for V(false)
+          on highly privileged roles.
+        type: bool
+      max_duration:
+        description:
+        - The longest an active assignment may last when it must expire (V(P180D),
+          V(180d)).
+        type: str
+      require_mfa:
+        description:
+        - Require multifactor authentication from the administrator who assigns.
+        type: bool
+      require_justification:
+        description:
+        - Require a justification from the administrator who assigns.
+        type: bool
+  notifications:
+    description:
+    - The nine e-mail notification rules, three moments times three recipients.
+    - PIM also knows the notification level C(None), which the portal does not offer;
+      it reads as C(critical_only=false) and is only replaced when C(critical_only)
+      is set to V(true).
+    type: dict
+    suboptions:
+      eligible_assignment:
+        description:
+        - Sent when a principal is assigned as eligible for the role (rules C(Notification_*_Admin_Eligibility)).
+        type: dict
+        suboptions:
+          admin:
+            description:
+            - The alert to administrators (the portal's role assignment or activation
+              alert).
+            - Rule C(Notification_Admin_Admin_Eligibility).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          requestor:
+            description:
+            - The notice to the assigned or activating principal.
+            - Rule C(Notification_Requestor_Admin_Eligibility).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          approver:
+            description:
+            - The request to approvers (of an activation, renewal or extension).
+            - Rule C(Notification_Approver_Admin_Eligibility).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+      active_assignment:
+        description:
+        - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
+        type: dict
+        suboptions:
+          admin:
+            description:
+            - The alert to administrators (the portal's role assignment or activation
+              alert).
+            - Rule C(Notification_Admin_Admin_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          requestor:
+            description:
+            - The notice to the assigned or activating principal.
+            - Rule C(Notification_Requestor_Admin_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          approver:
+            description:
+            - The request to approvers (of an activation, renewal or extension).
+            - Rule C(Notification_Approver_Admin_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+      activation:
+        description:
+        - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
+        type: dict
+        suboptions:
+          admin:
+            description:
+            - The alert to administrators (the portal's role assignment or activation
+              alert).
+            - Rule C(Notification_Admin_EndUser_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          requestor:
+            description:
+            - The notice to the assigned or activating principal.
+            - Rule C(Notification_Requestor_EndUser_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+          approver:
+            description:
+            - The request to approvers (of an activation, renewal or extension).
+            - Rule C(Notification_Approver_EndUser_Assignment).
+            type: dict
+            suboptions:
+              recipients:
+                description:
+                - Additional e-mail addresses, compared as a set (order, duplicates
+                  and case do not matter).
+                - An empty list removes every additional recipient.
+                type: list
+                elements: str
+              default_recipients:
+                description:
+                - Whether PIM also mails its default recipients for this event.
+                type: bool
+              critical_only:
+                description:
+                - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                  of all (C(All)).
+                type: bool
+  role_settings:
+    description:
+    - Several groups of roles, scopes and settings applied in one run, for example
+      the tiers of a baseline for every subscription.
+    - Each scope is resolved (and so checked to exist) and its policies read once,
+      whatever the number of groups and roles naming it; every group is checked before
+      anything is written, then one PATCH per changed policy.
+    - A role at a scope may be named in several groups; their settings are merged.
+      A setting given by two groups for the same role and scope must have the same
+      value in both (compared normalised, as for a second run), otherwise the module
+      fails naming the policy, the setting and both groups, and writes nothing.
+    - The shape of RV(entra.pim.pim_azure_role_setting_info#module:role_settings),
+      so an export is applied back in one call.
+    - Mutually exclusive with O(roles), O(scope), O(activation), O(eligible_assignment),
+      O(active_assignment) and O(notifications).
+    - The result's RV(policies) has one entry per role and scope, and RV(groups) one
+      per group.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+        - A label for the group, used in messages and in RV(groups) (for example V(tier0)).
+        type: str
+      roles:
+        description:
+        - The Azure roles of this group, by name (V(Owner); exact case first, a case-only
+          match when unique), role definition GUID or full role definition id, or
+          V(all) (every role with a PIM policy at the scope).
+        type: list
+        elements: str
+        required: true
+      scope:
+        description:
+        - Where the roles' policies are set, in any form O(scope) takes (V(Production),
+          V(Production/rg-app), V(mg:Landing Zones), an ARM id).
+        - Left out, the subscription of O(subscription_id) (or E(AZURE_SUBSCRIPTION_ID)).
+        type: str
+      activation:
+        description:
+        - How eligible principals activate the role (rules C(Expiration_EndUser_Assignment),
+          C(Enablement_EndUser_Assignment), C(Approval_EndUser_Assignment) and C(AuthenticationContext_EndUser_Assignment)).
+        type: dict
+        suboptions:
+          max_duration:
+            description:
+            - The longest an activation may last, from 30 minutes to 24 hours.
+            - ISO 8601 (V(PT2H), V(PT1H30M)) or a friendly form (V(2h), V(90m)).
+            type: str
+          require_mfa:
+            description:
+            - Require multifactor authentication on activation.
+            - Cannot be true together with O(role_settings[].activation.authentication_context.enabled);
+              PIM asks for one or the other.
+            type: bool
+          require_justification:
+            description:
+            - Require a justification on activation.
+            type: bool
+          require_ticket:
+            description:
+            - Require ticket information (ticket number and system) on activation.
+            type: bool
+          authentication_context:
+            description:
+            - Require a Conditional Access authentication context on activation instead
+              of plain MFA.
+            type: dict
+            suboptions:
+              enabled:
+                description:
+                - Whether the authentication context is required.
+                - When V(true), O(role_settings[].activation.require_mfa) must be
+                  false (set it in the same task if the role currently requires MFA)
+                  and a claim value must be set.
+                type: bool
+              claim_value:
+                description:
+                - The authentication context id, for example V(c1).
+                type: str
+          require_approval:
+            description:
+            - Require approval to activate.
+            - Needs at least one approver, given in O(role_settings[].activation.approvers)
+              or already on the role.
+            type: bool
+          approvers:
+            description:
+            - The users and groups that approve activations (the first approval stage),
+              compared as a set.
+            - A user principal name, a group display name, an object id, or any of
+              them prefixed with V(user:) or V(group:) when a name is ambiguous. Service
+              principals cannot approve.
+            - An empty list removes every approver (not allowed while approval is
+              required).
+            - Further stages, escalation, approver justification and stage timeouts
+              are set with O(role_settings[].activation.approval_stages); setting
+              only this option leaves them as they are.
+            type: list
+            elements: str
+          approval_for_extension:
+            description:
+            - Require approval to extend an activation as well.
+            type: bool
+          approval_stages:
+            description:
+            - Every approval stage, in order (Graph's C(approvalStages) of the approval
+              rule), compared as a whole. A request passes the stages one after another.
+            - One or two stages, as Graph's approval settings define them. Two stages
+              are written with C(approvalMode=Serial), one with C(SingleStage). A
+              policy that holds C(Parallel) stages keeps that mode while it keeps
+              two stages.
+            - The first stage's approvers are O(role_settings[].activation.approvers);
+              when both are given they must name the same principals. A first stage
+              without O(role_settings[].activation.approval_stages[].approvers) takes
+              O(role_settings[].activation.approvers).
+            - A setting left out of a stage keeps the value of the stage at the same
+              place in the policy (for a new stage, Graph's defaults of approver justification,
+              one day and no escalation). Stages beyond the list are removed, so a
+              one-item list returns a two-stage policy to a single stage.
+            - Exports (the C(_info) modules) carry this option only when the stages
+              say more than O(role_settings[].activation.approvers) does (a second
+              stage, escalation, no approver justification or another timeout), so
+              single-stage exports keep their shape. Because it is then absent, applying
+              such an export leaves a second stage or escalation of the target in
+              place; give a one-item list to remove them.
+            - The portal shows one stage without escalation; Microsoft's PIM documentation
+              says approvers have 24 hours to approve and that this window is not
+              configurable there. Graph stores the stage settings as given; whether
+              every setting takes effect in a tenant is Microsoft's to decide.
+            type: list
+            elements: dict
+            suboptions:
+              approvers:
+                description:
+                - The primary approvers of the stage (C(primaryApprovers)), named
+                  as in O(role_settings[].activation.approvers), compared as a set.
+                - Needed in every stage while approval is required.
+                type: list
+                elements: str
+              require_justification:
+                description:
+                - Whether the approvers of this stage must justify their decision
+                  (C(isApproverJustificationRequired)).
+                type: bool
+              timeout_days:
+                description:
+                - The days a request may wait for this stage before it is denied (C(approvalStageTimeOutInDays)),
+                  from 1.
+                type: int
+              escalation:
+                description:
+                - Escalation of requests the primary approvers leave unanswered.
+                type: dict
+                suboptions:
+                  enabled:
+                    description:
+                    - Whether requests escalate (C(isEscalationEnabled)). Needs escalation
+                      approvers.
+                    type: bool
+                  approvers:
+                    description:
+                    - The escalation approvers (C(escalationApprovers)), named as
+                      in O(role_settings[].activation.approvers), compared as a set.
+                    type: list
+                    elements: str
+                  after_minutes:
+                    description:
+                    - The minutes a request waits for the primary approvers before
+                      it escalates (C(escalationTimeInMinutes)), from 0.
+                    type: int
+      eligible_assignment:
+        description:
+        - How administrators assign the role as eligible (rules C(Expiration_Admin_Eligibility)
+          and C(Enablement_Admin_Eligibility)).
+        type: dict
+        suboptions:
+          allow_permanent:
+            description:
+            - Allow eligible assignments without an end date. V(false) makes O(role_settings[].eligible_assignment.max_duration)
+              the longest an eligibility may last.
+            type: bool
+          max_duration:
+            description:
+            - The longest an eligible assignment may last when it must expire (V(P365D),
+              V(365d), V(90d)).
+            type: str
+          require_mfa:
+            description:
+            - Require multifactor authentication from the administrator who assigns
+              (not shown in the portal).
+            type: bool
+          require_justification:
+            description:
+            - Require a justification from the administrator who assigns (not shown
+              in the portal).
+            type: bool
+      active_assignment:
+        description:
+        - How administrators assign the role as active (rules C(Expiration_Admin_Assignment)
+          and C(Enablement_Admin_Assignment)).
+        type: dict
+        suboptions:
+          allow_permanent:
+            description:
+            - Allow active assignments without an end date. CISA MS.AAD.7.4 asks for
+              V(false) on highly privileged roles.
+            type: bool
+          max_duration:
+            description:
+            - The longest an active assignment may last when it must expire (V(P180D),
+              V(180d)).
+            type: str
+          require_mfa:
+            description:
+            - Require multifactor authentication from the administrator who assigns.
+            type: bool
+          require_justification:
+            description:
+            - Require a justification from the administrator who assigns.
+            type: bool
+      notifications:
+        description:
+        - The nine e-mail notification rules, three moments times three recipients.
+        - PIM also knows the notification level C(None), which the portal does not
+          offer; it reads as C(critical_only=false) and is only replaced when C(critical_only)
+          is set to V(true).
+        type: dict
+        suboptions:
+          eligible_assignment:
+            description:
+            - Sent when a principal is assigned as eligible for the role (rules C(Notification_*_Admin_Eligibility)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                - The alert to administrators (the portal's role assignment or activation
+                  alert).
+                - Rule C(Notification_Admin_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                - The notice to the assigned or activating principal.
+                - Rule C(Notification_Requestor_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                - The request to approvers (of an activation, renewal or extension).
+                - Rule C(Notification_Approver_Admin_Eligibility).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+          active_assignment:
+            description:
+            - Sent when a principal is assigned the role as active (rules C(Notification_*_Admin_Assignment)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                - The alert to administrators (the portal's role assignment or activation
+                  alert).
+                - Rule C(Notification_Admin_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                - The notice to the assigned or activating principal.
+                - Rule C(Notification_Requestor_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                - The request to approvers (of an activation, renewal or extension).
+                - Rule C(Notification_Approver_Admin_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+          activation:
+            description:
+            - Sent when an eligible principal activates the role (rules C(Notification_*_EndUser_Assignment)).
+            type: dict
+            suboptions:
+              admin:
+                description:
+                - The alert to administrators (the portal's role assignment or activation
+                  alert).
+                - Rule C(Notification_Admin_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              requestor:
+                description:
+                - The notice to the assigned or activating principal.
+                - Rule C(Notification_Requestor_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+              approver:
+                description:
+                - The request to approvers (of an activation, renewal or extension).
+                - Rule C(Notification_Approver_EndUser_Assignment).
+                type: dict
+                suboptions:
+                  recipients:
+                    description:
+                    - Additional e-mail addresses, compared as a set (order, duplicates
+                      and case do not matter).
+                    - An empty list removes every additional recipient.
+                    type: list
+                    elements: str
+                  default_recipients:
+                    description:
+                    - Whether PIM also mails its default recipients for this event.
+                    type: bool
+                  critical_only:
+                    description:
+                    - Send only critical e-mails (C(notificationLevel=Critical)) instead
+                      of all (C(All)).
+                    type: bool
+"""

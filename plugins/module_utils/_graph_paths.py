@@ -25,6 +25,16 @@ SCHEDULES = {
                "instances": ROLE_MANAGEMENT + "/roleAssignmentScheduleInstances",
                "schedules": ROLE_MANAGEMENT + "/roleAssignmentSchedules"},
 }
+# Azure resource roles: the same three collections per kind below an ARM scope, named as
+# ``azure-mgmt-authorization``'s operation groups (``_arm_client.ArmSession.list_scheduled``, ``create_request``).
+ARM_SCHEDULES = {
+    "eligible": {"requests": "role_eligibility_schedule_requests",
+                 "instances": "role_eligibility_schedule_instances",
+                 "schedules": "role_eligibility_schedules"},
+    "active": {"requests": "role_assignment_schedule_requests",
+               "instances": "role_assignment_schedule_instances",
+               "schedules": "role_assignment_schedules"},
+}
 # The caller's own items of a schedule, instance or request list ("filterByCurrentUser" function).
 MINE = "/filterByCurrentUser(on='principal')"
 

@@ -19,6 +19,7 @@ from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, m
 
 from ._auth import (AUTH_METHODS, AZURE_IDENTITY_IMPORT_ERROR, HAS_AZURE_IDENTITY, AuthError, normalise_auth,
                     validate_auth)
+from ._arm_client import ARM_SDK_IMPORT_ERROR, HAS_ARM_SDK, ArmSession
 from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, GraphSession
 from ._inert import printable
 
@@ -64,16 +65,27 @@ def auth_argument_spec():
         allow_insecure_http=dict(type="bool", default=False),
         max_retries=dict(type="int", default=6),
         timeout=dict(type="int", default=60),
+        # Azure resource modules only (through Resource Manager); accepted by every module so that one
+        # module_defaults for group/entra.pim.all can carry them.
+        arm_url=dict(type="str", aliases=["resource_manager_url"],
+                     fallback=(env_fallback, ["ENTRA_PIM_ARM_URL", "AZURE_RESOURCE_MANAGER_URL"])),
+        subscription_id=dict(type="str", fallback=(env_fallback, ["AZURE_SUBSCRIPTION_ID"])),
     )
 
 
 class PimModule:
     """``AnsibleModule`` plus the Graph session; unknown attributes pass through to the module."""
 
-    def __init__(self, argument_spec, **kwargs):
+    def __init__(self, argument_spec, arm=False, **kwargs):
         spec = auth_argument_spec()
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        # An Azure resource module (arm=True) talks to Resource Manager and reports arm_requests.
+        self.uses_arm = arm
+        self._arm = None
+        if arm and not HAS_ARM_SDK:
+            self.module.fail_json(msg=missing_required_lib("azure-mgmt-authorization"),
+                                  exception=str(ARM_SDK_IMPORT_ERROR))
         if not HAS_GRAPH_SDK:
             self.module.fail_json(msg=missing_required_lib("msgraph-sdk"), exception=str(GRAPH_SDK_IMPORT_ERROR))
         if not HAS_AZURE_IDENTITY:
@@ -112,6 +124,29 @@ class PimModule:
             self._graph = GraphSession(self.auth, max_retries=params["max_retries"], timeout=params["timeout"])
         return self._graph
 
+    def arm(self):
+        """The run's Resource Manager session (created on first use, one per module run)."""
+        if self._arm is None:
+            self.graph()  # checks the auth options, max_retries and timeout
+            params = self.module.params
+            try:
+                self._arm = ArmSession(self.auth, arm_url=normalise_auth({"u": params.get("arm_url")})["u"],
+                                       subscription_id=normalise_auth({"s": params.get("subscription_id")})["s"],
+                                       max_retries=params["max_retries"], timeout=params["timeout"])
+            except AuthError as exc:
+                self.module.fail_json(msg=str(exc))
+        return self._arm
+
+    @property
+    def default_subscription(self):
+        """The subscription a scope that names none means (subscription_id or AZURE_SUBSCRIPTION_ID)."""
+        return normalise_auth({"s": self.module.params.get("subscription_id")})["s"]
+
+    def arm_stats(self):
+        if self._arm is None:
+            return {"requests": 0, "writes": 0, "retries": 0}
+        return self._arm.stats()
+
     def graph_stats(self):
         if self._graph is None:
             return {"requests": 0, "writes": 0, "retries": 0}
@@ -125,6 +160,8 @@ class PimModule:
     def fail(self, msg, **kwargs):
         self._close()
         kwargs.setdefault("graph_requests", self.graph_stats())
+        if self.uses_arm:
+            kwargs.setdefault("arm_requests", self.arm_stats())
         # Messages quote role and principal names and Graph's own text: none may carry terminal escapes.
         self.module.fail_json(msg=printable(msg), **kwargs)
 
@@ -139,8 +176,12 @@ class PimModule:
     def exit(self, **result):
         self._close()
         result.setdefault("graph_requests", self.graph_stats())
+        if self.uses_arm:
+            result.setdefault("arm_requests", self.arm_stats())
         self.module.exit_json(**result)
 
     def _close(self):
         if self._graph is not None:
             self._graph.close()
+        if self._arm is not None:
+            self._arm.close()

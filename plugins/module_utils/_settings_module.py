@@ -75,12 +75,14 @@ def summarise_groups(groups, planned, results, shape=DIRECTORY_SETTINGS):
 
 
 def apply_settings(module, groups, group_pairs, approvers, grouped, extra=None, reread=None,
-                   shape=DIRECTORY_SETTINGS):
+                   shape=DIRECTORY_SETTINGS, write=None):
     """Merge, plan, describe, write and report: the module's result (exits or fails; never returns).
 
     ``group_pairs`` holds each group's ``[(target, policy)]`` as read, ``approvers`` the resolved approver
     names of every group. ``reread(graph)`` reads the targeted policies again to settle a lost answer
-    (``settle_unknown``). ``extra`` goes into the result as it is.
+    (``settle_unknown``). ``extra`` goes into the result as it is. ``write(changes)`` writes the changed
+    rules and answers ``write_rules``' ``[(change, error | None)]``; by default Graph's PATCH per policy
+    (``write_rules``), for another API its own (Azure resource roles: ``_arm_role_settings.write_policies``).
     """
     graph = module.graph()
     extra = dict(extra or {})
@@ -112,7 +114,8 @@ def apply_settings(module, groups, group_pairs, approvers, grouped, extra=None, 
 
     # A lost answer (dropped connection, 5xx after every retry) says nothing about the write: one
     # re-read of the policies decides, so changed is true exactly when the tenant changed.
-    outcome, reread_error = settle_unknown(graph, write_rules(graph, changes), approvers, reread)
+    written = write(changes) if write is not None else write_rules(graph, changes)
+    outcome, reread_error = settle_unknown(graph, written, approvers, reread)
     by_target = {item["role"]["id"]: entry for item, entry in zip(planned, results, strict=True)}
     for change, _err in outcome:
         if change.get("confirmed_by_reread"):

@@ -14,13 +14,14 @@ surface; a surface differs only in field names, paths and nouns, which live here
 |-------------------|------------------------------------|----------------------------------|
 | directory roles   | roleDefinitionId (role definition) | directoryScopeId ('/', an AU...) |
 | PIM for Groups    | accessId ('member' or 'owner')     | groupId (the group's object id)  |
+| Azure resources   | roleDefinitionId (full ARM id)     | scope (an ARM scope id)          |
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._graph_paths import GROUP_ACCESS_IDS, GROUP_APPROVALS, GROUP_SCHEDULES, SCHEDULES
+from ._graph_paths import ARM_SCHEDULES, GROUP_ACCESS_IDS, GROUP_APPROVALS, GROUP_SCHEDULES, SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,16 @@ class Surface:
     role_default: str | None = None  # the "role" of an item that names none ("member")
     scope_default: str | None = "/"  # the "scope" of an item that names none (None: the scope is required)
     settings_module: str = "entra.pim.pim_role_setting"  # the module that changes this surface's policies
+    # ARM names a role by its full role definition id, which differs per scope it is read at
+    # (``/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{guid}``), and compares ids
+    # case-insensitively: the planner key holds the role's GUID and the scope in lower case.
+    arm_ids: bool = False
 
     def role_key(self, role, scope):
         """The planners' key for the privilege ``role`` at ``scope`` (see ``role_in_scope``)."""
+        if self.arm_ids:
+            role = str(role or "").rstrip("/").rsplit("/", 1)[-1].lower()
+            scope = str(scope or "").rstrip("/").lower()
         return f"{scope}/{role}" if self.role_in_scope else role
 
     def role_of(self, key):
@@ -71,3 +79,13 @@ GROUPS = Surface(
     schedule_id_fields=("eligibilityScheduleId", "assignmentScheduleId"), schedules=GROUP_SCHEDULES,
     role_option="access", scope_option="group", approvals=GROUP_APPROVALS, fixed_roles=GROUP_ACCESS_IDS,
     role_in_scope=True, role_default="member", scope_default=None, settings_module="entra.pim.pim_group_setting")
+
+# Azure resource roles through Resource Manager (Microsoft.Authorization 2020-10-01): a policy per role per
+# scope, so the key is (scope, role GUID); the schedules are ``_arm_client.ArmSession.list_scheduled`` kinds
+# below a scope. Every request names its scope, so no item may leave it out.
+# https://learn.microsoft.com/rest/api/authorization/privileged-role-eligibility-rest-sample
+AZURE = Surface(
+    name="Azure resource role", role_field="roleDefinitionId", scope_field="scope",
+    schedule_id_fields=("roleEligibilityScheduleId", "roleAssignmentScheduleId"), schedules=ARM_SCHEDULES,
+    role_option="role", scope_option="scope", role_in_scope=True, scope_default=None, arm_ids=True,
+    settings_module="entra.pim.pim_azure_role_setting")

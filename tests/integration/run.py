@@ -38,6 +38,10 @@ def write_config(info: dict, config_path: Path) -> dict:
         "emulator_admin_token": info["admin_token"],
         "emulator_ca_bundle": info["ca_bundle"],
         "emulator_graph_url": info["graph_url"],
+        # Azure Resource Manager, same address (docs/emulator.md "Azure Resource Manager"): the modules' arm_url.
+        "emulator_arm_url": info["arm_url"],
+        "pim_arm_url": info["arm_url"],
+        "emulator_arm_audience": info["arm_audience"],
         "emulator_authority_host": info["authority_host"],
         "emulator_tenant": tenants[0],
         "emulator_tenants": tenants,

@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, entra.pim contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ArmSession through the real azure-mgmt-authorization client and azure-core pipeline, with only the socket
+replaced (a requests session answering canned ARM responses): URLs and api-versions sent, flattening, paging,
+request counting, azure-core's retries after Retry-After, ARM's error envelope as ArmCallError, lost writes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import requests
+import urllib3
+from azure.core.pipeline.transport import RequestsTransport
+
+from ansible_collections.entra.pim.plugins.module_utils import _arm_client as ac
+from ansible_collections.entra.pim.plugins.module_utils._auth import AuthError
+from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+
+ARM = "https://127.0.0.1:9999"
+SUB = "/subscriptions/4f2a1c3e-1111-4aaa-8bbb-000000000001"
+POLICY = SUB + "/providers/Microsoft.Authorization/roleManagementPolicies/5a2e4f5c-0000-4000-8000-000000000001"
+RULE = {"id": "Expiration_EndUser_Assignment", "ruleType": "RoleManagementPolicyExpirationRule",
+        "isExpirationRequired": True, "maximumDuration": "PT8H",
+        "target": {"caller": "EndUser", "operations": ["All"], "level": "Assignment"}}
+
+
+class Wire(requests.Session):
+    """Answers each request with the next canned (status, body, headers); records what was sent."""
+
+    def __init__(self, answers):
+        super().__init__()
+        self.answers = list(answers)
+        self.sent = []
+
+    def request(self, method, url, **kwargs):
+        self.sent.append({"method": method, "url": url, "headers": dict(kwargs.get("headers") or {}),
+                          "body": kwargs.get("data")})
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        status, body, headers = (answer + ({},))[:3] if len(answer) == 2 else answer
+        data = json.dumps(body).encode() if body is not None else b""
+        headers = {"content-type": "application/json", **headers}
+        response = requests.Response()
+        response.status_code = status
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(data), headers=headers, status=status,
+                                            preload_content=False)
+        response.headers.update(headers)
+        response.url = url
+        return response
+
+
+def session(answers, **kwargs):
+    wire = Wire(answers)
+    arm = ac.ArmSession({"access_token": "token-abc"}, arm_url=ARM,
+                        transport=RequestsTransport(session=wire, session_owner=False), **kwargs)
+    return arm, wire
+
+
+def policy(name, rules=(RULE,)):
+    return {"id": f"{SUB}/providers/Microsoft.Authorization/roleManagementPolicies/{name}", "name": name,
+            "type": "Microsoft.Authorization/RoleManagementPolicies",
+            "properties": {"scope": SUB, "displayName": "Default", "isOrganizationDefault": False,
+                           "rules": list(rules)}}
+
+
+def test_policies_at_a_scope_are_one_paged_list_flattened_with_their_rules():
+    arm, wire = session([
+        (200, {"value": [policy("p1")], "nextLink": f"{ARM}{SUB}/providers/Microsoft.Authorization/"
+                                                    "roleManagementPolicies?api-version=2020-10-01&$skiptoken=2"}),
+        (200, {"value": [policy("p2")]}),
+    ])
+    found = arm.list_policies(SUB)
+    assert [p["name"] for p in found] == ["p1", "p2"]
+    assert found[0]["rules"][0]["maximumDuration"] == "PT8H"
+    assert found[0]["scope"] == SUB and "properties" not in found[0]
+    assert wire.sent[0]["url"] == f"{ARM}{SUB}/providers/Microsoft.Authorization/roleManagementPolicies" \
+                                  "?api-version=2020-10-01"
+    assert "skiptoken=2" in wire.sent[1]["url"]
+    assert wire.sent[0]["headers"]["Authorization"] == "Bearer token-abc"
+    assert arm.stats() == {"requests": 2, "writes": 0, "retries": 0}
+
+
+def test_a_patch_carries_only_the_rules_and_counts_as_one_write():
+    arm, wire = session([(200, policy("p1"))])
+    arm.patch_policy(POLICY, [RULE])
+    sent = wire.sent[0]
+    assert sent["method"] == "PATCH"
+    assert sent["url"] == f"{ARM}{POLICY}?api-version=2020-10-01"
+    assert json.loads(sent["body"]) == {"properties": {"rules": [RULE]}}
+    assert arm.stats() == {"requests": 1, "writes": 1, "retries": 0}
+
+
+def test_throttling_is_retried_after_retry_after_and_counted():
+    arm, wire = session([(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "0"}),
+                         (200, {"value": []})])
+    assert arm.list_role_definitions(SUB) == []
+    assert wire.sent[0]["url"].endswith("/roleDefinitions?api-version=2022-04-01")
+    assert arm.stats() == {"requests": 2, "writes": 0, "retries": 1}
+
+
+def test_arm_error_envelope_becomes_a_graph_call_error_with_the_arm_hint():
+    message = (f"The client 'x' with object id 'x' does not have authorization to perform action "
+               f"'Microsoft.Authorization/roleManagementPolicies/write' over scope '{SUB}' or the scope is invalid.")
+    arm, _wire = session([(403, {"error": {"code": "AuthorizationFailed", "message": message}},
+                           {"x-ms-request-id": "req-1"})])
+    with pytest.raises(GraphCallError) as caught:
+        arm.patch_policy(POLICY, [RULE])
+    err = caught.value
+    assert isinstance(err, ac.ArmCallError)
+    assert (err.status, err.code, err.request_id) == (403, "AuthorizationFailed", "req-1")
+    assert err.message == message
+    text = err.describe("Writing the policy")
+    assert "PATCH " + POLICY + " answered 403 AuthorizationFailed" in text
+    assert "Reader or Microsoft.Authorization/*/read" in text  # ARM's hint, not Graph's
+    assert arm.stats()["writes"] == 1
+
+
+def test_a_body_that_is_no_arm_error_still_gives_status_and_code():
+    arm, _wire = session([(502, None), (502, None), (502, None)], max_retries=2)
+    with pytest.raises(ac.ArmCallError) as caught:
+        arm.get_subscription("4f2a1c3e-1111-4aaa-8bbb-000000000001")
+    assert caught.value.status == 502 and caught.value.code == "HTTP502"
+    assert arm.stats()["retries"] == 2
+
+
+def test_a_lost_answer_to_a_write_is_write_outcome_unknown_never_resent():
+    arm, wire = session([requests.exceptions.ReadTimeout("read timed out")])
+    with pytest.raises(ac.ArmCallError) as caught:
+        arm.patch_policy(POLICY, [RULE])
+    assert caught.value.code == "WriteOutcomeUnknown"
+    assert len(wire.sent) == 1
+
+
+def test_raw_reads_go_through_the_same_pipeline_and_follow_next_links_on_arm_only():
+    arm, wire = session([
+        (200, {"value": [{"id": SUB, "subscriptionId": SUB.rsplit("/", 1)[-1], "displayName": "Production"}],
+               "nextLink": f"{ARM}/subscriptions?api-version=2022-12-01&$skiptoken=x"}),
+        (200, {"value": [], "nextLink": "https://elsewhere.example/subscriptions?page=3"}),
+    ])
+    with pytest.raises(ac.ArmCallError, match="UnexpectedNextLink"):
+        arm.list_subscriptions()
+    assert wire.sent[0]["url"] == f"{ARM}/subscriptions?api-version=2022-12-01"
+    assert wire.sent[0]["headers"]["Authorization"] == "Bearer token-abc"
+    assert len(wire.sent) == 2
+
+
+def test_a_schedule_request_is_put_under_a_new_guid_name():
+    body = {"properties": {"principalId": "p", "roleDefinitionId": "r", "requestType": "AdminAssign"}}
+    arm, wire = session([(201, {"id": "x", "name": "n", "properties": {"status": "Provisioned"}})])
+    answer = arm.create_request("role_eligibility_schedule_requests", SUB, body)
+    sent = wire.sent[0]
+    assert sent["method"] == "PUT"
+    name = sent["url"].split("/roleEligibilityScheduleRequests/")[1].split("?")[0]
+    assert ac.uuid.UUID(name).version == 4
+    assert json.loads(sent["body"]) == body
+    assert answer["status"] == "Provisioned"
+
+
+@pytest.mark.parametrize(("cloud", "audience"), [
+    ("public", "https://management.azure.com"), ("usgovernment", "https://management.usgovcloudapi.net"),
+    ("china", "https://management.chinacloudapi.cn")])
+def test_the_token_audience_is_the_clouds_resource_manager_whatever_the_url(cloud, audience):
+    arm = ac.resolve_arm({"cloud": cloud}, ARM + "/")
+    assert arm == {"arm_url": ARM, "audience": audience, "scope": audience + "/.default", "custom_arm": True}
+    assert ac.resolve_arm({"cloud": cloud})["arm_url"] == audience
+
+
+def test_plain_http_arm_url_is_refused_before_anything_is_sent():
+    with pytest.raises(AuthError, match="plain HTTP"):
+        ac.resolve_arm({}, "http://management.example")
+    with pytest.raises(AuthError, match="azure-core only sends a bearer token over https"):
+        ac.resolve_arm({"allow_insecure_http": True}, "http://127.0.0.1:8080")
+
+
+def test_split_child_and_flatten():
+    assert ac.split_child(POLICY, "roleManagementPolicies") == (SUB, POLICY.rsplit("/", 1)[-1])
+    with pytest.raises(ValueError):
+        ac.split_child(SUB, "roleManagementPolicies")
+    flat = ac.flatten({"id": "i", "name": "n", "type": "Microsoft.Authorization/roleDefinitions",
+                       "properties": {"roleName": "Owner", "type": "BuiltInRole"}})
+    assert flat == {"id": "i", "name": "n", "type": "BuiltInRole", "roleName": "Owner"}
