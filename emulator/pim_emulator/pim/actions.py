@@ -15,7 +15,7 @@ from .evaluation import Verdict, evaluate
 from .ids import GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN, new_id
 from .requests import complete, new_request
 from .schedules import ASSIGN, CLASSIC, ELIG
-from .surfaces import DIRECTORY, GROUPS, Surface, of_collection
+from .surfaces import AZURE, DIRECTORY, GROUPS, Surface, of_collection
 from .validation import Submission, parse
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def _check_principal(eng: PimEngine, sub: Submission, eligible: bool, sf: Surfac
         target = eng.tenant.coll("groups").get(sub.dir_scope or "", {})
         if kind == "group" and (target.get("isAssignableToRole") or sub.principal_id == sub.dir_scope):
             raise invalid_request("A group cannot be nested in a role-assignable group or in itself.")
-    elif kind == "group" and not obj.get("isAssignableToRole"):
+    elif sf is DIRECTORY and kind == "group" and not obj.get("isAssignableToRole"):
+        # Directory roles only: Azure RBAC takes any security group ("Assign Azure roles using the Azure portal").
         raise invalid_request("Only role-assignable groups can be assigned roles.")
 
 
@@ -86,23 +87,31 @@ def _raise_failures(eng: PimEngine, req: GraphRequest, sub: Submission, v: Verdi
 
 
 def submit(eng: PimEngine, req: GraphRequest, coll: str) -> tuple[int, dict]:
-    """A schedule request posted to ``coll`` (a request collection of either surface)."""
+    """A schedule request posted to ``coll`` (a request collection of a Graph surface)."""
+    sf = of_collection(coll)
+    r = carry_out(eng, req, coll, parse(eng.tenant, req.body, sf))
+    return 201, eng.entity(req, f"{sf.ctx}/{sf.graph_name(coll)}", eng.clone(r))
+
+
+def carry_out(eng: PimEngine, req: GraphRequest, coll: str, sub: Submission, rid: str | None = None) -> dict:
+    """Evaluate and carry out a parsed schedule request on ``coll``'s surface: the stored request (kept unless
+    validation-only). ``rid``: the request's id when the client names it (ARM's PUT), else a new one."""
     caller = req.caller
     sf = of_collection(coll)
-    sub = parse(eng.tenant, req.body, sf)
     eligible = coll == sf.elig_req
     if sub.is_self:
         if caller.is_app_only or caller.user_id != sub.principal_id:
             raise invalid_request("Self actions are for the signed-in user's own principalId.")
         if eligible and sub.action in ("selfActivate", "selfDeactivate"):
             raise invalid_request(f"Activation is requested with {sf.graph_name(sf.assign_req)}.")
-    elif (not caller.is_app_only and eng.options["delegated_admin_requires_role"]
+    elif (sf is not AZURE and not caller.is_app_only and eng.options["delegated_admin_requires_role"]
           and not schedules.holds_role(eng, caller.user_id, {GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN})):
         # A signed-in admin needs Privileged Role Administrator or Global Administrator (Graph docs: PIM API overview).
+        # Azure resource roles are governed by Azure RBAC on the scope instead, which the ARM route layer checks.
         raise denied()
     if sub.action in ("adminAssign", "adminUpdate", "adminExtend", "adminRenew"):
         _check_principal(eng, sub, eligible, sf)
-    rid = new_id()
+    rid = rid or new_id()
     handler = {"adminAssign": _assign, "adminUpdate": _update, "adminExtend": _update, "adminRenew": _update,
                "adminRemove": _remove, "selfActivate": _activate, "selfDeactivate": _deactivate,
                "selfExtend": _self_extend, "selfRenew": _self_extend}[sub.action]
@@ -114,7 +123,7 @@ def submit(eng: PimEngine, req: GraphRequest, coll: str) -> tuple[int, dict]:
             # manages the group (until then its requests are evaluated against the group defaults, which is
             # what the new policies hold). A refused or validation-only request leaves the group unmanaged.
             policies.seed_group_policies(eng.tenant, sub.dir_scope or "")
-    return 201, eng.entity(req, f"{sf.ctx}/{sf.graph_name(coll)}", eng.clone(r))
+    return r
 
 
 def _validation_answer(eng: PimEngine, sub, caller, rid, v: Verdict, sf: Surface) -> dict:
@@ -239,7 +248,7 @@ def _activate(eng: PimEngine, req: GraphRequest, sub: Submission, eligible: bool
             # code is kept (it is Graph's, not only ARM's) with the documented message.
             raise GraphError(400, "PendingRoleAssignmentRequest",
                              "There already exists a pending governanceRoleAssignmentRequest in the system.")
-    elig = schedules.eligibility_for(eng, *key, sf=sf)
+    elig = schedules.eligibility_for(eng, *key, sf=sf, also_scopes=sub.inherit_from)
     v = evaluate(eng, req.caller, sub, "activation", sf=sf)
     if elig is None:
         v.fail("EligibilityRule")

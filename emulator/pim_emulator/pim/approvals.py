@@ -46,7 +46,8 @@ def approvers(eng: PimEngine, stage: dict) -> set[str]:
     users: set[str] = set()
     for subject in stage.get("primaryApprovers") or []:
         sid = subject.get("userId") or subject.get("groupId") or subject.get("id")
-        if subject.get("@odata.type") == "#microsoft.graph.groupMembers":
+        # Graph names a group approver groupMembers; ARM a UserSet with userType Group (2020-10-01 UserSet).
+        if subject.get("@odata.type") == "#microsoft.graph.groupMembers" or subject.get("userType") == "Group":
             users.update(directory.group_members(eng.tenant, sid, eng.now().timestamp()))
         else:
             users.add(sid)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..contract import Caller, iso
 from . import directory
 from .ids import new_id
-from .surfaces import DIRECTORY, Surface
+from .surfaces import AZURE, DIRECTORY, Surface
 
 if TYPE_CHECKING:
     from .engine import PimEngine
@@ -98,5 +98,10 @@ def write_for(eng: PimEngine, sf: Surface, caller: Caller | None, activity: str,
     principal, role, scope, _app = sf.key(target) if isinstance(target, dict) else target
     if sf is DIRECTORY:
         return write(eng, caller, activity, operation, role, principal, **kwargs)
+    if sf is AZURE:
+        # An Azure resource role is no directory role: the record names the principal and carries the role
+        # definition and the ARM scope in its details (unsure: PIM's resource audit words these its own way).
+        details = {"RoleDefinitionId": role, "Scope": scope, **(kwargs.pop("details", None) or {})}
+        return write(eng, caller, activity, operation, None, principal, details=details, **kwargs)
     details = {"AccessId": role, **(kwargs.pop("details", None) or {})}
     return write(eng, caller, activity, operation, None, principal, group_id=scope, details=details, **kwargs)

@@ -61,7 +61,7 @@ def evaluate(eng: PimEngine, caller: Caller, sub: Submission, level: str,
              keep_start: datetime | None = None, sf: Surface = DIRECTORY) -> Verdict:
     """``level``: "eligibility" (admin), "assignment" (admin) or "activation" (end user); ``sf``: the surface,
     whose policy for the target (a role's, or a group's member/owner policy) is evaluated by the same rules."""
-    rules = rules_for(eng.tenant, sf, sub.role_id, sub.dir_scope)
+    rules = sub.policy_rules if sub.policy_rules is not None else rules_for(eng.tenant, sf, sub.role_id, sub.dir_scope)
     suffix = {"eligibility": "Admin_Eligibility", "assignment": "Admin_Assignment",
               "activation": "EndUser_Assignment"}[level]
     exp_rule, enable_rule = rules[f"Expiration_{suffix}"], rules[f"Enablement_{suffix}"]

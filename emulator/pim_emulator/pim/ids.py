@@ -112,3 +112,17 @@ def group_policy_id(group_id: str, access_id: str) -> str:
 def group_policy_assignment_id(group_id: str, access_id: str) -> str:
     """``{policyId}_{accessId}``, as the PIM for Groups example of "List roleManagementPolicyAssignments" shows."""
     return f"{group_policy_id(group_id, access_id)}_{access_id}"
+
+
+def arm_instance_name(schedule_id: str, member: str | None = None) -> str:
+    """The GUID name of the current instance of an Azure resource role schedule (``member``: the instance a group
+    member holds through the group's schedule). ARM names instances with GUIDs of their own (the 2020-10-01
+    examples of "Role Assignment Schedule Instances - List For Scope"); how they relate to the schedule's name is
+    undocumented, so ours is derived from it and stable across reads."""
+    return str(uuid.uuid5(_NS, f"arm-instance/{schedule_id}/{member or ''}"))
+
+
+def arm_origin_assignment_name(schedule_id: str) -> str:
+    """The GUID name of the RBAC role assignment PIM makes for an active Azure resource role schedule (an
+    instance's ``originRoleAssignmentId``); ours is derived from the schedule so that it is stable."""
+    return str(uuid.uuid5(_NS, f"arm-role-assignment/{schedule_id}"))

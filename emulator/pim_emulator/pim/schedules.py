@@ -20,9 +20,10 @@ from ..contract import Tenant, iso
 from . import audit, directory
 from .durations import from_epoch
 from .ids import (
-    group_instance_id, group_outside_pim_id, group_schedule_id, group_schedule_instance_id, instance_id, is_guid,
+    arm_instance_name, arm_origin_assignment_name, group_instance_id, group_outside_pim_id, group_schedule_id,
+    group_schedule_instance_id, instance_id, is_guid,
 )
-from .surfaces import DIRECTORY, GROUP_POLICY_ASSIGNMENTS, GROUPS, SURFACES, Surface, of_collection
+from .surfaces import AZURE, DIRECTORY, GROUP_POLICY_ASSIGNMENTS, GROUPS, SURFACES, Surface, of_collection
 
 if TYPE_CHECKING:
     from ..contract import GraphRequest
@@ -252,6 +253,10 @@ def _instance(s: dict, eligible: bool, principal: str, iid: str, member_type: st
 def _direct_instance_id(s: dict, eligible: bool, sf: Surface) -> str:
     if sf is DIRECTORY:
         return instance_id(s["roleDefinitionId"], s["principalId"], s.get("_ordinal", 1), eligible)
+    if sf is AZURE:
+        # An active instance is named as the RBAC role assignment PIM made for it (the 2020-10-01 example of
+        # "Role Assignment Schedule Instances - List For Scope": name == originRoleAssignmentId's last segment).
+        return arm_instance_name(s["id"]) if eligible else arm_origin_assignment_name(s["id"])
     return group_schedule_instance_id(s["id"])
 
 
@@ -279,6 +284,8 @@ def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY, group_id:
                 row = dict(inst, principalId=member, memberType=sf.via_group)
                 if sf is DIRECTORY:
                     row["id"] = group_instance_id(inst["roleDefinitionId"], member, inst["principalId"], 1, eligible)
+                elif sf is AZURE:
+                    row["id"] = arm_instance_name(inst["id"], member)
                 else:
                     row["id"] = f"{inst['id']}_{member}"  # ours: Graph's id of an inherited group row is undocumented
                 inherited.append(row)
@@ -286,14 +293,16 @@ def instances(eng: PimEngine, eligible: bool, sf: Surface = DIRECTORY, group_id:
 
 
 def eligibility_for(eng: PimEngine, principal: str, role: str, dir_scope: str | None,
-                    app_scope: str | None, sf: Surface = DIRECTORY) -> dict | None:
-    """The eligibility schedule (direct first, then via a group) that lets ``principal`` activate."""
+                    app_scope: str | None, sf: Surface = DIRECTORY, also_scopes: tuple = ()) -> dict | None:
+    """The eligibility schedule (direct first, then via a group) that lets ``principal`` activate; at the scope
+    itself first, then at ``also_scopes`` (the parent scopes an Azure resource role eligibility is inherited from)."""
     now = eng.now().timestamp()
     candidates = [principal, *directory.groups_of(eng.tenant, principal, now)]
-    for pid in candidates:
-        s = find(eng, sf.elig, pid, role, dir_scope, app_scope)
-        if s and s["_start"] <= now and (s["_end"] is None or s["_end"] > now):
-            return s
+    for scope in (dir_scope, *also_scopes):
+        for pid in candidates:
+            s = find(eng, sf.elig, pid, role, scope, app_scope)
+            if s and s["_start"] <= now and (s["_end"] is None or s["_end"] > now):
+                return s
     return None
 
 

@@ -1,11 +1,15 @@
-"""The PIM surfaces one engine serves: PIM for Microsoft Entra roles (``DIRECTORY``) and PIM for Groups
-(``GROUPS``). A surface is data, not code: where its objects are stored, how its target is named (a role at a
+"""The PIM surfaces one engine serves: PIM for Microsoft Entra roles (``DIRECTORY``), PIM for Groups
+(``GROUPS``) and PIM for Azure resource roles (``AZURE``, served through ARM by ``routes/arm.py``). A surface is
+data, not code: where its objects are stored, how its target is named (a role at a
 directory scope, or the member/owner access of a group), how its enums are spelled and which Graph types and
 contexts its answers carry. Every model (schedules, requests, actions, evaluation, policies, approvals) takes a
 surface and stays one copy.
 
-Both surfaces key a target as the same 4-tuple (principalId, role, scope, app scope): for a group the "role" is
-the ``accessId`` (member, owner), the scope the ``groupId`` and the app scope always None.
+Every surface keys a target as the same 4-tuple (principalId, role, scope, app scope): for a group the "role" is
+the ``accessId`` (member, owner), the scope the ``groupId`` and the app scope always None; for an Azure resource
+role the role is the role definition's GUID (lower case: ARM's full ``.../roleDefinitions/{guid}`` ids are
+normalised to it at the ARM edge and rebuilt for answers), the scope the ARM scope id in its stored casing
+(``/subscriptions/{id}/resourceGroups/{name}``, ...) and the app scope None.
 
 This module imports nothing from the engine, so every model can name it.
 """
@@ -57,6 +61,8 @@ class Surface:
         if self.name == DIRECTORY_NAME:
             return {"principalId": principal, "roleDefinitionId": role, "directoryScopeId": scope,
                     "appScopeId": app_scope}
+        if self.name == AZURE_NAME:
+            return {"principalId": principal, "roleDefinitionId": role, "scope": scope}
         return {"accessId": role, "groupId": scope, "principalId": principal}
 
     def type_name(self, eligible: bool, what: str) -> str:
@@ -78,7 +84,7 @@ class Surface:
                 "Activated": self.activated}.get(value or "", value)
 
 
-DIRECTORY_NAME, GROUPS_NAME = "directory", "groups"
+DIRECTORY_NAME, GROUPS_NAME, AZURE_NAME = "directory", "groups", "azure"
 
 DIRECTORY = Surface(
     name=DIRECTORY_NAME,
@@ -107,7 +113,23 @@ GROUPS = Surface(
     new_schedule_on_update=True,
 )
 
-SURFACES = (DIRECTORY, GROUPS)
+# Azure resource roles (ARM Microsoft.Authorization 2020-10-01): stored apart too, so no Graph read or count sees
+# them. Enum spellings are ARM's (azure-mgmt-authorization v2020_10_01 MemberType: Inherited, Direct, Group;
+# AssignmentType: Activated, Assigned); "Inherited" (a schedule made at a parent scope) is not a stored value:
+# the ARM route layer derives it per listing scope. Assignments made outside PIM are the classic RBAC
+# ``Microsoft.Authorization/roleAssignments`` kept in ``armRoleAssignments``.
+AZURE = Surface(
+    name=AZURE_NAME,
+    elig_req="armRoleEligibilityScheduleRequests", assign_req="armRoleAssignmentScheduleRequests",
+    elig="armRoleEligibilitySchedules", assign="armRoleAssignmentSchedules", classic="armRoleAssignments",
+    expired="_expiredArmSchedules", approvals="armRoleAssignmentApprovals",
+    role_field="roleDefinitionId", scope_fields=("scope",),
+    direct="Direct", via_group="Group", assigned="Assigned", activated="Activated",
+    ctx="Microsoft.Authorization", elig_schedule_id_field="roleEligibilityScheduleId",
+    assign_schedule_id_field="roleAssignmentScheduleId", type_prefix="Microsoft.Authorization/",
+)
+
+SURFACES = (DIRECTORY, GROUPS, AZURE)
 ACCESS_IDS = ("member", "owner")
 # Group policies live apart from the directory roles' (same reason as above).
 GROUP_POLICIES, GROUP_POLICY_ASSIGNMENTS = "groupRoleManagementPolicies", "groupRoleManagementPolicyAssignments"

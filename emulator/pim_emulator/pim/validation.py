@@ -44,6 +44,12 @@ class Submission:
     validation_only: bool
     custom_data: str | None
     raw_schedule: dict | None = field(default=None)
+    # Set by a route layer that evaluates a policy the engine does not store (ARM: the role management policy of
+    # (role, scope), from the ARM policy store): the rules by id, in the shape ``evaluation`` reads.
+    policy_rules: dict | None = field(default=None)
+    # Scopes above ``dir_scope`` whose eligibility also lets the principal activate there (ARM: an eligibility
+    # made at a parent scope is inherited by every child scope), nearest first.
+    inherit_from: tuple = field(default=())
 
     @property
     def is_self(self) -> bool:

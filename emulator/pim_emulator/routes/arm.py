@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..pim.arm_errors import ArmError, invalid_resource_type, method_not_allowed
-from ..responses.arm import policies, scopes
+from ..responses.arm import assignments, policies, scopes
+from ..responses.arm import requests as pim_requests
+from ..responses.arm import schedules as pim_schedules
 
 AUTH = "{scope}/providers/Microsoft.Authorization"
 
@@ -103,6 +105,17 @@ def _unknown(method: str, path: str) -> ArmError:
     return invalid_resource_type(method, path)
 
 
+def _request_routes(kind: str) -> list[ArmRoute]:
+    """role{kind}ScheduleRequests: list, PUT (client-chosen GUID name), get, cancel, validate."""
+    low, base = kind.lower(), f"{AUTH}/role{kind}ScheduleRequests"
+    r = pim_requests
+    return [ArmRoute("GET", base, getattr(r, f"list_{low}_requests")),
+            ArmRoute("PUT", f"{base}/{{name}}", getattr(r, f"create_{low}_request")),
+            ArmRoute("GET", f"{base}/{{name}}", getattr(r, f"get_{low}_request")),
+            ArmRoute("POST", f"{base}/{{name}}/cancel", getattr(r, f"cancel_{low}_request")),
+            ArmRoute("POST", f"{base}/{{name}}/validate", getattr(r, f"validate_{low}_request"))]
+
+
 s, p = scopes, policies
 ROUTES: list[ArmRoute] = [
     # ---- discovery (azure-mgmt-resource SubscriptionClient / ResourceManagementClient, managementgroups) -----
@@ -122,6 +135,20 @@ ROUTES: list[ArmRoute] = [
     ArmRoute("PATCH", f"{AUTH}/roleManagementPolicies/{{name}}", p.patch_policy),
     ArmRoute("GET", f"{AUTH}/roleManagementPolicyAssignments", p.list_policy_assignments),
     ArmRoute("GET", f"{AUTH}/roleManagementPolicyAssignments/{{name}}", p.get_policy_assignment),
+    # ---- PIM schedule requests, schedules, instances (2020-10-01; responses/arm/requests.py, schedules.py) -----
+    *[route for kind in ("Eligibility", "Assignment") for route in _request_routes(kind)],
+    *[ArmRoute("GET", f"{AUTH}/role{kind}{what}", getattr(pim_schedules, f"list_{kind.lower()}_{attr}s"))
+      for kind in ("Eligibility", "Assignment") for what, attr in (("Schedules", "schedule"),
+                                                                   ("ScheduleInstances", "instance"))],
+    *[ArmRoute("GET", f"{AUTH}/role{kind}{what}/{{name}}", getattr(pim_schedules, f"get_{kind.lower()}_{attr}"))
+      for kind in ("Eligibility", "Assignment") for what, attr in (("Schedules", "schedule"),
+                                                                   ("ScheduleInstances", "instance"))],
+    ArmRoute("GET", f"{AUTH}/eligibleChildResources", assignments.eligible_child_resources),
+    # ---- Azure RBAC role assignments (2022-04-01; responses/arm/assignments.py) ----------------------------------
+    ArmRoute("GET", f"{AUTH}/roleAssignments", assignments.list_for_scope),
+    ArmRoute("GET", f"{AUTH}/roleAssignments/{{name}}", assignments.get),
+    ArmRoute("PUT", f"{AUTH}/roleAssignments/{{name}}", assignments.create),
+    ArmRoute("DELETE", f"{AUTH}/roleAssignments/{{name}}", assignments.delete),
 ]
 
 ARM = ArmRouteTable(ROUTES)
