@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from ._assignment_rules import GROUP_DEFAULT_REQUIREMENTS
 from ._assignments import KINDS, actual_state
+from ._client import BATCH_LIMIT, GraphCallError, GraphSession
 from ._graph_paths import group_policy_assignments_for, group_schedule_reads, policy_assignments_for
 from ._inert import printable
-from ._surfaces import DIRECTORY, GROUPS
+from ._resolve import Resolver
+from ._surfaces import AZURE, DIRECTORY, GROUPS
 
 
 def _raise_first_error(answers):
@@ -32,7 +34,51 @@ def _raise_first_error(answers):
             raise answer["error"]
 
 
-class DirectoryBackend:
+class GraphBackend:
+    """What the Graph surfaces share: the module's Graph session reads, resolves and writes, and schedule
+    requests go out through ``$batch``."""
+
+    surface = DIRECTORY
+    arm = False  # whether the module talks to Resource Manager (``PimModule(arm=...)``)
+
+    @staticmethod
+    def session(module):
+        """The session reads and writes go through (the Graph one here; ARM for Azure resource roles)."""
+        return module.graph()
+
+    @staticmethod
+    def params(module):
+        """The module's options as the run reads them (a surface may fill in a default from the connection)."""
+        return module.params
+
+    @staticmethod
+    def resolver(module, session):
+        return Resolver(session)
+
+    def submit(self, graph, phase):
+        """``(action, error or None, lost)`` per action; ``lost`` for the actions of a ``$batch`` request whose
+        answer never came: a dropped connection, a timeout, a 5xx on the envelope after every retry. Those
+        requests may have been applied, so they are re-read, never reported as unchanged. One ``$batch`` per 20
+        actions, so a lost answer leaves the other batches' answers intact."""
+        out = []
+        for start in range(0, len(phase), BATCH_LIMIT):
+            chunk = phase[start:start + BATCH_LIMIT]
+            try:
+                answers = graph.batch([{"method": "POST", "url": self.surface.schedules[a.kind]["requests"],
+                                        "body": a.request_body(self.surface)} for a in chunk])
+            except Exception as exc:  # any failure of the call: what reached Graph is unknown, a re-read decides
+                lost = exc if isinstance(exc, GraphCallError) else GraphCallError(
+                    getattr(exc, "status", 0) or 0, getattr(exc, "code", None) or type(exc).__name__,
+                    str(exc) or repr(exc), method="POST", path="/$batch")
+                out += [(act, lost, True) for act in chunk]
+                continue
+            out += [(act, GraphSession.batch_error(answer or {"status": 0}, "POST",
+                                                   self.surface.schedules[act.kind]["requests"]), False)
+                    for act, answer in zip(chunk, answers, strict=True)]
+        return out
+
+
+class DirectoryBackend(GraphBackend):
     """Directory roles (``roleManagement/directory``): one read of every role's schedules and policies."""
 
     surface = DIRECTORY
@@ -157,7 +203,7 @@ def assignments_of(role_ids, instances, schedules, now, surface=DIRECTORY):
                         [s for s in schedules if surface.key_of(s) in wanted], now, surface)
 
 
-class GroupBackend:
+class GroupBackend(GraphBackend):
     """PIM for Groups (``identityGovernance/privilegedAccess/group``): membership (``member``) and ownership
     (``owner``) of groups, keyed per (group, access) in the planner (``GROUPS.role_key``)."""
 
@@ -324,8 +370,8 @@ class GroupBackend:
         return out
 
 
-BACKENDS = {DIRECTORY.name: DirectoryBackend, GROUPS.name: GroupBackend}
-
-
 def backend_for(surface):
-    return BACKENDS[surface.name]()
+    # Imported here: the Azure backend imports this module (``assignments_of``).
+    from ._arm_assignment_backend import AzureBackend
+
+    return {DIRECTORY.name: DirectoryBackend, GROUPS.name: GroupBackend, AZURE.name: AzureBackend}[surface.name]()

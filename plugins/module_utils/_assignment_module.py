@@ -17,13 +17,13 @@ import time
 from ._assignment_backends import DirectoryBackend, backend_for
 from ._assignment_rules import guard_break_glass, guard_last_admins, policy_problems, policy_requirements
 from ._assignments import GUARDED_ROLES, KINDS, AssignmentError, diff_view, holds, plan, target_options, validate_items
-from ._client import BATCH_LIMIT, GraphCallError, GraphSession
+from ._client import GraphCallError
 from ._graph_paths import principals_by_ids
 from ._inert import printable
 from ._module import PimModule
-from ._resolve import ResolveError, Resolver
+from ._resolve import ResolveError
 from ._schedule import utcnow
-from ._surfaces import DIRECTORY, GROUPS
+from ._surfaces import AZURE, DIRECTORY, GROUPS
 
 # A retried write that already landed comes back as one of these; a re-read decides.
 ALREADY_DONE = ("RoleAssignmentExists", "RoleAssignmentDoesNotExist")
@@ -91,16 +91,29 @@ def group_argument_spec(kind):
     return spec
 
 
-ARGUMENT_SPECS = {DIRECTORY.name: directory_argument_spec, GROUPS.name: group_argument_spec}
+def azure_argument_spec(kind):
+    """The options of pim_azure_eligible_assignment / pim_azure_active_assignment: the directory modules' with a
+    ``scope`` that must be given (an ARM scope, no tenant-wide default) and no ``allow_no_active_admin`` (the
+    last-administrator guard is about directory roles). ``arm_url`` and ``subscription_id`` are connection
+    options of every module (``_module.auth_argument_spec``)."""
+    spec = directory_argument_spec(kind)
+    del spec["allow_no_active_admin"]
+    spec["scope"] = dict(type="str")
+    return spec
+
+
+ARGUMENT_SPECS = {DIRECTORY.name: directory_argument_spec, GROUPS.name: group_argument_spec,
+                  AZURE.name: azure_argument_spec}
 
 
 def run(kind, surface=DIRECTORY):
     """The module's whole run: ``kind`` is eligible or active, ``surface`` directory roles or PIM for Groups."""
     target, _defaulted = target_options(surface)  # the option an assignment must name: role, or group
-    module = PimModule(argument_spec(kind, surface), supports_check_mode=True,
+    backend = backend_for(surface)
+    module = PimModule(argument_spec(kind, surface), arm=backend.arm, supports_check_mode=True,
                        mutually_exclusive=[("principal", "assignments"), (target, "assignments")],
                        required_together=[("principal", target)])
-    AssignmentRun(module, kind, backend_for(surface)).run()
+    AssignmentRun(module, kind, backend).run()
 
 
 class AssignmentRun:
@@ -108,9 +121,10 @@ class AssignmentRun:
     backend = DirectoryBackend()
 
     def __init__(self, module, kind, backend=None):
-        self.module, self.kind, self.params = module, kind, module.params
+        self.module, self.kind = module, kind
         if backend is not None:
             self.backend = backend
+        self.params = self.backend.params(module)
         self.replace = bool(self.params.get("replace_permanent_with_eligible"))
         self.role_names, self.principal_names, self.principal_types, self.scope_names = {}, {}, {}, {}
 
@@ -131,7 +145,9 @@ class AssignmentRun:
                                       f"(the {targets} whose permanent active assignments to replace)")
         except AssignmentError as exc:
             self.fail(str(exc))
-        graph = self.module.graph()
+        # The session reads and writes go through: Graph, or ARM for Azure resource roles (principals are
+        # always named through Graph, ``self.module.graph()``).
+        graph = self.backend.session(self.module)
         try:
             role_scope, protected = self.resolve(graph, desired)
             state = self.read(graph, desired, role_scope)
@@ -140,7 +156,8 @@ class AssignmentRun:
         except GraphCallError as exc:
             self.fail_graph(exc, "reading roles, principals and assignments")
         requirements = policy_requirements(state["policies"], self.surface)
-        self.name_principals(graph, {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids})
+        self.name_principals(self.module.graph(),
+                             {a.principal_id for a in state[self.kind] if a.role_id in self.role_ids})
         # exclusive_roles scopes both exclusive mode and the replacement, but only exclusive mode removes
         # unlisted time-bound assignments: a replacement alone touches permanent ones only.
         try:
@@ -167,7 +184,8 @@ class AssignmentRun:
         self.module.exit(changed=True, assignments=results, **extra)
 
     def resolve(self, graph, desired):
-        resolver, backend = Resolver(graph), self.backend
+        backend = self.backend
+        resolver = backend.resolver(self.module, graph)
         exclusive_refs = backend.exclusive_refs(self.params, desired) if self.params["exclusive"] or self.replace \
             else []
         allowed = backend.principal_kinds(self.kind)
@@ -238,7 +256,7 @@ class AssignmentRun:
                 for other in KINDS:
                     if other not in state:
                         held[other] = self.backend.read_assignments(graph, other, guarded, now)
-                self.name_principals(graph, {a.principal_id for k in KINDS for a in held[k]})
+                self.name_principals(self.module.graph(), {a.principal_id for k in KINDS for a in held[k]})
                 for warning in guard_last_admins(the_plan.actions, held["eligible"], held["active"],
                                                  self.principal_names, now,
                                                  self.params.get("allow_no_active_admin", False)):
@@ -270,12 +288,10 @@ class AssignmentRun:
                       [a for a in the_plan.actions if a.kind == self.kind]):
             phase = [a for a in phase if not (a.action == "adminRemove" and a.key in failed_replacements)]
             to_verify = []
-            for act, answer, lost in self.submit(graph, phase):
-                error = lost or GraphSession.batch_error(answer or {"status": 0}, "POST",
-                                                         self.surface.schedules[act.kind]["requests"])
+            for act, error, lost in self.backend.submit(graph, phase):
                 if error is None:
                     act.done = True
-                elif lost is not None or error.code in ALREADY_DONE or not error.status or \
+                elif lost or error.code in ALREADY_DONE or not error.status or \
                         error.status >= SERVER_ERROR:
                     to_verify.append((act, error))
                 else:
@@ -309,26 +325,6 @@ class AssignmentRun:
             if act.error is not None:
                 entry["error"] = act.error.as_dict()
         return failures
-
-    def submit(self, graph, phase):
-        """``(action, batch answer, None)`` per action, or ``(action, None, error)`` for the actions of a
-        ``$batch`` request whose answer never came: a dropped connection, a timeout, a 5xx on the envelope
-        after every retry. Those requests may have been applied, so they are re-read, never reported as
-        unchanged. One ``$batch`` per 20 actions, so a lost answer leaves the other batches' answers intact."""
-        out = []
-        for start in range(0, len(phase), BATCH_LIMIT):
-            chunk = phase[start:start + BATCH_LIMIT]
-            try:
-                answers = graph.batch([{"method": "POST", "url": self.surface.schedules[a.kind]["requests"],
-                                        "body": a.request_body(self.surface)} for a in chunk])
-            except Exception as exc:  # any failure of the call: what reached Graph is unknown, a re-read decides
-                lost = exc if isinstance(exc, GraphCallError) else GraphCallError(
-                    getattr(exc, "status", 0) or 0, getattr(exc, "code", None) or type(exc).__name__,
-                    str(exc) or repr(exc), method="POST", path="/$batch")
-                out += [(act, None, lost) for act in chunk]
-                continue
-            out += [(act, answer, None) for act, answer in zip(chunk, answers, strict=True)]
-        return out
 
     def verify(self, graph, answers):
         """Decide writes whose outcome is unknown by re-reading: one bulk read per kind concerned, then success

@@ -103,6 +103,9 @@ class Actual:
     member_type: str = "Direct"
     assignment_type: str | None = None  # active only: Assigned | Activated
     schedule_id: str | None = None
+    # Azure resource roles: the parent scope an assignment with memberType Inherited was made at (never managed
+    # at the child: ``managed`` is for Direct ones only).
+    inherited_from: str | None = None
 
     @property
     def key(self):
@@ -122,10 +125,13 @@ class Actual:
         return started and (self.end is None or self.end > now)
 
     def view(self):
-        return {"principal_id": self.principal_id, "role_id": self.role_id, "scope": self.scope,
-                "start": format_datetime(self.start) if self.start else None,
-                "end": format_datetime(self.end) if self.end else None, "permanent": self.permanent,
-                "member_type": self.member_type}
+        out = {"principal_id": self.principal_id, "role_id": self.role_id, "scope": self.scope,
+               "start": format_datetime(self.start) if self.start else None,
+               "end": format_datetime(self.end) if self.end else None, "permanent": self.permanent,
+               "member_type": self.member_type}
+        if self.inherited_from is not None:
+            out["inherited_from"] = self.inherited_from
+        return out
 
 
 @dataclass
