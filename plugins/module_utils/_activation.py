@@ -21,7 +21,7 @@ from ._schedule import (
     ScheduleError, format_datetime, looks_like_duration, parse_datetime, parse_duration, to_iso_duration,
 )
 from ._graph_paths import MINE, odata_quote
-from ._surfaces import DIRECTORY, GROUPS
+from ._surfaces import AZURE, DIRECTORY, GROUPS
 
 ELIGIBLE, ACTIVE = "eligible", "active"
 # Request statuses after which nothing more will happen (Graph docs: request resource type, status); anything else,
@@ -82,11 +82,20 @@ def _group_fields(obj, groups):
     return {"group": group.get("displayName"), "group_id": obj.get("groupId"), "access": obj.get("accessId")}
 
 
+def _azure_fields(obj, roles):
+    """An Azure resource role row's role and scope (``roles``: role definitions by lower-case GUID). ARM names a
+    role by a full id that differs with the scope it is read at; the GUID is the same everywhere."""
+    full = obj.get("roleDefinitionFullId") or obj.get("roleDefinitionId")
+    guid = str(obj.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1].lower() or None
+    role = roles.get(guid) or {}
+    return {"role": role.get("displayName"), "role_id": guid, "role_definition_id": full, "scope": obj.get("scope")}
+
+
 # Per surface: the row fields naming what is held, and the row keys that identify it ("role" and "scope"
 # of the surface, as ``select``/``attribute_groups`` compare them), and the noun messages use.
-HELD = {DIRECTORY.name: _role_fields, GROUPS.name: _group_fields}
-ROW_KEYS = {DIRECTORY.name: ("role_id", "scope"), GROUPS.name: ("access", "group_id")}
-NOUN = {DIRECTORY.name: "role", GROUPS.name: "group"}
+HELD = {DIRECTORY.name: _role_fields, GROUPS.name: _group_fields, AZURE.name: _azure_fields}
+ROW_KEYS = {DIRECTORY.name: ("role_id", "scope"), GROUPS.name: ("access", "group_id"), AZURE.name: ("role_id", "scope")}
+NOUN = {DIRECTORY.name: "role", GROUPS.name: "group", AZURE.name: "role"}
 
 
 def _is(value, word):
@@ -419,9 +428,11 @@ def request_end(req):
 
 def _holds(obj, role_id, scope, surface):
     """``obj`` (an instance or a request) is of ``role_id`` at ``scope`` on ``surface``; a directory row
-    without a scope is tenant-wide (``/``)."""
-    return (str(obj.get(surface.role_field)).lower() == str(role_id).lower()
-            and (obj.get(surface.scope_field) or "/") == scope)
+    without a scope is tenant-wide (``/``). ARM compares scopes without regard to case."""
+    held = obj.get(surface.scope_field) or "/"
+    if surface.arm_ids:
+        held, scope = str(held).rstrip("/").lower(), str(scope).rstrip("/").lower()
+    return str(obj.get(surface.role_field)).lower() == str(role_id).lower() and held == scope
 
 
 def expired_eligibility(requests, role_id, scope, now, surface=DIRECTORY):

@@ -369,6 +369,15 @@ class SelfActivation:
         self.resolver = Resolver(graph)
         self.requests = self.surface.schedules[ACTIVE]["requests"]
 
+    @classmethod
+    def connect(cls, module):
+        """The backend of a module run: on Graph here; the Azure backend (``_arm_activation_backend``) on ARM."""
+        return cls(module.graph())
+
+    def retried(self):
+        """Whether a request of this run was sent again (after throttling or a lost answer)."""
+        return self.graph.retries > 0
+
     def who(self):
         """The signed-in identity from the token; ``/me`` only when the token cannot be read."""
         who = signed_in(self.graph.token_claims())
@@ -469,6 +478,7 @@ class ActivationRun:
     privileges = "roles"  # "PIM activates ... only for users"
     renew_with = "entra.pim.pim_eligible_assignment"
     remove_with = "entra.pim.pim_active_assignment"
+    policy_reader = "Graph serves the policy to a signed-in user who holds the delegated permission"
     policy_permission = ("RoleManagementPolicy.Read.Directory and is active in a reader role (e.g. Global Reader "
                          "or Security Reader)")
     can_extend = True  # selfExtend is documented for directory roles only
@@ -512,6 +522,10 @@ class ActivationRun:
         self.base = dict(base, principal_id=self.who["user_id"])
         return role_id, scope
 
+    def _eligible_here(self, scope):
+        """The caller's eligibilities that an activation at ``scope`` can draw on: those at the scope."""
+        return [i for i in self.pim.mine(ELIGIBLE) if (i.get(self.surface.scope_field) or "/") == scope]
+
     def _active(self, role_id, scope):
         return pick_active(self.pim.mine(ACTIVE), role_id, scope, self.surface)
 
@@ -526,9 +540,8 @@ class ActivationRun:
             if err.status not in (401, 403):
                 raise
             self.warnings.append(f"the activation settings of {self.name} could not be read, so PIM "
-                                 f"checks the request itself ({err.code}); Graph serves the policy to a signed-in "
-                                 f"user who holds the delegated permission {self.policy_permission}; see "
-                                 "docs/permissions.md")
+                                 f"checks the request itself ({err.code}); {self.policy_reader} "
+                                 f"{self.policy_permission}; see docs/permissions.md")
             return None
 
     def _result(self, changed, status, active, request=None, policy=None):
@@ -569,7 +582,7 @@ class ActivationRun:
             if self.params["wait_for_approval"] and not self.check_mode:
                 return self._wait(pending[0], changed=False, role_id=role_id, scope=scope)
             return self._result(False, "PendingApproval", None, self._request(pending[0], "selfActivate"))
-        mine = [i for i in self.pim.mine(ELIGIBLE) if (i.get(self.surface.scope_field) or "/") == scope]
+        mine = self._eligible_here(scope)
         if not any(str(i.get(self.surface.role_field)).lower() == str(role_id).lower() for i in mine):
             held = sorted({str(self._role_name(i.get(self.surface.role_field))) for i in mine})
             raise RunFailed(self._not_eligible(role_id, scope, held))
@@ -601,7 +614,7 @@ class ActivationRun:
             active = self._active(role_id, scope)
             if active is None:
                 raise
-            return self._result(self.pim.graph.retries > 0, "Active", active, policy=policy)
+            return self._result(self.pim.retried(), "Active", active, policy=policy)
         request = self._request(answer, "selfActivate")
         state = outcome(answer.get("status"))
         if state == "refused":
@@ -701,7 +714,7 @@ class ActivationRun:
                                 activation=describe_active(active, self.clock(), self.surface)) from None
             if err.code != "RoleAssignmentDoesNotExist" or self._active(role_id, scope) is not None:
                 raise
-            return self._result(self.pim.graph.retries > 0, "Inactive", None)
+            return self._result(self.pim.retried(), "Inactive", None)
         return self._result(True, "Inactive", None, self._request(answer, "selfDeactivate"))
 
 
@@ -772,7 +785,7 @@ def run_activation(module, run_class, backend_class, what):
     if params["wait_timeout"] < 0 or params["poll_interval"] < 1:
         module.fail("wait_timeout must be 0 or more and poll_interval at least 1 second")
     module.check_auth()
-    run = run_class(backend_class(module.graph()), params, duration, min_remaining, module.check_mode,
+    run = run_class(backend_class.connect(module), params, duration, min_remaining, module.check_mode,
                     sign_in=choose_method(module.auth))
     try:
         result = run.ensure_active() if params["state"] == "active" else run.ensure_inactive()

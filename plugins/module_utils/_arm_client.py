@@ -34,7 +34,7 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 from ._auth import AuthError, _check_endpoint, build_credential, normalise_auth, resolve_cloud, trust_file
-from ._client import HINTS, MAX_PAGES, GraphCallError, GraphSession, WriteOutcomeUnknown
+from ._client import HINTS, MAX_PAGES, GraphCallError, GraphSession, WriteOutcomeUnknown, claims_of
 
 try:
     # Only whether the package is there: importing it costs ~0.2 s (every API version's client comes with it),
@@ -185,6 +185,13 @@ class ArmSession:
 
     def stats(self):
         return {"requests": self.request_count, "writes": self.write_count, "retries": self.retries}
+
+    def token_claims(self):
+        """The claims of the run's Resource Manager token (``oid``, ``amr``, ``scp``), unverified, as
+        ``GraphSession.token_claims`` reads Graph's: PIM's MFA rule reads ``amr`` (pim_azure_role_activation's
+        pre-check). The credential caches the token, so this costs no request."""
+        self._open()
+        return claims_of(self._credential.get_token(self.arm["scope"]).token)
 
     # -- plumbing -------------------------------------------------------------------------
     def _open(self):

@@ -104,6 +104,20 @@ HINTS = {
 }
 
 
+def claims_of(token):
+    """The claims of a JWT access token, read without verifying it (``{}`` when it is not a JWT): only to explain
+    in advance what the service will refuse (PIM's MFA rule reads ``amr``), never to trust it."""
+    parts = str(token or "").split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except ValueError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 class GraphCallError(Exception):
     """A Graph call that failed, carrying what a user needs to act on it."""
 
@@ -452,16 +466,7 @@ class GraphSession:
         ``{}`` when the token is not a JWT. The credential caches the token, so this costs no request.
         """
         self._open()
-        token = self._credential.get_token(self.cloud["scope"]).token
-        parts = token.split(".")
-        if len(parts) != 3:
-            return {}
-        try:
-            payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-            claims = json.loads(payload)
-        except ValueError:
-            return {}
-        return claims if isinstance(claims, dict) else {}
+        return claims_of(self._credential.get_token(self.cloud["scope"]).token)
 
     def get(self, path, params=None):
         return self._call("GET", path, params=params)
