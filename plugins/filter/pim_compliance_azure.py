@@ -115,7 +115,7 @@ class AzureScan:
         for key in ("subscriptions", "management_groups"):
             for scope in self.azure.get(key) or []:
                 if scope.get("id"):
-                    self.names[str(scope["id"]).lower()] = scope.get("name") or scope.get("display_name")
+                    self.names[str(scope["id"]).lower()] = scope.get("display_name") or scope.get("name")
         self.subscriptions = [s for s in self.azure.get("subscriptions") or [] if s.get("id")]
         self.rows = [self._row(r, kind) for kind in ("eligible", "active") for r in self.azure.get(kind) or []]
 
@@ -338,9 +338,11 @@ class AzureScan:
         if errors:
             # A subscription that could not be read is no evidence of compliance: each control that would have
             # passed fails, naming the scopes and why.
+            extra = [self.finding(FAIL, e["scope"], setting="read", expected="readable", actual="not read",
+                                  detail=str(e.get("msg") or "")) if e.get("scope") else
+                     {"status": FAIL, "setting": "read", "expected": "readable", "actual": "not read",
+                      "detail": f"the subscriptions' read failed: {e.get('msg') or ''}"} for e in errors]
             for cid, (status, summary, findings) in out.items():
-                extra = [self.finding(FAIL, e.get("scope"), setting="read", expected="readable",
-                                      actual="not read", detail=str(e.get("msg") or "")) for e in errors]
                 out[cid] = (FAIL if status != FAIL else status,
                             f"{summary}; {len(errors)} scopes could not be read", findings + extra)
         return out
@@ -411,8 +413,10 @@ def azure_scan(subscriptions, settings=None, activation=None, enabled=True, reas
             out["errors"].append({"scope": res.get("scope") or (res.get("item") or {}).get("id"),
                                   "msg": res.get("msg")})
             continue
-        for entry in res.get("roles") or []:
-            key = (str(entry.get("scope") or res.get("scope")).lower(), azure_role_id(entry.get("id") or ""))
+        # pim_azure_role_setting_info answers "policies" (one per role and scope, each with its scope).
+        for entry in res.get("policies") or res.get("roles") or []:
+            key = (str(entry.get("scope") or res.get("scope")).lower(),
+                   azure_role_id(entry.get("role_id") or entry.get("id") or ""))
             if key not in seen:
                 seen.add(key)
                 out["role_settings"].append(dict(entry, scope=entry.get("scope") or res.get("scope")))

@@ -255,7 +255,9 @@ def test_unreadable_subscription_is_no_evidence_of_compliance():
 
 def test_scan_gathers_module_results_once_per_assignment():
     seed = seeded()
-    settings = {"results": [{"scope": PROD, "roles": [e for e in seed["role_settings"] if e["scope"] == PROD]},
+    # pim_azure_role_setting_info's "policies" (its own shape), and a loop's results with an older "roles" shape.
+    settings = {"results": [{"scope": PROD, "policies": [dict(e, role_id=e.pop("id")) for e in seed["role_settings"]
+                                                         if e["scope"] == PROD]},
                             {"scope": DEV, "roles": [dict(e, scope=None) for e in seed["role_settings"]
                                                      if e["scope"] == DEV]},
                             {"failed": True, "msg": "403 AuthorizationFailed", "item": {"id": "/subscriptions/x"}}]}
