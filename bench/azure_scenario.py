@@ -24,13 +24,18 @@ BENCH = Path(__file__).resolve().parent
 SUBSCRIPTIONS = 10
 ROLE_POLICIES = 20
 # The emulator's seed options (helper E1): subscriptions per generated tenant, role definitions per subscription.
-SEED_ARGS = ["--tenants", "1", "--subscriptions", str(SUBSCRIPTIONS), "--azure-roles", str(ROLE_POLICIES)]
+SEED_ARGS = ["--tenants", "1", "--subscriptions", str(SUBSCRIPTIONS)]
 
 
 def arm_requests(by_route: dict) -> int:
     """ARM requests of a run, from the emulator's per-route counts (Graph and token routes left out)."""
-    return sum(count for route, count in (by_route or {}).items()
-               if "/providers/Microsoft." in route or route.startswith("/subscriptions"))
+    return sum(count for route, count in (by_route or {}).items() if _is_arm(route))
+
+
+def _is_arm(route: str) -> bool:
+    """The emulator keys routes as ``GET /subscriptions/{id}/...``: the path after the method."""
+    path = route.split(" ", 1)[-1]
+    return "/providers/Microsoft." in path or path.startswith("/subscriptions")
 
 
 def phase_azure(bench, results: dict, start, auth_options, log=print) -> None:
@@ -43,14 +48,17 @@ def phase_azure(bench, results: dict, start, auth_options, log=print) -> None:
         reader = bench.inventory(emu, "pim-reader")
         admin = bench.inventory(emu, "pim-admin")
         azure_only = ["-e", "pim_azure=true"]
+        # Generated tenants have no PIM-Approvers-Tier0 (the default seed's): approval by one of their own groups.
+        approvers = ["-e", json.dumps({"baseline_tier0_approvers": ["group:PIM-Group-001"]})]
         out["scan"] = bench.playbook(emu, "azure-scan", a.scan_playbook, reader, extra=["--check", *azure_only])
         out["scan_off"] = bench.playbook(emu, "azure-scan-off", a.scan_playbook, reader,
                                          extra=["--check", "-e", "pim_azure=false"])
         out["per_role_scan"] = _client(bench, emu, "azure-per-role-scan", "scan", auth_options(emu.info, 0,
                                                                                               "pim-reader"))
-        out["baseline_first"] = bench.playbook(emu, "azure-baseline-1", a.baseline_playbook, admin, extra=azure_only)
+        out["baseline_first"] = bench.playbook(emu, "azure-baseline-1", a.baseline_playbook, admin,
+                                               extra=[*azure_only, *approvers])
         out["baseline_second"] = bench.playbook(emu, "azure-baseline-2", a.baseline_playbook, admin,
-                                                extra=azure_only)
+                                                extra=[*azure_only, *approvers])
         admin_auth = auth_options(emu.info, 0, "pim-admin")
         desired = bench.work / "azure-desired.json"
         _client(bench, emu, "azure-snapshot", "snapshot", admin_auth, out_file=desired)

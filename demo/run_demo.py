@@ -62,7 +62,7 @@ def _azure(control_id: str) -> bool:
 def arm_requests(stats: dict) -> int:
     """The ARM share of the emulator's requests (its routes below /subscriptions and /providers)."""
     return sum(n for route, n in (stats.get("by_route") or {}).items()
-               if "/providers/Microsoft." in route or route.startswith("/subscriptions"))
+               if "/providers/Microsoft." in route or route.split(" ", 1)[-1].startswith("/subscriptions"))
 
 
 def main() -> int:

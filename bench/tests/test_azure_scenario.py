@@ -12,9 +12,9 @@ from azure_scenario import arm_requests, azure_section, derive_azure  # noqa: E4
 
 
 def test_arm_requests_leave_graph_and_token_routes_out():
-    routes = {"/v1.0/$batch": 2, "/token": 1,
-              "/subscriptions/{id}/providers/Microsoft.Authorization/roleManagementPolicies": 10,
-              "/providers/Microsoft.Management/managementGroups": 1, "/subscriptions": 1}
+    routes = {"POST /v1.0/$batch": 2, "POST /{id}/oauth2/v2.0/token": 1,
+              "GET /subscriptions/{id}/providers/Microsoft.Authorization/roleManagementPolicies": 10,
+              "GET /providers/Microsoft.Management/managementGroups": 1, "GET /subscriptions": 1}
     assert arm_requests(routes) == 12
 
 
