@@ -2,11 +2,10 @@
 
 What per-role tools do on ARM (EasyPIM's ``Get-PIMAzureResourcePolicy`` and its assignment commands, or a script
 over ``Get-AzRoleManagementPolicy`` / ``Get-AzRoleEligibilityScheduleInstance`` per role): for every subscription,
-the role definitions, then **for every role** its policy
-(``{scope}/providers/Microsoft.Authorization/roleManagementPolicies?$filter=roleDefinitionId eq '{full id}'``)
-and its eligible and active assignments
-(``roleEligibilityScheduleInstances`` / ``roleAssignmentScheduleInstances`` with
-``$filter=roleDefinitionId eq '{full id}'``): 3 reads per role per scope.
+the role definitions, then **for every role** its policy through its policy assignment
+(``roleManagementPolicyAssignments?$filter=roleDefinitionId eq '{full id}'``, then the policy by its id) and its
+eligible and active assignments (``roleEligibilityScheduleInstances`` / ``roleAssignmentScheduleInstances`` with
+``$filter=roleDefinitionId eq '{full id}'``): 4 reads per role per scope.
 
 - ``scan``: those reads, for every subscription the app sees;
 - ``apply``: the per-role settings read, then one ``PATCH`` of each policy whose rules differ from the desired ones
@@ -104,8 +103,12 @@ class ArmClient:
                 .rsplit("/", 1)[-1] == role_id.lower().rsplit("/", 1)[-1]]
 
     def policy_of(self, scope: str, role_id: str) -> dict | None:
-        found = self._per_role(scope, "roleManagementPolicies", role_id)
-        return found[0] if found else None
+        """Two reads, as ``Get-AzRoleManagementPolicyAssignment`` then ``Get-AzRoleManagementPolicy`` make them: the
+        role's policy assignment at the scope (a policy names no role; its assignment does), then the policy."""
+        found = self._per_role(scope, "roleManagementPolicyAssignments", role_id)
+        if not found:
+            return None
+        return self.request("GET", (found[0].get("properties") or {})["policyId"])
 
     # -- the commands -------------------------------------------------------------------------
     def scan(self, names: list[str] | None) -> dict:
