@@ -135,8 +135,10 @@ def azure_section(results: dict) -> list[str]:
         "", "## Azure resource roles: 10 subscriptions x 20 role policies", "",
         f"Measured {m.get('azure_measured', m.get('date'))}. One tenant, {az['subscriptions']} subscriptions, "
         f"{az['role_policies']} role policies each (`bench/azure_scenario.py`). ARM requests only (the scan's Graph "
-        "part is the directory-role scan above). The per-role reference (`bench/arm_per_role_client.py`) reads each "
-        "role's policy, eligible and active instances per subscription, as per-role tools do, over plain HTTP.", "",
+        "part is the directory-role scan above); writes count every write of the run, the baseline's Graph ones "
+        "included. The per-role reference (`bench/arm_per_role_client.py`) reads each role's policy (through its "
+        "policy assignment), eligible and active instances per subscription, as per-role tools do, over plain "
+        "HTTP.", "",
         "| Run | ARM requests | writes | wall s |", "|---|---|---|---|",
         f"| entra.pim scan (check mode) | {cell(az.get('scan_arm_requests'))} | "
         f"{cell(((az.get('scan') or {}).get('graph') or {}).get('writes'))} | {wall(az.get('scan'))} |",
