@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+from azure_scenario import azure_section
 from seeds import ACTIVE, ELIGIBLE
 
 PAGE_SIZE = 100  # the emulator's default page size, like Graph's for these lists
@@ -416,6 +417,7 @@ def markdown(results: dict, d: dict) -> str:
             lines.append(f"| {name} | {p['items']} | {p['pages']} | {p['wall_s']} | {p['server_s']} | "
                          f"{p['server_ms_first_page']} | {p['server_ms_last_page']} |")
     lines += _groups_section(results)
+    lines += azure_section(results)  # scenario 7, issue 11 (bench/azure_scenario.py)
     prof = results.get("profile")
     if prof:
         lines += ["", "## Profile of a module process", "",

@@ -13,7 +13,10 @@ Scenarios (issue 7), all against the emulator with injected latency (``--latency
 6. PIM for Groups (issue 12): the scan of tenants with 1, 10 and 50 PIM-managed groups holding highly
    privileged roles, with and without the group part (``compliance_group_memberships``), to show that the
    group part costs ``$batch`` paging (one request per 20 reads), not requests per group
-   (``--only-groups`` runs this scenario alone and merges it into results.json).
+   (``--only-groups`` runs this scenario alone and merges it into results.json);
+7. Azure resource roles (issue 11): the scan and the baseline of a tenant with 10 subscriptions x 20 role
+   policies next to a per-role ARM client, and the baseline's rerun writes (``bench/azure_scenario.py``;
+   ``--only-azure`` runs it alone and merges it into results.json).
 
 How it measures:
 - Graph requests, by method and route, and writes: the emulator's ``stats``, reset before each run;
@@ -63,6 +66,7 @@ from paging import page_through  # noqa: E402
 from pim_emulator.launch import DEFAULT_SEED_VARS, auth_options, start, write_inventory  # noqa: E402
 from profiling import import_costs, profile_module  # noqa: E402
 from report import write_reports  # noqa: E402
+from azure_scenario import phase_azure  # noqa: E402
 from seeds import GROUP_COUNTS, LARGE_ACTIVE, LARGE_ELIGIBLE, write_bench_seed, write_groups_seed  # noqa: E402
 
 PY = sys.executable
@@ -452,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-groups", action="store_true",
                         help="scenario 6 only (PIM for Groups), merged into the existing results.json of --out-dir")
     parser.add_argument("--skip-groups", action="store_true", help="leave out scenario 6 (PIM for Groups)")
+    parser.add_argument("--only-azure", action="store_true",
+                        help="scenario 7 only (Azure resource roles), merged into the existing results.json of "
+                        "--out-dir")
+    parser.add_argument("--skip-azure", action="store_true", help="leave out scenario 7 (Azure resource roles)")
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="first wait up to SECONDS for the 1-minute load average to drop below 1")
     parser.add_argument("--work", default=str(BENCH / "out" / "run"), help="scratch directory (wiped)")
@@ -501,9 +509,17 @@ def main(argv: list[str] | None = None) -> int:
         previous["meta"]["groups_loadavg_1m_at_start"] = results["meta"]["loadavg_1m_at_start"]
         print(write_reports(previous, args.out_dir))
         return 0
+    if args.only_azure:
+        previous = json.loads((args.out_dir / "results.json").read_text(encoding="utf-8"))
+        phase_azure(bench, previous, start, auth_options, log)
+        previous["meta"]["azure_measured"] = results["meta"]["date"]
+        print(write_reports(previous, args.out_dir))
+        return 0
     bench.phase_single(results)
     if not args.skip_groups:
         bench.phase_groups(results)
+    if not args.skip_azure:
+        phase_azure(bench, results, start, auth_options, log)
     if not args.skip_many:
         bench.phase_many(results)
     if not args.skip_large and not args.quick:

@@ -5,6 +5,12 @@ emulator, which generated its own CA, tenants and app secrets for this run. The 
 app, check mode) finds the seeded violations; the baseline (admin app) fixes what a machine may fix;
 the second scan is left with what needs a human (too many Global Administrators, a synced privileged
 user, service principals holding roles permanently).
+
+Next to the directory roles, each tenant's Azure part (issue 11; ``pim_azure: auto``, on because the apps can see
+the emulator's subscriptions): the first scan finds the standing Owner and User Access Administrator assignments
+and the default Azure role settings at each subscription, the baseline hardens Owner, User Access Administrator
+and RBAC Administrator there and replaces standing access with eligibility (break-glass kept), and the second
+scan shows each subscription again.
 """
 
 from __future__ import annotations
@@ -36,9 +42,27 @@ def play(workdir: Path, name: str, inv: str, *args: str) -> int:
 
 
 def summary(report_dir: Path) -> str:
+    """Each tenant's failing controls, then per subscription the Azure controls failing there."""
     reports = json.loads((report_dir / "all-tenants.json").read_text())
-    return "\n".join(f"  {r['tenant']:<10} {'compliant' if r['compliant'] else 'fails ' + ', '.join(r['failed'])}"
-                     for r in reports)
+    lines = []
+    for r in reports:
+        directory = [c for c in r["failed"] if not _azure(c)]
+        state = "directory roles compliant" if not directory else "fails " + ", ".join(directory)
+        lines.append(f"  {r['tenant']:<10} {state}")
+        for sub in (r.get("azure") or {}).get("subscriptions", []):
+            state = "compliant" if sub["compliant"] else "fails " + ", ".join(sub["failed"])
+            lines.append(f"    Azure subscription {sub['name']:<12} {state}")
+    return "\n".join(lines)
+
+
+def _azure(control_id: str) -> bool:
+    return control_id.startswith(("AZURE.", "MCSB.", "CIS.AZ.")) or control_id == "BASELINE.azure"
+
+
+def arm_requests(stats: dict) -> int:
+    """The ARM share of the emulator's requests (its routes below /subscriptions and /providers)."""
+    return sum(n for route, n in (stats.get("by_route") or {}).items()
+               if "/providers/Microsoft." in route or route.split(" ", 1)[-1].startswith("/subscriptions"))
 
 
 def main() -> int:
@@ -59,7 +83,8 @@ def main() -> int:
         stats = emulator.admin("stats")
     if rc == 0:
         print(f"\nfirst scan:\n{summary(before)}\nafter the baseline:\n{summary(after)}")
-        print(f"\nemulator counted {stats['requests']} Graph requests, {stats['writes']} write(s)")
+        print(f"\nemulator counted {stats['requests']} requests ({arm_requests(stats)} of them ARM), "
+              f"{stats['writes']} write(s)")
         print(f"HTML report before: {before / 'all-tenants.html'}")
         print(f"HTML report after:  {after / 'all-tenants.html'}")
     return rc

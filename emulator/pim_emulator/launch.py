@@ -106,10 +106,15 @@ def auth_options(info: dict, tenant_index: int = 0, app_name: str = "pim-admin")
     """The entra.pim connection options for one tenant's app, as module_defaults want them."""
     tenant = info["tenants"][tenant_index]
     app = next(a for a in tenant["apps"] if a["name"] == app_name)
-    return {
+    options = {
         "tenant_id": tenant["id"], "client_id": app["client_id"], "client_secret": app["client_secret"],
         "graph_url": info["graph_url"], "authority_host": info["authority_host"], "ca_bundle": info["ca_bundle"],
     }
+    # Azure Resource Manager at the same address (issue 11): every module accepts arm_url, so one module_defaults
+    # entry (and the inventories built from this) reaches the Azure modules too.
+    if info.get("arm_url"):
+        options["arm_url"] = info["arm_url"]
+    return options
 
 
 # Group variables that fit the default seed (every tenant has breakglass1/2 and PIM-Approvers-Tier0), so that

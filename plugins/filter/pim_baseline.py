@@ -46,10 +46,14 @@ baseline_plan = _filter_errors(_baseline.baseline_plan)
 baseline_group_plan = _filter_errors(_baseline.baseline_group_plan)
 baseline_problems = _filter_errors(_baseline.baseline_problems)
 baseline_role_settings = _filter_errors(_baseline.baseline_role_settings)
+baseline_azure_role_settings = _filter_errors(_baseline.azure_baseline_role_settings)
+baseline_azure_problems = _filter_errors(_baseline.azure_baseline_problems)
 
 
 class FilterModule:
     def filters(self):
         return {"pim_baseline_plan": baseline_plan, "pim_baseline_group_plan": baseline_group_plan,
                 "pim_baseline_problems": baseline_problems,
-                "pim_baseline_role_settings": baseline_role_settings}
+                "pim_baseline_role_settings": baseline_role_settings,
+                "pim_baseline_azure_role_settings": baseline_azure_role_settings,
+                "pim_baseline_azure_problems": baseline_azure_problems}

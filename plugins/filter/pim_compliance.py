@@ -23,6 +23,8 @@ import re
 from datetime import datetime, timezone
 
 from ansible_collections.entra.pim.plugins.filter.pim_assignments import normalise_assignments
+from ansible_collections.entra.pim.plugins.filter.pim_compliance_azure import CONTROLS as AZURE_CONTROLS
+from ansible_collections.entra.pim.plugins.filter.pim_compliance_azure import evaluate_azure
 from ansible_collections.entra.pim.plugins.filter.pim_baseline import (
     GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR, baseline_plan, compare_settings,
 )
@@ -74,6 +76,8 @@ CONTROLS = [
     ("BASELINE.other", "Every other role carries the baseline's lighter settings", "SHOULD", ["entra.pim baseline"]),
     ("BASELINE.access_review", "The baseline's recurring access review covers its roles", "SHOULD",
      ["entra.pim baseline"]),
+    # Azure resource roles (issue 11), per subscription: plugins/filter/pim_compliance_azure.py.
+    *AZURE_CONTROLS,
 ]
 OPTIONS = {"ga_min": None, "ga_max": None, "excluded_principals": [], "break_glass_limit": 2,
            "highly_privileged_roles": list(HIGHLY_PRIVILEGED), "baseline": None, "controls": None}
@@ -88,6 +92,8 @@ GA_BOUNDS = {"MS.AAD.7.1": (2, 8), "CIS.1.1.3": (2, 4), "MSFT.BP.5": (0, 4)}
 # (baselines/entraid.md) names the same policies "MS.ME-ID.7.Nv1". The report keeps the aad.md id without the
 # version suffix (MS.AAD.7.N) and the ``controls`` option accepts all of these spellings.
 _CISA_ID = re.compile(r"^MS\.(?:AAD|ME-ID)\.(7\.[1-9])(?:V\d+)?$")
+# CIS Microsoft Azure Foundations ids overlap CIS M365's (both have a 5.3.3): "CIS Azure 5.3.3" or CIS.AZ.5.3.3.
+_CIS_AZURE_ID = re.compile(r"^CIS[ .]AZ(?:URE)?[ .](?:V[\d.]+[ .])?(\d+(?:\.\d+)+)$")
 _CIS_ID = re.compile(r"^CIS[ .](?:M365[ .])?(?:V\d+[ .])?(\d+\.\d+\.\d+)$")
 
 
@@ -96,6 +102,8 @@ def control_aliases(cid):
     match = _CISA_ID.match(cid)
     if match:
         return [f"MS.AAD.{match.group(1)}v1", f"MS.ME-ID.{match.group(1)}v1"]
+    if cid.startswith("CIS.AZ."):
+        return [f"CIS Azure {cid[7:]}"]
     if cid.startswith("CIS."):
         return [f"CIS {cid[4:]}"]
     return []
@@ -104,6 +112,9 @@ def control_aliases(cid):
 def canonical_control(name):
     """A control id in any published spelling -> the report's id, or None when no control has that name."""
     text = re.sub(r"\s+", " ", str(name or "").strip()).upper()
+    match = _CIS_AZURE_ID.match(text)
+    if match:
+        text = f"CIS.AZ.{match.group(1)}"
     match = _CISA_ID.match(text)
     if match:
         text = f"MS.AAD.{match.group(1)}"
@@ -553,7 +564,18 @@ class _Tenant:
         for tier in ("tier0", "tier1", "other"):
             out[f"BASELINE.{tier}"] = self.baseline(tier)
         out["BASELINE.access_review"] = baseline_review_control(self.scan, self.roles, self.opts)
+        # Azure resource roles: the same break-glass rules (object id, or a user's UPN) as the directory roles.
+        azure, self.azure_rollup = evaluate_azure(self.scan.get("azure"), self.opts, self.exempt_azure)
+        out.update(azure)
         return out
+
+    def exempt_azure(self, row):
+        """A break-glass principal of an Azure row: by object id, or a user's UPN (ARM rows name no UPN
+        themselves; pim_azure_activation_info resolves it through Graph)."""
+        principal_id = (row.get("principal_id") or "").lower()
+        if principal_id in self.exempt_ids:
+            return True
+        return row.get("principal_type") == "user" and (row.get("principal") or "").lower() in self.exempt_upns
 
 
 def _deprecated_options(options):
@@ -577,11 +599,12 @@ def evaluate(settings, assignments, tenant=None, options=None):
     tenant = tenant or {}
     _deprecated_options(options)
     chosen = _selected((options or {}).get("controls"))
-    results = _Tenant(settings, assignments, options).evaluate()
+    scan = _Tenant(settings, assignments, options)
+    results = scan.evaluate()
     controls = []
     for cid, title, requirement, sources in CONTROLS:
-        if chosen is not None and cid not in chosen:
-            continue
+        if (chosen is not None and cid not in chosen) or cid not in results:
+            continue  # not chosen, or an Azure control of a tenant whose Azure part is off
         status, summary, findings = results[cid]
         controls.append({"id": cid, "aliases": control_aliases(cid), "title": title, "requirement": requirement,
                          "sources": sources, "status": status, "summary": summary, "findings": findings})
@@ -591,6 +614,10 @@ def evaluate(settings, assignments, tenant=None, options=None):
               "generated": tenant.get("generated") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "compliant": counts[FAIL] == 0, "summary": counts,
               "failed": [c["id"] for c in controls if c["status"] == FAIL], "controls": controls}
+    if scan.azure_rollup is not None:
+        # Per subscription inside the tenant: which Azure controls fail there (JSON; the renderers show the
+        # subscription in each finding's detail).
+        report["azure"] = {"subscriptions": scan.azure_rollup}
     return wrap_var(report)
 
 

@@ -15,6 +15,8 @@ unit-tested in tests/unit/plugins/filter/test_pim_baseline.py and tests/unit/plu
 
 from __future__ import annotations
 
+import re
+
 from ._schedule import ScheduleError, parse_duration
 
 
@@ -447,3 +449,100 @@ def baseline_argument_spec():
         "role_settings": {"type": "list", "elements": "dict"},
     }
     return {"baseline": {"type": "dict", "options": options}}
+
+
+# -- Azure resource roles (issue 11) ---------------------------------------------------------------------------
+# Built-in Azure roles that can grant access to others, with the ids Azure gives them in every tenant
+# (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged). Owner and User Access
+# Administrator can assign any role; Role Based Access Control Administrator can too, unless a condition limits it.
+AZURE_OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+AZURE_USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+AZURE_RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+AZURE_PRIVILEGED_ROLES = {
+    AZURE_OWNER: "Owner",
+    AZURE_USER_ACCESS_ADMINISTRATOR: "User Access Administrator",
+    AZURE_RBAC_ADMINISTRATOR: "Role Based Access Control Administrator",
+}
+# Activation needs approval for these (the issue's baseline; MCSB PA-2 asks for an approval workflow on JIT access).
+AZURE_APPROVAL_ROLES = [AZURE_OWNER, AZURE_USER_ACCESS_ADMINISTRATOR]
+
+AZURE_DEFAULTS = {
+    "azure_roles": list(AZURE_PRIVILEGED_ROLES),
+    "azure_approval_roles": list(AZURE_APPROVAL_ROLES),
+    # Empty: tier 0's approvers (tier0_approvers) approve Azure activations too.
+    "azure_approvers": [],
+    "azure_max_activation": "PT4H",
+}
+
+
+_GUID_OR_ID = re.compile(r"(?i)^(?:.*/roledefinitions/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def azure_role_id(value):
+    """A role definition reference as a lower-case GUID: the last segment of a full role definition id
+    (``{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}``), else the value as given."""
+    text = str(value or "").strip().rstrip("/")
+    return text.rsplit("/", 1)[-1].lower() if "/roledefinitions/" in text.lower() else text.lower()
+
+
+def azure_config(config=None):
+    """baseline_config plus the Azure keys (``azure_*``), lists as lists."""
+    merged = dict(AZURE_DEFAULTS)
+    merged.update({k: v for k, v in (config or {}).items() if k in AZURE_DEFAULTS and v is not None})
+    cfg = baseline_config({k: v for k, v in (config or {}).items() if k not in AZURE_DEFAULTS})
+    for key in ("azure_roles", "azure_approval_roles", "azure_approvers"):
+        merged[key] = _as_list(merged[key])
+    cfg.update(merged)
+    return cfg
+
+
+def azure_baseline_settings(config=None):
+    """The Azure part of the baseline -> [{name, roles, settings}] (roles as GUIDs), approval roles first.
+
+    Every privileged Azure role (Owner, User Access Administrator, Role Based Access Control Administrator by
+    default): activation with MFA (or the authentication context) and justification, at most
+    ``azure_max_activation``; eligible and active assignments that expire (``eligible_max_duration``,
+    ``active_max_duration``); the assignment and activation alerts of tier 0. Owner and User Access Administrator
+    also need approval by ``azure_approvers`` (else ``tier0_approvers``). Role names (not GUIDs) given in
+    ``azure_roles`` are kept as given: pim_azure_role_setting resolves them at each scope."""
+    cfg = azure_config(config)
+    # GUIDs and full ids as GUIDs; names as given (pim_azure_role_setting resolves them), compared ignoring case.
+    roles = list(dict.fromkeys(azure_role_id(r) if _GUID_OR_ID.match(str(r).strip()) else str(r).strip()
+                               for r in cfg["azure_roles"]))
+    approval = {azure_role_id(r) for r in cfg["azure_approval_roles"]}
+    approvers = cfg["azure_approvers"] or cfg["tier0_approvers"]
+    groups = []
+    with_approval = [r for r in roles if r.lower() in approval]
+    without = [r for r in roles if r.lower() not in approval]
+    if with_approval:
+        settings = _hardened(cfg, cfg["azure_max_activation"], cfg["alert_mailbox"])
+        settings["activation"].update(require_approval=True, approvers=approvers)
+        groups.append({"name": "azure_approval", "roles": with_approval, "settings": settings})
+    if without:
+        # No require_approval: false here, so a tenant that asks approval for more roles keeps it.
+        settings = _hardened(cfg, cfg["azure_max_activation"], cfg["alert_mailbox"])
+        groups.append({"name": "azure", "roles": without, "settings": settings})
+    return groups
+
+
+def azure_baseline_role_settings(scopes, config=None):
+    """``azure_baseline_settings`` for every scope -> pim_azure_role_setting ``role_settings`` entries
+    (``{name, roles, scope, **settings}``), one per group and scope, so one module call covers every subscription."""
+    groups = azure_baseline_settings(config)
+    out = []
+    for scope in scopes or []:
+        scope_id = scope.get("id") if isinstance(scope, dict) else scope
+        if not scope_id:
+            continue
+        for group in groups:
+            out.append(dict(group["settings"], name=group["name"], roles=list(group["roles"]), scope=scope_id))
+    return out
+
+
+def azure_baseline_problems(config=None):
+    """What the Azure part needs before it may write anything; an empty list when all is given."""
+    cfg = azure_config(config)
+    if cfg["azure_approval_roles"] and not (cfg["azure_approvers"] or cfg["tier0_approvers"]):
+        return ["baseline_azure_approvers and baseline_tier0_approvers are empty: activating Owner and User Access "
+                "Administrator needs named approvers"]
+    return []
