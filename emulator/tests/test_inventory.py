@@ -56,8 +56,10 @@ def test_the_inventory_of_a_running_emulator_is_what_ansible_inventory_lists(emu
         auth = dict(hv["entra_pim_auth"])
         # ansible-inventory shows a value tagged !unsafe as {"__ansible_unsafe": value} (ansible-core < 2.19).
         assert auth.pop("client_secret") in (app["client_secret"], {"__ansible_unsafe": app["client_secret"]})
+        # Resource Manager answers at the same address (issue 11): the Azure modules read arm_url from the same auth.
         assert auth == {"tenant_id": tenant["id"], "client_id": app["client_id"], "graph_url": emu.ready["graph_url"],
-                        "authority_host": emu.ready["authority_host"], "ca_bundle": emu.ready["ca_bundle"]}
+                        "authority_host": emu.ready["authority_host"], "ca_bundle": emu.ready["ca_bundle"],
+                        "arm_url": emu.ready["arm_url"]}
         assert hv["ansible_connection"] == "local"
     assert "!unsafe" in out.read_text()
 
