@@ -98,6 +98,13 @@ def _duration_at_most(actual, limit):
         return False
 
 
+def _applies_to(scope, subscription_id):
+    """A finding at ``scope`` concerns the subscription ``subscription_id`` (lower case): made there or below it,
+    or at a management group or the root above it, which fails every subscription."""
+    return (str(scope or "").lower() == subscription_id or scope_kind(scope) in ("root", "management_group")
+            or subscription_of(scope) == subscription_id)
+
+
 class AzureScan:
     """One tenant's Azure data and the options, evaluated control by control."""
 
@@ -358,10 +365,7 @@ class AzureScan:
                 status, _summary, findings = results.get(cid, (NA, "", []))
                 if status != FAIL:
                     continue
-                if any(f["status"] == FAIL and (str(f.get("scope") or "").lower() == sid
-                                                 or scope_kind(f.get("scope")) in ("root", "management_group")
-                                                 or subscription_of(f.get("scope")) == sid)
-                       for f in findings):
+                if any(f["status"] == FAIL and _applies_to(f.get("scope"), sid) for f in findings):
                     failed.append(cid)
             subs.append({"id": sub["id"], "name": sub.get("name") or sub.get("display_name"),
                          "compliant": not failed, "failed": failed})

@@ -102,8 +102,9 @@ def hardened():
     return azure
 
 
-def report(azure, options=OPTIONS):
-    return evaluate([], {"eligible": [], "active": [], "azure": azure}, {"id": "t1", "name": "contoso"}, options)
+def report(azure, options=None):
+    return evaluate([], {"eligible": [], "active": [], "azure": azure}, {"id": "t1", "name": "contoso"},
+                    OPTIONS if options is None else options)
 
 
 def control(rep, cid):
@@ -261,7 +262,7 @@ def test_scan_gathers_module_results_once_per_assignment():
                             {"scope": DEV, "roles": [dict(e, scope=None) for e in seed["role_settings"]
                                                      if e["scope"] == DEV]},
                             {"failed": True, "msg": "403 AuthorizationFailed", "item": {"id": "/subscriptions/x"}}]}
-    by_sub = [{"eligible": [r for r in seed["eligible"]], "active": [r for r in seed["active"] if r["scope"] != DEV]},
+    by_sub = [{"eligible": list(seed["eligible"]), "active": [r for r in seed["active"] if r["scope"] != DEV]},
               {"eligible": [], "active": [r for r in seed["active"] if r["scope"] != PROD]}]
     out = azure_scan(seed["subscriptions"], settings, by_sub)
     assert len(out["role_settings"]) == 6 and {e["scope"] for e in out["role_settings"]} == {PROD, DEV}
