@@ -56,6 +56,36 @@ class Submission:
         return self.action.startswith("self")
 
 
+def parse_schedule(sched: object, exp_type: str, read_type, where: str = "") -> tuple:
+    """A request's ``scheduleInfo`` -> (start, end, duration, expiration type), each absent value None and the type
+    ``exp_type`` unless the body names one. ``read_type(value)`` reads the expiration type as the API spells its
+    enums; ``where`` prefixes the property names in messages (ARM: ``properties.``). Shared by the Graph and ARM
+    route layers: both carry the same requestSchedule shape."""
+    start = end = duration = None
+    if sched is None:
+        return start, end, duration, exp_type
+    if not isinstance(sched, dict):
+        raise invalid_request(f"{where}scheduleInfo must be an object.")
+    if sched.get("startDateTime") is not None:
+        start = parse_datetime(sched["startDateTime"])
+        if start is None:
+            raise bad_datetime(sched["startDateTime"])
+    exp = sched.get("expiration") or {}
+    if not isinstance(exp, dict):
+        raise invalid_request(f"{where + 'scheduleInfo.' if where else ''}expiration must be an object.")
+    if exp.get("type") is not None:
+        exp_type = read_type(exp["type"])
+    if exp.get("endDateTime") is not None:
+        end = parse_datetime(exp["endDateTime"])
+        if end is None:
+            raise bad_datetime(exp["endDateTime"])
+    if exp.get("duration") is not None:
+        duration = parse_duration(exp["duration"])
+        if duration is None:
+            raise bad_duration(exp["duration"])
+    return start, end, duration, exp_type
+
+
 def parse(tenant: Tenant, body: object, sf: Surface = DIRECTORY) -> Submission:
     """``sf``: the surface whose request body this is (GROUPS: accessId and groupId name the target)."""
     if not isinstance(body, dict):
@@ -65,28 +95,8 @@ def parse(tenant: Tenant, body: object, sf: Surface = DIRECTORY) -> Submission:
         raise invalid_request("The action is required.")
     action = camel_enum(body["action"], ACTIONS, "action")
     sched = body.get("scheduleInfo")
-    start = end = duration = None
-    exp_type = "notSpecified"
-    if sched is not None:
-        if not isinstance(sched, dict):
-            raise invalid_request("scheduleInfo must be an object.")
-        if sched.get("startDateTime") is not None:
-            start = parse_datetime(sched["startDateTime"])
-            if start is None:
-                raise bad_datetime(sched["startDateTime"])
-        exp = sched.get("expiration") or {}
-        if not isinstance(exp, dict):
-            raise invalid_request("expiration must be an object.")
-        if exp.get("type") is not None:
-            exp_type = camel_enum(exp["type"], EXPIRATION_TYPES, "type")
-        if exp.get("endDateTime") is not None:
-            end = parse_datetime(exp["endDateTime"])
-            if end is None:
-                raise bad_datetime(exp["endDateTime"])
-        if exp.get("duration") is not None:
-            duration = parse_duration(exp["duration"])
-            if duration is None:
-                raise bad_duration(exp["duration"])
+    start, end, duration, exp_type = parse_schedule(
+        sched, "notSpecified", lambda value: camel_enum(value, EXPIRATION_TYPES, "type"))
     ticket = body.get("ticketInfo") or {}
     if not isinstance(ticket, dict):
         raise invalid_request("ticketInfo must be an object.")

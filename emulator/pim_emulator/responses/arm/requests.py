@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from ...contract import GraphError, GraphRequest
 from ...pim import approvals, directory, requests
 from ...pim.actions import carry_out
-from ...pim.durations import parse_datetime, parse_duration
-from ...pim.errors import bad_datetime, bad_duration, invalid_request
+from ...pim.errors import invalid_request
 from ...pim.ids import is_guid
-from ...pim.validation import Submission
+from ...pim.validation import Submission, parse_schedule
 from . import pim_state
 from .pim_shared import (
     SF, Lineage, arm_id, arm_type, caller_object_id, expanded, full_role_id, parse_filter, principal_type,
@@ -109,31 +108,12 @@ def parse(eng: PimEngine, req: GraphRequest, scope: str, eligible: bool, validat
         raise GraphError(404, "RoleDefinitionDoesNotExist",
                          f"The specified role definition with ID '{guid}' does not exist.")
     sched = props.get("scheduleInfo")
-    start = end = duration = None
     # No expiration on an admin request is read as NoExpiration: an eligibility PUT without a schedule fails the
     # ExpirationRule where expiry is required (terraform-provider-azurerm issue 22766 shows ARM's answer). A
     # self-activation without one gets the policy's maximum (ours: undocumented).
-    exp_type = "notSpecified" if action.startswith("self") else "noExpiration"
-    if sched is not None:
-        if not isinstance(sched, dict):
-            raise invalid_request("properties.scheduleInfo must be an object.")
-        if sched.get("startDateTime") is not None:
-            start = parse_datetime(sched["startDateTime"])
-            if start is None:
-                raise bad_datetime(sched["startDateTime"])
-        exp = sched.get("expiration") or {}
-        if not isinstance(exp, dict):
-            raise invalid_request("properties.scheduleInfo.expiration must be an object.")
-        if exp.get("type") is not None:
-            exp_type = _enum(exp["type"], EXPIRATION_TYPES, "expiration type")
-        if exp.get("endDateTime") is not None:
-            end = parse_datetime(exp["endDateTime"])
-            if end is None:
-                raise bad_datetime(exp["endDateTime"])
-        if exp.get("duration") is not None:
-            duration = parse_duration(exp["duration"])
-            if duration is None:
-                raise bad_duration(exp["duration"])
+    start, end, duration, exp_type = parse_schedule(
+        sched, "notSpecified" if action.startswith("self") else "noExpiration",
+        lambda value: _enum(value, EXPIRATION_TYPES, "expiration type"), where="properties.")
     if exp_type == "afterDateTime" and end is None:
         raise invalid_request("expiration.endDateTime is required for AfterDateTime.")
     if exp_type == "afterDuration" and duration is None:
