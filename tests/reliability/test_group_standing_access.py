@@ -73,15 +73,18 @@ def scan(emu, tmp_path, name):
     reports = tmp_path / f"reports-{name}"
     tasks = [{"name": "Scan", "ansible.builtin.include_role": {"name": "entra.pim.compliance"}, "vars": {
         "entra_tenant_id": emu.tenants[0]["id"], "compliance_report_dir": str(reports),
-        "compliance_excluded_principals": BREAKGLASS, "compliance_check_baseline": False}},
-        h.save_results_task(["compliance_report", "compliance_scan"])]
+        "compliance_excluded_principals": BREAKGLASS, "compliance_check_baseline": False,
+        "compliance_return_reads": True}},
+        h.save_results_task(["compliance_scan"])]
     play = h.write_play(tmp_path, name, tasks)
     before = emu.writes()
     run = h.run_playbook(tmp_path, play, h.inventory(emu, [0], app="pim-reader"), args=["--check"])
     assert run.rc == 0, run.failures()
     assert emu.writes() == before, "the scan wrote to the tenant"
     results = h.host_results(tmp_path, play, "tier0groups")
-    return results["compliance_report"], results["compliance_scan"], reports
+    # The report, and what the module read (compliance_return_reads) with the scan's request counts.
+    scanned = results["compliance_scan"]
+    return scanned["report"], dict(scanned["reads"]["directory"], graph_requests=scanned["graph_requests"]), reports
 
 
 def baseline(emu, tmp_path, name, check=False):
