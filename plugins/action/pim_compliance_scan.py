@@ -15,11 +15,13 @@ one process), and only the report is returned. The documentation lives in
 from __future__ import annotations
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.entra.pim.plugins.filter.pim_compliance import _selected as selected_controls
 from ansible_collections.entra.pim.plugins.filter.pim_compliance import evaluate
 from ansible_collections.entra.pim.plugins.filter.pim_compliance_azure import azure_scan
+from ansible_collections.entra.pim.plugins.filter.pim_report import console_text
 
 # What the module's result carries besides the raw reads; returned as they are.
 _PASSED_ON = ("graph_requests", "arm_requests", "warnings", "deprecations")
@@ -91,6 +93,12 @@ class ActionModule(ActionBase):
                         **{k: module_result[k] for k in _PASSED_ON if k in module_result})
         result.update({k: module_result[k] for k in _PASSED_ON if k in module_result})
         result.update(changed=False, report=report)
-        if args.get("return_reads"):
+        if boolean(args.get("return_reads", False), strict=False):
             result["reads"] = {"directory": module_result.get("directory"), "azure": module_result.get("azure")}
+        if boolean(args.get("fail_on_noncompliant", False), strict=False) and not report["compliant"]:
+            # The report stays in the result (a registered variable keeps it), so the reports are still written.
+            # Names pass through pim_console_text: a terminal or an AWX job log shows them, never acts on them.
+            result.update(failed=True, msg=f"{console_text(report['tenant'])} ({console_text(report['tenant_id'])}) "
+                                           f"fails {', '.join(report['failed'])}")
         return result
+

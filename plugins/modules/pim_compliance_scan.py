@@ -111,6 +111,12 @@ options:
     type: list
     elements: str
     default: [Owner, User Access Administrator, Role Based Access Control Administrator]
+  fail_on_noncompliant:
+    description:
+      - Fail the task when a control fails, naming the tenant and the failing controls.
+      - The report is returned with the failure (RV(report)), so a registered result still holds it.
+    type: bool
+    default: false
   return_reads:
     description:
       - Return what was read as well, in RV(reads), for debugging or for a task of your own.
@@ -162,7 +168,7 @@ report:
   description:
     - The tenant's compliance report, as the P(entra.pim.pim_compliance_evaluate#filter) filter returns it.
     - Names in it come from the tenant and are plain data, never templates.
-  returned: success
+  returned: success, and when O(fail_on_noncompliant) fails the task
   type: dict
   contains:
     tenant_id:
@@ -208,8 +214,9 @@ reads:
     directory:
       description:
         - The directory roles' part, as M(entra.pim.pim_activation_info) returns it with
-          O(entra.pim.pim_activation_info#module:role_settings), C(include_sync_status), C(group_memberships) and C(access_reviews): C(role_settings), C(eligible) and
-          C(active) (of the highly privileged roles), C(summary), C(role_groups), C(access_reviews).
+          O(entra.pim.pim_activation_info#module:role_settings), C(include_sync_status), C(group_memberships) and
+          C(access_reviews): C(role_settings), C(eligible) and C(active) (of the highly privileged roles), C(summary),
+          C(role_groups), C(access_reviews).
       type: dict
     azure:
       description:
@@ -276,6 +283,7 @@ def main():
         azure_subscriptions=dict(type="list", elements="str", default=[]),
         azure_roles=dict(type="list", elements="str", default=DEFAULT_AZURE_ROLES),
         return_reads=dict(type="bool", default=False),
+        fail_on_noncompliant=dict(type="bool", default=False),
     ), supports_check_mode=True)
     params = module.params
     mode = azure_mode(params["azure"])

@@ -160,3 +160,18 @@ def test_run_reports_an_evaluation_error_with_the_counts(monkeypatch):
     result = action.run(task_vars={"inventory_hostname": "host-1"})
     assert result["failed"] and result["msg"].startswith("evaluating the controls failed: ")
     assert result["graph_requests"] == {"requests": 3}
+
+
+def test_fail_on_noncompliant_fails_after_the_report_is_made_with_inert_names():
+    action = _action({"directory": directory(), "azure": None},
+                     {"tenant_name": "contoso\x1b[2J", "fail_on_noncompliant": True,
+                      "evaluation": {"controls": ["MS.AAD.7.6"]}})
+    result = action.run(task_vars={"inventory_hostname": "host-1"})
+    assert result["failed"] and result["report"]["failed"] == ["MS.AAD.7.6"]
+    assert result["msg"] == f"contoso\\x1b[2J ({TENANT}) fails MS.AAD.7.6"
+    # Compliant, or the switch off: no failure.
+    passing = _action({"directory": directory(), "azure": None},
+                      {"fail_on_noncompliant": "yes", "evaluation": {"controls": ["MS.AAD.7.5"]}})
+    assert not passing.run(task_vars={"inventory_hostname": "h"}).get("failed")
+    off = _action({"directory": directory(), "azure": None}, {"evaluation": {"controls": ["MS.AAD.7.6"]}})
+    assert not off.run(task_vars={"inventory_hostname": "h"}).get("failed")
