@@ -40,7 +40,9 @@ ALL_MODULES = ("pim_role_setting", "pim_role_setting_info", "pim_eligible_assign
                # approval decisions (issue 16)
                "pim_approval",
                # Access reviews (issue 16)
-               "pim_access_review", "pim_access_review_info")
+               "pim_access_review", "pim_access_review_info",
+               # One tenant's compliance scan in one module process (issue 15)
+               "pim_compliance_scan")
 
 
 def have_module(name: str) -> bool:

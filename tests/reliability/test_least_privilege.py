@@ -50,6 +50,8 @@ RUNS = {
     "pim_access_review": {"name": "Least privilege review", "roles": ["Reports Reader"],
                           "reviewers": ["PIM-Approvers-Tier0"], "recurrence": "quarterly", "duration_days": 14},
     "pim_access_review_info": {},
+    # The compliance scan's Graph part with every read it makes (groups and access reviews on by default).
+    "pim_compliance_scan": {"azure": "false"},
 }
 WRITERS = ("pim_role_setting", "pim_eligible_assignment", "pim_active_assignment",
            "pim_group_setting", "pim_group_eligible_assignment", "pim_group_active_assignment", "pim_access_review")
