@@ -71,6 +71,9 @@ class ActionModule(ActionBase):
         tenant_name = args.get("tenant_name") or task_vars.get("inventory_hostname")
         report_tenant_id = args.get("report_tenant_id")
         options = args.get("evaluation") or {}
+        if args.get("report_to") is not None and not isinstance(args["report_to"], dict):
+            return dict(result, failed=True, msg="report_to must be a dictionary of pim_compliance_report's options "
+                                                 "(dest, previous, ...); nothing was read")
         if not isinstance(options, dict):
             return dict(result, failed=True, msg=f"evaluation must be a dictionary of the evaluation's options, not "
                                                  f"{type(options).__name__}; nothing was read")
@@ -95,6 +98,12 @@ class ActionModule(ActionBase):
         result.update(changed=False, report=report)
         if boolean(args.get("return_reads", False), strict=False):
             result["reads"] = {"directory": module_result.get("directory"), "azure": module_result.get("azure")}
+        if args.get("report_to"):
+            written = self._write_reports(report, args["report_to"], task_vars)
+            if written.get("failed"):
+                return dict(result, failed=True, msg=f"report_to: {written.get('msg')}", report=report)
+            result["report_files"] = {k: written[k] for k in ("dest", "files", "changed", "changes") if k in written}
+            result.update(warnings=result.get("warnings", []) + written.get("warnings", []))
         if boolean(args.get("fail_on_noncompliant", False), strict=False) and not report["compliant"]:
             # The report stays in the result (a registered variable keeps it), so the reports are still written.
             # Names pass through pim_console_text: a terminal or an AWX job log shows them, never acts on them.
@@ -102,3 +111,19 @@ class ActionModule(ActionBase):
                                            f"fails {', '.join(report['failed'])}")
         return result
 
+
+    def _write_reports(self, report, options, task_vars):
+        """This tenant's reports, written by ``pim_compliance_report`` in this worker: what the role's per-tenant
+        report task did, without a task (a worker process and a result) per tenant. Written in check mode too, as
+        the role always wrote them: reports are local artefacts of a scan, not changes to a tenant."""
+        task = self._task.copy()
+        task.args = {**{k: v for k, v in options.items() if v is not None},
+                     "reports": [report], "basename": report["tenant_id"], "gone_tenants": False}
+        task.check_mode = False
+        action = self._shared_loader_obj.action_loader.get(
+            "entra.pim.pim_compliance_report", task=task, connection=self._connection, play_context=self._play_context,
+            loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
+        try:
+            return action.run(task_vars=task_vars)
+        except AnsibleError as exc:
+            return {"failed": True, "msg": str(exc)}

@@ -111,6 +111,15 @@ options:
     type: list
     elements: str
     default: [Owner, User Access Administrator, Role Based Access Control Administrator]
+  report_to:
+    description:
+      - Write this tenant's reports on the controller as M(entra.pim.pim_compliance_report) does, with these of its
+        options, for example V({dest: /var/lib/pim-compliance}); the files are named after the tenant id.
+      - V(dest), V(formats), V(mode), V(directory_mode), V(previous), V(html_template) and V(markdown_template) are
+        taken; a null value stands for the option left out.
+      - The reports are written in check mode too, before O(fail_on_noncompliant) fails the task: they are local
+        artefacts of the scan, not changes to a tenant.
+    type: dict
   fail_on_noncompliant:
     description:
       - Fail the task when a control fails, naming the tenant and the failing controls.
@@ -225,6 +234,24 @@ reads:
           M(entra.pim.pim_azure_role_setting_info) returns them, the C(eligible) and C(active) rows as
           M(entra.pim.pim_azure_activation_info) returns them, and the C(errors) of reads that failed.
       type: dict
+report_files:
+  description: What O(report_to) wrote, as M(entra.pim.pim_compliance_report) returns it.
+  returned: when O(report_to) is given
+  type: dict
+  contains:
+    dest:
+      description: The absolute path of the directory written into.
+      type: str
+    files:
+      description: The report files, whether or not they changed.
+      type: list
+      elements: str
+    changed:
+      description: Whether a file was written.
+      type: bool
+    changes:
+      description: What changed since the previous scan (tenant ids), when O(report_to) has C(previous).
+      type: dict
 graph_requests:
   description: Microsoft Graph requests made by the scan.
   returned: always
@@ -284,6 +311,7 @@ def main():
         azure_roles=dict(type="list", elements="str", default=DEFAULT_AZURE_ROLES),
         return_reads=dict(type="bool", default=False),
         fail_on_noncompliant=dict(type="bool", default=False),
+        report_to=dict(type="dict"),
     ), supports_check_mode=True)
     params = module.params
     mode = azure_mode(params["azure"])

@@ -175,3 +175,56 @@ def test_fail_on_noncompliant_fails_after_the_report_is_made_with_inert_names():
     assert not passing.run(task_vars={"inventory_hostname": "h"}).get("failed")
     off = _action({"directory": directory(), "azure": None}, {"evaluation": {"controls": ["MS.AAD.7.6"]}})
     assert not off.run(task_vars={"inventory_hostname": "h"}).get("failed")
+
+
+def _writing_action(module_result, args):
+    """An action whose report_to goes to the real pim_compliance_report action (as the plugin loader would give it)."""
+    from ansible_collections.entra.pim.plugins.action import pim_compliance_report as writer
+
+    action = _action(module_result, args)
+    copies = []
+
+    def copy():
+        task = MagicMock(async_val=0, check_mode=True, diff=False)
+        copies.append(task)
+        return task
+    action._task.copy = copy
+    action._task.check_mode = True  # a check-mode scan
+    loader = MagicMock()
+    loader.action_loader.get.side_effect = lambda name, task, **kw: writer.ActionModule(
+        task, MagicMock(), MagicMock(), MagicMock(), None, None)
+    action._shared_loader_obj = loader
+    return action, copies
+
+
+def test_report_to_writes_the_tenants_reports_in_check_mode_before_failing(tmp_path):
+    dest = tmp_path / "reports"
+    action, copies = _writing_action({"directory": directory(), "azure": None},
+                                     {"tenant_name": "contoso", "fail_on_noncompliant": True,
+                                      "evaluation": {"controls": ["MS.AAD.7.6"]},
+                                      "report_to": {"dest": str(dest), "previous": None, "html_template": None}})
+    result = action.run(task_vars={"inventory_hostname": "h"})
+    assert result["failed"] and "fails MS.AAD.7.6" in result["msg"]  # failed for the controls, after writing
+    assert sorted(p.name for p in dest.iterdir()) == [f"{TENANT}.{ext}" for ext in ("html", "json", "md", "xml")]
+    assert result["report_files"]["changed"] and len(result["report_files"]["files"]) == 4
+    # The writer got this tenant's report under its id, no null options, and check mode off (local artefacts).
+    assert copies[0].args["basename"] == TENANT and copies[0].args["gone_tenants"] is False
+    assert "previous" not in copies[0].args and copies[0].check_mode is False
+    assert '"MS.AAD.7.6"' in (dest / f"{TENANT}.json").read_text()
+
+
+def test_report_to_failing_to_write_fails_the_scan_with_the_writers_message(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    action, _copies = _writing_action({"directory": directory(), "azure": None},
+                                      {"report_to": {"dest": str(blocker / "reports")}})
+    result = action.run(task_vars={"inventory_hostname": "h"})
+    assert result["failed"] and result["msg"].startswith("report_to: ") and "is not a directory" in result["msg"]
+    assert result["report"]["tenant_id"] == TENANT  # the report itself is kept
+
+
+def test_report_to_must_be_a_dictionary():
+    action = _action({}, {"report_to": "/tmp/reports"})
+    result = action.run(task_vars={})
+    assert result["failed"] and "report_to must be a dictionary" in result["msg"]
+    action._execute_module.assert_not_called()
