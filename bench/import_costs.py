@@ -107,6 +107,26 @@ def importtime(code: str) -> dict:
 
 MODULES = ("pim_activation_info", "pim_azure_scope_info")
 
+# The shape of the per-tenant compliance process (issue 15): the readers' module_utils, then Graph and Resource
+# Manager read in one process, with the emulator's connection options (ca_bundle included), no AnsiballZ.
+GRAPH_AND_ARM = f"""import json, sys
+from {MU} import _module, _activation_backend, _arm_activation_backend, _arm_role_settings, _arm_scopes
+from {MU}._client import GraphSession
+from {MU}._arm_client import ArmSession
+auth = json.loads(sys.argv[1])
+graph = GraphSession(auth)
+graph.read_many([{{"url": "/roleManagement/directory/roleDefinitions"}},
+                 {{"url": "/roleManagement/directory/roleEligibilitySchedules"}},
+                 {{"url": "/roleManagement/directory/roleAssignmentSchedules"}}])
+arm = ArmSession(auth, arm_url=auth["arm_url"])
+sub = arm.list_subscriptions()[0]["id"]
+arm.list_policies(sub)
+arm.list_scheduled("role_eligibility_schedules", sub)
+arm.list_role_definitions(sub)
+graph.close()
+arm.close()
+"""
+
 PLAYBOOK = """- hosts: localhost
   gather_facts: false
   module_defaults:
@@ -139,6 +159,8 @@ def module_runs(work: Path, repeat: int) -> dict:
             args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {**auth, "_ansible_check_mode": True}}))
             cmd = [sys.executable, str(ROOT / "plugins" / "modules" / f"{module}.py"), str(args)]
             out[f"{module} (direct)"] = measure(cmd, work, module, repeat)
+        out["Graph + ARM reads, one process (direct)"] = measure(
+            [sys.executable, "-c", GRAPH_AND_ARM, json.dumps(auth)], work, "graph-arm", repeat)
         (work / "vars.json").write_text(json.dumps({"pim_auth": auth, "runs": repeat}))
         (work / "play.yml").write_text(PLAYBOOK)
         (work / "inventory").write_text(
