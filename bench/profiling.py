@@ -21,6 +21,7 @@ IMPORTS = {
     "azure.identity": "import azure.identity",
     "msgraph-sdk adapter (what _client imports)": "import ansible_collections.entra.pim.plugins.module_utils._client",
     "entra.pim module base (_module)": "import ansible_collections.entra.pim.plugins.module_utils._module",
+    "entra.pim ARM base (_arm_client)": "import ansible_collections.entra.pim.plugins.module_utils._arm_client",
     "msgraph GraphServiceClient (per-role client)": "from msgraph import GraphServiceClient",
 }
 

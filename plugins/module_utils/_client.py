@@ -23,8 +23,9 @@ caller decides by re-reading. Every loop over retries and pages is bounded.
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import functools
+import importlib.util
 import json
 import math
 import os
@@ -33,38 +34,56 @@ import re
 import ssl
 import sys
 import time
+import types
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
 from ._auth import build_credential, normalise_auth, resolve_cloud, trust_context, trust_file
 
-# httpx's package imports its command line (httpx._main: click, rich, pygments; ~0.15 s) whenever those are
-# installed, and falls back to a stub when they are not. A module never runs httpx's CLI: saying it is
-# absent (None in sys.modules makes its import fail) keeps ~0.15 s off every module's start. Only when
-# httpx is not loaded yet, so a process that already uses its CLI is left alone.
-if "httpx" not in sys.modules:
-    sys.modules.setdefault("httpx._main", None)
-
+# msgraph-sdk, kiota and httpx are imported where a Graph session is opened (``_graph_sdk``), not here: a module
+# process that only talks to Resource Manager (the pim_azure_* modules, which import this file for the error
+# types) never opens one, and importing them costs ~0.1 CPU-s and ~10 MB (issue 15). Here only whether they are
+# installed, so a module still fails at its start, through missing_required_lib, when one is missing.
+_GRAPH_PACKAGES = ("httpx", "kiota_abstractions", "kiota_authentication_azure", "kiota_http",
+                   "kiota_serialization_json", "msgraph", "msgraph_core")
 try:
+    _MISSING = [name for name in _GRAPH_PACKAGES if importlib.util.find_spec(name) is None]
+    HAS_GRAPH_SDK = not _MISSING
+    GRAPH_SDK_IMPORT_ERROR = ImportError(f"No module named {_MISSING[0]!r}") if _MISSING else None
+except (ImportError, ValueError) as exc:  # pragma: no cover - reported by the module through missing_required_lib
+    HAS_GRAPH_SDK = False
+    GRAPH_SDK_IMPORT_ERROR = exc
+
+
+@functools.lru_cache(maxsize=None)
+def _graph_sdk():
+    """The msgraph-sdk, kiota and httpx names a Graph session uses, imported once, when first needed."""
+    # httpx's package imports its command line (httpx._main: click, rich, pygments; ~0.15 s) whenever those are
+    # installed, and falls back to a stub when they are not. A module never runs httpx's CLI: saying it is
+    # absent (None in sys.modules makes its import fail) keeps ~0.15 s off every module's start. Only when
+    # httpx is not loaded yet, so a process that already uses its CLI is left alone.
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)
     import httpx
+    from kiota_abstractions.api_client_builder import register_default_deserializer
     from kiota_abstractions.method import Method
     from kiota_abstractions.request_information import RequestInformation
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
     from kiota_http.middleware.options import RetryHandlerOption
+    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph_core import GraphClientFactory
-    from kiota_abstractions.api_client_builder import register_default_deserializer
-    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
 
-    HAS_GRAPH_SDK = True
-    GRAPH_SDK_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported by the module through missing_required_lib
-    HAS_GRAPH_SDK = False
-    GRAPH_SDK_IMPORT_ERROR = exc
+    return types.SimpleNamespace(
+        httpx=httpx, register_default_deserializer=register_default_deserializer, Method=Method,
+        RequestInformation=RequestInformation, AzureIdentityAuthenticationProvider=AzureIdentityAuthenticationProvider,
+        RetryHandlerOption=RetryHandlerOption, JsonParseNodeFactory=JsonParseNodeFactory, ODataError=ODataError,
+        GraphRequestAdapter=GraphRequestAdapter, GraphClientFactory=GraphClientFactory)
+
 
 RETRY_STATUSES = (429, 503, 504)
 BATCH_LIMIT = 20  # Graph's documented maximum number of requests in one $batch
@@ -231,6 +250,7 @@ def _transport_kind(exc):
     """
     if not HAS_GRAPH_SDK:  # pragma: no cover
         return None
+    httpx = _graph_sdk().httpx
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         return "unsent"
     if isinstance(exc, (httpx.TransportError, ConnectionError, json.JSONDecodeError, UnicodeDecodeError)):
@@ -280,21 +300,24 @@ class GraphSession:
             # ca_bundle adds a CA to the public ones (the docs promise that), for Graph and for sign-in.
             self._trust_file = trust_file(self.ca_bundle)
         self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
+        sdk = _graph_sdk()
         verify = trust_context(self.ca_bundle) if self.ca_bundle else True
-        http = httpx.AsyncClient(verify=verify, timeout=self.timeout)
-        no_sdk_retry = {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0, should_retry=False)}
-        http = GraphClientFactory.create_with_default_middleware(client=http, options=no_sdk_retry)
+        http = sdk.httpx.AsyncClient(verify=verify, timeout=self.timeout)
+        no_sdk_retry = {sdk.RetryHandlerOption.get_key(): sdk.RetryHandlerOption(max_retries=0, should_retry=False)}
+        http = sdk.GraphClientFactory.create_with_default_middleware(client=http, options=no_sdk_retry)
         host = urlsplit(self.graph_url).hostname
-        provider = AzureIdentityAuthenticationProvider(
+        provider = sdk.AzureIdentityAuthenticationProvider(
             self._credential, scopes=[self.cloud["scope"]], allowed_hosts=[host],
         )
         # GraphServiceClient registers the JSON parser for error bodies; a bare adapter must do it,
         # or every Graph error surfaces as an unparsed APIError with status 0 (and 429s are never retried).
-        register_default_deserializer(JsonParseNodeFactory)
-        self._adapter = GraphRequestAdapter(provider, client=http)
+        sdk.register_default_deserializer(sdk.JsonParseNodeFactory)
+        self._adapter = sdk.GraphRequestAdapter(provider, client=http)
         self._adapter.base_url = self.graph_url
         # One loop for the whole run: asyncio.run() per call closes the loop the client is bound to
-        # (msgraph-sdk-python #366).
+        # (msgraph-sdk-python #366). asyncio too is imported only here (kiota imports it anyway).
+        import asyncio
+
         self._loop = asyncio.new_event_loop()
 
     def close(self):
@@ -326,14 +349,15 @@ class GraphSession:
         return self.graph_url + (path if path.startswith("/") else "/" + path)
 
     async def _send_once(self, method, url, body):
-        info = RequestInformation()
-        info.http_method = getattr(Method, method)
+        sdk = _graph_sdk()
+        info = sdk.RequestInformation()
+        info.http_method = getattr(sdk.Method, method)
         info.url = url
         info.headers.try_add("Accept", "application/json")
         if body is not None:
             info.headers.try_add("Content-Type", "application/json")
             info.content = json.dumps(body).encode("utf-8")
-        raw = await self._adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+        raw = await self._adapter.send_primitive_async(info, "bytes", {"XXX": sdk.ODataError})
         return json.loads(raw) if raw else None
 
     def _call(self, method, path, body=None, params=None, read=False, idempotent=None):
@@ -364,7 +388,7 @@ class GraphSession:
             raise err
 
     def _translate(self, exc, method, url):
-        if HAS_GRAPH_SDK and isinstance(exc, ODataError):
+        if HAS_GRAPH_SDK and isinstance(exc, _graph_sdk().ODataError):
             status = exc.response_status_code
             code = message = request_id = None
             if exc.error is not None:

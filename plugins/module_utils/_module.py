@@ -19,7 +19,6 @@ from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, m
 
 from ._auth import (AUTH_METHODS, AZURE_IDENTITY_IMPORT_ERROR, HAS_AZURE_IDENTITY, AuthError, normalise_auth,
                     validate_auth)
-from ._arm_client import ARM_SDK_IMPORT_ERROR, HAS_ARM_SDK, ArmSession
 from ._client import GRAPH_SDK_IMPORT_ERROR, HAS_GRAPH_SDK, GraphCallError, GraphSession
 from ._inert import printable
 
@@ -83,9 +82,15 @@ class PimModule:
         # An Azure resource module (arm=True) talks to Resource Manager and reports arm_requests.
         self.uses_arm = arm
         self._arm = None
-        if arm and not HAS_ARM_SDK:
-            self.module.fail_json(msg=missing_required_lib("azure-mgmt-authorization"),
-                                  exception=str(ARM_SDK_IMPORT_ERROR))
+        # _arm_client only for an Azure resource module: a Graph module's process never compiles it (AnsiballZ
+        # imports module_utils from its zip, from source) nor runs it. Ansible packs it all the same, since
+        # its dependency finder reads the imports inside functions too.
+        if arm:
+            from ._arm_client import ARM_SDK_IMPORT_ERROR, HAS_ARM_SDK
+
+            if not HAS_ARM_SDK:
+                self.module.fail_json(msg=missing_required_lib("azure-mgmt-authorization"),
+                                      exception=str(ARM_SDK_IMPORT_ERROR))
         if not HAS_GRAPH_SDK:
             self.module.fail_json(msg=missing_required_lib("msgraph-sdk"), exception=str(GRAPH_SDK_IMPORT_ERROR))
         if not HAS_AZURE_IDENTITY:
@@ -128,6 +133,8 @@ class PimModule:
         """The run's Resource Manager session (created on first use, one per module run)."""
         if self._arm is None:
             self.graph()  # checks the auth options, max_retries and timeout
+            from ._arm_client import ArmSession
+
             params = self.module.params
             try:
                 self._arm = ArmSession(self.auth, arm_url=normalise_auth({"u": params.get("arm_url")})["u"],

@@ -15,6 +15,7 @@ import sys
 import certifi
 import pytest
 
+from ansible_collections.entra.pim.plugins.module_utils import _auth
 from ansible_collections.entra.pim.plugins.module_utils._auth import (
     AuthError,
     build_credential,
@@ -171,6 +172,17 @@ def test_good_ca_bundle(ca_pem):
 
 def _ca_count(ctx):
     return ctx.cert_store_stats()["x509_ca"]
+
+
+def test_ca_bundle_context_trusts_every_public_file_and_the_bundle(ca_pem):
+    # trust_context leaves out the system file create_default_context has loaded already (issue 15): the
+    # certificates it trusts are exactly those of every file loaded one by one.
+    full = ssl.create_default_context()
+    for path in [*_auth._public_ca_files(), ca_pem]:
+        full.load_verify_locations(cafile=path)
+    ders = set(trust_context(ca_pem).get_ca_certs(binary_form=True))
+    assert ders == set(full.get_ca_certs(binary_form=True))
+    assert ssl.PEM_cert_to_DER_cert(open(ca_pem).read()) in ders
 
 
 def test_ca_bundle_adds_to_the_public_cas(ca_pem):

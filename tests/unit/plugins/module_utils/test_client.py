@@ -118,6 +118,35 @@ def test_non_json_throttling_answer_is_retried_with_its_retry_after(status, no_s
     assert no_sleep[0] == 0.75
 
 
+def graph_error(status, code, message, request_id=None, retry_after=None):
+    """What msgraph-sdk's adapter raises for Graph's JSON error body: the SDK's own ODataError model."""
+    from msgraph.generated.models.o_data_errors.inner_error import InnerError
+    from msgraph.generated.models.o_data_errors.main_error import MainError
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    exc = ODataError(error=MainError(code=code, message=message, inner_error=InnerError(request_id=request_id)))
+    exc.response_status_code = status
+    exc.response_headers = {"Retry-After": retry_after} if retry_after else {}
+    return exc
+
+
+def test_graph_error_is_mapped_with_its_code_message_and_request_id():
+    # The ODataError type is imported when a session first needs it (issue 15), not at module import.
+    graph = Scripted([graph_error(403, "Authorization_RequestDenied", "Insufficient privileges.", "rid-1")])
+    with pytest.raises(GraphCallError) as err:
+        graph.get("/x")
+    assert (err.value.status, err.value.code, err.value.message, err.value.request_id) == (
+        403, "Authorization_RequestDenied", "Insufficient privileges.", "rid-1")
+    assert err.value.hint == _client.HINTS["Authorization_RequestDenied"]
+    assert len(graph.sent) == 1
+
+
+def test_throttled_graph_error_is_retried_after_its_retry_after(no_sleep):
+    graph = Scripted([graph_error(429, "TooManyRequests", "Slow down", retry_after="1.5"), {"value": []}])
+    assert graph.get("/x") == {"value": []}
+    assert no_sleep == [1.5] and graph.retries == 1
+
+
 def test_non_json_error_keeps_its_status():
     graph = Scripted([html_error(502)])
     with pytest.raises(GraphCallError) as err:
