@@ -282,10 +282,6 @@ arm_requests:
       type: int
 """
 
-from ansible_collections.entra.pim.plugins.module_utils._arm_client import (  # noqa: E402
-    ARM_SDK_IMPORT_ERROR,
-    HAS_ARM_SDK,
-)
 from ansible_collections.entra.pim.plugins.module_utils._baseline import HIGHLY_PRIVILEGED  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._compliance_scan import (  # noqa: E402
     AZURE_MODES,
@@ -327,6 +323,12 @@ def main():
     directory = read_directory(module, row_roles, params["group_memberships"], params["access_reviews"])
     azure = None
     if mode != "false":
+        # Here, not at the top: a scan with the Azure part off never compiles or imports the Resource Manager client.
+        from ansible_collections.entra.pim.plugins.module_utils._arm_client import (  # pylint: disable=import-outside-toplevel
+            ARM_SDK_IMPORT_ERROR,
+            HAS_ARM_SDK,
+        )
+
         module.uses_arm = True  # arm_requests in the result, failed or not
         azure = read_azure(module, mode, params["azure_subscriptions"], roles, (HAS_ARM_SDK, ARM_SDK_IMPORT_ERROR))
     module.exit(changed=False, directory=directory, azure=azure)
