@@ -181,12 +181,17 @@ def derive(results: dict) -> dict:
             t.append((f"100 tenants, --forks {many['forks']}, {results['meta']['cores']} cores: < 150 s", "< 150 s",
                       f"{hundred['wall_s']} s; " + _floor_text(hundred, hundred.get("floor")),
                       hundred["wall_s"] < 150))
-        # Issue 15: the ratio to the floor measured in the same run is the figure that counts.
-        ratio = _floor_ratio(big_run, big_run.get("floor"))
+        # Issue 15: the ratio to the floor measured in the same run is the figure that counts. The issue's floor is two
+        # trivial module tasks per host; the stricter one has as many as the scan starts (one since issue 15).
+        issue_floor = big_run.get("floor_issue") or big_run.get("floor")
+        ratio = _floor_ratio(big_run, issue_floor)
         t.append((f"{big['tenants']:,} tenants in check mode, --forks {many['forks']}: <= 1.6x the Ansible floor "
-                  "of the same hosts, same run", "<= 1.6x", f"{big['wall_s']} s; " +
-                  _floor_text(big_run, big_run.get("floor")),
+                  "of the same hosts, same run (the issue's: 2 trivial module processes per host)", "<= 1.6x",
+                  f"{big['wall_s']} s; " + _floor_text(big_run, issue_floor),
                   (ratio is not None and ratio <= 1.6) if big["tenants"] >= 1000 else None))
+        if big_run.get("floor_issue") and big_run["floor_issue"] is not big_run.get("floor"):
+            t.append((f"{big['tenants']:,} tenants: over the floor of as many module processes as the scan starts "
+                      "(reported, not judged)", "-", _floor_text(big_run, big_run.get("floor")), None))
         fit = d["many_fit"]
         t.append(("Time grows linearly with tenants", "R^2 of a line >= 0.98",
                   f"R^2 {fit.get('r2')} over {', '.join(str(r['tenants']) for r in many['runs'])} tenants, "
@@ -362,18 +367,24 @@ def markdown(results: dict, d: dict) -> str:
             "Emulator CPU is the emulator process's user+system seconds during the run; at well under one core "
             "it is not the bottleneck. Client CPU is the whole ansible-playbook tree.",
             "",
-            "| Tenants | Wall s | Floor s | x floor | s / tenant | Requests | Requests/s | Emulator CPU s (% of wall) "
-            "| Client CPU s | Module peak MB | Other CPU s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| Tenants | Wall s | Floor s | x floor | Issue's floor s | x issue's floor | s / tenant | Requests "
+            "| Requests/s | Emulator CPU s (% of wall) | Client CPU s | CPU s / tenant (floor, issue's floor) "
+            "| Module peak MB | Other CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in many["runs"]:
             emu_cpu = r.get("emulator_cpu_s")
             pct = f"{emu_cpu} ({100 * emu_cpu / r['wall_s']:.0f}%)" if emu_cpu is not None else "-"
             fl = r.get("floor") or {}
-            lines.append(f"| {r['tenants']} | {r['wall_s']} | {fl.get('wall_s', '-')} | "
-                         f"{_floor_ratio(r, r.get('floor')) or '-'} | {r['wall_s'] / r['tenants']:.2f} | "
+            fi = r.get("floor_issue") or {}
+            n = r["tenants"]
+            per = (f"{r['cpu_s'] / n:.2f} ({fl['cpu_s'] / n:.2f}, {fi['cpu_s'] / n:.2f})"
+                   if fl.get("cpu_s") and fi.get("cpu_s") else f"{r['cpu_s'] / n:.2f}")
+            lines.append(f"| {n} | {r['wall_s']} | {fl.get('wall_s', '-')} | "
+                         f"{_floor_ratio(r, r.get('floor')) or '-'} | {fi.get('wall_s', '-')} | "
+                         f"{_floor_ratio(r, fi) if fi else '-'} | {r['wall_s'] / n:.2f} | "
                          f"{r['graph']['requests']} | {r['graph']['requests'] / r['wall_s']:.1f} | {pct} | "
-                         f"{r['cpu_s']} | {_peak_module(r)} | {r.get('other_cpu_s')} |")
+                         f"{r['cpu_s']} | {per} | {_peak_module(r)} | {r.get('other_cpu_s')} |")
         fit = d.get("many_fit") or {}
         big_n = max(r["tenants"] for r in many["runs"])
         lines += [
@@ -381,7 +392,8 @@ def markdown(results: dict, d: dict) -> str:
             f"Fit: wall = {fit.get('intercept_s')} s + {fit.get('seconds_per_tenant')} s x tenants "
             f"(R^2 {fit.get('r2')}). *Floor*: `ansible.builtin.ping` on the same hosts with the same forks, as many "
             "module processes per host as the scan started, none importing msgraph-sdk, measured right after "
-            f"each scan. Emulator start-up with {many.get('emulator_tenants') or big_n} "
+            "each scan; *issue's floor*: the same with two module processes per host, the floor issue 15 names "
+            f"(\"two trivial module tasks per host\"). Emulator start-up with {many.get('emulator_tenants') or big_n} "
             f"tenants: {many['emulator_startup_s']} s, {many.get('emulator_startup_cpu_s', '-')} CPU-s (not counted); "
             f"idle afterwards: {many.get('emulator_idle_cores', '-')} core.",
         ]

@@ -70,6 +70,8 @@ from azure_scenario import phase_azure  # noqa: E402
 from seeds import GROUP_COUNTS, LARGE_ACTIVE, LARGE_ELIGIBLE, write_bench_seed, write_groups_seed  # noqa: E402
 
 PY = sys.executable
+# Issue 15's Ansible floor: "two trivial module tasks per host".
+ISSUE_FLOOR_PINGS = 2
 ANSIBLE_PLAYBOOK = str(Path(PY).parent / "ansible-playbook")
 # The collection's own playbooks when they exist; the bench's stand-ins otherwise.
 SCAN_PLAYBOOK = next(p for p in (ROOT / "playbooks" / "compliance_scan.yml", BENCH / "playbooks" / "scan.yml")
@@ -166,12 +168,12 @@ class Bench:
                 **probe.done(run), "client": doc.get("result"), "client_counts": doc.get("requests_by_method")}
 
     def floor(self, emu, name: str, inventory: Path, measured: dict | list[dict], limit: str | None = None,
-              forks: int = 5, repeat: int = 1) -> dict:
+              forks: int = 5, repeat: int = 1, pings: int | None = None) -> dict:
         """The Ansible floor of ``measured``: ansible.builtin.ping over the same hosts, as many module
-        processes per host as ``measured`` started, in this run (median of ``repeat``)."""
+        processes per host as ``measured`` started (or ``pings``), in this run (median of ``repeat``)."""
         runs = measured if isinstance(measured, list) else [measured]
         hosts = max(1, max((t["hosts"] for t in runs[0]["tasks"]), default=1))
-        pings = max(1, round(max(r["module_processes"] for r in runs) / hosts))
+        pings = pings or max(1, round(max(r["module_processes"] for r in runs) / hosts))
         out = _median_run([self.playbook(emu, f"floor-{name}", BENCH / "playbooks" / "ping.yml", inventory,
                                          limit=limit, forks=forks, extra=["-e", f"bench_pings={pings}"])
                            for _ in range(repeat)])
@@ -288,6 +290,14 @@ class Bench:
                 run["tenants"] = n
                 log(f"  its Ansible floor: ping on the same {n} hosts with --forks {a.forks}")
                 run["floor"] = self.floor(emu, f"scan-{n}", inv, run, forks=a.forks)
+                # Issue 15 defines its floor as two trivial module tasks per host (the scan started two module processes
+                # per tenant when it was filed): measured too, so both ratios come from the same run.
+                if run["floor"]["pings_per_host"] != ISSUE_FLOOR_PINGS:
+                    log(f"  and the issue's floor: {ISSUE_FLOOR_PINGS} pings per host on the same {n} hosts")
+                    run["floor_issue"] = self.floor(emu, f"scan-{n}-issue", inv, run, forks=a.forks,
+                                                    pings=ISSUE_FLOOR_PINGS)
+                else:
+                    run["floor_issue"] = run["floor"]
                 many["runs"].append(run)
             results["scan_many"] = many
         finally:
