@@ -105,12 +105,11 @@ class ActionModule(ActionBase):
             result["report_files"] = {k: written[k] for k in ("dest", "files", "changed", "changes") if k in written}
             result.update(warnings=result.get("warnings", []) + written.get("warnings", []))
         if boolean(args.get("fail_on_noncompliant", False), strict=False) and not report["compliant"]:
-            # The report stays in the result (a registered variable keeps it), so the reports are still written.
+            # The report stays in the result: a registered variable keeps it for the all-tenants report.
             # Names pass through pim_console_text: a terminal or an AWX job log shows them, never acts on them.
             result.update(failed=True, msg=f"{console_text(report['tenant'])} ({console_text(report['tenant_id'])}) "
                                            f"fails {', '.join(report['failed'])}")
         return result
-
 
     def _write_reports(self, report, options, task_vars):
         """This tenant's reports, written by ``pim_compliance_report`` in this worker: what the role's per-tenant

@@ -114,7 +114,7 @@ options:
   report_to:
     description:
       - Write this tenant's reports on the controller as M(entra.pim.pim_compliance_report) does, with these of its
-        options, for example V({dest: /var/lib/pim-compliance}); the files are named after the tenant id.
+        options (at least V(dest), the folder); the files are named after the tenant id.
       - V(dest), V(formats), V(mode), V(directory_mode), V(previous), V(html_template) and V(markdown_template) are
         taken; a null value stands for the option left out.
       - The reports are written in check mode too, before O(fail_on_noncompliant) fails the task: they are local
@@ -227,8 +227,8 @@ reads:
       description:
         - The directory roles' part, as M(entra.pim.pim_activation_info) returns it with
           O(entra.pim.pim_activation_info#module:role_settings), C(include_sync_status), C(group_memberships) and
-          C(access_reviews): C(role_settings), C(eligible) and C(active) (of the highly privileged roles), C(summary),
-          C(role_groups), C(access_reviews).
+          C(access_reviews), that is C(role_settings), C(eligible) and C(active) (of the highly privileged roles),
+          C(summary), C(role_groups) and C(access_reviews).
       type: dict
     azure:
       description:

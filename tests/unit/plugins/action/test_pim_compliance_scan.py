@@ -52,8 +52,8 @@ def test_chosen_subscriptions_match_id_subscription_id_or_name_in_any_case():
     assert chosen_subscriptions(SUBS, []) == [{"id": "/subscriptions/aaaa", "name": "Production"},
                                               {"id": "/subscriptions/bbbb", "name": "Sandbox"}]
     assert [s["name"] for s in chosen_subscriptions(SUBS, ["sandbox"])] == ["Sandbox"]
-    assert [s["name"] for s in chosen_subscriptions(SUBS, ["AAAA", "/SUBSCRIPTIONS/BBBB"])] == ["Production",
-                                                                                                   "Sandbox"]
+    both = chosen_subscriptions(SUBS, ["AAAA", "/SUBSCRIPTIONS/BBBB"])
+    assert [s["name"] for s in both] == ["Production", "Sandbox"]
     assert chosen_subscriptions(SUBS, ["Staging"]) == []
     # A subscription without a display name is named by its id.
     assert chosen_subscriptions([{"id": "/subscriptions/cccc"}], [" "]) == [{"id": "/subscriptions/cccc",
