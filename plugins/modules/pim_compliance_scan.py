@@ -117,8 +117,8 @@ options:
         options (at least V(dest), the folder); the files are named after the tenant id.
       - V(dest), V(formats), V(mode), V(directory_mode), V(previous), V(html_template) and V(markdown_template) are
         taken; a null value stands for the option left out.
-      - The reports are written in check mode too, before O(fail_on_noncompliant) fails the task: they are local
-        artefacts of the scan, not changes to a tenant.
+      - The reports are written in check mode too (they are local artefacts of the scan, not changes to a tenant),
+        and before O(fail_on_noncompliant) fails the task.
     type: dict
   fail_on_noncompliant:
     description:
