@@ -232,10 +232,15 @@ class ArmSession:
     def _open(self):
         if self._client is not None:
             return
+        from ._auth import shared_trust, sign_in_transport  # pylint: disable=import-outside-toplevel
+
         if self.ca_bundle:
             # ca_bundle adds a CA to the public ones, for Resource Manager and for sign-in, as for Graph.
             self._trust_file = trust_file(self.ca_bundle)
-        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
+        # The process's one SSL context (GraphSession's too): no CA file loaded again per client or connection.
+        context = shared_trust(self.ca_bundle)
+        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file,
+                                            context=context)
         from azure.mgmt.authorization import AuthorizationManagementClient
 
         options = {"retry_policy": _retry_policy(self.max_retries),
@@ -246,6 +251,8 @@ class ArmSession:
             options["connection_verify"] = self._trust_file
         if self._transport is not None:
             options["transport"] = self._transport
+        elif context is not None:
+            options["transport"] = sign_in_transport(context, self._trust_file or True, self.timeout)
         self._client = AuthorizationManagementClient(
             self._credential, self.subscription_id or NIL_SUBSCRIPTION, base_url=self.arm_url,
             credential_scopes=[self.arm["scope"]], **options)

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
-from ._auth import build_credential, normalise_auth, resolve_cloud, trust_context, trust_file
+from ._auth import build_credential, normalise_auth, resolve_cloud, shared_trust, trust_file
 
 # httpx's package imports its command line (httpx._main: click, rich, pygments; ~0.15 s) whenever those are
 # installed, and falls back to a stub when they are not. A module never runs httpx's CLI: saying it is
@@ -279,9 +279,12 @@ class GraphSession:
         if self.ca_bundle:
             # ca_bundle adds a CA to the public ones (the docs promise that), for Graph and for sign-in.
             self._trust_file = trust_file(self.ca_bundle)
-        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
-        verify = trust_context(self.ca_bundle) if self.ca_bundle else True
-        http = httpx.AsyncClient(verify=verify, timeout=self.timeout)
+        # One SSL context per process (and CA bundle) for Graph, sign-in and Resource Manager: its CA files are
+        # loaded once, not per client and connection. None: trust variables in the environment, httpx's default.
+        context = shared_trust(self.ca_bundle)
+        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file,
+                                            context=context)
+        http = httpx.AsyncClient(verify=True if context is None else context, timeout=self.timeout)
         no_sdk_retry = {RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0, should_retry=False)}
         http = GraphClientFactory.create_with_default_middleware(client=http, options=no_sdk_retry)
         host = urlsplit(self.graph_url).hostname

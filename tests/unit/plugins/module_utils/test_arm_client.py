@@ -309,3 +309,43 @@ def test_single_reads_are_json_too():
         arm.get_request("role_eligibility_schedule_requests", SUB, "r1")
     assert (caught.value.status, caught.value.code) == (404, "RoleEligibilityScheduleRequestNotFound")
     assert wire.sent[1]["url"].endswith("/roleEligibilityScheduleRequests/r1?api-version=2020-10-01")
+
+
+def test_graph_and_resource_manager_share_one_tls_trust_per_run(tmp_path, monkeypatch):
+    """One CA bundle check and one SSL context for the whole module run: Graph's httpx client, both sessions'
+    sign-in and Resource Manager's transport (issue 15), not one per client, session or validate_auth call."""
+    from pim_emulator.tls import make_server_tls
+
+    from ansible_collections.entra.pim.plugins.module_utils import _auth
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphSession
+
+    ca = make_server_tls(str(tmp_path / "tls")).ca_path
+    reads, built, transports = [], [], []
+    for name, log in (("_read_ca_bundle", reads), ("trust_context", built)):
+        real = getattr(_auth, name)
+        monkeypatch.setattr(_auth, name, lambda *args, _real=real, _log=log: (_log.append(args), _real(*args))[1])
+    from ansible_collections.entra.pim.plugins.module_utils import _client
+
+    real_client, verify = _client.httpx.AsyncClient, []
+    monkeypatch.setattr(_client.httpx, "AsyncClient", lambda **kwargs: (verify.append(kwargs["verify"]),
+                                                                        real_client(**kwargs))[1])
+    real_transport = _auth.sign_in_transport
+    monkeypatch.setattr(_auth, "sign_in_transport",
+                        lambda context, *args: (transports.append(context), real_transport(context, *args))[1])
+    auth = {"tenant_id": "11111111-2222-3333-4444-555555555555", "client_id": "c", "client_secret": "s",
+            "authority_host": "https://127.0.0.1:8443", "graph_url": "https://127.0.0.1:8443/v1.0",
+            "ca_bundle": ca}
+    _auth.validate_auth(auth)
+    graph, arm = GraphSession(auth), ac.ArmSession(auth, arm_url=ARM)
+    graph._open()
+    arm._open()
+    try:
+        context = _auth.shared_trust(ca)
+        assert reads == [(ca,)] and built == [(ca,)]
+        # Graph itself (httpx), Graph's sign-in, Resource Manager's sign-in and Resource Manager itself (requests)
+        assert verify == [context]
+        assert transports == [context, context, context]
+        assert arm._client._client._pipeline._transport.connection_config.verify == arm._trust_file
+    finally:
+        graph.close()
+        arm.close()
