@@ -290,11 +290,12 @@ def sign_in_transport(context, verify=True, timeout=None):
     timeouts and the session's environment settings. Retries stay azure-core's (the adapter makes none)."""
     import requests
     from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    own = {True, verify}
+    own = {True, verify} if isinstance(verify, str) else {True}
 
-    class TrustAdapter(requests.adapters.HTTPAdapter):
+    class TrustAdapter(HTTPAdapter):
         def build_connection_pool_key_attributes(self, request, verify, cert=None):
             host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
             if verify in own and urlsplit(request.url).scheme.lower() == "https":

@@ -318,3 +318,14 @@ def test_module_imports_without_the_sdk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.stdout.strip() == "False"
+
+
+def test_the_sign_in_transport_leaves_any_other_verify_to_requests(ca_pem, https_url, monkeypatch):
+    """Only True (no variable replaced it) and the trust file named use the shared context: a REQUESTS_CA_BUNDLE
+    that replaces True is requests' own business, as before."""
+    from azure.core.rest import HttpRequest
+
+    public_only = ssl.create_default_context(cafile=certifi.where())  # would refuse the local server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_pem)  # requests turns verify=True into this file
+    with sign_in_transport(public_only, verify=True) as transport:
+        assert transport.send(HttpRequest("GET", https_url)).status_code == 200
