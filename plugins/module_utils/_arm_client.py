@@ -5,13 +5,14 @@
 
 Private to the collection (leading underscore): may change in any release.
 
-Everything goes through ``azure-mgmt-authorization`` (its 2020-10-01 PIM operations, role definitions and
-role assignments at 2022-04-01, as the package's default profile sends them) with the credential
+Everything goes through ``azure-mgmt-authorization``'s client (its 2020-10-01 PIM operations, role definitions
+and role assignments at 2022-04-01, as the package's default profile sends them) with the credential
 ``_auth`` builds for Graph: the same options, environment fallbacks and sign-in, only the token's audience
-differs (``{resource manager}/.default``). The few reads outside Microsoft.Authorization (subscriptions,
-management groups, resource groups, the resources of a group) go through the same client's pipeline
-(``send_request``), so they share its authentication, retries, TLS trust and request count, and need no
-further package.
+differs (``{resource manager}/.default``). Writes use its typed operations; reads send the same requests
+through the same client's pipeline (``send_request``) and keep Resource Manager's JSON, without the
+model round trip (deserialize, then serialize back) that cost most of an Azure read's CPU; so do the few
+reads outside Microsoft.Authorization (subscriptions, management groups, resource groups, the resources of
+a group). All share one authentication, retry policy, TLS trust and request count.
 
 Answers are plain dicts in the REST shape, flattened: ``{"id", "name", "type", **properties}`` with the
 camelCase keys of the wire (a property named like an envelope field, e.g. a role definition's ``type``
@@ -231,10 +232,15 @@ class ArmSession:
     def _open(self):
         if self._client is not None:
             return
+        from ._auth import shared_trust, sign_in_transport  # pylint: disable=import-outside-toplevel
+
         if self.ca_bundle:
             # ca_bundle adds a CA to the public ones, for Resource Manager and for sign-in, as for Graph.
             self._trust_file = trust_file(self.ca_bundle)
-        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
+        # The process's one SSL context (GraphSession's too): no CA file loaded again per client or connection.
+        context = shared_trust(self.ca_bundle)
+        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file,
+                                            context=context)
         from azure.mgmt.authorization import AuthorizationManagementClient
 
         options = {"retry_policy": _retry_policy(self.max_retries),
@@ -245,6 +251,8 @@ class ArmSession:
             options["connection_verify"] = self._trust_file
         if self._transport is not None:
             options["transport"] = self._transport
+        elif context is not None:
+            options["transport"] = sign_in_transport(context, self._trust_file or True, self.timeout)
         self._client = AuthorizationManagementClient(
             self._credential, self.subscription_id or NIL_SUBSCRIPTION, base_url=self.arm_url,
             credential_scopes=[self.arm["scope"]], **options)
@@ -322,18 +330,6 @@ class ArmSession:
         except Exception as exc:  # translated; nothing is swallowed
             raise self._translate(exc, method, path) from None
 
-    def _list(self, path, pages):
-        """Every item of an SDK pager, flattened (paging inside the SDK, bounded by the item count)."""
-        def read():
-            out = []
-            for item in pages():
-                out.append(flatten(item))
-                if len(out) > self.max_pages * 1000:
-                    raise ArmCallError(0, "TooManyPages", f"{path} did not end after {len(out)} items; stopped",
-                                       method="GET", path=path)
-            return out
-        return self._run("GET", path, read)
-
     # -- raw reads through the client's pipeline (outside Microsoft.Authorization) ----------
     def get_json(self, path, api_version, params=None):
         """GET ``path`` (relative to arm_url) with ``api-version``; the JSON answer, raising ``ArmCallError``."""
@@ -352,7 +348,11 @@ class ArmSession:
         return self._run("GET", path, call)
 
     def list_json(self, path, api_version, params=None):
-        """Every item of a REST collection, following ``nextLink`` on Resource Manager's own origin only."""
+        """Every item of a REST collection, flattened, following ``nextLink`` on Resource Manager's own origin only.
+
+        A ``nextLink`` is requested as given (ARM's carries the query, ``api-version`` and the skip token: "Resource
+        Manager list operations" in the ARM RPC, learn.microsoft.com "Azure REST API: pagination"); one without an
+        ``api-version`` gets this list's, as the SDK's pagers add it, since ARM refuses a request without one."""
         page = self.get_json(path, api_version, params) or {}
         items = list(page.get("value") or [])
         seen, pages = set(), 1
@@ -368,6 +368,8 @@ class ArmSession:
                                    f"{path} returned a nextLink already followed or too many pages; stopped",
                                    method="GET", path=path)
             seen.add(link)
+            if "api-version=" not in parts.query.lower():
+                link += ("&" if parts.query else "?") + "api-version=" + quote(api_version, safe="")
             page = self._get_url(link, path) or {}
             items.extend(page.get("value") or [])
             pages += 1
@@ -400,25 +402,34 @@ class ArmSession:
         return flatten(self.get_json(f"{ARM_MANAGEMENT_GROUPS}/{quote(group_id, safe='')}",
                                      API_MANAGEMENT_GROUPS, params))
 
+    # -- Microsoft.Authorization reads ------------------------------------------------------
+    # Read as JSON through the client's pipeline (the same authentication, retries, TLS trust and request count as
+    # the SDK's operations), at the api-versions the SDK's default profile sends (azure-mgmt-authorization 4.0.0:
+    # 2020-10-01 for PIM, 2022-04-01 for role definitions and assignments). The typed operations deserialized every
+    # page into models that flatten() serialized straight back: most of the CPU of an Azure read, for the same dict
+    # less its nulls (the models leave unset properties out), which _without_nulls() drops here too. Date-times
+    # stay as Resource Manager wrote them (the models re-wrote them with milliseconds); readers parse both.
+    def _list_authorization(self, path, api_version, filter=None):  # noqa: A002
+        return [_without_nulls(item) for item in self.list_json(path, api_version, _filter(filter))]
+
+    def _get_authorization(self, path, api_version):
+        return _without_nulls(flatten(self.get_json(path, api_version)))
+
     # -- role definitions and classic role assignments (2022-04-01) -------------------------
     def list_role_definitions(self, scope, filter=None):  # noqa: A002 - the REST parameter's name
-        return self._list(scope + ARM_ROLE_DEFINITIONS,
-                          lambda: self._client.role_definitions.list(scope, filter=filter))
+        return self._list_authorization(scope + ARM_ROLE_DEFINITIONS, API_ROLE_DEFINITIONS, filter)
 
     def list_role_assignments(self, scope, filter=None):  # noqa: A002
         """Role assignments (made through PIM or not) at, above and below ``scope`` unless filtered."""
-        return self._list(scope + ARM_ROLE_ASSIGNMENTS,
-                          lambda: self._client.role_assignments.list_for_scope(scope, filter=filter))
+        return self._list_authorization(scope + ARM_ROLE_ASSIGNMENTS, API_ROLE_DEFINITIONS, filter)
 
     # -- role management policies (2020-10-01) ----------------------------------------------
     def list_policies(self, scope):
         """Every role management policy at ``scope`` (one per role), with its rules: one paged list."""
-        return self._list(scope + ARM_POLICIES,
-                          lambda: self._client.role_management_policies.list_for_scope(scope))
+        return self._list_authorization(scope + ARM_POLICIES, API_POLICIES)
 
     def get_policy(self, scope, name):
-        path = f"{scope}{ARM_POLICIES}/{name}"
-        return flatten(self._run("GET", path, lambda: self._client.role_management_policies.get(scope, name)))
+        return self._get_authorization(f"{scope}{ARM_POLICIES}/{quote(name, safe='')}", API_POLICIES)
 
     def patch_policy(self, policy_id, rules):
         """PATCH the rules of the policy ``policy_id`` (its full id); the policy as answered."""
@@ -428,8 +439,7 @@ class ArmSession:
             scope, name, _json_body(body))))
 
     def list_policy_assignments(self, scope):
-        return self._list(scope + ARM_POLICY_ASSIGNMENTS,
-                          lambda: self._client.role_management_policy_assignments.list_for_scope(scope))
+        return self._list_authorization(scope + ARM_POLICY_ASSIGNMENTS, API_POLICIES)
 
     # -- schedules, instances, requests (2020-10-01) -----------------------------------------
     def _ops(self, kind):
@@ -439,9 +449,7 @@ class ArmSession:
         """``kind``: role_eligibility_schedules, role_eligibility_schedule_instances, role_assignment_schedules,
         role_assignment_schedule_instances, role_eligibility_schedule_requests, role_assignment_schedule_requests.
         ``filter``: ``asTarget()``, ``atScope()``, ``principalId eq '...'``, ``roleDefinitionId eq '...'``."""
-        resource = ARM_COLLECTIONS[kind]
-        return self._list(f"{scope}{ARM_AUTHORIZATION}/{resource}",
-                          lambda: self._ops(kind).list_for_scope(scope, filter=filter))
+        return self._list_authorization(f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}", API_POLICIES, filter)
 
     def create_request(self, kind, scope, body, name=None):
         """PUT a schedule request (``role_eligibility_schedule_requests`` or ``role_assignment_schedule_requests``)
@@ -451,8 +459,8 @@ class ArmSession:
         return flatten(self._run("PUT", path, lambda: self._ops(kind).create(scope, name, _json_body(body))))
 
     def get_request(self, kind, scope, name):
-        path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}"
-        return flatten(self._run("GET", path, lambda: self._ops(kind).get(scope, name)))
+        return self._get_authorization(f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{quote(name, safe='')}",
+                                       API_POLICIES)
 
     def cancel_request(self, kind, scope, name):
         path = f"{scope}{ARM_AUTHORIZATION}/{ARM_COLLECTIONS[kind]}/{name}/cancel"
@@ -464,8 +472,21 @@ class ArmSession:
         return flatten(self._run("POST", path, lambda: self._ops(kind).validate(scope, name, _json_body(body))))
 
     def eligible_child_resources(self, scope, filter=None):  # noqa: A002
-        return self._list(scope + ARM_ELIGIBLE_CHILD_RESOURCES,
-                          lambda: self._client.eligible_child_resources.get(scope, filter=filter))
+        return self._list_authorization(scope + ARM_ELIGIBLE_CHILD_RESOURCES, API_POLICIES, filter)
+
+
+def _without_nulls(value):
+    """``value`` without the null properties at any depth (a list keeps its items)."""
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+def _filter(expression):
+    """The ``$filter`` query parameter, when there is one (the SDK's operations leave it out when None)."""
+    return {"$filter": expression} if expression else None
 
 
 def _json_body(body):

@@ -156,8 +156,40 @@ def token_tenant(token):
     return tid if isinstance(tid, str) else None
 
 
+# What one module process already knows about TLS trust (issue 15): a module is one short process, and every
+# HTTP client in it (httpx for Graph, requests for sign-in and for Resource Manager) used to build and load its
+# own SSL context, and the CA bundle was re-validated at each validate_auth(); loading the CA files is the
+# costly part (tens of milliseconds each). Keyed by the file's identity and times, so a file changed in
+# between (only tests do that) is checked again.
+_CHECKED_CA_BUNDLES = set()
+_TRUST_CONTEXTS = {}
+# Variables that change the default trust of httpx (SSL_CERT_FILE, SSL_CERT_DIR) or requests (REQUESTS_CA_BUNDLE,
+# CURL_CA_BUNDLE): without ca_bundle and with one of them set, each library keeps its own default.
+_TRUST_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def _file_key(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.abspath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
 def check_ca_bundle(path):
-    """Say in plain words why a ``ca_bundle`` cannot be used, before OpenSSL does in its own."""
+    """Say in plain words why a ``ca_bundle`` cannot be used, before OpenSSL does in its own.
+
+    Once per process and file: validate_auth() runs more than once per module run (the options' check, then
+    each session's sign-in), and the file is the same each time."""
+    key = _file_key(path)
+    if key is not None and key in _CHECKED_CA_BUNDLES:
+        return
+    _read_ca_bundle(path)
+    if key is not None:
+        _CHECKED_CA_BUNDLES.add(key)
+
+
+def _read_ca_bundle(path):
     if not os.path.exists(path):
         raise AuthError(f"ca_bundle {path} does not exist; give the path of a PEM file of CA certificates")
     if os.path.isdir(path):
@@ -172,8 +204,7 @@ def check_ca_bundle(path):
         raise AuthError(f"ca_bundle {path} holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' block); "
                         "convert a DER file with: openssl x509 -inform der -in CA.cer -out ca.pem")
     try:
-        # A bare client context: only the file's certificates are parsed. create_default_context() would load
-        # the system's ~150 CAs first (~20 ms), for a check that runs up to three times per module run.
+        # A bare client context: parsing the file is the check, the system's CAs need not be loaded for it.
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
     except ssl.SSLError as exc:
         raise AuthError(f"ca_bundle {path} has a PEM block that is not a valid certificate ({exc.reason or exc})"
@@ -197,16 +228,42 @@ def _public_ca_files():
 
 
 def trust_context(ca_bundle):
-    """An SSL context trusting the public CAs *and* ``ca_bundle`` (it adds trust, never replaces it)."""
-    ctx = ssl.create_default_context()
-    # create_default_context has loaded the system's CA file already (set_default_verify_paths: the file
-    # get_default_verify_paths names); loading its ~150 certificates again adds nothing but ~20 ms per run.
-    system = ssl.get_default_verify_paths().cafile
-    for path in _public_ca_files():
-        if path != system:
-            ctx.load_verify_locations(cafile=path)
+    """An SSL context trusting the public CAs *and* ``ca_bundle`` (it adds trust, never replaces it).
+
+    The public CAs are certifi's and the system's (its CA file, and its CA directory, which OpenSSL reads
+    lazily), each loaded once: ``create_default_context()`` without a file would load the system's file a
+    second time (``set_default_verify_paths``)."""
+    files = _public_ca_files()
+    ctx = ssl.create_default_context(cafile=files[0]) if files else ssl.create_default_context()
+    for path in files[1:]:
+        ctx.load_verify_locations(cafile=path)
+    system_dir = ssl.get_default_verify_paths().capath
+    if system_dir:
+        ctx.load_verify_locations(capath=system_dir)
     if ca_bundle:
         ctx.load_verify_locations(cafile=ca_bundle)
+    return ctx
+
+
+def shared_trust(ca_bundle=None):
+    """The module process's one SSL context for ``ca_bundle``, for every HTTP client that takes one (httpx for
+    Graph, requests for sign-in and Resource Manager through ``sign_in_transport``): built once, the CA files
+    loaded once, instead of per client and per connection.
+
+    Without ``ca_bundle`` it trusts what httpx and requests trust by default, certifi's CAs; ``None`` when a
+    variable in ``_TRUST_ENV`` changes one library's default, which each then keeps."""
+    if not ca_bundle and any(os.environ.get(name) for name in _TRUST_ENV):
+        return None
+    key = (_file_key(ca_bundle) or ("unreadable", ca_bundle)) if ca_bundle else None
+    ctx = _TRUST_CONTEXTS.get(key)
+    if ctx is None:
+        if ca_bundle:
+            ctx = trust_context(ca_bundle)
+        else:
+            import certifi
+
+            ctx = ssl.create_default_context(cafile=certifi.where())
+        _TRUST_CONTEXTS[key] = ctx
     return ctx
 
 
@@ -219,6 +276,50 @@ def trust_file(ca_bundle):
             with open(source, "rb") as handle:
                 out.write(handle.read().rstrip(b"\n") + b"\n")
     return path
+
+
+def sign_in_transport(context, verify=True, timeout=None):
+    """An azure-core ``RequestsTransport`` whose TLS connections use ``context`` (``shared_trust``), for
+    azure-identity's sign-in and for Resource Manager.
+
+    requests takes no SSL context: for ``verify=True`` it hands urllib3 certifi's file and for a path that file,
+    which urllib3 loads into a new context at every connection. The adapter below gives its connection pools
+    ``context`` instead (the way requests' ``build_connection_pool_key_attributes`` documents for a custom
+    context) when ``verify`` is True or is ``verify`` given here (the trust file of the same CAs). Any other
+    value (``REQUESTS_CA_BUNDLE`` replacing True, ``False``) goes through requests unchanged, as do proxies,
+    timeouts and the session's environment settings. Retries stay azure-core's (the adapter makes none)."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    own = {True, verify} if isinstance(verify, str) else {True}
+
+    class TrustAdapter(HTTPAdapter):
+        def build_connection_pool_key_attributes(self, request, verify, cert=None):
+            host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+            if verify in own and urlsplit(request.url).scheme.lower() == "https":
+                pool["ssl_context"] = context
+                pool.pop("ca_certs", None)
+                pool.pop("ca_cert_dir", None)
+            return host, pool
+
+        def cert_verify(self, conn, url, verify, cert):
+            super().cert_verify(conn, url, verify, cert)
+            if getattr(conn, "conn_kw", {}).get("ssl_context") is context:
+                # requests names certifi's file (or the path) for urllib3 to load into the context at each
+                # connection; the context already holds those CAs.
+                conn.ca_certs = conn.ca_cert_dir = None
+
+    session = requests.Session()
+    # As azure-core's own session (RequestsTransport._init_session): no urllib3 retries, azure-core retries.
+    adapter = TrustAdapter(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, adapter)
+    options = {"connection_verify": verify}
+    if timeout:
+        options.update(connection_timeout=timeout, read_timeout=timeout)
+    return RequestsTransport(session=session, **options)
 
 
 def choose_method(auth):
@@ -316,12 +417,14 @@ def _skip_user_realm_discovery(authority_host):
         known.add(host.lower())
 
 
-def build_credential(auth, cloud, timeout=None, verify=None):
+def build_credential(auth, cloud, timeout=None, verify=None, context=None):
     """The azure-identity credential for the options; never logs or returns a secret.
 
     ``timeout`` bounds each sign-in request (connect and read) and sign-in is retried at most twice,
     so a dead identity endpoint cannot hold a run longer than the Graph ``timeout`` promises.
-    ``verify`` is the CA file the sign-in transport trusts (see ``trust_file``).
+    ``verify`` is the CA file the sign-in transport trusts (see ``trust_file``). ``context``, the run's SSL
+    context (``shared_trust``), is what the sign-in connections of a secret, certificate, workload identity or
+    password credential then use (``sign_in_transport``), instead of loading that file at each connection.
     """
     auth = normalise_auth(auth)
     method = validate_auth(auth)
@@ -340,6 +443,10 @@ def build_credential(auth, cloud, timeout=None, verify=None):
     tenant, client = auth.get("tenant_id"), auth.get("client_id")
     if method == "access_token":
         return _StaticToken(auth["access_token"])
+    # DefaultAzureCredential hands its options to every credential of its chain, one transport is not for sharing.
+    own = {}
+    if context is not None and method in ("client_secret", "certificate", "workload_identity", "username_password"):
+        own["transport"] = sign_in_transport(context, common.get("connection_verify", True), timeout)
     from azure.identity import (
         AzureCliCredential,
         CertificateCredential,
@@ -351,13 +458,13 @@ def build_credential(auth, cloud, timeout=None, verify=None):
     )
 
     if method == "client_secret":
-        return ClientSecretCredential(tenant, client, auth["client_secret"], **common)
+        return ClientSecretCredential(tenant, client, auth["client_secret"], **common, **own)
     if method == "certificate":
         return CertificateCredential(tenant, client, certificate_path=auth["certificate_path"],
-                                     password=auth.get("certificate_password"), **common)
+                                     password=auth.get("certificate_password"), **common, **own)
     if method == "workload_identity":
         return WorkloadIdentityCredential(tenant_id=tenant, client_id=client,
-                                          token_file_path=auth["federated_token_file"], **common)
+                                          token_file_path=auth["federated_token_file"], **common, **own)
     if method == "username_password":
         # A delegated (user) token, for self-service PIM actions such as activation. azure-identity
         # marks this flow deprecated because it cannot answer an MFA prompt; the token still carries
@@ -366,7 +473,8 @@ def build_credential(auth, cloud, timeout=None, verify=None):
             _skip_user_realm_discovery(cloud["authority_host"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return UsernamePasswordCredential(client, auth["username"], auth["password"], tenant_id=tenant, **common)
+            return UsernamePasswordCredential(client, auth["username"], auth["password"], tenant_id=tenant, **common,
+                                              **own)
     if method == "managed_identity":
         return ManagedIdentityCredential(client_id=client) if client else ManagedIdentityCredential()
     if method == "azure_cli":

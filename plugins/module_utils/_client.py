@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
-from ._auth import build_credential, normalise_auth, resolve_cloud, trust_context, trust_file
+from ._auth import build_credential, normalise_auth, resolve_cloud, shared_trust, trust_file
 
 # msgraph-sdk, kiota and httpx are imported where a Graph session is opened (``_graph_sdk``), not here: a module
 # process that only talks to Resource Manager (the pim_azure_* modules, which import this file for the error
@@ -299,10 +299,13 @@ class GraphSession:
         if self.ca_bundle:
             # ca_bundle adds a CA to the public ones (the docs promise that), for Graph and for sign-in.
             self._trust_file = trust_file(self.ca_bundle)
-        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file)
+        # One SSL context per process (and CA bundle) for Graph, sign-in and Resource Manager: its CA files are
+        # loaded once, not per client and connection. None: trust variables in the environment, httpx's default.
+        context = shared_trust(self.ca_bundle)
+        self._credential = build_credential(self._auth, self.cloud, timeout=self.timeout, verify=self._trust_file,
+                                            context=context)
         sdk = _graph_sdk()
-        verify = trust_context(self.ca_bundle) if self.ca_bundle else True
-        http = sdk.httpx.AsyncClient(verify=verify, timeout=self.timeout)
+        http = sdk.httpx.AsyncClient(verify=True if context is None else context, timeout=self.timeout)
         no_sdk_retry = {sdk.RetryHandlerOption.get_key(): sdk.RetryHandlerOption(max_retries=0, should_retry=False)}
         http = sdk.GraphClientFactory.create_with_default_middleware(client=http, options=no_sdk_retry)
         host = urlsplit(self.graph_url).hostname

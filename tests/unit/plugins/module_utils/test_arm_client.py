@@ -197,3 +197,156 @@ def test_a_far_retry_after_is_capped_and_validate_is_no_write(monkeypatch):
     assert wire.sent[0]["method"] == "POST" and wire.sent[0]["url"].split("?")[0].endswith("/validate")
     assert arm.stats() == {"requests": 2, "writes": 0, "retries": 1}
     assert ac.is_write("POST", f"{ARM}{SUB}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/n/cancel")
+
+
+# Every Microsoft.Authorization list the modules read: (call, path under the scope, api-version, $filter sent).
+LISTS = [
+    (lambda arm: arm.list_policies(SUB), "roleManagementPolicies", "2020-10-01", None),
+    (lambda arm: arm.list_policy_assignments(SUB), "roleManagementPolicyAssignments", "2020-10-01", None),
+    (lambda arm: arm.list_role_definitions(SUB, filter="type eq 'BuiltInRole'"), "roleDefinitions", "2022-04-01",
+     "type%20eq%20%27BuiltInRole%27"),
+    (lambda arm: arm.list_role_assignments(SUB, filter="atScope()"), "roleAssignments", "2022-04-01",
+     "atScope%28%29"),
+    (lambda arm: arm.list_scheduled("role_eligibility_schedule_instances", SUB, filter="asTarget()"),
+     "roleEligibilityScheduleInstances", "2020-10-01", "asTarget%28%29"),
+    (lambda arm: arm.list_scheduled("role_assignment_schedule_requests", SUB),
+     "roleAssignmentScheduleRequests", "2020-10-01", None),
+    (lambda arm: arm.eligible_child_resources(SUB), "eligibleChildResources", "2020-10-01", None),
+]
+
+
+def item(name, **properties):
+    return {"id": f"{SUB}/providers/Microsoft.Authorization/x/{name}", "name": name, "type": "x", "properties":
+            {"scope": SUB, **properties}}
+
+
+@pytest.mark.parametrize(("call", "collection", "version", "expression"), LISTS)
+def test_every_authorization_list_reads_json_at_the_sdks_api_version_and_follows_every_next_link(
+        call, collection, version, expression):
+    base = f"{ARM}{SUB}/providers/Microsoft.Authorization/{collection}"
+    arm, wire = session([
+        (200, {"value": [item("a")], "nextLink": f"{base}?api-version={version}&$skiptoken=2"}),
+        # A nextLink without api-version (ARM's carry one) gets the list's, as the SDK's pagers add it.
+        (200, {"value": [item("b"), item("c")], "nextLink": f"{base}?$skiptoken=3"}),
+        (200, {"value": [item("d")]}),
+    ])
+    found = call(arm)
+    assert [row["name"] for row in found] == ["a", "b", "c", "d"]
+    query = f"api-version={version}" + (f"&$filter={expression}" if expression else "")
+    assert [sent["url"] for sent in wire.sent] == [
+        f"{base}?{query}", f"{base}?api-version={version}&$skiptoken=2", f"{base}?$skiptoken=3&api-version={version}"]
+    assert all(sent["method"] == "GET" and sent["headers"]["Authorization"] == "Bearer token-abc"
+               for sent in wire.sent)
+    assert arm.stats() == {"requests": 3, "writes": 0, "retries": 0}
+
+
+def test_a_list_item_keeps_every_field_resource_manager_sent_in_the_flat_rest_shape_less_its_nulls():
+    """What the SDK's models gave (flatten of model.serialize): envelope plus properties, camelCase, nested objects
+    and polymorphic rules whole, unset (null) properties left out. Fields the models never knew now come too."""
+    rules = [RULE, {"id": "Notification_Admin_Admin_Eligibility", "ruleType": "RoleManagementPolicyNotificationRule",
+                    "notificationType": "Email", "recipientType": "Admin", "isDefaultRecipientsEnabled": False,
+                    "notificationLevel": "Critical", "notificationRecipients": ["a@example.com"],
+                    "target": {"caller": "Admin", "operations": ["All"], "level": "Eligibility",
+                               "targetObjects": None, "inheritableSettings": None, "enforcedSettings": None}}]
+    raw = {"id": POLICY, "name": POLICY.rsplit("/", 1)[-1], "type": "Microsoft.Authorization/RoleManagementPolicies",
+           "properties": {"scope": SUB, "displayName": "Default", "description": None, "isOrganizationDefault": False,
+                          "lastModifiedBy": {"id": None, "displayName": None, "type": None, "email": None},
+                          "lastModifiedDateTime": None, "rules": rules, "effectiveRules": rules,
+                          "policyProperties": {"scope": {"id": SUB, "displayName": "Production",
+                                                         "type": "subscription"}},
+                          "someFutureField": {"kept": True}}}
+    arm, _wire = session([(200, {"value": [raw]})])
+    (found,) = arm.list_policies(SUB)
+    expected_rules = [RULE, {**rules[1], "target": {"caller": "Admin", "operations": ["All"], "level": "Eligibility"}}]
+    assert found == {"id": POLICY, "name": POLICY.rsplit("/", 1)[-1],
+                     "type": "Microsoft.Authorization/RoleManagementPolicies", "scope": SUB, "displayName": "Default",
+                     "isOrganizationDefault": False, "lastModifiedBy": {}, "rules": expected_rules,
+                     "effectiveRules": expected_rules,
+                     "policyProperties": {"scope": {"id": SUB, "displayName": "Production", "type": "subscription"}},
+                     "someFutureField": {"kept": True}}
+
+
+def test_a_schedule_keeps_its_times_and_expanded_properties_and_a_role_definition_its_own_type():
+    schedule = {"id": "s", "name": "s", "type": "Microsoft.Authorization/roleEligibilitySchedules",
+                "properties": {"principalId": "p", "roleDefinitionId": "r", "memberType": "Direct",
+                               "startDateTime": "2026-03-01T09:00:00.12Z", "endDateTime": None,
+                               "expandedProperties": {"principal": {"id": "p", "displayName": "Ann", "type": "User"}}}}
+    definition = {"id": "d", "name": "d", "type": "Microsoft.Authorization/roleDefinitions",
+                  "properties": {"roleName": "Owner", "type": "BuiltInRole", "permissions": [{"actions": ["*"]}]}}
+    arm, _wire = session([(200, {"value": [schedule]}), (200, {"value": [definition]})])
+    assert arm.list_scheduled("role_eligibility_schedules", SUB) == [{
+        "id": "s", "name": "s", "type": "Microsoft.Authorization/roleEligibilitySchedules", "principalId": "p",
+        "roleDefinitionId": "r", "memberType": "Direct", "startDateTime": "2026-03-01T09:00:00.12Z",
+        "expandedProperties": {"principal": {"id": "p", "displayName": "Ann", "type": "User"}}}]
+    assert arm.list_role_definitions(SUB) == [{"id": "d", "name": "d", "type": "BuiltInRole", "roleName": "Owner",
+                                               "permissions": [{"actions": ["*"]}]}]
+
+
+def test_a_failed_page_is_an_arm_call_error_with_status_code_message_and_request_id(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)
+    base = f"{ARM}{SUB}/providers/Microsoft.Authorization/roleAssignmentSchedules"
+    arm, wire = session([
+        (200, {"value": [item("a")], "nextLink": f"{base}?api-version=2020-10-01&$skiptoken=2"}),
+        (429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "0"}),
+        (403, {"error": {"code": "AuthorizationFailed", "message": "no read"}}, {"x-ms-request-id": "req-9"}),
+    ])
+    with pytest.raises(ac.ArmCallError) as caught:
+        arm.list_scheduled("role_assignment_schedules", SUB)
+    err = caught.value
+    assert (err.status, err.code, err.message, err.request_id) == (403, "AuthorizationFailed", "no read", "req-9")
+    assert (err.method, err.path) == ("GET", f"{SUB}/providers/Microsoft.Authorization/roleAssignmentSchedules")
+    assert "Reader or Microsoft.Authorization/*/read" in err.describe("Reading")
+    assert len(wire.sent) == 3 and arm.stats() == {"requests": 3, "writes": 0, "retries": 1}
+
+
+def test_single_reads_are_json_too():
+    arm, wire = session([(200, policy("p1")), (404, {"error": {"code": "RoleEligibilityScheduleRequestNotFound",
+                                                                "message": "not found"}})])
+    assert arm.get_policy(SUB, "p1")["rules"] == [RULE]
+    assert wire.sent[0]["url"] == f"{ARM}{SUB}/providers/Microsoft.Authorization/roleManagementPolicies/p1" \
+                                  "?api-version=2020-10-01"
+    with pytest.raises(ac.ArmCallError) as caught:
+        arm.get_request("role_eligibility_schedule_requests", SUB, "r1")
+    assert (caught.value.status, caught.value.code) == (404, "RoleEligibilityScheduleRequestNotFound")
+    assert wire.sent[1]["url"].endswith("/roleEligibilityScheduleRequests/r1?api-version=2020-10-01")
+
+
+def test_graph_and_resource_manager_share_one_tls_trust_per_run(tmp_path, monkeypatch):
+    """One CA bundle check and one SSL context for the whole module run: Graph's httpx client, both sessions'
+    sign-in and Resource Manager's transport (issue 15), not one per client, session or validate_auth call."""
+    from pim_emulator.tls import make_server_tls
+
+    from ansible_collections.entra.pim.plugins.module_utils import _auth
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphSession
+
+    ca = make_server_tls(str(tmp_path / "tls")).ca_path
+    reads, built, transports = [], [], []
+    for name, log in (("_read_ca_bundle", reads), ("trust_context", built)):
+        real = getattr(_auth, name)
+        monkeypatch.setattr(_auth, name, lambda *args, _real=real, _log=log: (_log.append(args), _real(*args))[1])
+    from ansible_collections.entra.pim.plugins.module_utils import _client
+
+    httpx = _client._graph_sdk().httpx  # imported when a Graph session opens (issue 15)
+    real_client, verify = httpx.AsyncClient, []
+    monkeypatch.setattr(httpx, "AsyncClient", lambda **kwargs: (verify.append(kwargs["verify"]),
+                                                                real_client(**kwargs))[1])
+    real_transport = _auth.sign_in_transport
+    monkeypatch.setattr(_auth, "sign_in_transport",
+                        lambda context, *args: (transports.append(context), real_transport(context, *args))[1])
+    auth = {"tenant_id": "11111111-2222-3333-4444-555555555555", "client_id": "c", "client_secret": "s",
+            "authority_host": "https://127.0.0.1:8443", "graph_url": "https://127.0.0.1:8443/v1.0",
+            "ca_bundle": ca}
+    _auth.validate_auth(auth)
+    graph, arm = GraphSession(auth), ac.ArmSession(auth, arm_url=ARM)
+    graph._open()
+    arm._open()
+    try:
+        context = _auth.shared_trust(ca)
+        assert reads == [(ca,)] and built == [(ca,)]
+        # Graph itself (httpx), Graph's sign-in, Resource Manager's sign-in and Resource Manager itself (requests)
+        assert verify == [context]
+        assert transports == [context, context, context]
+        assert arm._client._client._pipeline._transport.connection_config.verify == arm._trust_file
+    finally:
+        graph.close()
+        arm.close()

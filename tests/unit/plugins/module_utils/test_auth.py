@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import os
 import ssl
 import subprocess
 import sys
+import threading
 
 import certifi
 import pytest
@@ -22,6 +24,8 @@ from ansible_collections.entra.pim.plugins.module_utils._auth import (
     check_ca_bundle,
     normalise_auth,
     resolve_cloud,
+    shared_trust,
+    sign_in_transport,
     token_tenant,
     trust_context,
     trust_file,
@@ -40,11 +44,39 @@ def jwt(claims):
 
 
 @pytest.fixture
-def ca_pem(tmp_path):
-    """A real CA certificate file (generated as the emulator does)."""
+def server_tls(tmp_path):
+    """A real CA and a server certificate for 127.0.0.1 (generated as the emulator does)."""
     from pim_emulator.tls import make_server_tls
 
-    return make_server_tls(str(tmp_path / "tls")).ca_path
+    return make_server_tls(str(tmp_path / "tls"))
+
+
+@pytest.fixture
+def ca_pem(server_tls):
+    return server_tls.ca_path
+
+
+@pytest.fixture
+def https_url(server_tls):
+    """A local HTTPS server with that certificate, answering every GET with 200 and ``{}``."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_tls.ssl_context().wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
 
 
 # -- empty means unset (issue 17.2) -------------------------------------------------------------
@@ -200,6 +232,75 @@ def test_ca_bundle_adds_to_the_public_cas(ca_pem):
         os.unlink(path)
 
 
+def test_the_ca_bundle_is_checked_once_per_file_and_again_when_it_changes(ca_pem, monkeypatch):
+    reads = []
+    real = _auth._read_ca_bundle
+    monkeypatch.setattr(_auth, "_read_ca_bundle", lambda path: (reads.append(path), real(path)))
+    auth = {**SECRET, "ca_bundle": ca_pem, "authority_host": "https://127.0.0.1:8443"}
+    for _ in range(3):  # the module's check_auth(), twice, and graph()
+        validate_auth(auth)
+    build_credential(auth, resolve_cloud(auth))  # validates again before signing in
+    assert reads == [ca_pem]
+    with open(ca_pem, "a") as handle:  # changed since: checked again, and refused with the same message
+        handle.write("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    with pytest.raises(AuthError, match="not a valid certificate"):
+        validate_auth(auth)
+    with pytest.raises(AuthError, match="does not exist"):
+        validate_auth({**auth, "ca_bundle": ca_pem + ".gone"})
+
+
+def test_one_ssl_context_per_process_and_ca_bundle(ca_pem, monkeypatch):
+    for name in _auth._TRUST_ENV:
+        monkeypatch.delenv(name, raising=False)
+    assert shared_trust(ca_pem) is shared_trust(ca_pem)
+    public = shared_trust(None)
+    assert public is shared_trust() and public is not shared_trust(ca_pem)
+    # without ca_bundle: certifi's CAs, what httpx and requests trust by default
+    assert _ca_count(public) == _ca_count(ssl.create_default_context(cafile=certifi.where()))
+    assert _ca_count(shared_trust(ca_pem)) >= _ca_count(public) + 1
+    # a variable that changes a library's default trust: each library keeps its own
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_pem)
+    assert shared_trust(None) is None and shared_trust(ca_pem) is not None
+
+
+def test_the_sign_in_transport_connects_with_the_shared_context_not_a_file(ca_pem, https_url):
+    from azure.core.rest import HttpRequest
+
+    trusted = shared_trust(ca_pem)
+    transport = sign_in_transport(trusted, verify=ca_pem, timeout=5)
+    with transport:
+        assert transport.send(HttpRequest("GET", https_url)).status_code == 200
+        assert transport.send(HttpRequest("GET", https_url)).status_code == 200
+        manager = transport.session.get_adapter(https_url).poolmanager
+        pools = [manager.pools[key] for key in manager.pools.keys()]
+        assert [(pool.conn_kw.get("ssl_context"), pool.ca_certs) for pool in pools] == [(trusted, None)]
+    assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (5, 5)
+    # The context decides, not the file: the same file with a context that does not trust the CA is refused.
+    public_only = ssl.create_default_context(cafile=certifi.where())
+    with sign_in_transport(public_only, verify=ca_pem) as transport, \
+            pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
+        transport.send(HttpRequest("GET", https_url))
+
+
+def test_a_secret_credential_signs_in_through_the_shared_context(ca_pem, monkeypatch):
+    contexts = []
+    real = _auth.sign_in_transport
+    monkeypatch.setattr(_auth, "sign_in_transport",
+                        lambda context, verify=True, timeout=None: (contexts.append((context, verify)),
+                                                                    real(context, verify, timeout))[1])
+    auth = {**SECRET, "ca_bundle": ca_pem, "authority_host": "https://127.0.0.1:8443"}
+    context = shared_trust(ca_pem)
+    cred = build_credential(auth, resolve_cloud(auth), timeout=7, verify="/tmp/trust.pem", context=context)
+    transport = cred._client._pipeline._transport
+    assert contexts == [(context, "/tmp/trust.pem")]
+    assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (7, 7)
+    assert transport.connection_config.verify == "/tmp/trust.pem"
+    # an access token signs in nowhere; DefaultAzureCredential shares no transport between its credentials
+    build_credential({"access_token": "a.b.c"}, resolve_cloud({}), context=context)
+    build_credential({"auth_method": "auto"}, resolve_cloud({}), context=context)
+    assert len(contexts) == 1
+
+
 # -- credentials: bounded sign-in ---------------------------------------------------------------
 def test_sign_in_is_bounded_by_timeout():
     cred = build_credential(SECRET, resolve_cloud(SECRET), timeout=7)
@@ -228,3 +329,14 @@ def test_module_imports_without_the_sdk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.stdout.strip() == "False"
+
+
+def test_the_sign_in_transport_leaves_any_other_verify_to_requests(ca_pem, https_url, monkeypatch):
+    """Only True (no variable replaced it) and the trust file named use the shared context: a REQUESTS_CA_BUNDLE
+    that replaces True is requests' own business, as before."""
+    from azure.core.rest import HttpRequest
+
+    public_only = ssl.create_default_context(cafile=certifi.where())  # would refuse the local server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_pem)  # requests turns verify=True into this file
+    with sign_in_transport(public_only, verify=True) as transport:
+        assert transport.send(HttpRequest("GET", https_url)).status_code == 200
