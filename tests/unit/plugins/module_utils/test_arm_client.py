@@ -300,8 +300,8 @@ def test_a_failed_page_is_an_arm_call_error_with_status_code_message_and_request
 
 
 def test_single_reads_are_json_too():
-    arm, wire = session([(200, policy("p1")), (404, {"error": {"code": "RoleEligibilityScheduleRequestNotFound",
-                                                                "message": "not found"}})])
+    missing = {"error": {"code": "RoleEligibilityScheduleRequestNotFound", "message": "not found"}}
+    arm, wire = session([(200, policy("p1")), (404, missing)])
     assert arm.get_policy(SUB, "p1")["rules"] == [RULE]
     assert wire.sent[0]["url"] == f"{ARM}{SUB}/providers/Microsoft.Authorization/roleManagementPolicies/p1" \
                                   "?api-version=2020-10-01"

@@ -237,7 +237,7 @@ def test_the_ca_bundle_is_checked_once_per_file_and_again_when_it_changes(ca_pem
     real = _auth._read_ca_bundle
     monkeypatch.setattr(_auth, "_read_ca_bundle", lambda path: (reads.append(path), real(path)))
     auth = {**SECRET, "ca_bundle": ca_pem, "authority_host": "https://127.0.0.1:8443"}
-    for _ in range(3):  # the module's check_auth(), twice, and graph()
+    for _attempt in range(3):  # the module's check_auth(), twice, and graph()
         validate_auth(auth)
     build_credential(auth, resolve_cloud(auth))  # validates again before signing in
     assert reads == [ca_pem]
