@@ -15,11 +15,10 @@ Private to the collection (leading underscore): may change in any release.
 
 from __future__ import annotations
 
-from ._activation import rows_of_roles, summarize
 from ._activation_backend import ActivityReader
 from ._auth import AuthError
 from ._client import GraphCallError
-from ._group_membership import GroupMembershipReader, groups_holding_roles, known_principals
+from ._group_membership import complete_activity
 from ._inert import printable
 from ._resolve import ResolveError
 from ._role_settings import RoleSettingsError
@@ -72,21 +71,7 @@ def read_directory(module, row_roles, group_memberships, access_reviews):
         module.fail(str(exc))
     except Exception as exc:
         module.fail_graph(exc, "Reading PIM assignments and activations")
-    for warning in warnings:
-        module.warn(warning)
-    result["summary"] = summarize(result["eligible"], result["active"], result["pending_requests"])
-    for kind in ("eligible", "active"):
-        result[kind] = rows_of_roles(result[kind], row_roles)
-    if group_memberships:
-        rows = result["eligible"] + result["active"]
-        try:
-            result["role_groups"], warnings = GroupMembershipReader(reader.graph).read(
-                groups_holding_roles(rows), known_principals(rows), True)
-        except Exception as exc:
-            module.fail_graph(exc, "Reading the PIM for Groups membership of the groups holding roles")
-        for warning in warnings:
-            module.warn(warning)
-    return result
+    return complete_activity(module, reader.graph, result, warnings, row_roles, group_memberships, True)
 
 
 def read_azure(module, mode, subscriptions, roles, arm_sdk):

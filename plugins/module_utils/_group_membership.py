@@ -26,7 +26,9 @@ only part that talks to Graph.
 
 from __future__ import annotations
 
-from ._activation import SYNC_SELECT, is_synced, principal_kind, principal_label, sync_filters
+from ._activation import (
+    SYNC_SELECT, is_synced, principal_kind, principal_label, rows_of_roles, summarize, sync_filters,
+)
 from ._graph_paths import (
     BY_IDS, PRINCIPAL_TYPES, USERS, by_ids_bodies, group_members_path, group_schedule_reads,
 )
@@ -218,3 +220,26 @@ class GroupMembershipReader:
             warnings.append("whether the groups' members are synced from on-premises was not read: "
                             + sync_refused.describe() + " (grant User.Read.All or Directory.Read.All)")
         return role_groups(groups, got, principals), warnings
+
+
+def complete_activity(module, graph, result, warnings, row_roles=None, group_memberships=False, sync_status=False):
+    """What ``pim_activation_info`` and ``pim_compliance_scan`` do with ``ActivityReader.read``'s answer, in one
+    place: warn, count every row (``summary``), keep the rows of ``row_roles`` only (None: all), then with
+    ``group_memberships`` read the PIM for Groups membership of the groups holding the roles kept (after
+    ``row_roles``, so only those groups are read: one read per group and list). Fails through ``module``."""
+    for warning in warnings:
+        module.warn(warning)
+    result["summary"] = summarize(result["eligible"], result["active"], result["pending_requests"])
+    if row_roles is not None:
+        for kind in (ELIGIBLE, ACTIVE):
+            result[kind] = rows_of_roles(result[kind], row_roles)
+    if group_memberships:
+        rows = result[ELIGIBLE] + result[ACTIVE]
+        try:
+            result["role_groups"], warnings = GroupMembershipReader(graph).read(
+                groups_holding_roles(rows), known_principals(rows), sync_status)
+        except Exception as exc:
+            module.fail_graph(exc, "Reading the PIM for Groups membership of the groups holding roles")
+        for warning in warnings:
+            module.warn(warning)
+    return result

@@ -567,17 +567,9 @@ graph_requests:
       type: int
 """
 
-from ansible_collections.entra.pim.plugins.module_utils._activation import (  # noqa: E402
-    audit_since,
-    rows_of_roles,
-    summarize,
-)
+from ansible_collections.entra.pim.plugins.module_utils._activation import audit_since  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._activation_backend import ActivityReader  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._group_membership import (  # noqa: E402
-    GroupMembershipReader,
-    groups_holding_roles,
-    known_principals,
-)
+from ansible_collections.entra.pim.plugins.module_utils._group_membership import complete_activity  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._resolve import ResolveError  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._role_settings import RoleSettingsError  # noqa: E402
@@ -620,22 +612,8 @@ def main():
         module.fail(str(exc))
     except Exception as exc:
         module.fail_graph(exc, "Reading PIM assignments and activations")
-    for warning in warnings:
-        module.warn(warning)
-    result["summary"] = summarize(result["eligible"], result["active"], result["pending_requests"])
-    if params["row_roles"] is not None:
-        for kind in ("eligible", "active"):
-            result[kind] = rows_of_roles(result[kind], params["row_roles"])
-    if params["group_memberships"]:
-        # After row_roles: only the groups holding the roles asked about are read (one read per group and list).
-        rows = result["eligible"] + result["active"]
-        try:
-            result["role_groups"], warnings = GroupMembershipReader(reader.graph).read(
-                groups_holding_roles(rows), known_principals(rows), params["include_sync_status"])
-        except Exception as exc:
-            module.fail_graph(exc, "Reading the PIM for Groups membership of the groups holding roles")
-        for warning in warnings:
-            module.warn(warning)
+    complete_activity(module, reader.graph, result, warnings, params["row_roles"], params["group_memberships"],
+                      params["include_sync_status"])
     module.exit(changed=False, **result)
 
 
