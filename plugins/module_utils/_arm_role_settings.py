@@ -20,8 +20,8 @@ from __future__ import annotations
 from ._arm_policy import azure_target, error_identity, identity, pair_roles, patch_body, policies_by_role
 from ._arm_scopes import ScopeError, parse_scope
 from ._client import GraphCallError
-from ._policy import settings_argument_spec
-from ._role_settings import SettingsShape, wants_all
+from ._policy import rules_to_settings, settings_argument_spec
+from ._role_settings import SettingsShape, approver_names, wants_all
 
 
 def _entry_problems(refs, group):
@@ -129,3 +129,20 @@ def write_policies(arm, changes):
 
 __all__ = ["AZURE_SETTINGS", "azure_target", "read_scope_policies", "read_targets", "reread_policies",
            "role_settings_argument_spec", "write_policies"]
+
+
+def policy_entries(graph, pairs, warn):
+    """``pim_azure_role_setting_info``'s ``policies``: each ``(target, policy)`` pair as its role, scope, policy id
+    and settings, the approvers named through Graph in one ``getByIds``. An app without Graph rights (401/403) keeps
+    them as ``user:<id>`` / ``group:<id>`` and ``warn`` says so; any other Graph error is raised."""
+    try:
+        names = approver_names(graph, pairs)
+    except GraphCallError as err:
+        if err.status not in (401, 403):
+            raise
+        # A scan with Resource Manager rights only: approvers stay addressable as user:<id> / group:<id>.
+        warn(f"the approvers' names were not read from Microsoft Graph ({err.code}); they are given as "
+             "user:<id> or group:<id>")
+        names = {}
+    return [dict(identity(target), policy_id=policy["policy_id"], settings=rules_to_settings(policy["rules"], names))
+            for target, policy in pairs]

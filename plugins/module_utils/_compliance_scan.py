@@ -129,24 +129,10 @@ def read_azure(module, mode, subscriptions, roles, arm_sdk):
 
 def _azure_settings(module, arm, resolver, refs, roles):
     """``pim_azure_role_setting_info``'s ``policies`` for ``roles`` at every scope of ``refs``."""
-    # pylint: disable=import-outside-toplevel
-    from ._arm_policy import identity
-    from ._arm_role_settings import read_targets
-    from ._policy import rules_to_settings
-    from ._role_settings import approver_names
+    from ._arm_role_settings import policy_entries, read_targets  # pylint: disable=import-outside-toplevel
 
     group_pairs, _scopes = read_targets(arm, resolver, [{"roles": list(roles), "scope": ref} for ref in refs])
-    pairs = [pair for pairs in group_pairs for pair in pairs]
-    try:
-        names = approver_names(module.graph(), pairs)
-    except GraphCallError as err:
-        if err.status not in (401, 403):
-            raise
-        module.warn(f"the approvers' names were not read from Microsoft Graph ({err.code}); they are given as "
-                    "user:<id> or group:<id>")
-        names = {}
-    return [dict(identity(target), policy_id=policy["policy_id"], settings=rules_to_settings(policy["rules"], names))
-            for target, policy in pairs]
+    return policy_entries(module.graph(), [pair for pairs in group_pairs for pair in pairs], module.warn)
 
 
 def _azure_assignments(arm, resolver, refs, roles):

@@ -185,13 +185,15 @@ graph_requests:
       type: int
 """
 
-from ansible_collections.entra.pim.plugins.module_utils._arm_policy import identity, settings_entries_of  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._arm_role_settings import read_targets  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._arm_policy import settings_entries_of  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._arm_role_settings import (  # noqa: E402
+    policy_entries,
+    read_targets,
+)
 from ansible_collections.entra.pim.plugins.module_utils._arm_scopes import ScopeError, ScopeResolver  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError  # noqa: E402
 from ansible_collections.entra.pim.plugins.module_utils._module import PimModule  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._policy import rules_to_settings  # noqa: E402
-from ansible_collections.entra.pim.plugins.module_utils._role_settings import SECTIONS, approver_names  # noqa: E402
+from ansible_collections.entra.pim.plugins.module_utils._role_settings import SECTIONS  # noqa: E402
 
 
 def main():
@@ -224,16 +226,9 @@ def main():
         module.fail_graph(exc, "Reading the PIM settings of the Azure roles")
     pairs = [pair for pairs in group_pairs for pair in pairs]
     try:
-        names = approver_names(graph, pairs)
+        entries = policy_entries(graph, pairs, module.warn)
     except GraphCallError as err:
-        if err.status not in (401, 403):
-            module.fail_graph(err, "Reading the approvers' names")
-        # A scan with Resource Manager rights only: approvers stay addressable as user:<id> / group:<id>.
-        module.warn(f"the approvers' names were not read from Microsoft Graph ({err.code}); they are given as "
-                    "user:<id> or group:<id>")
-        names = {}
-    entries = [dict(identity(target), policy_id=policy["policy_id"],
-                    settings=rules_to_settings(policy["rules"], names)) for target, policy in pairs]
+        module.fail_graph(err, "Reading the approvers' names")
     read = list({s["id"]: {"id": s["id"], "kind": s["kind"], "display_name": s.get("display_name")}
                  for s in scopes}.values())
     module.exit(changed=False, policies=entries, scopes=read, role_settings=settings_entries_of(entries, SECTIONS))

@@ -126,3 +126,31 @@ def test_a_bad_scope_or_no_roles_is_found_without_a_read():
     assert any("roles: name at least one role" in e for e in errors)
     assert any("'/subscriptions/not-a-guid'" in e and "not a subscription id" in e for e in errors)
     assert rs.role_settings_argument_spec()["role_settings"]["options"]["scope"] == {"type": "str"}
+
+
+def test_policy_entries_name_approvers_or_say_why_not(monkeypatch):
+    """The settings reader both pim_azure_role_setting_info and pim_compliance_scan use: approvers by name through
+    Graph; without Graph rights (401/403) the ids stay and a warning says so; any other Graph error is raised."""
+    from ansible_collections.entra.pim.plugins.module_utils import _arm_role_settings as ars
+    from ansible_collections.entra.pim.plugins.module_utils._client import GraphCallError
+
+    target = {"role": {"roleName": "Owner", "id": "/providers/Microsoft.Authorization/roleDefinitions/r-1"},
+              "role_guid": "r-1", "scope": {"id": "/subscriptions/s-1", "display_name": "Production"}}
+    pairs = [(target, {"policy_id": "p-1", "rules": []})]
+    warnings = []
+    monkeypatch.setattr(ars, "approver_names", lambda graph, got: {})
+    entries = ars.policy_entries(None, pairs, warnings.append)
+    assert [(e["role"], e["scope"], e["policy_id"]) for e in entries] == [("Owner", "/subscriptions/s-1", "p-1")]
+    assert warnings == []
+
+    def refused(status):
+        def read(graph, got):
+            raise GraphCallError(status, "Authorization_RequestDenied" if status == 403 else "ServiceUnavailable", "no")
+        return read
+    monkeypatch.setattr(ars, "approver_names", refused(403))
+    assert ars.policy_entries(None, pairs, warnings.append)[0]["policy_id"] == "p-1"
+    assert warnings == ["the approvers' names were not read from Microsoft Graph (Authorization_RequestDenied); they "
+                        "are given as user:<id> or group:<id>"]
+    monkeypatch.setattr(ars, "approver_names", refused(503))
+    with pytest.raises(GraphCallError):
+        ars.policy_entries(None, pairs, warnings.append)
